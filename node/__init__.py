@@ -1,0 +1,1 @@
+"""The deployable HourBridge node: ledger, storage, HTTP API, CLI."""

@@ -1,0 +1,33 @@
+"""Request dependencies: the node's services and the authenticated principal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from node.errors import AuthError, ErrorCode
+from node.runtime import Node
+from node.services.access import Principal
+
+_bearer = HTTPBearer(auto_error=False, description="API token from `hourbridge token create`")
+
+
+def get_node(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthError(ErrorCode.UNAUTHENTICATED, "send `Authorization: Bearer <API token>`")
+    principal = get_node(request).tokens.authenticate(credentials.credentials)
+    return principal
+
+
+NodeDep = Annotated[Node, Depends(get_node)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

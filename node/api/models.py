@@ -1,0 +1,161 @@
+"""Request and response bodies of the member, staff, admin and regulator API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, Strict
+
+from node.ledger.model import AMOUNT_MINUTES_MAX
+from protocol.addresses import LOCAL_ID_PATTERN
+from protocol.credit import CreditClass
+
+CLIENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+ADDRESS_OR_LOCAL = r"^[a-z0-9][a-z0-9._@-]{0,99}$"
+# Integers only, strictly: 90.0, "90" and true are refused, so no float reaches the money path.
+StrictInt = Annotated[int, Strict()]
+Minutes = Annotated[
+    int,
+    Strict(),
+    Field(gt=0, le=AMOUNT_MINUTES_MAX, description="integer minutes of the standard unit"),
+]
+
+
+class Closed(BaseModel):
+    """A request body: unknown fields are refused rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class MemberCreate(Closed):
+    local_id: str = Field(pattern=LOCAL_ID_PATTERN, max_length=64)
+    display_name: str = Field(min_length=1, max_length=200)
+    station: str | None = Field(default=None, pattern=LOCAL_ID_PATTERN, max_length=64)
+    birth_year: StrictInt | None = Field(default=None, ge=1900, le=2100)
+
+
+class MemberOut(BaseModel):
+    local_id: str
+    address: str
+    display_name: str
+    station: str | None
+    birth_year: int | None
+    status: str
+    created_at_ms: int
+
+
+class MemberPage(BaseModel):
+    items: list[MemberOut]
+    next_after: str | None
+
+
+class Deactivation(Closed):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class BalanceOut(BaseModel):
+    address: str
+    available_minutes: int
+    pending_out_minutes: int
+    by_class_minutes: dict[str, int]
+
+
+class StatementLine(BaseModel):
+    height: int
+    entry_id: str
+    kind: str
+    ref: str | None
+    memo: str
+    created_at_ms: int
+    amount_minutes: int
+    by_class_minutes: dict[str, int]
+    counterparty: list[str]
+    balance_after_minutes: int
+
+
+class StatementPage(BaseModel):
+    items: list[StatementLine]
+    next_before_height: int | None
+
+
+class GrantCreate(Closed):
+    id: str = Field(pattern=CLIENT_ID_PATTERN, description="client-chosen idempotency key")
+    member: str = Field(pattern=LOCAL_ID_PATTERN, max_length=64)
+    amount_minutes: Minutes
+    credit_class: CreditClass
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class GrantOut(BaseModel):
+    id: str
+    member: str
+    amount_minutes: int
+    credit_class: str
+    reason: str
+    approved_by: str
+    entry_height: int
+    created_at_ms: int
+
+
+class TransferCreate(Closed):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(pattern=CLIENT_ID_PATTERN, description="client-chosen idempotency key")
+    from_: str = Field(alias="from", pattern=ADDRESS_OR_LOCAL, description="local id or address")
+    to: str = Field(pattern=ADDRESS_OR_LOCAL, description="local id or address")
+    amount_minutes: Minutes
+    memo: str = Field(default="", max_length=500)
+
+
+class TransferOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    from_: str = Field(alias="from")
+    to: str
+    amount_minutes: int
+    memo: str
+    state: str
+    reason_code: str | None
+    entry_height: int | None
+    created_at_ms: int
+    updated_at_ms: int
+
+
+class ReversalCreate(Closed):
+    height: StrictInt = Field(gt=0)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ReversalOut(BaseModel):
+    height: int
+    entry_id: str
+    reverses_height: int | None
+    entry_hash: str
+
+
+class Checkpoint(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    node_id: str
+    height: int
+    head_hash: str
+    created_at_ms: int
+    totals_minutes: dict[str, int]
+    signatures: dict[str, dict[str, str]]
+
+
+class Health(BaseModel):
+    status: str
+    node_id: str
+    details: dict[str, Any] = {}
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str

@@ -1,0 +1,109 @@
+"""The one place that maps errors to HTTP: RFC 9457 problem+json with a stable `code`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from node.errors import AuthError, Conflict, ErrorCode, NodeError, NotFound, RuleViolation
+
+log = logging.getLogger("hourbridge.api")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_STATUS_BY_CODE: dict[ErrorCode, int] = {
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.MALFORMED_JSON: 400,
+    ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.NOT_MIGRATED: 503,
+    ErrorCode.OVERLOADED: 503,
+    ErrorCode.INTERNAL_ERROR: 500,
+}
+_STATUS_BY_CLASS: tuple[tuple[type[NodeError], int], ...] = (
+    (NotFound, 404),
+    (Conflict, 409),
+    (RuleViolation, 422),
+    (AuthError, 403),
+)
+
+
+def status_for(error: NodeError) -> int:
+    if error.code in _STATUS_BY_CODE:
+        return _STATUS_BY_CODE[error.code]
+    for cls, status in _STATUS_BY_CLASS:
+        if isinstance(error, cls):
+            return status
+    return 422
+
+
+def problem_body(
+    status: int, code: ErrorCode | str, detail: str, instance: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "type": f"urn:hourbridge:problem:{code}",
+        "title": str(code).replace("_", " "),
+        "status": status,
+        "detail": detail,
+        "code": str(code),
+        "instance": instance,
+        **extra,
+    }
+
+
+def problem(
+    status: int, code: ErrorCode | str, detail: str, request: Request, **extra: Any
+) -> JSONResponse:
+    body = problem_body(status, code, detail, request.url.path, **extra)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", "")}
+        for err in exc.errors()
+    ]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(NodeError)
+    async def _node_error(request: Request, exc: NodeError) -> JSONResponse:
+        return problem(status_for(exc), exc.code, exc.detail, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc)
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            return problem(
+                400,
+                ErrorCode.MALFORMED_JSON,
+                "request body is not valid JSON",
+                request,
+                errors=errors,
+            )
+        return problem(
+            422,
+            ErrorCode.VALIDATION_FAILED,
+            "request does not match the schema",
+            request,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: ErrorCode.ROUTE_NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}.get(
+            exc.status_code, ErrorCode.VALIDATION_FAILED
+        )
+        return problem(exc.status_code, code, str(exc.detail), request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, ErrorCode.INTERNAL_ERROR, "internal error; see the node log", request)

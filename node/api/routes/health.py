@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from node.api.deps import NodeDep
+from node.api.models import Health
+from node.db.migrate import require_migrated
+from node.errors import ConfigError, ErrorCode, NodeError
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health, summary="The process is up")
+def healthz(node: NodeDep) -> Health:
+    return Health(status="ok", node_id=node.config.node_id)
+
+
+@router.get("/readyz", response_model=Health, summary="The database answers and is migrated")
+def readyz(node: NodeDep) -> Health:
+    try:
+        with node.db.read() as conn:
+            conn.execute(text("SELECT 1"))
+        require_migrated(node.db)
+    except ConfigError:
+        raise
+    except Exception as exc:
+        raise NodeError(ErrorCode.NOT_MIGRATED, f"database not ready: {exc}") from exc
+    height, head = 0, ""
+    with node.db.read() as conn:
+        height, head = node.ledger.head(conn)
+    return Health(
+        status="ready",
+        node_id=node.config.node_id,
+        details={"ledger_height": height, "head_hash": head},
+    )

@@ -1,0 +1,77 @@
+"""Grants and transfers: the two ways hours move on a node for now."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Response
+from fastapi import Path as PathParam
+
+from node.api.deps import NodeDep, PrincipalDep
+from node.api.models import CLIENT_ID_PATTERN, GrantCreate, GrantOut, TransferCreate, TransferOut
+
+router = APIRouter(prefix="/api/v1", tags=["money"])
+ClientId = Annotated[str, PathParam(pattern=CLIENT_ID_PATTERN)]
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+@router.post(
+    "/grants",
+    status_code=201,
+    response_model=GrantOut,
+    summary="Grant hours from issuance (201 created, 200 identical retry)",
+)
+def create_grant(
+    body: GrantCreate, node: NodeDep, principal: PrincipalDep, response: Response
+) -> GrantOut:
+    record, created = node.grants.create(
+        principal,
+        grant_id=body.id,
+        local_id=body.member,
+        amount_minutes=body.amount_minutes,
+        credit_class=body.credit_class,
+        reason=body.reason,
+    )
+    if not created:
+        response.status_code = 200
+        response.headers[REPLAYED_HEADER] = "true"
+    return GrantOut(**record)
+
+
+@router.get("/grants/{grant_id}", response_model=GrantOut, summary="One grant")
+def get_grant(grant_id: ClientId, node: NodeDep, principal: PrincipalDep) -> GrantOut:
+    return GrantOut(**node.grants.get(principal, grant_id))
+
+
+@router.post(
+    "/transfers",
+    status_code=201,
+    response_model=TransferOut,
+    response_model_by_alias=True,
+    summary="Transfer hours (201 created, 200 identical retry, 409 id reused)",
+)
+def create_transfer(
+    body: TransferCreate, node: NodeDep, principal: PrincipalDep, response: Response
+) -> TransferOut:
+    result = node.transfers.create(
+        principal,
+        transfer_id=body.id,
+        debtor=body.from_,
+        creditor=body.to,
+        amount_minutes=body.amount_minutes,
+        memo=body.memo,
+    )
+    if not result.created:
+        response.status_code = 200
+        response.headers[REPLAYED_HEADER] = "true"
+    return TransferOut(**result.record)
+
+
+@router.get(
+    "/transfers/{transfer_id}",
+    response_model=TransferOut,
+    response_model_by_alias=True,
+    summary="One transfer",
+)
+def get_transfer(transfer_id: ClientId, node: NodeDep, principal: PrincipalDep) -> TransferOut:
+    return TransferOut(**node.transfers.get(principal, transfer_id))

@@ -1,0 +1,222 @@
+"""`hourbridge`: set up, run and check a node."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from node.clock import SystemClock
+from node.config import NodeConfig, load_config, save_config
+from node.db.engine import Database
+from node.db.migrate import upgrade
+from node.errors import ConfigError, NodeError
+from node.keys import PASSPHRASE_ENV, generate_key_file, passphrase_from_env
+from node.runtime import Node, bootstrap_database, open_node
+from node.services.access import Role
+
+app = typer.Typer(help="HourBridge time bank node.", no_args_is_help=True, add_completion=False)
+token_app = typer.Typer(
+    help="API tokens for members, staff, admins and regulators.", no_args_is_help=True
+)
+app.add_typer(token_app, name="token")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+DataOpt = Annotated[
+    Path, typer.Option("--data", envvar="HOURBRIDGE_DATA", help="the node's data folder")
+]
+
+
+def _open(data: Path) -> Node:
+    return open_node(load_config(data))
+
+
+@app.command()
+def init(
+    node_id: Annotated[str, typer.Option(help="short lowercase label, e.g. sh-pudong")],
+    region: Annotated[str, typer.Option(help="6-digit administrative region code")],
+    url: Annotated[str, typer.Option(help="base URL peers use to reach this node")],
+    data: DataOpt,
+    name: Annotated[str, typer.Option(help="display name of the time bank")] = "",
+    database_url: Annotated[str, typer.Option(help="default: SQLite in the data folder")] = "",
+    host: str = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="default: the port of --url")] = None,
+    passphrase_prompt: Annotated[
+        bool, typer.Option(help=f"encrypt the key with a passphrase (or set {PASSPHRASE_ENV})")
+    ] = False,
+) -> None:
+    """Create the config, an Ed25519 signing key (mode 0600) and the database."""
+    data.mkdir(parents=True, exist_ok=True)
+    config = NodeConfig(
+        node_id=node_id,
+        region=region,
+        url=url,
+        name=name,
+        database_url=database_url,
+        host=host,
+        port=port or urlsplit(url).port or 8700,
+        data_dir=str(data.resolve()),
+    )
+    passphrase = passphrase_from_env()
+    if passphrase_prompt and passphrase is None:
+        passphrase = typer.prompt(
+            "key passphrase", hide_input=True, confirmation_prompt=True
+        ).encode("utf-8")
+    key = generate_key_file(config.key_path, passphrase)
+    save_config(config)
+    bootstrap_database(
+        Database(config.resolved_database_url()), node_id=node_id, now_ms=SystemClock().now_ms()
+    )
+    out.print(f"node [bold]{node_id}[/] initialised in {data} (key {key.key_id})")
+
+
+@app.command()
+def migrate(data: DataOpt) -> None:
+    """Bring the database schema to the newest revision."""
+    config = load_config(data)
+    db = Database(config.resolved_database_url())
+    upgrade(db)
+    db.dispose()
+    out.print("database is at the newest schema revision")
+
+
+@app.command()
+def serve(
+    data: DataOpt,
+    host: Annotated[str | None, typer.Option(help="override the config's host")] = None,
+    port: Annotated[int | None, typer.Option(help="override the config's port")] = None,
+    log_level: str = "warning",
+) -> None:
+    """Run the node's HTTP API until interrupted."""
+    import uvicorn
+
+    from node.api.app import create_app
+    from node.scheduler import start_scheduler
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    node = _open(data)
+    scheduler = start_scheduler(node)
+    try:
+        uvicorn.run(
+            create_app(node),
+            host=host or node.config.host,
+            port=port or node.config.port,
+            log_level=log_level,
+            access_log=False,
+        )
+    finally:
+        scheduler.shutdown(wait=False)
+        node.close()
+
+
+@token_app.command("create")
+def token_create(
+    data: DataOpt,
+    role: Annotated[Role, typer.Option(help="admin, staff, member or regulator")],
+    member: Annotated[str | None, typer.Option(help="member local id or address")] = None,
+    station: Annotated[str | None, typer.Option(help="station id, for staff")] = None,
+    label: str = "",
+) -> None:
+    """Print a new API token. It is shown once and stored only as a hash."""
+    node = _open(data)
+    try:
+        local_id = None
+        if member is not None:
+            local_id, _, at = member.partition("@")
+            if at and at != node.config.node_id:
+                raise ConfigError(f"{member} is not a member of node {node.config.node_id}")
+        issued = node.tokens.create(
+            role=role, member_local_id=local_id, station=station, label=label
+        )
+    finally:
+        node.close()
+    print(issued.token)
+
+
+@token_app.command("list")
+def token_list(data: DataOpt) -> None:
+    """List tokens (never their secrets)."""
+    node = _open(data)
+    try:
+        rows = node.tokens.list()
+    finally:
+        node.close()
+    table = Table("id", "role", "member", "station", "label", "revoked")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            str(row["role"]),
+            str(row["member_local_id"] or ""),
+            str(row["station"] or ""),
+            str(row["label"]),
+            "yes" if row["revoked_at_ms"] else "",
+        )
+    out.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(data: DataOpt, token_id: str) -> None:
+    node = _open(data)
+    try:
+        node.tokens.revoke(token_id)
+    finally:
+        node.close()
+    out.print(f"token {token_id} revoked")
+
+
+@app.command("verify-ledger")
+def verify_ledger_cmd(data: DataOpt) -> None:
+    """Re-walk the hash chain and replay every balance; name the first bad entry if any."""
+    node = _open(data)
+    try:
+        result = node.ledger_admin.verify()
+    finally:
+        node.close()
+    if result.ok:
+        out.print(
+            f"ledger OK: {result.entries} entries, head {result.head_hash}, "
+            f"{result.checkpoints} checkpoints verified"
+        )
+        return
+    first = result.problems[0]
+    where = (
+        f"entry {first.height} ({first.entry_id})"
+        if first.entry_id
+        else (f"height {first.height}" if first.height is not None else "ledger")
+    )
+    err.print(f"[red]LEDGER FAILED[/] first bad: {where}: {first.code}: {first.message}")
+    for problem in result.problems[1:]:
+        err.print(f"  also: height {problem.height}: {problem.code}: {problem.message}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def checkpoint(data: DataOpt) -> None:
+    """Sign a checkpoint of the ledger head now."""
+    node = _open(data)
+    try:
+        doc = node.ledger_admin.checkpoint()
+    finally:
+        node.close()
+    out.print(f"checkpoint at height {doc['height']}, head {doc['head_hash']}")
+
+
+def main() -> None:
+    try:
+        app()
+    except NodeError as exc:
+        err.print(f"[red]error[/] ({exc.code}): {exc.detail}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

@@ -1,0 +1,88 @@
+"""Node configuration: `node.toml` in the data folder, overridden by HOURBRIDGE_* variables.
+
+Precedence (last wins): defaults, the file, the environment. `HOURBRIDGE_DATABASE_URL`,
+`HOURBRIDGE_HOST`, `HOURBRIDGE_PORT`, ... override the field of the same name.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from node.errors import ConfigError
+from protocol.addresses import NODE_ID_PATTERN
+
+CONFIG_FILE = "node.toml"
+KEY_FILE = "signing_key.pem"
+ENV_PREFIX = "HOURBRIDGE_"
+
+
+class NodeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    node_id: str = Field(pattern=NODE_ID_PATTERN)
+    region: str = Field(pattern=r"^[0-9]{6}$", description="GB/T 2260 administrative code")
+    url: str = Field(pattern=r"^https?://", description="base URL peers use to reach this node")
+    name: str = ""
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8700, ge=1, le=65535)
+    key_file: str = KEY_FILE
+    body_bytes_max: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    page_size_max: int = Field(default=200, ge=1, le=1000)
+    checkpoint_interval_s: int = Field(default=3600, ge=0, description="0 disables")
+    data_dir: str = Field(default="", exclude=True)
+
+    @field_validator("url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def key_path(self) -> Path:
+        path = Path(self.key_file)
+        return path if path.is_absolute() else self.data_path / path
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_path / 'node.db').resolve()}"
+
+
+def _env_overrides(env: dict[str, str]) -> dict[str, Any]:
+    fields = set(NodeConfig.model_fields) - {"data_dir"}
+    return {
+        name: env[ENV_PREFIX + name.upper()] for name in fields if ENV_PREFIX + name.upper() in env
+    }
+
+
+def load_config(data_dir: Path, env: dict[str, str] | None = None) -> NodeConfig:
+    path = data_dir / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError(f"no {CONFIG_FILE} in {data_dir}: run `hourbridge init` first")
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    values.update(_env_overrides(dict(os.environ) if env is None else env))
+    values["data_dir"] = str(data_dir.resolve())
+    try:
+        return NodeConfig.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def save_config(config: NodeConfig) -> Path:
+    path = config.data_path / CONFIG_FILE
+    values = config.model_dump(exclude={"data_dir"})
+    path.write_text(tomli_w.dumps(values), encoding="utf-8")
+    return path

@@ -1,0 +1,86 @@
+"""Engines and transactions for SQLite (default) and PostgreSQL.
+
+All ledger writes are serialised: `Database.write()` opens a transaction that holds the write
+lock before any read happens (SQLite `BEGIN IMMEDIATE`; PostgreSQL `SELECT ... FOR UPDATE` on the
+single `ledger_head` row). The hash chain needs a total order anyway, and reading balances only
+after the lock is what makes concurrent transfers from one account unable to overdraw it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.engine import Connection
+
+from node.db.schema import ledger_head
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_POOL_SIZE = 10
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_size=PG_POOL_SIZE, max_overflow=10, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        pool_size=8,
+        max_overflow=8,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see `_on_begin`).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("hb_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite's own busy handler waits by sleeping in growing steps (up to 100 ms), which
+        # wrecks throughput when threads of one process queue for the write lock. Writers in this
+        # process queue on a mutex instead; BEGIN IMMEDIATE still guards against other processes.
+        self._write_mutex: AbstractContextManager[object] = (
+            threading.Lock() if self.is_sqlite else nullcontext()
+        )
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that holds the node's write lock from its first statement to commit."""
+        with self._write_mutex, self.engine.connect() as conn:
+            conn.execution_options(hb_write=True)
+            with conn.begin():
+                if not self.is_sqlite:
+                    conn.execute(select(ledger_head.c.id).with_for_update()).all()
+                yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()

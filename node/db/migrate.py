@@ -1,0 +1,51 @@
+"""Alembic, driven from code: `hourbridge migrate` and the start-up check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from node.db.engine import Database
+from node.errors import ConfigError, ErrorCode
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "the migrations folder has no head revision"
+    return head
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(db: Database) -> None:
+    config = _alembic_config()
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def require_migrated(db: Database) -> None:
+    """Refuse to run on a database that is not at the newest schema revision."""
+    current, head = current_revision(db), head_revision()
+    if current != head:
+        raise ConfigError(
+            f"database {db.engine.url.render_as_string(hide_password=True)} is at schema "
+            f"revision {current or 'none (empty)'}, this node needs {head}: "
+            "run `hourbridge migrate --data DIR` first",
+            code=ErrorCode.NOT_MIGRATED,
+        )

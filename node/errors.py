@@ -1,0 +1,92 @@
+"""One error tree for the node; every error carries a stable code.
+
+    NodeError                      expected operating errors (bad input, missing things, rules)
+    ├── NotFound                   the named thing does not exist here
+    ├── Conflict                   it exists already, or the same id came with another body
+    ├── RuleViolation              the request is well formed but the ledger's rules refuse it
+    ├── AuthError                  no or bad credentials, or not allowed
+    └── ConfigError                the node cannot start as configured
+    InvariantViolation             a broken invariant: a bug or a tampered store; never caught
+
+Services raise these; only `node.api.problems` turns them into HTTP responses.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # request shape
+    VALIDATION_FAILED = "validation_failed"
+    MALFORMED_JSON = "malformed_json"
+    BODY_TOO_LARGE = "body_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    ROUTE_NOT_FOUND = "route_not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    # auth
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    # lookups
+    MEMBER_NOT_FOUND = "member_not_found"
+    TRANSFER_NOT_FOUND = "transfer_not_found"
+    GRANT_NOT_FOUND = "grant_not_found"
+    ENTRY_NOT_FOUND = "entry_not_found"
+    CHECKPOINT_NOT_FOUND = "checkpoint_not_found"
+    # conflicts
+    MEMBER_EXISTS = "member_exists"
+    TRANSFER_ID_CONFLICT = "transfer_id_conflict"
+    GRANT_ID_CONFLICT = "grant_id_conflict"
+    ALREADY_REVERSED = "already_reversed"
+    # ledger rules
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    MEMBER_INACTIVE = "member_inactive"
+    SAME_ACCOUNT = "same_account"
+    UNKNOWN_NODE = "unknown_node"
+    NOT_REVERSIBLE = "not_reversible"
+    AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
+    # operations
+    NOT_MIGRATED = "not_migrated"
+    OVERLOADED = "overloaded"
+    CONFIG_INVALID = "config_invalid"
+    INTERNAL_ERROR = "internal_error"
+
+
+class NodeError(Exception):
+    """An expected error with a stable code and a message a person can act on."""
+
+    def __init__(self, code: ErrorCode, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+class NotFound(NodeError):
+    pass
+
+
+class Conflict(NodeError):
+    pass
+
+
+class RuleViolation(NodeError):
+    pass
+
+
+class AuthError(NodeError):
+    pass
+
+
+class ConfigError(NodeError):
+    def __init__(self, detail: str, code: ErrorCode = ErrorCode.CONFIG_INVALID) -> None:
+        super().__init__(code, detail)
+
+
+class InvariantViolation(AssertionError):
+    """An invariant of the ledger does not hold. This is a bug or tampering: stop, do not mask."""
+
+
+def require(condition: bool, message: str) -> None:
+    """Assert an invariant in a way that `python -O` cannot strip."""
+    if not condition:
+        raise InvariantViolation(message)

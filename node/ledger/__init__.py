@@ -1,0 +1,1 @@
+"""The node's double-entry ledger: append-only, hash-chained, integer minutes."""

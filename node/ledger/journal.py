@@ -1,0 +1,336 @@
+"""Posting entries to the journal. Every write happens inside `Database.write()`, which holds
+the node's write lock, so the head read here is the head the new entry extends."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from node.db.schema import accounts, balances, journal_entries, ledger_head, postings
+from node.errors import Conflict, ErrorCode, NotFound, RuleViolation, require
+from node.ledger.hashing import entry_document, entry_hash
+from node.ledger.model import (
+    AccountKind,
+    Entry,
+    EntryKind,
+    Posting,
+    check_postings,
+    transfer_legs,
+)
+from protocol.credit import CreditClass
+
+# Statements on the hot path are built once; SQLAlchemy then reuses their compiled form.
+_HEAD = select(ledger_head.c.height, ledger_head.c.head_hash).where(ledger_head.c.id == 1)
+_STATE = (
+    select(
+        accounts.c.code,
+        accounts.c.kind,
+        accounts.c.floor_minutes,
+        balances.c.credit_class,
+        balances.c.balance_minutes,
+    )
+    .select_from(accounts.outerjoin(balances))
+    .where(accounts.c.code.in_(bindparam("codes", expanding=True)))
+)
+_UPDATE_BALANCE = (
+    update(balances)
+    .where(balances.c.account_code == bindparam("a"), balances.c.credit_class == bindparam("c"))
+    .values(balance_minutes=bindparam("b"))
+)
+_ADVANCE_HEAD = (
+    update(ledger_head)
+    .where(ledger_head.c.id == 1, ledger_head.c.height == bindparam("old_height"))
+    .values(height=bindparam("new_height"), head_hash=bindparam("new_hash"))
+)
+
+
+@dataclass(frozen=True)
+class AccountState:
+    kind: str
+    floor_minutes: int | None
+    by_class: dict[str, int]
+
+
+def read_state(conn: Connection, codes: list[str]) -> dict[str, AccountState]:
+    """Kind, floor and balance by class of each named account, in one query."""
+    state: dict[str, AccountState] = {}
+    for row in conn.execute(_STATE, {"codes": codes}):
+        account = state.setdefault(row.code, AccountState(row.kind, row.floor_minutes, {}))
+        if row.credit_class is not None:
+            account.by_class[row.credit_class] = row.balance_minutes
+    require(len(state) == len(set(codes)), f"unknown account among {codes}")
+    return state
+
+
+class Ledger:
+    def __init__(self, node_id: str) -> None:
+        self.node_id = node_id
+
+    # accounts -------------------------------------------------------------------------------
+
+    def create_account(
+        self,
+        conn: Connection,
+        *,
+        code: str,
+        kind: AccountKind,
+        now_ms: int,
+        member_local_id: str | None = None,
+        peer_node_id: str | None = None,
+        floor_minutes: int | None = None,
+    ) -> None:
+        require(kind != AccountKind.MEMBER or floor_minutes is not None, "members need a floor")
+        conn.execute(
+            insert(accounts).values(
+                code=code,
+                kind=str(kind),
+                member_local_id=member_local_id,
+                peer_node_id=peer_node_id,
+                floor_minutes=floor_minutes,
+                created_at_ms=now_ms,
+            )
+        )
+
+    def balances_of(self, conn: Connection, account: str) -> dict[CreditClass, int]:
+        rows = conn.execute(
+            select(balances.c.credit_class, balances.c.balance_minutes).where(
+                balances.c.account_code == account
+            )
+        )
+        return {CreditClass(row.credit_class): row.balance_minutes for row in rows}
+
+    # posting --------------------------------------------------------------------------------
+
+    def head(self, conn: Connection) -> tuple[int, str]:
+        row = conn.execute(_HEAD).one()
+        return row.height, row.head_hash
+
+    def move(
+        self,
+        conn: Connection,
+        *,
+        debtor: str,
+        creditor: str,
+        amount_minutes: int,
+        spend_order: tuple[CreditClass, ...],
+        kind: str,
+        ref: str,
+        actor: str,
+        memo: str,
+        now_ms: int,
+    ) -> Entry:
+        """Move hours between two accounts, spending the debtor's classes in `spend_order`."""
+        state = read_state(conn, [debtor, creditor])
+        available = {CreditClass(c): v for c, v in state[debtor].by_class.items()}
+        legs = transfer_legs(
+            debtor=debtor,
+            creditor=creditor,
+            available=available,
+            amount_minutes=amount_minutes,
+            spend_order=spend_order,
+        )
+        if legs is None:
+            raise RuleViolation(
+                ErrorCode.INSUFFICIENT_FUNDS, f"{debtor} cannot spend {amount_minutes} minutes"
+            )
+        return self.post(
+            conn, kind=kind, ref=ref, actor=actor, memo=memo, now_ms=now_ms, legs=legs, state=state
+        )
+
+    def post(
+        self,
+        conn: Connection,
+        *,
+        kind: str,
+        ref: str | None,
+        actor: str,
+        memo: str,
+        now_ms: int,
+        legs: tuple[Posting, ...],
+        reverses_height: int | None = None,
+        state: dict[str, AccountState] | None = None,
+    ) -> Entry:
+        """Append one balanced entry, or raise RuleViolation if a member would go below floor.
+
+        `state` may carry what `read_state` returned for these accounts in this transaction.
+        """
+        check_postings(legs)
+        if state is None:
+            state = read_state(conn, sorted({p.account for p in legs}))
+        new_balances = _apply(state, legs)
+        height, prev_hash = self.head(conn)
+        entry_id = uuid.uuid4().hex
+        document = entry_document(
+            node_id=self.node_id,
+            height=height + 1,
+            entry_id=entry_id,
+            kind=kind,
+            ref=ref,
+            actor=actor,
+            memo=memo,
+            created_at_ms=now_ms,
+            reverses_height=reverses_height,
+            prev_hash=prev_hash,
+            postings=legs,
+        )
+        digest = entry_hash(document)
+        conn.execute(
+            insert(journal_entries),
+            {
+                "height": height + 1,
+                "entry_id": entry_id,
+                "kind": str(kind),
+                "ref": ref,
+                "actor": actor,
+                "memo": memo,
+                "created_at_ms": now_ms,
+                "reverses_height": reverses_height,
+                "prev_hash": prev_hash,
+                "entry_hash": digest,
+            },
+        )
+        conn.execute(
+            insert(postings),
+            [
+                {
+                    "entry_height": height + 1,
+                    "seq": seq,
+                    "account_code": p.account,
+                    "credit_class": str(p.credit_class),
+                    "amount_minutes": p.amount_minutes,
+                }
+                for seq, p in enumerate(legs)
+            ],
+        )
+        self._store_balances(conn, new_balances)
+        moved = conn.execute(
+            _ADVANCE_HEAD, {"old_height": height, "new_height": height + 1, "new_hash": digest}
+        )
+        require(moved.rowcount == 1, "ledger head moved under the write lock")
+        return Entry(
+            height=height + 1,
+            entry_id=entry_id,
+            kind=kind,
+            ref=ref,
+            actor=actor,
+            memo=memo,
+            created_at_ms=now_ms,
+            reverses_height=reverses_height,
+            prev_hash=prev_hash,
+            entry_hash=digest,
+            postings=legs,
+        )
+
+    @staticmethod
+    def _store_balances(
+        conn: Connection, new_balances: dict[tuple[str, str], tuple[int, bool]]
+    ) -> None:
+        updates = [
+            {"a": code, "c": cls, "b": value}
+            for (code, cls), (value, existed) in new_balances.items()
+            if existed
+        ]
+        inserts = [
+            {"account_code": code, "credit_class": cls, "balance_minutes": value}
+            for (code, cls), (value, existed) in new_balances.items()
+            if not existed
+        ]
+        if updates:
+            conn.execute(_UPDATE_BALANCE, updates)
+        if inserts:
+            conn.execute(insert(balances), inserts)
+
+    # reading entries -----------------------------------------------------------------------
+
+    def load_entry(self, conn: Connection, height: int) -> Entry:
+        row = conn.execute(
+            select(journal_entries).where(journal_entries.c.height == height)
+        ).one_or_none()
+        if row is None:
+            raise NotFound(ErrorCode.ENTRY_NOT_FOUND, f"no journal entry at height {height}")
+        legs = conn.execute(
+            select(postings).where(postings.c.entry_height == height).order_by(postings.c.seq)
+        )
+        return Entry(
+            height=row.height,
+            entry_id=row.entry_id,
+            kind=row.kind,
+            ref=row.ref,
+            actor=row.actor,
+            memo=row.memo,
+            created_at_ms=row.created_at_ms,
+            reverses_height=row.reverses_height,
+            prev_hash=row.prev_hash,
+            entry_hash=row.entry_hash,
+            postings=tuple(
+                Posting(p.account_code, CreditClass(p.credit_class), p.amount_minutes) for p in legs
+            ),
+        )
+
+    def reverse(
+        self, conn: Connection, *, height: int, actor: str, memo: str, now_ms: int
+    ) -> Entry:
+        """Correct an entry by appending its mirror image; the original stays as it was."""
+        original = self.load_entry(conn, height)
+        if original.kind == EntryKind.REVERSAL:
+            raise RuleViolation(ErrorCode.NOT_REVERSIBLE, "a reversal is not reversed again")
+        already = conn.execute(
+            select(journal_entries.c.height).where(journal_entries.c.reverses_height == height)
+        ).scalar_one_or_none()
+        if already is not None:
+            raise Conflict(
+                ErrorCode.ALREADY_REVERSED, f"entry {height} was reversed by entry {already}"
+            )
+        legs = tuple(
+            Posting(p.account, p.credit_class, -p.amount_minutes) for p in original.postings
+        )
+        return self.post(
+            conn,
+            kind=EntryKind.REVERSAL,
+            ref=original.entry_id,
+            actor=actor,
+            memo=memo,
+            now_ms=now_ms,
+            legs=legs,
+            reverses_height=height,
+        )
+
+    def totals_by_kind(self, conn: Connection) -> dict[str, int]:
+        rows = conn.execute(
+            select(accounts.c.kind, func.coalesce(func.sum(balances.c.balance_minutes), 0))
+            .select_from(accounts.join(balances))
+            .group_by(accounts.c.kind)
+        )
+        return {kind: int(total) for kind, total in rows}
+
+
+def _apply(
+    state: dict[str, AccountState], legs: tuple[Posting, ...]
+) -> dict[tuple[str, str], tuple[int, bool]]:
+    """New balance of every (account, class) the legs touch, checked against floors.
+
+    A member's earned hours may go down to the member's floor (an overdraft the standard may
+    allow); every other class only down to zero. Returns {(account, class): (new, row existed)}.
+    """
+    deltas: dict[tuple[str, str], int] = defaultdict(int)
+    for p in legs:
+        deltas[(p.account, str(p.credit_class))] += p.amount_minutes
+    result: dict[tuple[str, str], tuple[int, bool]] = {}
+    for (code, credit_class), delta in deltas.items():
+        account = state[code]
+        before = account.by_class.get(credit_class, 0)
+        after = before + delta
+        if account.kind == AccountKind.MEMBER and delta < 0:
+            lowest = account.floor_minutes if credit_class == CreditClass.EARNED else 0
+            require(lowest is not None, f"member account {code} has no floor")
+            if after < (lowest or 0):
+                raise RuleViolation(
+                    ErrorCode.INSUFFICIENT_FUNDS,
+                    f"{code} has {before} {credit_class} minutes, the entry needs {-delta}",
+                )
+        result[(code, credit_class)] = (after, credit_class in account.by_class)
+    return result

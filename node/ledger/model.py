@@ -1,0 +1,114 @@
+"""Ledger value types. Immutable; operations over them are plain functions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from node.errors import require
+from protocol.credit import CreditClass
+
+GENESIS_HASH = "0" * 64
+# One transfer or grant moves at most this much: about 190 years of hours. Anything larger is
+# a typo or an attack, and keeps every sum far inside the 2**53 canonical-JSON integer range.
+AMOUNT_MINUTES_MAX = 100_000_000
+POSTINGS_PER_ENTRY_MAX = 16
+
+
+class AccountKind(StrEnum):
+    MEMBER = "member"
+    ISSUANCE = "issuance"  # source of new hours; its negative balance is the node's liability
+    REDEMPTION = "redemption"  # hours exchanged for goods or retired
+    EXPIRY = "expiry"  # hours that expired under the node's policy
+    PENDING = "pending"  # reserved outgoing cross-node transfers
+    CLEARING = "clearing"  # one per peer node: what that peer owes us (+) or we owe it (-)
+
+
+class EntryKind(StrEnum):
+    GRANT = "grant"
+    TRANSFER = "transfer"
+    REVERSAL = "reversal"
+
+
+SYSTEM_ACCOUNTS: tuple[AccountKind, ...] = (
+    AccountKind.ISSUANCE,
+    AccountKind.REDEMPTION,
+    AccountKind.EXPIRY,
+    AccountKind.PENDING,
+)
+
+
+def member_account(local_id: str) -> str:
+    return f"member:{local_id}"
+
+
+def clearing_account(peer_node_id: str) -> str:
+    return f"clearing:{peer_node_id}"
+
+
+@dataclass(frozen=True)
+class Posting:
+    account: str
+    credit_class: CreditClass
+    amount_minutes: int  # positive credits the account, negative debits it
+
+
+@dataclass(frozen=True)
+class Entry:
+    height: int
+    entry_id: str
+    kind: str
+    ref: str | None
+    actor: str
+    memo: str
+    created_at_ms: int
+    reverses_height: int | None
+    prev_hash: str
+    entry_hash: str
+    postings: tuple[Posting, ...]
+
+
+def sums_by_class(postings: Iterable[Posting]) -> dict[CreditClass, int]:
+    sums: dict[CreditClass, int] = defaultdict(int)
+    for posting in postings:
+        sums[posting.credit_class] += posting.amount_minutes
+    return dict(sums)
+
+
+def check_postings(postings: tuple[Posting, ...]) -> None:
+    """The shape every entry must have: 2..16 non-zero integer legs summing to zero per class."""
+    require(2 <= len(postings) <= POSTINGS_PER_ENTRY_MAX, f"entry has {len(postings)} postings")
+    for posting in postings:
+        require(type(posting.amount_minutes) is int, "amounts are integers")
+        require(posting.amount_minutes != 0, "a posting of zero minutes")
+        require(abs(posting.amount_minutes) <= AMOUNT_MINUTES_MAX, "posting amount out of range")
+    for credit_class, total in sums_by_class(postings).items():
+        require(total == 0, f"postings of class {credit_class} sum to {total}, not zero")
+
+
+def transfer_legs(
+    *,
+    debtor: str,
+    creditor: str,
+    available: dict[CreditClass, int],
+    amount_minutes: int,
+    spend_order: tuple[CreditClass, ...],
+) -> tuple[Posting, ...] | None:
+    """Postings moving `amount_minutes` from debtor to creditor, spending classes in order.
+
+    Hours keep their class as they move. Returns None when the spendable classes do not cover
+    the amount.
+    """
+    postings: list[Posting] = []
+    remaining = amount_minutes
+    for credit_class in spend_order:
+        take = min(remaining, max(available.get(credit_class, 0), 0))
+        if take:
+            postings.append(Posting(debtor, credit_class, -take))
+            postings.append(Posting(creditor, credit_class, take))
+            remaining -= take
+        if remaining == 0:
+            return tuple(postings)
+    return None

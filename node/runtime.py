@@ -1,0 +1,106 @@
+"""Composition: one place that builds a node's services from its config, key and clock.
+
+Services receive exactly what they use; nothing looks anything up at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+
+from node.clock import Clock, SystemClock
+from node.config import NodeConfig
+from node.db.batch import WriteBatcher
+from node.db.engine import Database
+from node.db.migrate import require_migrated, upgrade
+from node.db.schema import accounts, node_info
+from node.errors import ConfigError
+from node.keys import load_key_file, passphrase_from_env
+from node.ledger.journal import Ledger
+from node.ledger.model import SYSTEM_ACCOUNTS
+from node.services.grants import GrantService
+from node.services.ledger_admin import LedgerAdminService
+from node.services.members import MemberService
+from node.services.tokens import TokenService
+from node.services.transfers import TransferService
+from protocol.signing import SigningKey
+
+
+@dataclass
+class Node:
+    config: NodeConfig
+    db: Database
+    clock: Clock
+    key: SigningKey
+    ledger: Ledger
+    writer: WriteBatcher
+    members: MemberService
+    transfers: TransferService
+    grants: GrantService
+    tokens: TokenService
+    ledger_admin: LedgerAdminService
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def bootstrap_database(db: Database, *, node_id: str, now_ms: int) -> None:
+    """Migrate, record which node owns this database, and create the system accounts."""
+    upgrade(db)
+    ledger = Ledger(node_id)
+    with db.write() as conn:
+        owner = conn.execute(
+            select(node_info.c.value).where(node_info.c.key == "node_id")
+        ).scalar_one_or_none()
+        if owner is None:
+            conn.execute(insert(node_info).values(key="node_id", value=node_id))
+        elif owner != node_id:
+            raise ConfigError(f"this database belongs to node {owner}, not {node_id}")
+        have = set(conn.execute(select(accounts.c.code)).scalars())
+        for kind in SYSTEM_ACCOUNTS:
+            if str(kind) not in have:
+                ledger.create_account(conn, code=str(kind), kind=kind, now_ms=now_ms)
+
+
+def _check_owner(db: Database, node_id: str) -> None:
+    with db.read() as conn:
+        owner = conn.execute(
+            select(node_info.c.value).where(node_info.c.key == "node_id")
+        ).scalar_one_or_none()
+    if owner != node_id:
+        raise ConfigError(
+            f"database belongs to node {owner or '(none: run hourbridge init)'}, "
+            f"config says {node_id}"
+        )
+
+
+def open_node(
+    config: NodeConfig, *, clock: Clock | None = None, key: SigningKey | None = None
+) -> Node:
+    """Open a node whose database is migrated and initialised; refuse otherwise."""
+    db = Database(config.resolved_database_url())
+    try:
+        require_migrated(db)
+        _check_owner(db, config.node_id)
+    except Exception:
+        db.dispose()
+        raise
+    clock = clock or SystemClock()
+    key = key or load_key_file(config.key_path, passphrase_from_env())
+    ledger = Ledger(config.node_id)
+    common = {"db": db, "ledger": ledger, "clock": clock}
+    writer = WriteBatcher(db)
+    return Node(
+        config=config,
+        db=db,
+        clock=clock,
+        key=key,
+        ledger=ledger,
+        writer=writer,
+        members=MemberService(**common, node_id=config.node_id),
+        transfers=TransferService(**common, writer=writer, node_id=config.node_id),
+        grants=GrantService(**common, writer=writer),
+        tokens=TokenService(db, clock),
+        ledger_admin=LedgerAdminService(**common, key=key),
+    )

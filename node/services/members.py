@@ -1,0 +1,273 @@
+"""Members of this node: registration, lookup, deactivation, balances and statements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection, Row
+
+from node.clock import Clock
+from node.db.engine import Database
+from node.db.schema import journal_entries, members, postings, transfers
+from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
+from node.ledger.journal import Ledger
+from node.ledger.model import AccountKind, member_account
+from node.services.access import (
+    Principal,
+    Role,
+    deny,
+    require_act_for,
+    require_read_member,
+    require_role,
+)
+
+ACTIVE = "active"
+DEACTIVATED = "deactivated"
+MEMBER_FLOOR_MINUTES = 0  # overdrafts come with the operating standard's policy, not by default
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    local_id: str
+    address: str
+    display_name: str
+    station: str | None
+    birth_year: int | None
+    status: str
+    created_at_ms: int
+
+
+def load_member(conn: Connection, local_id: str) -> Row[Any]:
+    row = conn.execute(select(members).where(members.c.local_id == local_id)).one_or_none()
+    if row is None:
+        raise NotFound(ErrorCode.MEMBER_NOT_FOUND, f"no member {local_id} on this node")
+    return row
+
+
+_MEMBERS_BY_ID = select(members).where(members.c.local_id.in_(bindparam("ids", expanding=True)))
+
+
+def load_members(conn: Connection, local_ids: list[str]) -> dict[str, Row[Any]]:
+    """Several members in one query; NotFound names the first one missing."""
+    found = {row.local_id: row for row in conn.execute(_MEMBERS_BY_ID, {"ids": local_ids})}
+    for local_id in local_ids:
+        if local_id not in found:
+            raise NotFound(ErrorCode.MEMBER_NOT_FOUND, f"no member {local_id} on this node")
+    return found
+
+
+def require_active(row: Row[Any]) -> None:
+    if row.status != ACTIVE:
+        raise RuleViolation(ErrorCode.MEMBER_INACTIVE, f"member {row.local_id} is deactivated")
+
+
+class MemberService:
+    def __init__(self, *, db: Database, ledger: Ledger, clock: Clock, node_id: str) -> None:
+        self.db = db
+        self.ledger = ledger
+        self.clock = clock
+        self.node_id = node_id
+
+    def _record(self, row: Row[Any]) -> MemberRecord:
+        return MemberRecord(
+            local_id=row.local_id,
+            address=f"{row.local_id}@{self.node_id}",
+            display_name=row.display_name,
+            station=row.station,
+            birth_year=row.birth_year,
+            status=row.status,
+            created_at_ms=row.created_at_ms,
+        )
+
+    def create(
+        self,
+        principal: Principal,
+        *,
+        local_id: str,
+        display_name: str,
+        station: str | None,
+        birth_year: int | None,
+    ) -> MemberRecord:
+        require_role(principal, Role.ADMIN, Role.STAFF, what="register members")
+        if principal.role == Role.STAFF:
+            if station not in (None, principal.station):
+                raise deny(principal, f"register members for station {station}")
+            station = principal.station
+        now_ms = self.clock.now_ms()
+        with self.db.write() as conn:
+            exists = conn.execute(
+                select(members.c.local_id).where(members.c.local_id == local_id)
+            ).first()
+            if exists is not None:
+                raise Conflict(ErrorCode.MEMBER_EXISTS, f"member {local_id} exists already")
+            conn.execute(
+                insert(members).values(
+                    local_id=local_id,
+                    display_name=display_name,
+                    station=station,
+                    birth_year=birth_year,
+                    status=ACTIVE,
+                    created_at_ms=now_ms,
+                )
+            )
+            self.ledger.create_account(
+                conn,
+                code=member_account(local_id),
+                kind=AccountKind.MEMBER,
+                now_ms=now_ms,
+                member_local_id=local_id,
+                floor_minutes=MEMBER_FLOOR_MINUTES,
+            )
+            return self._record(load_member(conn, local_id))
+
+    def get(self, principal: Principal, local_id: str) -> MemberRecord:
+        self._precheck_member_role(principal, local_id)
+        with self.db.read() as conn:
+            row = load_member(conn, local_id)
+        require_read_member(principal, local_id=local_id, station=row.station)
+        return self._record(row)
+
+    def list(self, principal: Principal, *, after: str | None, limit: int) -> list[MemberRecord]:
+        require_role(principal, Role.ADMIN, Role.STAFF, Role.REGULATOR, what="list members")
+        query = select(members).order_by(members.c.local_id).limit(limit)
+        if after is not None:
+            query = query.where(members.c.local_id > after)
+        if principal.role == Role.STAFF:
+            query = query.where(members.c.station == principal.station)
+        with self.db.read() as conn:
+            return [self._record(row) for row in conn.execute(query)]
+
+    def deactivate(self, principal: Principal, local_id: str, *, reason: str) -> MemberRecord:
+        """Stop a member's account from sending or receiving. The balance stays on the books."""
+        require_role(principal, Role.ADMIN, Role.STAFF, what="deactivate members")
+        with self.db.write() as conn:
+            row = load_member(conn, local_id)
+            require_act_for(principal, local_id=local_id, station=row.station)
+            if row.status == ACTIVE:
+                conn.execute(
+                    update(members)
+                    .where(members.c.local_id == local_id)
+                    .values(
+                        status=DEACTIVATED,
+                        deactivated_at_ms=self.clock.now_ms(),
+                        deactivation_reason=reason,
+                    )
+                )
+            return self._record(load_member(conn, local_id))
+
+    def balance(self, principal: Principal, local_id: str) -> dict[str, Any]:
+        self._precheck_member_role(principal, local_id)
+        address = f"{local_id}@{self.node_id}"
+        with self.db.read() as conn:
+            row = load_member(conn, local_id)
+            require_read_member(principal, local_id=local_id, station=row.station)
+            by_class = self.ledger.balances_of(conn, member_account(local_id))
+            pending = conn.execute(
+                select(func.coalesce(func.sum(transfers.c.amount_minutes), 0)).where(
+                    transfers.c.debtor == address,
+                    transfers.c.state.in_(("pending", "in_doubt")),
+                )
+            ).scalar_one()
+        return {
+            "address": address,
+            "available_minutes": sum(by_class.values()),
+            "pending_out_minutes": int(pending),
+            "by_class_minutes": {str(k): v for k, v in sorted(by_class.items()) if v},
+        }
+
+    def statement(
+        self, principal: Principal, local_id: str, *, before_height: int | None, limit: int
+    ) -> dict[str, Any]:
+        self._precheck_member_role(principal, local_id)
+        account = member_account(local_id)
+        with self.db.read() as conn:
+            row = load_member(conn, local_id)
+            require_read_member(principal, local_id=local_id, station=row.station)
+            return _statement_page(
+                conn,
+                self.ledger,
+                account=account,
+                node_id=self.node_id,
+                before_height=before_height,
+                limit=limit,
+            )
+
+    @staticmethod
+    def _precheck_member_role(principal: Principal, local_id: str) -> None:
+        # A member learns nothing about other ids, not even whether they exist.
+        if principal.role == Role.MEMBER and principal.member_local_id != local_id:
+            raise deny(principal, f"read member {local_id}")
+
+
+def _statement_page(
+    conn: Connection,
+    ledger: Ledger,
+    *,
+    account: str,
+    node_id: str,
+    before_height: int | None,
+    limit: int,
+) -> dict[str, Any]:
+    """Newest first; each line shows the net change, the classes, the other side and the
+    balance after it, like a bank statement."""
+    by_entry = (
+        select(postings.c.entry_height, func.sum(postings.c.amount_minutes).label("net"))
+        .where(postings.c.account_code == account)
+        .group_by(postings.c.entry_height)
+        .order_by(postings.c.entry_height.desc())
+        .limit(limit + 1)
+    )
+    if before_height is not None:
+        by_entry = by_entry.where(postings.c.entry_height < before_height)
+    lines = conn.execute(by_entry).all()
+    has_more = len(lines) > limit
+    lines = lines[:limit]
+    balance = sum(ledger.balances_of(conn, account).values())
+    if before_height is not None:
+        later = conn.execute(
+            select(func.coalesce(func.sum(postings.c.amount_minutes), 0)).where(
+                postings.c.account_code == account, postings.c.entry_height >= before_height
+            )
+        ).scalar_one()
+        balance -= int(later)
+    heights = [line.entry_height for line in lines]
+    entries = {
+        e.height: e
+        for e in conn.execute(select(journal_entries).where(journal_entries.c.height.in_(heights)))
+    }
+    legs: dict[int, list[Row[Any]]] = {h: [] for h in heights}
+    for p in conn.execute(select(postings).where(postings.c.entry_height.in_(heights))):
+        legs[p.entry_height].append(p)
+    items = []
+    for line in lines:
+        entry = entries[line.entry_height]
+        mine = [p for p in legs[line.entry_height] if p.account_code == account]
+        others = sorted({p.account_code for p in legs[line.entry_height]} - {account})
+        items.append(
+            {
+                "height": entry.height,
+                "entry_id": entry.entry_id,
+                "kind": entry.kind,
+                "ref": entry.ref,
+                "memo": entry.memo,
+                "created_at_ms": entry.created_at_ms,
+                "amount_minutes": int(line.net),
+                "by_class_minutes": {p.credit_class: p.amount_minutes for p in mine},
+                "counterparty": [_display_account(code, node_id) for code in others],
+                "balance_after_minutes": balance,
+            }
+        )
+        balance -= int(line.net)
+    return {
+        "items": items,
+        "next_before_height": heights[-1] if has_more else None,
+    }
+
+
+def _display_account(code: str, node_id: str) -> str:
+    kind, _, rest = code.partition(":")
+    if kind == AccountKind.MEMBER:
+        return f"{rest}@{node_id}"
+    return code

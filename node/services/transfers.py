@@ -1,0 +1,165 @@
+"""Transfers between members. This node's members only for now; the federation adds peers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from node.clock import Clock
+from node.db.batch import WriteBatcher
+from node.db.engine import Database
+from node.db.schema import members, transfers
+from node.errors import ErrorCode, NotFound, RuleViolation
+from node.ledger.journal import Ledger
+from node.ledger.model import EntryKind, member_account
+from node.services.access import Principal, can_read_member, deny, require_act_for
+from node.services.idempotency import find_existing, request_hash
+from node.services.members import load_members, require_active
+from protocol.addresses import AddressError, MemberAddress
+from protocol.credit import SPEND_ORDER
+
+COMMITTED = "committed"
+_INSERT_TRANSFER = insert(transfers)
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    record: dict[str, Any]
+    created: bool  # False when an identical earlier request is answered again
+
+
+class TransferService:
+    def __init__(
+        self, *, db: Database, writer: WriteBatcher, ledger: Ledger, clock: Clock, node_id: str
+    ) -> None:
+        self.db = db
+        self.writer = writer
+        self.ledger = ledger
+        self.clock = clock
+        self.node_id = node_id
+
+    def _local(self, text: str, role: str) -> MemberAddress:
+        """Accept `alice` or `alice@this-node`; another node's address is for the federation."""
+        try:
+            address = MemberAddress.parse(text if "@" in text else f"{text}@{self.node_id}")
+        except AddressError as exc:
+            raise RuleViolation(ErrorCode.VALIDATION_FAILED, f"{role}: {exc}") from exc
+        if address.node_id != self.node_id:
+            raise RuleViolation(
+                ErrorCode.UNKNOWN_NODE,
+                f"{role} {address} is on node {address.node_id}, which this node does not "
+                "federate with",
+            )
+        return address
+
+    def create(
+        self,
+        principal: Principal,
+        *,
+        transfer_id: str,
+        debtor: str,
+        creditor: str,
+        amount_minutes: int,
+        memo: str,
+    ) -> TransferResult:
+        source = self._local(debtor, "from")
+        target = self._local(creditor, "to")
+        body_hash = request_hash(
+            {
+                "from": str(source),
+                "to": str(target),
+                "amount_minutes": amount_minutes,
+                "memo": memo,
+            }
+        )
+        now_ms = self.clock.now_ms()
+
+        def apply(conn: Connection) -> TransferResult:
+            parties = load_members(conn, [source.local_id, target.local_id])
+            debtor_row = parties[source.local_id]
+            require_act_for(principal, local_id=debtor_row.local_id, station=debtor_row.station)
+            existing = find_existing(
+                conn,
+                transfers,
+                record_id=transfer_id,
+                body_hash=body_hash,
+                conflict=ErrorCode.TRANSFER_ID_CONFLICT,
+            )
+            if existing is not None:
+                return TransferResult(_view(existing._mapping), created=False)
+            if source == target:
+                raise RuleViolation(ErrorCode.SAME_ACCOUNT, "from and to are the same member")
+            require_active(debtor_row)
+            require_active(parties[target.local_id])
+            entry = self.ledger.move(
+                conn,
+                debtor=member_account(source.local_id),
+                creditor=member_account(target.local_id),
+                amount_minutes=amount_minutes,
+                spend_order=SPEND_ORDER,
+                kind=EntryKind.TRANSFER,
+                ref=transfer_id,
+                actor=principal.actor,
+                memo=memo,
+                now_ms=now_ms,
+            )
+            record = {
+                "id": transfer_id,
+                "debtor": str(source),
+                "creditor": str(target),
+                "amount_minutes": amount_minutes,
+                "memo": memo,
+                "state": COMMITTED,
+                "reason_code": None,
+                "request_hash": body_hash,
+                "entry_height": entry.height,
+                "actor": principal.actor,
+                "created_at_ms": now_ms,
+                "updated_at_ms": now_ms,
+            }
+            conn.execute(_INSERT_TRANSFER, record)
+            return TransferResult(_view(record), created=True)
+
+        return self.writer.run(apply)
+
+    def get(self, principal: Principal, transfer_id: str) -> dict[str, Any]:
+        with self.db.read() as conn:
+            row = conn.execute(select(transfers).where(transfers.c.id == transfer_id)).one_or_none()
+            if row is None:
+                raise NotFound(ErrorCode.TRANSFER_NOT_FOUND, f"no transfer {transfer_id}")
+            parties = [MemberAddress.parse(a) for a in (row.debtor, row.creditor)]
+            local = [p.local_id for p in parties if p.node_id == self.node_id]
+            stations = dict(
+                conn.execute(
+                    select(members.c.local_id, members.c.station).where(
+                        members.c.local_id.in_(local)
+                    )
+                )
+                .tuples()
+                .all()
+            )
+        if not any(
+            can_read_member(principal, local_id=local_id, station=station)
+            for local_id, station in stations.items()
+        ):
+            raise deny(principal, f"read transfer {transfer_id}")
+        return _view(row._mapping)
+
+
+def _view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "from": row["debtor"],
+        "to": row["creditor"],
+        "amount_minutes": row["amount_minutes"],
+        "memo": row["memo"],
+        "state": row["state"],
+        "reason_code": row["reason_code"],
+        "entry_height": row["entry_height"],
+        "created_at_ms": row["created_at_ms"],
+        "updated_at_ms": row["updated_at_ms"],
+    }

@@ -1,0 +1,94 @@
+"""Building real nodes for tests: a fresh migrated database (SQLite file or a PostgreSQL
+database cloned from a migrated template), a fixed signing key and a FakeClock."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from node.clock import FakeClock
+from node.config import NodeConfig
+from node.db.engine import Database
+from node.runtime import Node, bootstrap_database, open_node
+from protocol.signing import SigningKey
+
+PG_URL_ENV = "HOURBRIDGE_TEST_PG_URL"
+REQUIRE_PG_ENV = "HOURBRIDGE_TEST_REQUIRE_PG"
+START_MS = 1_780_000_000_000
+
+
+def pg_url() -> str | None:
+    return os.environ.get(PG_URL_ENV) or None
+
+
+def node_key(node_id: str) -> SigningKey:
+    """Deterministic per node id, so failures reproduce."""
+    seed = node_id.encode().ljust(32, b"\0")[:32]
+    return SigningKey.from_seed(seed)
+
+
+class PgDatabases:
+    """Creates one database per test from a migrated template (fast: a file copy in Postgres)."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        suffix = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        self.template = f"hb_template_{suffix}_{os.getpid()}"
+        self._templates: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _url(self, name: str) -> str:
+        return self.admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def _ensure_template(self, node_id: str) -> str:
+        name = f"{self.template}_{node_id.replace('-', '_')}"
+        with self._lock:
+            if name not in self._templates:
+                with self.admin.connect() as conn:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                    conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+                db = Database(self._url(name))
+                bootstrap_database(db, node_id=node_id, now_ms=START_MS)
+                db.dispose()
+                self._templates.add(name)
+        return name
+
+    @contextmanager
+    def database(self, node_id: str) -> Iterator[str]:
+        template = self._ensure_template(node_id)
+        name = f"hb_t_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        try:
+            yield self._url(name)
+        finally:
+            with self.admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        with self.admin.connect() as conn:
+            for name in self._templates:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.admin.dispose()
+
+
+def make_config(data_dir: Path, node_id: str, database_url: str = "") -> NodeConfig:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return NodeConfig(
+        node_id=node_id, region="310115", url=f"http://{node_id}.test", data_dir=str(data_dir),
+        database_url=database_url,
+    )
+
+
+def build_node(config: NodeConfig, clock: FakeClock, *, bootstrap: bool) -> Node:
+    if bootstrap:
+        db = Database(config.resolved_database_url())
+        bootstrap_database(db, node_id=config.node_id, now_ms=clock.now_ms())
+        db.dispose()
+    return open_node(config, clock=clock, key=node_key(config.node_id))
