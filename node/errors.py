@@ -19,6 +19,7 @@ from enum import StrEnum
 class ErrorCode(StrEnum):
     # request shape
     VALIDATION_FAILED = "validation_failed"
+    BAD_REQUEST = "bad_request"
     MALFORMED_JSON = "malformed_json"
     BODY_TOO_LARGE = "body_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"

@@ -42,6 +42,7 @@ class Node:
     ledger_admin: LedgerAdminService
 
     def close(self) -> None:
+        self.writer.close()
         self.db.dispose()
 
 

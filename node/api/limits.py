@@ -1,18 +1,44 @@
-"""Request body limit, enforced before any handler runs (pure ASGI, so nothing is parsed first)."""
+"""The request body guard, run before any handler (pure ASGI, so nothing is parsed first).
+
+* a body over `body_bytes_max` → 413 body_too_large (declared or streamed)
+* a Content-Length that is not a number → 400 malformed_json
+* a non-empty body that is not JSON by its Content-Type → 415 unsupported_media_type
+* JSON with a repeated key → 400 malformed_json: on the money path "last one wins" is an
+  ambiguity, not a convenience ({"amount_minutes": 1, "amount_minutes": 600})
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from node.api.problems import PROBLEM_MEDIA_TYPE, problem_body
+from node.api.problems import PROBLEM_MEDIA_TYPE, problem_body, raw_path
 from node.errors import ErrorCode
 
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
-class BodyLimitMiddleware:
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _is_json(content_type: bytes) -> bool:
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or media.endswith(b"+json")
+
+
+class BodyGuardMiddleware:
     def __init__(self, app: ASGIApp, *, body_bytes_max: int) -> None:
         self.app = app
         self.body_bytes_max = body_bytes_max
@@ -21,27 +47,34 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["method"] not in METHODS_WITH_BODY:
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.body_bytes_max):
-            await self._refuse(scope, send)
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None and not declared.isdigit():
+            await self._refuse(
+                scope, send, 400, ErrorCode.MALFORMED_JSON, "Content-Length is not a number"
+            )
             return
-        # Buffer the body (at most the limit) so an oversized chunked body is refused before
-        # the application sees any of it.
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.body_bytes_max:
-                await self._refuse(scope, send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        if declared is not None and int(declared) > self.body_bytes_max:
+            await self._too_large(scope, send)
+            return
+        body = await self._read(receive)
+        if body is None:
+            await self._too_large(scope, send)
+            return
+        if body and not _is_json(headers.get(b"content-type", b"")):
+            await self._refuse(
+                scope,
+                send,
+                415,
+                ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                "send the body as application/json",
+            )
+            return
+        if body and _has_duplicate_key(body):
+            await self._refuse(
+                scope, send, 400, ErrorCode.MALFORMED_JSON, "a JSON object repeats a key"
+            )
+            return
         sent = False
 
         async def replay() -> Message:
@@ -53,18 +86,40 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        payload = problem_body(
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body, or None as soon as it passes the limit (the rest is not read)."""
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return b""
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.body_bytes_max:
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
+
+    async def _too_large(self, scope: Scope, send: Send) -> None:
+        await self._refuse(
+            scope,
+            send,
             413,
             ErrorCode.BODY_TOO_LARGE,
             f"request body exceeds {self.body_bytes_max} bytes",
-            scope["path"],
         )
-        data = json.dumps(payload).encode()
+
+    async def _refuse(
+        self, scope: Scope, send: Send, status: int, code: ErrorCode, detail: str
+    ) -> None:
+        data = json.dumps(problem_body(status, code, detail, raw_path(scope))).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [
                     (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                     (b"content-length", str(len(data)).encode()),
@@ -73,3 +128,13 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": data})
+
+
+def _has_duplicate_key(body: bytes) -> bool:
+    try:
+        json.loads(body, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey:
+        return True
+    except (ValueError, RecursionError):
+        return False  # not JSON at all: the application answers malformed_json itself
+    return False

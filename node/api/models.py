@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from node.ledger.model import AMOUNT_MINUTES_MAX
 from protocol.addresses import LOCAL_ID_PATTERN
+from protocol.canonical import INT_ABS_MAX
 from protocol.credit import CreditClass
 
 CLIENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
@@ -21,6 +22,10 @@ Minutes = Annotated[
 ]
 
 
+# Free text a person typed: no control characters (they break terminals, CSV and PostgreSQL).
+TEXT = r"^[^\x00-\x1f\x7f]*$"
+
+
 class Closed(BaseModel):
     """A request body: unknown fields are refused rather than silently ignored."""
 
@@ -29,7 +34,7 @@ class Closed(BaseModel):
 
 class MemberCreate(Closed):
     local_id: str = Field(pattern=LOCAL_ID_PATTERN, max_length=64)
-    display_name: str = Field(min_length=1, max_length=200)
+    display_name: str = Field(min_length=1, max_length=200, pattern=TEXT)
     station: str | None = Field(default=None, pattern=LOCAL_ID_PATTERN, max_length=64)
     birth_year: StrictInt | None = Field(default=None, ge=1900, le=2100)
 
@@ -50,7 +55,7 @@ class MemberPage(BaseModel):
 
 
 class Deactivation(Closed):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=500, pattern=TEXT)
 
 
 class BalanceOut(BaseModel):
@@ -83,7 +88,7 @@ class GrantCreate(Closed):
     member: str = Field(pattern=LOCAL_ID_PATTERN, max_length=64)
     amount_minutes: Minutes
     credit_class: CreditClass
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=500, pattern=TEXT)
 
 
 class GrantOut(BaseModel):
@@ -104,7 +109,7 @@ class TransferCreate(Closed):
     from_: str = Field(alias="from", pattern=ADDRESS_OR_LOCAL, description="local id or address")
     to: str = Field(pattern=ADDRESS_OR_LOCAL, description="local id or address")
     amount_minutes: Minutes
-    memo: str = Field(default="", max_length=500)
+    memo: str = Field(default="", max_length=500, pattern=TEXT)
 
 
 class TransferOut(BaseModel):
@@ -123,8 +128,8 @@ class TransferOut(BaseModel):
 
 
 class ReversalCreate(Closed):
-    height: StrictInt = Field(gt=0)
-    reason: str = Field(min_length=1, max_length=500)
+    height: StrictInt = Field(gt=0, le=INT_ABS_MAX)
+    reason: str = Field(min_length=1, max_length=500, pattern=TEXT)
 
 
 class ReversalOut(BaseModel):

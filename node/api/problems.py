@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -57,12 +58,35 @@ def problem_body(
     }
 
 
+def raw_path(scope: Mapping[str, Any]) -> str:
+    """The request path as sent (still percent-encoded), so `instance` is a URI reference."""
+    raw = scope.get("raw_path")
+    return raw.decode("latin-1") if raw else str(scope.get("path", ""))
+
+
 def problem(
-    status: int, code: ErrorCode | str, detail: str, request: Request, **extra: Any
+    status: int,
+    code: ErrorCode | str,
+    detail: str,
+    request: Request,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
-    body = problem_body(status, code, detail, request.url.path, **extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    body = problem_body(status, code, detail, raw_path(request.scope), **extra)
+    out = dict(headers or {})
+    if status == 401:
+        out["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=out)
+
+
+# Errors raised by the framework itself (routing, body parsing) rather than by our code.
+_CODE_BY_HTTP_STATUS: dict[int, ErrorCode] = {
+    400: ErrorCode.MALFORMED_JSON,
+    404: ErrorCode.ROUTE_NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.BODY_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+}
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -98,10 +122,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: ErrorCode.ROUTE_NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}.get(
-            exc.status_code, ErrorCode.VALIDATION_FAILED
-        )
-        return problem(exc.status_code, code, str(exc.detail), request)
+        code = _CODE_BY_HTTP_STATUS.get(exc.status_code, ErrorCode.BAD_REQUEST)
+        # Keep the framework's headers: a 405 must say which methods are allowed (Allow).
+        return problem(exc.status_code, code, str(exc.detail), request, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -114,7 +114,7 @@ transfers = Table(
     "transfers",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("debtor", ADDRESS, nullable=False, index=True),
+    Column("debtor", ADDRESS, nullable=False),
     Column("creditor", ADDRESS, nullable=False, index=True),
     Column("amount_minutes", BigInteger, nullable=False),
     Column("memo", String(500), nullable=False),
@@ -125,6 +125,8 @@ transfers = Table(
     Column("actor", ADDRESS, nullable=False),
     Column("created_at_ms", BigInteger, nullable=False),
     Column("updated_at_ms", BigInteger, nullable=False),
+    # Serves a member's "pending out" sum without scanning all their past transfers.
+    Index("ix_transfers_debtor_state", "debtor", "state"),
 )
 
 grants = Table(

@@ -6,14 +6,17 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from node.db.fast import FastStatement, in_params, in_values, insert_row
 from node.db.schema import accounts, balances, journal_entries, ledger_head, postings
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation, require
 from node.ledger.hashing import entry_document, entry_hash
 from node.ledger.model import (
+    POSTINGS_PER_ENTRY_MAX,
     AccountKind,
     Entry,
     EntryKind,
@@ -23,29 +26,38 @@ from node.ledger.model import (
 )
 from protocol.credit import CreditClass
 
-# Statements on the hot path are built once; SQLAlchemy then reuses their compiled form.
-_HEAD = select(ledger_head.c.height, ledger_head.c.head_hash).where(ledger_head.c.id == 1)
-_STATE = (
-    select(
-        accounts.c.code,
-        accounts.c.kind,
-        accounts.c.floor_minutes,
-        balances.c.credit_class,
-        balances.c.balance_minutes,
-    )
-    .select_from(accounts.outerjoin(balances))
-    .where(accounts.c.code.in_(bindparam("codes", expanding=True)))
+# The hot path's statements, compiled once (see node/db/fast.py).
+_HEAD = FastStatement(
+    select(ledger_head.c.height, ledger_head.c.head_hash).where(ledger_head.c.id == 1)
 )
-_UPDATE_BALANCE = (
+_UPDATE_BALANCE = FastStatement(
     update(balances)
     .where(balances.c.account_code == bindparam("a"), balances.c.credit_class == bindparam("c"))
     .values(balance_minutes=bindparam("b"))
 )
-_ADVANCE_HEAD = (
+_INSERT_BALANCE = insert_row(balances)
+_INSERT_ENTRY = insert_row(journal_entries)
+_INSERT_POSTING = insert_row(postings)
+_ADVANCE_HEAD = FastStatement(
     update(ledger_head)
     .where(ledger_head.c.id == 1, ledger_head.c.height == bindparam("old_height"))
     .values(height=bindparam("new_height"), head_hash=bindparam("new_hash"))
 )
+
+
+@lru_cache(maxsize=POSTINGS_PER_ENTRY_MAX)
+def _state_statement(count: int) -> FastStatement:
+    return FastStatement(
+        select(
+            accounts.c.code,
+            accounts.c.kind,
+            accounts.c.floor_minutes,
+            balances.c.credit_class,
+            balances.c.balance_minutes,
+        )
+        .select_from(accounts.outerjoin(balances))
+        .where(accounts.c.code.in_(in_params(count)))
+    )
 
 
 @dataclass(frozen=True)
@@ -58,7 +70,7 @@ class AccountState:
 def read_state(conn: Connection, codes: list[str]) -> dict[str, AccountState]:
     """Kind, floor and balance by class of each named account, in one query."""
     state: dict[str, AccountState] = {}
-    for row in conn.execute(_STATE, {"codes": codes}):
+    for row in _state_statement(len(codes)).rows(conn, in_values(codes)):
         account = state.setdefault(row.code, AccountState(row.kind, row.floor_minutes, {}))
         if row.credit_class is not None:
             account.by_class[row.credit_class] = row.balance_minutes
@@ -106,8 +118,8 @@ class Ledger:
     # posting --------------------------------------------------------------------------------
 
     def head(self, conn: Connection) -> tuple[int, str]:
-        row = conn.execute(_HEAD).one()
-        return row.height, row.head_hash
+        (row,) = _HEAD.rows(conn, {})
+        return int(row.height), str(row.head_hash)
 
     def move(
         self,
@@ -178,8 +190,8 @@ class Ledger:
             postings=legs,
         )
         digest = entry_hash(document)
-        conn.execute(
-            insert(journal_entries),
+        _INSERT_ENTRY.run(
+            conn,
             {
                 "height": height + 1,
                 "entry_id": entry_id,
@@ -193,8 +205,8 @@ class Ledger:
                 "entry_hash": digest,
             },
         )
-        conn.execute(
-            insert(postings),
+        _INSERT_POSTING.run_many(
+            conn,
             [
                 {
                     "entry_height": height + 1,
@@ -207,10 +219,10 @@ class Ledger:
             ],
         )
         self._store_balances(conn, new_balances)
-        moved = conn.execute(
-            _ADVANCE_HEAD, {"old_height": height, "new_height": height + 1, "new_hash": digest}
+        moved = _ADVANCE_HEAD.run(
+            conn, {"old_height": height, "new_height": height + 1, "new_hash": digest}
         )
-        require(moved.rowcount == 1, "ledger head moved under the write lock")
+        require(moved == 1, "ledger head moved under the write lock")
         return Entry(
             height=height + 1,
             entry_id=entry_id,
@@ -240,9 +252,9 @@ class Ledger:
             if not existed
         ]
         if updates:
-            conn.execute(_UPDATE_BALANCE, updates)
+            _UPDATE_BALANCE.run_many(conn, updates)
         if inserts:
-            conn.execute(insert(balances), inserts)
+            _INSERT_BALANCE.run_many(conn, inserts)
 
     # reading entries -----------------------------------------------------------------------
 

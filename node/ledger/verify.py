@@ -200,9 +200,7 @@ def _check_head(conn: Connection, result: VerifyResult) -> None:
                 None,
                 None,
                 "head_mismatch",
-                (
-                    f"ledger head says height {head.height}, the journal has {result.entries} entries"
-                ),
+                f"ledger head says height {head.height}, the journal has {result.entries} entries",
             )
         )
 
@@ -230,9 +228,7 @@ def _check_checkpoints(
                     row.height,
                     None,
                     "checkpoint_mismatch",
-                    (
-                        f"the checkpoint signed at height {row.height} names head {str(signed_hash)[:16]}…, "
-                        "the journal no longer has it"
-                    ),
+                    f"the checkpoint signed at height {row.height} names head "
+                    f"{str(signed_hash)[:16]}…, the journal no longer has it",
                 )
             )

@@ -7,6 +7,7 @@ onto the ledger with who approved them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -41,7 +42,7 @@ class GrantService:
         self.ledger = ledger
         self.clock = clock
 
-    def create(
+    def command(
         self,
         principal: Principal,
         *,
@@ -50,7 +51,8 @@ class GrantService:
         amount_minutes: int,
         credit_class: CreditClass,
         reason: str,
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> Callable[[Connection], tuple[dict[str, Any], bool]]:
+        """Validate what needs no database and return the write to queue."""
         require_role(principal, Role.ADMIN, Role.STAFF, what="grant hours")
         if principal.role == Role.STAFF and credit_class not in STAFF_GRANT_CLASSES:
             raise deny(principal, f"grant {credit_class} hours")
@@ -105,7 +107,28 @@ class GrantService:
             row = conn.execute(select(grants).where(grants.c.id == grant_id)).one()
             return _view(row), True
 
-        return self.writer.run(apply)
+        return apply
+
+    def create(
+        self,
+        principal: Principal,
+        *,
+        grant_id: str,
+        local_id: str,
+        amount_minutes: int,
+        credit_class: CreditClass,
+        reason: str,
+    ) -> tuple[dict[str, Any], bool]:
+        return self.writer.run(
+            self.command(
+                principal,
+                grant_id=grant_id,
+                local_id=local_id,
+                amount_minutes=amount_minutes,
+                credit_class=credit_class,
+                reason=reason,
+            )
+        )
 
     def get(self, principal: Principal, grant_id: str) -> dict[str, Any]:
         with self.db.read() as conn:

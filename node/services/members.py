@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from node.clock import Clock
 from node.db.engine import Database
+from node.db.fast import FastStatement, in_params, in_values
 from node.db.schema import journal_entries, members, postings, transfers
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
@@ -46,19 +47,19 @@ def load_member(conn: Connection, local_id: str) -> Row[Any]:
     return row
 
 
-_MEMBERS_BY_ID = select(members).where(members.c.local_id.in_(bindparam("ids", expanding=True)))
+_MEMBER_PAIR = FastStatement(select(members).where(members.c.local_id.in_(in_params(2))))
 
 
-def load_members(conn: Connection, local_ids: list[str]) -> dict[str, Row[Any]]:
-    """Several members in one query; NotFound names the first one missing."""
-    found = {row.local_id: row for row in conn.execute(_MEMBERS_BY_ID, {"ids": local_ids})}
+def load_member_pair(conn: Connection, local_ids: tuple[str, str]) -> dict[str, Any]:
+    """Two members in one query (the money path); NotFound names the first one missing."""
+    found = {row.local_id: row for row in _MEMBER_PAIR.rows(conn, in_values(local_ids))}
     for local_id in local_ids:
         if local_id not in found:
             raise NotFound(ErrorCode.MEMBER_NOT_FOUND, f"no member {local_id} on this node")
     return found
 
 
-def require_active(row: Row[Any]) -> None:
+def require_active(row: Any) -> None:
     if row.status != ACTIVE:
         raise RuleViolation(ErrorCode.MEMBER_INACTIVE, f"member {row.local_id} is deactivated")
 

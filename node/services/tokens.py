@@ -6,16 +6,20 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from node.clock import Clock
 from node.db.engine import Database
+from node.db.fast import FastStatement
 from node.db.schema import api_tokens, members
 from node.errors import AuthError, ErrorCode, NodeError, NotFound
 from node.services.access import Principal, Role
 
 TOKEN_PREFIX = "hb_"
+CACHE_TTL_MS = 5_000
+CACHE_SIZE_MAX = 10_000
+_BY_SECRET = FastStatement(select(api_tokens).where(api_tokens.c.secret_hash == bindparam("h")))
 
 
 def _hash(token: str) -> str:
@@ -30,9 +34,33 @@ class IssuedToken:
 
 
 class TokenService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    """Creates, checks and revokes tokens.
+
+    Checked tokens are remembered for `cache_ttl_ms` so a request does not pay a database read
+    to authenticate. A revocation made by this process takes effect at once; one made by
+    another process (the CLI) takes effect within the TTL.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        cache_ttl_ms: int = CACHE_TTL_MS,
+        cache_size_max: int = CACHE_SIZE_MAX,
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.cache_ttl_ms = cache_ttl_ms
+        self.cache_size_max = cache_size_max
+        self._cache: dict[str, tuple[int, Principal]] = {}
+
+    def cached(self, token: str) -> Principal | None:
+        """The principal for a token checked within the TTL, without touching the database."""
+        hit = self._cache.get(_hash(token))
+        if hit is not None and self.clock.now_ms() < hit[0]:
+            return hit[1]
+        return None
 
     def create(
         self,
@@ -66,14 +94,18 @@ class TokenService:
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             raise AuthError(ErrorCode.UNAUTHENTICATED, "malformed API token")
         with self.db.read() as conn:
-            row = conn.execute(
-                select(api_tokens).where(api_tokens.c.secret_hash == _hash(token))
-            ).one_or_none()
+            rows = _BY_SECRET.rows(conn, {"h": _hash(token)})
+        row = rows[0] if rows else None
         if row is None or row.revoked_at_ms is not None:
             raise AuthError(ErrorCode.UNAUTHENTICATED, "unknown or revoked API token")
-        return Principal(Role(row.role), row.id, row.member_local_id, row.station)
+        principal = Principal(Role(row.role), row.id, row.member_local_id, row.station)
+        if len(self._cache) >= self.cache_size_max:
+            self._cache.clear()
+        self._cache[_hash(token)] = (self.clock.now_ms() + self.cache_ttl_ms, principal)
+        return principal
 
     def revoke(self, token_id: str) -> None:
+        self._cache.clear()
         with self.db.write() as conn:
             done = conn.execute(
                 update(api_tokens)

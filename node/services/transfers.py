@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.engine import Database
+from node.db.fast import insert_row
 from node.db.schema import members, transfers
 from node.errors import ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, member_account
 from node.services.access import Principal, can_read_member, deny, require_act_for
 from node.services.idempotency import find_existing, request_hash
-from node.services.members import load_members, require_active
+from node.services.members import load_member_pair, require_active
 from protocol.addresses import AddressError, MemberAddress
 from protocol.credit import SPEND_ORDER
 
 COMMITTED = "committed"
-_INSERT_TRANSFER = insert(transfers)
+_INSERT_TRANSFER = insert_row(transfers)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class TransferService:
             )
         return address
 
-    def create(
+    def command(
         self,
         principal: Principal,
         *,
@@ -65,7 +66,8 @@ class TransferService:
         creditor: str,
         amount_minutes: int,
         memo: str,
-    ) -> TransferResult:
+    ) -> Callable[[Connection], TransferResult]:
+        """Validate what needs no database and return the write to queue."""
         source = self._local(debtor, "from")
         target = self._local(creditor, "to")
         body_hash = request_hash(
@@ -79,7 +81,7 @@ class TransferService:
         now_ms = self.clock.now_ms()
 
         def apply(conn: Connection) -> TransferResult:
-            parties = load_members(conn, [source.local_id, target.local_id])
+            parties = load_member_pair(conn, (source.local_id, target.local_id))
             debtor_row = parties[source.local_id]
             require_act_for(principal, local_id=debtor_row.local_id, station=debtor_row.station)
             existing = find_existing(
@@ -90,7 +92,7 @@ class TransferService:
                 conflict=ErrorCode.TRANSFER_ID_CONFLICT,
             )
             if existing is not None:
-                return TransferResult(_view(existing._mapping), created=False)
+                return TransferResult(_view(existing._asdict()), created=False)
             if source == target:
                 raise RuleViolation(ErrorCode.SAME_ACCOUNT, "from and to are the same member")
             require_active(debtor_row)
@@ -121,10 +123,31 @@ class TransferService:
                 "created_at_ms": now_ms,
                 "updated_at_ms": now_ms,
             }
-            conn.execute(_INSERT_TRANSFER, record)
+            _INSERT_TRANSFER.run(conn, record)
             return TransferResult(_view(record), created=True)
 
-        return self.writer.run(apply)
+        return apply
+
+    def create(
+        self,
+        principal: Principal,
+        *,
+        transfer_id: str,
+        debtor: str,
+        creditor: str,
+        amount_minutes: int,
+        memo: str,
+    ) -> TransferResult:
+        return self.writer.run(
+            self.command(
+                principal,
+                transfer_id=transfer_id,
+                debtor=debtor,
+                creditor=creditor,
+                amount_minutes=amount_minutes,
+                memo=memo,
+            )
+        )
 
     def get(self, principal: Principal, transfer_id: str) -> dict[str, Any]:
         with self.db.read() as conn:
@@ -138,9 +161,7 @@ class TransferService:
                     select(members.c.local_id, members.c.station).where(
                         members.c.local_id.in_(local)
                     )
-                )
-                .tuples()
-                .all()
+                ).all()
             )
         if not any(
             can_read_member(principal, local_id=local_id, station=station)

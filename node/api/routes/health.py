@@ -23,7 +23,7 @@ def readyz(node: NodeDep) -> Health:
             conn.execute(text("SELECT 1"))
         require_migrated(node.db)
     except ConfigError:
-        raise
+        raise  # not migrated: 503 not_migrated with what to run
     except Exception as exc:
         raise NodeError(ErrorCode.NOT_MIGRATED, f"database not ready: {exc}") from exc
     height, head = 0, ""

@@ -15,6 +15,7 @@ from node.api.models import (
     StatementPage,
 )
 from protocol.addresses import LOCAL_ID_PATTERN
+from protocol.canonical import INT_ABS_MAX
 
 router = APIRouter(prefix="/api/v1/members", tags=["members"])
 LocalId = Annotated[str, PathParam(pattern=LOCAL_ID_PATTERN, max_length=64)]
@@ -41,9 +42,9 @@ def list_members(
     limit: Annotated[int, Query(ge=1, le=1000)] = PAGE_DEFAULT,
 ) -> MemberPage:
     limit = min(limit, node.config.page_size_max)
-    records = node.members.list(principal, after=after, limit=limit)
-    items = [MemberOut(**r.__dict__) for r in records]
-    return MemberPage(items=items, next_after=items[-1].local_id if len(items) == limit else None)
+    records = node.members.list(principal, after=after, limit=limit + 1)
+    items = [MemberOut(**r.__dict__) for r in records[:limit]]
+    return MemberPage(items=items, next_after=items[-1].local_id if len(records) > limit else None)
 
 
 @router.get("/{local_id}", response_model=MemberOut, summary="One member")
@@ -70,7 +71,7 @@ def statement(
     local_id: LocalId,
     node: NodeDep,
     principal: PrincipalDep,
-    before_height: Annotated[int | None, Query(gt=0)] = None,
+    before_height: Annotated[int | None, Query(gt=0, le=INT_ABS_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = PAGE_DEFAULT,
 ) -> StatementPage:
     page = node.members.statement(

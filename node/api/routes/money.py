@@ -21,10 +21,11 @@ REPLAYED_HEADER = "Idempotent-Replayed"
     response_model=GrantOut,
     summary="Grant hours from issuance (201 created, 200 identical retry)",
 )
-def create_grant(
+async def create_grant(
     body: GrantCreate, node: NodeDep, principal: PrincipalDep, response: Response
 ) -> GrantOut:
-    record, created = node.grants.create(
+    # Money writes are queued for the node's writer thread; the event loop waits, no thread does.
+    command = node.grants.command(
         principal,
         grant_id=body.id,
         local_id=body.member,
@@ -32,6 +33,7 @@ def create_grant(
         credit_class=body.credit_class,
         reason=body.reason,
     )
+    record, created = await node.writer.submit(command)
     if not created:
         response.status_code = 200
         response.headers[REPLAYED_HEADER] = "true"
@@ -50,10 +52,10 @@ def get_grant(grant_id: ClientId, node: NodeDep, principal: PrincipalDep) -> Gra
     response_model_by_alias=True,
     summary="Transfer hours (201 created, 200 identical retry, 409 id reused)",
 )
-def create_transfer(
+async def create_transfer(
     body: TransferCreate, node: NodeDep, principal: PrincipalDep, response: Response
 ) -> TransferOut:
-    result = node.transfers.create(
+    command = node.transfers.command(
         principal,
         transfer_id=body.id,
         debtor=body.from_,
@@ -61,6 +63,7 @@ def create_transfer(
         amount_minutes=body.amount_minutes,
         memo=body.memo,
     )
+    result = await node.writer.submit(command)
     if not result.created:
         response.status_code = 200
         response.headers[REPLAYED_HEADER] = "true"

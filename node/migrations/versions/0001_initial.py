@@ -111,7 +111,7 @@ def upgrade() -> None:
         sa.Column("created_at_ms", MS, nullable=False),
         sa.Column("updated_at_ms", MS, nullable=False),
     )
-    op.create_index("ix_transfers_debtor", "transfers", ["debtor"])
+    op.create_index("ix_transfers_debtor_state", "transfers", ["debtor", "state"])
     op.create_index("ix_transfers_creditor", "transfers", ["creditor"])
     op.create_table(
         "grants",

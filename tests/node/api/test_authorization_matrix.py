@@ -1,0 +1,169 @@
+"""Every endpoint × every role → the expected status, as one table.
+
+A route missing from the table fails `test_every_route_is_in_the_matrix`, so a new endpoint
+cannot ship without deciding who may call it. Every cell runs on a fresh world and compares a
+digest of all tables before and after: a refused request or a read writes nothing, and an
+allowed write does write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.routing import iter_route_contexts
+
+from tests.node.api.support import ROLES, World, assert_problem, db_digest
+
+Endpoint = tuple[str, str]
+Body = Callable[[World], dict[str, Any]] | None
+ALICE = "/api/v1/members/alice"
+
+# What each endpoint is called with. The subject is always alice (station east): member_self is
+# alice, member_other is carol, staff_own works at east, staff_other at west.
+REQUESTS: dict[Endpoint, tuple[str, Body]] = {
+    ("GET", "/openapi.json"): ("/openapi.json", None),
+    ("GET", "/docs"): ("/docs", None),
+    ("GET", "/docs/oauth2-redirect"): ("/docs/oauth2-redirect", None),
+    ("GET", "/redoc"): ("/redoc", None),
+    ("GET", "/healthz"): ("/healthz", None),
+    ("GET", "/readyz"): ("/readyz", None),
+    ("POST", "/api/v1/members"): (
+        "/api/v1/members",
+        lambda w: {"local_id": "dora", "display_name": "Dora", "station": "east"},
+    ),
+    ("GET", "/api/v1/members"): ("/api/v1/members", None),
+    ("GET", "/api/v1/members/{local_id}"): (ALICE, None),
+    ("POST", "/api/v1/members/{local_id}/deactivate"): (
+        f"{ALICE}/deactivate",
+        lambda w: {"reason": "moved to a care home"},
+    ),
+    ("GET", "/api/v1/members/{local_id}/balance"): (f"{ALICE}/balance", None),
+    ("GET", "/api/v1/members/{local_id}/statement"): (f"{ALICE}/statement", None),
+    ("POST", "/api/v1/grants"): (
+        "/api/v1/grants",
+        lambda w: {
+            "id": "g-new",
+            "member": "alice",
+            "amount_minutes": 30,
+            "credit_class": "granted",
+            "reason": "winter support",
+        },
+    ),
+    ("GET", "/api/v1/grants/{grant_id}"): ("/api/v1/grants/g-alice", None),
+    ("POST", "/api/v1/transfers"): (
+        "/api/v1/transfers",
+        lambda w: {"id": "t-new", "from": "alice", "to": "bob", "amount_minutes": 15},
+    ),
+    ("GET", "/api/v1/transfers/{transfer_id}"): ("/api/v1/transfers/t-ab", None),
+    ("POST", "/api/v1/ledger/checkpoints"): ("/api/v1/ledger/checkpoints", None),
+    ("GET", "/api/v1/ledger/checkpoints/latest"): ("/api/v1/ledger/checkpoints/latest", None),
+    ("POST", "/api/v1/ledger/reversals"): (
+        "/api/v1/ledger/reversals",
+        lambda w: {"height": w.transfer_height, "reason": "entered twice"},
+    ),
+}
+
+PUBLIC = (200, 200, 200, 200, 200, 200, 200, 200)
+# fmt: off
+MATRIX: dict[Endpoint, tuple[int, ...]] = {
+    #                                               anon  bad  self other s-own s-oth admin reg
+    ("GET", "/openapi.json"):                       PUBLIC,
+    ("GET", "/docs"):                               PUBLIC,
+    ("GET", "/docs/oauth2-redirect"):               PUBLIC,
+    ("GET", "/redoc"):                              PUBLIC,
+    ("GET", "/healthz"):                            PUBLIC,
+    ("GET", "/readyz"):                             PUBLIC,
+    ("POST", "/api/v1/members"):                    (401, 401, 403, 403, 201, 403, 201, 403),
+    ("GET", "/api/v1/members"):                     (401, 401, 403, 403, 200, 200, 200, 200),
+    ("GET", "/api/v1/members/{local_id}"):          (401, 401, 200, 403, 200, 403, 200, 200),
+    ("POST", "/api/v1/members/{local_id}/deactivate"): (401, 401, 403, 403, 200, 403, 200, 403),
+    ("GET", "/api/v1/members/{local_id}/balance"):  (401, 401, 200, 403, 200, 403, 200, 200),
+    ("GET", "/api/v1/members/{local_id}/statement"): (401, 401, 200, 403, 200, 403, 200, 200),
+    ("POST", "/api/v1/grants"):                     (401, 401, 403, 403, 201, 403, 201, 403),
+    ("GET", "/api/v1/grants/{grant_id}"):           (401, 401, 200, 403, 200, 403, 200, 200),
+    ("POST", "/api/v1/transfers"):                  (401, 401, 201, 403, 201, 403, 201, 403),
+    ("GET", "/api/v1/transfers/{transfer_id}"):     (401, 401, 200, 403, 200, 403, 200, 200),
+    ("POST", "/api/v1/ledger/checkpoints"):         (401, 401, 403, 403, 403, 403, 201, 403),
+    ("GET", "/api/v1/ledger/checkpoints/latest"):   (401, 401, 403, 403, 403, 403, 200, 200),
+    ("POST", "/api/v1/ledger/reversals"):           (401, 401, 403, 403, 403, 403, 201, 403),
+}
+# fmt: on
+CODE_BY_STATUS = {401: "unauthenticated", 403: "forbidden"}
+CELLS = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
+
+
+def app_endpoints(world: World) -> set[Endpoint]:
+    # FastAPI 0.16x keeps included routers as lazy `_IncludedRouter`s in app.routes;
+    # iter_route_contexts flattens them the way the router and the OpenAPI generator do.
+    return {
+        (method, str(context.path))
+        for context in iter_route_contexts(world.app.routes)
+        for method in context.methods or ()
+        if method != "HEAD"
+    }
+
+
+def test_every_route_is_in_the_matrix(world: World) -> None:
+    routes = app_endpoints(world)
+    assert routes - MATRIX.keys() == set(), "add the new routes to MATRIX and REQUESTS"
+    assert MATRIX.keys() - routes == set(), "MATRIX names routes the app no longer has"
+    assert MATRIX.keys() == REQUESTS.keys()
+    assert all(len(row) == len(ROLES) for row in MATRIX.values())
+
+
+def test_regulator_reads_everything_and_writes_nothing() -> None:
+    regulator = ROLES.index("regulator")
+    for (method, path), row in MATRIX.items():
+        assert row[regulator] == (200 if method == "GET" else 403), (method, path)
+
+
+@pytest.mark.parametrize(("endpoint", "role"), CELLS, ids=[f"{m} {p} {r}" for (m, p), r in CELLS])
+def test_cell(world: World, endpoint: Endpoint, role: str) -> None:
+    method, _ = endpoint
+    path, body = REQUESTS[endpoint]
+    expected = MATRIX[endpoint][ROLES.index(role)]
+    before = db_digest(world.node)
+
+    response = world.call(method, path, role, body(world) if body else None)
+
+    assert response.status_code == expected, response.text
+    if expected >= 400:
+        assert_problem(response, expected, CODE_BY_STATUS[expected])
+    wrote = db_digest(world.node) != before
+    assert wrote == (method != "GET" and expected < 400), "unexpected write (or missing write)"
+
+
+def test_staff_list_only_their_station(world: World) -> None:
+    by_role = {
+        role: [m["local_id"] for m in world.call("GET", "/api/v1/members", role).json()["items"]]
+        for role in ("staff_own", "staff_other", "admin", "regulator")
+    }
+    assert by_role == {
+        "staff_own": ["alice", "bob"],
+        "staff_other": ["carol"],
+        "admin": ["alice", "bob", "carol"],
+        "regulator": ["alice", "bob", "carol"],
+    }
+
+
+def test_staff_register_members_only_for_their_station(world: World) -> None:
+    body = {"local_id": "erik", "display_name": "Erik"}
+    created = world.call("POST", "/api/v1/members", "staff_other", body)
+    assert created.status_code == 201, created.text
+    assert created.json()["station"] == "west"  # no station named: the staff member's own
+
+
+def test_staff_may_not_grant_earned_hours(world: World) -> None:
+    body = {
+        "id": "g-earned",
+        "member": "alice",
+        "amount_minutes": 30,
+        "credit_class": "earned",
+        "reason": "paper records",
+    }
+    before = db_digest(world.node)
+    assert_problem(world.call("POST", "/api/v1/grants", "staff_own", body), 403, "forbidden")
+    assert db_digest(world.node) == before
+    assert world.call("POST", "/api/v1/grants", "admin", body).status_code == 201
