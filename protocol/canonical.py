@@ -11,6 +11,7 @@ integer minutes, and a float in a signed document is a bug, not a rounding quest
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import rfc8785
@@ -22,32 +23,61 @@ class CanonicalError(ValueError):
     """The value cannot be encoded canonically (a float, a huge integer, a non-string key, ...)."""
 
 
-def _check(value: Any, path: str) -> None:
+def _check(value: Any, path: str) -> bool:
+    """Raise CanonicalError for a value outside the allowed set.
+
+    Returns True when every object key is ASCII, the case in which the standard library's
+    encoder produces the RFC 8785 bytes exactly (see `canonical_bytes`).
+    """
     if value is None or isinstance(value, (bool, str)):
-        return
+        return True
     if isinstance(value, int):
         if not -INT_ABS_MAX <= value <= INT_ABS_MAX:
             raise CanonicalError(f"{path}: integer {value} outside ±(2**53 - 1)")
-        return
+        return True
     if isinstance(value, float):
         raise CanonicalError(f"{path}: floats are not allowed (use integer minutes)")
     if isinstance(value, (list, tuple)):
+        ascii_keys = True
         for index, item in enumerate(value):
-            _check(item, f"{path}[{index}]")
-        return
+            ascii_keys &= _check(item, f"{path}[{index}]")
+        return ascii_keys
     if isinstance(value, dict):
+        ascii_keys = True
         for key, item in value.items():
             if not isinstance(key, str):
                 raise CanonicalError(f"{path}: object key {key!r} is not a string")
-            _check(item, f"{path}.{key}")
-        return
+            # Check the value first: `and` would skip it for a non-ASCII key, letting a float
+            # through to the reference encoder, which accepts floats.
+            ascii_keys &= _check(item, f"{path}.{key}") and key.isascii()
+        return ascii_keys
     raise CanonicalError(f"{path}: {type(value).__name__} is not a JSON value")
 
 
 def canonical_bytes(value: Any) -> bytes:
-    """Return the RFC 8785 encoding of `value` after checking it holds only allowed values."""
-    _check(value, "$")
-    return rfc8785.dumps(value)
+    """Return the RFC 8785 encoding of `value` after checking it holds only allowed values.
+
+    Without floats, RFC 8785 differs from `json.dumps(sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)` only in how keys are ordered: by UTF-16 code units rather than code
+    points, which can disagree only for keys outside ASCII. So ASCII-keyed values (every
+    message the standard defines) take the C encoder; anything else takes the reference
+    implementation. tests/protocol/test_canonical.py checks the two agree on random values.
+    """
+    try:
+        ascii_keys = _check(value, "$")
+    except RecursionError as exc:
+        raise CanonicalError("value is nested too deeply") from exc
+    if ascii_keys:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False)
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise CanonicalError(f"string is not valid Unicode: {exc}") from exc
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, UnicodeError) as exc:
+        raise CanonicalError(str(exc)) from exc
 
 
 def sha256_hex(data: bytes) -> str:

@@ -60,11 +60,12 @@ class PgDatabases:
         return name
 
     @contextmanager
-    def database(self, node_id: str) -> Iterator[str]:
-        template = self._ensure_template(node_id)
+    def database(self, node_id: str | None) -> Iterator[str]:
+        """A database initialised for `node_id` (from its template), or empty for None."""
+        template = f' TEMPLATE "{self._ensure_template(node_id)}"' if node_id else ""
         name = f"hb_t_{uuid.uuid4().hex[:12]}"
         with self.admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"{template}')
         try:
             yield self._url(name)
         finally:

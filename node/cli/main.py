@@ -72,6 +72,9 @@ def init(
         ).encode("utf-8")
     key = generate_key_file(config.key_path, passphrase)
     save_config(config)
+    # Read it back as `serve` will, so HOURBRIDGE_* variables (a database URL kept out of the
+    # file, say) apply to the database created here too.
+    config = load_config(data)
     bootstrap_database(
         Database(config.resolved_database_url()), node_id=node_id, now_ms=SystemClock().now_ms()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -71,3 +72,25 @@ def test_verify_ledger_names_the_changed_entry(data: Path) -> None:
     result = run("verify-ledger", "--data", str(data), check=False)
     assert result.returncode == 1
     assert "first bad: entry 2" in result.stderr and "entry_hash_mismatch" in result.stderr
+
+
+@pytest.mark.postgres
+def test_init_takes_the_database_url_from_the_environment_and_keeps_it_out_of_the_file(
+    tmp_path: Path, pg_databases
+) -> None:
+    if pg_databases is None:
+        pytest.skip("set HOURBRIDGE_TEST_PG_URL to run the PostgreSQL variant")
+    with pg_databases.database(None) as url:
+        env = {**os.environ, "HOURBRIDGE_DATABASE_URL": url}
+        data = tmp_path / "pg-node"
+        result = subprocess.run(
+            [*HB, "init", "--node-id", "bj-chaoyang", "--region", "110105",
+             "--url", "http://127.0.0.1:8713", "--data", str(data)],
+            capture_output=True, text=True, timeout=60, env=env,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "postgresql" not in (data / "node.toml").read_text()
+        assert not (data / "node.db").exists()
+        verify = subprocess.run([*HB, "verify-ledger", "--data", str(data)],
+                                capture_output=True, text=True, timeout=60, env=env)
+        assert verify.returncode == 0 and "ledger OK: 0 entries" in verify.stdout

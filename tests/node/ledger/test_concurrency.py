@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+
 from node.config import NodeConfig
 from node.errors import ErrorCode, RuleViolation
 from node.runtime import Node

@@ -1,0 +1,27 @@
+# One HourBridge node. docker-compose.yml runs three of them, each with its own PostgreSQL.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /src
+# Only what the package needs, so edits to tests or docs do not invalidate the install layer.
+COPY pyproject.toml README.md ./
+COPY node ./node
+COPY protocol ./protocol
+RUN pip install . && rm -rf /src
+
+# The node never runs as root. /data holds node.toml, the signing key (0600) and, without a
+# database URL, the SQLite database; a volume mounted there inherits this ownership.
+RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin hourbridge \
+    && mkdir -p /data && chown hourbridge:hourbridge /data && chmod 0700 /data
+USER hourbridge
+WORKDIR /data
+VOLUME ["/data"]
+ENV HOURBRIDGE_DATA=/data
+EXPOSE 8700
+
+ENTRYPOINT ["hourbridge"]
+CMD ["--help"]

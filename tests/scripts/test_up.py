@@ -1,0 +1,104 @@
+"""`scripts/federation.py --smoke`, the engine of `./scripts/up`, with real node processes.
+
+Three `hourbridge serve` processes on loopback, seeded over HTTP, balances read back over HTTP,
+then stopped. A second run on the same folder must reuse the nodes and tokens and replay the
+seeding instead of adding the hours again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "federation.py"
+NODES = ("sh-pudong", "nj-gulou", "bj-chaoyang")
+RUN_TIMEOUT_S = 45
+
+# The demo data by hand: grants in, gifts moved from volunteer to elder.
+SEEDED_MINUTES = {
+    "wang-guifang@sh-pudong": 600 + 120,
+    "chen-jianguo@sh-pudong": 480,
+    "zhou-min@sh-pudong": 1800 - 120,
+    "liu-yang@sh-pudong": 720,
+    "sun-xiulan@nj-gulou": 360 + 240,
+    "zhao-lei@nj-gulou": 1500,
+    "wu-jing@nj-gulou": 900 - 240,
+    "li-shufen@bj-chaoyang": 600 + 300 + 180,
+    "ma-hui@bj-chaoyang": 1200 - 180,
+    "he-xiaoyu@bj-chaoyang": 540,
+}
+
+pytestmark = pytest.mark.slow
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_base_port() -> int:
+    """The first of three consecutive free loopback ports."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = int(probe.getsockname()[1])
+        if base + 2 < 65536 and all(port_is_free(base + i) for i in range(3)):
+            return base
+    raise AssertionError("no three consecutive free ports on loopback")
+
+
+def smoke(data: Path, base_port: int) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOURBRIDGE_")}
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--smoke", "--data", str(data),
+         "--base-port", str(base_port)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
+    )
+    assert done.returncode == 0, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    return done.stdout
+
+
+def verified_balances(output: str) -> dict[str, int]:
+    return {
+        match["address"]: int(match["minutes"])
+        for match in re.finditer(r"^ok (?P<address>\S+@\S+) (?P<minutes>\d+) min$", output, re.M)
+    }
+
+
+def token_files(data: Path) -> dict[str, dict[str, str]]:
+    return {node: json.loads((data / node / "demo-tokens.json").read_text()) for node in NODES}
+
+
+def test_smoke_seeds_verifies_and_stops_and_a_rerun_adds_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "demo"
+    base_port = free_base_port()
+
+    first = smoke(data, base_port)
+    assert verified_balances(first) == SEEDED_MINUTES
+    assert "WRONG" not in first
+    assert "stopped sh-pudong, nj-gulou, bj-chaoyang" in first
+    assert all(port_is_free(base_port + i) for i in range(3)), "a node outlived the script"
+    tokens = token_files(data)
+    for node in NODES:
+        mode = stat.S_IMODE((data / node / "demo-tokens.json").stat().st_mode)
+        assert mode == 0o600, f"{node} tokens are mode {oct(mode)}"
+        assert set(tokens[node]) == {"admin", "regulator", "staff", "member"}
+
+    second = smoke(data, base_port)
+    assert verified_balances(second) == SEEDED_MINUTES
+    assert token_files(data) == tokens, "a rerun minted new tokens instead of reusing them"
+    assert all(tokens[node]["admin"] in second for node in NODES), "table shows other tokens"
