@@ -77,10 +77,17 @@ def _check_owner(db: Database, node_id: str) -> None:
 
 
 def open_node(
-    config: NodeConfig, *, clock: Clock | None = None, key: SigningKey | None = None
+    config: NodeConfig,
+    *,
+    clock: Clock | None = None,
+    key: SigningKey | None = None,
+    serving: bool = False,
 ) -> Node:
-    """Open a node whose database is migrated and initialised; refuse otherwise."""
-    db = Database(config.resolved_database_url())
+    """Open a node whose database is migrated and initialised; refuse otherwise.
+
+    `serving`: a long-running server (background WAL checkpoints on SQLite).
+    """
+    db = Database(config.resolved_database_url(), background_checkpoints=serving)
     try:
         require_migrated(db)
         _check_owner(db, config.node_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -105,11 +106,15 @@ def serve(
     from node.scheduler import start_scheduler
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    node = _open(data)
+    node = open_node(load_config(data), serving=True)
     scheduler = start_scheduler(node)
+    app_ = create_app(node)
+    # Everything built so far lives as long as the process: keep it out of the cyclic garbage
+    # collector's scans, which otherwise revisit it on every full collection.
+    gc.freeze()
     try:
         uvicorn.run(
-            create_app(node),
+            app_,
             host=host or node.config.host,
             port=port or node.config.port,
             log_level=log_level,

@@ -1,10 +1,18 @@
 """Group commit: money commands share one database transaction and one commit.
 
-Callers queue a command (a function of the open connection); one writer thread drains the queue,
-runs up to `batch_size_max` commands one after another, each inside its own SAVEPOINT, and
-commits them together. One lock acquisition and one commit serve a whole batch, which lets a
-node approach its database's commit rate instead of paying it per transfer. HTTP handlers await
-their command without occupying a thread (`submit`); scripts and tests block on it (`run`).
+Callers queue a command (a function of the open connection). Up to `batch_size_max` queued
+commands run one after another, each inside its own SAVEPOINT, and commit together. One lock
+acquisition and one commit serve a whole batch, which lets a node approach its database's commit
+rate instead of paying it per transfer.
+
+Two ways in, one way through:
+
+* `run(fn)` blocks the calling thread; a writer thread drains that queue (scripts, tests, CLI).
+* `await submit(fn)` is for HTTP handlers. With PostgreSQL it uses the writer thread too, whose
+  network waits overlap with request handling. With SQLite every statement is a short in-process
+  call that releases and re-takes the GIL, so a second thread only adds GIL hand-offs: there the
+  batch runs on the event loop itself, flushed once per loop iteration, after every request that
+  arrived in that iteration has queued its command.
 
 Isolation is unchanged: commands run one after another under the node's write lock, each seeing
 what the previous ones wrote. A command that raises a NodeError is rolled back to its savepoint
@@ -59,8 +67,12 @@ class WriteBatcher:
         *,
         batch_size_max: int = BATCH_SIZE_MAX,
         queue_length_max: int = QUEUE_LENGTH_MAX,
+        on_loop: bool | None = None,
     ) -> None:
         self.db = db
+        self.on_loop = db.is_sqlite if on_loop is None else on_loop
+        self._loop_queue: list[_Command[Any]] = []
+        self._flush_scheduled = False
         self.batch_size_max = batch_size_max
         self.queue_length_max = queue_length_max
         self._queue: deque[_Command[Any]] = deque()
@@ -82,7 +94,10 @@ class WriteBatcher:
         """Run `fn(conn)` in the next batch; the event loop stays free meanwhile."""
         loop = asyncio.get_running_loop()
         command: _Command[T] = _Command(fn, future=loop.create_future(), loop=loop)
-        self._enqueue(command)
+        if self.on_loop:
+            self._enqueue_on_loop(command, loop)
+        else:
+            self._enqueue(command)
         assert command.future is not None
         # Shielded: a client that hangs up does not stop a command that may already be written.
         await asyncio.shield(command.future)
@@ -94,6 +109,22 @@ class WriteBatcher:
             self._cond.notify()
         if self._thread is not None:
             self._thread.join(timeout=CLOSE_TIMEOUT_S)
+
+    def _enqueue_on_loop(self, command: _Command[Any], loop: asyncio.AbstractEventLoop) -> None:
+        if len(self._loop_queue) >= self.queue_length_max:
+            raise Overloaded(ErrorCode.OVERLOADED, "write queue is full; retry shortly")
+        self._loop_queue.append(command)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush_loop_queue)
+
+    def _flush_loop_queue(self) -> None:
+        self._flush_scheduled = False
+        while self._loop_queue:
+            batch = self._loop_queue[: self.batch_size_max]
+            del self._loop_queue[: self.batch_size_max]
+            self._execute(batch)
+            _resolve([c.future for c in batch if c.future is not None])
 
     def _enqueue(self, command: _Command[Any]) -> None:
         with self._cond:

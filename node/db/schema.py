@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
@@ -75,13 +76,22 @@ journal_entries = Table(
     Column("height", BigInteger, primary_key=True, autoincrement=False),
     Column("entry_id", ID, nullable=False, unique=True),
     Column("kind", String(24), nullable=False),
-    Column("ref", ID, nullable=True, index=True),
+    Column("ref", ID, nullable=True),
     Column("actor", ADDRESS, nullable=False),
     Column("memo", String(500), nullable=False),
     Column("created_at_ms", BigInteger, nullable=False),
-    Column("reverses_height", BigInteger, nullable=True, unique=True),
+    Column("reverses_height", BigInteger, nullable=True),
     Column("prev_hash", HASH, nullable=False),
-    Column("entry_hash", HASH, nullable=False, unique=True),
+    Column("entry_hash", HASH, nullable=False),
+    # An entry is reversed at most once. Partial: the index holds only the rare reversals, so
+    # ordinary entries pay nothing for it.
+    Index(
+        "ux_journal_entries_reverses",
+        "reverses_height",
+        unique=True,
+        sqlite_where=text("reverses_height IS NOT NULL"),
+        postgresql_where=text("reverses_height IS NOT NULL"),
+    ),
 )
 
 postings = Table(
@@ -110,12 +120,16 @@ checkpoints = Table(
     Column("document", Text, nullable=False),
 )
 
+# Transfers that still hold a reservation. Written out literally (not as bound parameters) so the
+# query planner can see that a query filtering on it may use the partial index below.
+OPEN_TRANSFER = text("transfers.state IN ('pending', 'in_doubt')")
+
 transfers = Table(
     "transfers",
     metadata,
     Column("id", ID, primary_key=True),
     Column("debtor", ADDRESS, nullable=False),
-    Column("creditor", ADDRESS, nullable=False, index=True),
+    Column("creditor", ADDRESS, nullable=False),
     Column("amount_minutes", BigInteger, nullable=False),
     Column("memo", String(500), nullable=False),
     Column("state", String(16), nullable=False),
@@ -125,8 +139,14 @@ transfers = Table(
     Column("actor", ADDRESS, nullable=False),
     Column("created_at_ms", BigInteger, nullable=False),
     Column("updated_at_ms", BigInteger, nullable=False),
-    # Serves a member's "pending out" sum without scanning all their past transfers.
-    Index("ix_transfers_debtor_state", "debtor", "state"),
+    # A member's "pending out" sum. Partial: only open transfers are indexed, so the committed
+    # history (nearly every row) costs the index nothing.
+    Index(
+        "ix_transfers_open_by_debtor",
+        "debtor",
+        sqlite_where=OPEN_TRANSFER,
+        postgresql_where=OPEN_TRANSFER,
+    ),
 )
 
 grants = Table(

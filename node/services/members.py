@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, Row
 from node.clock import Clock
 from node.db.engine import Database
 from node.db.fast import FastStatement, in_params, in_values
-from node.db.schema import journal_entries, members, postings, transfers
+from node.db.schema import OPEN_TRANSFER, journal_entries, members, postings, transfers
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, member_account
@@ -168,7 +168,7 @@ class MemberService:
             pending = conn.execute(
                 select(func.coalesce(func.sum(transfers.c.amount_minutes), 0)).where(
                     transfers.c.debtor == address,
-                    transfers.c.state.in_(("pending", "in_doubt")),
+                    OPEN_TRANSFER,
                 )
             ).scalar_one()
         return {

@@ -67,11 +67,18 @@ def upgrade() -> None:
         sa.Column("actor", ADDRESS, nullable=False),
         sa.Column("memo", sa.String(500), nullable=False),
         sa.Column("created_at_ms", MS, nullable=False),
-        sa.Column("reverses_height", sa.BigInteger(), nullable=True, unique=True),
+        sa.Column("reverses_height", sa.BigInteger(), nullable=True),
         sa.Column("prev_hash", HASH, nullable=False),
-        sa.Column("entry_hash", HASH, nullable=False, unique=True),
+        sa.Column("entry_hash", HASH, nullable=False),
     )
-    op.create_index("ix_journal_entries_ref", "journal_entries", ["ref"])
+    op.create_index(
+        "ux_journal_entries_reverses",
+        "journal_entries",
+        ["reverses_height"],
+        unique=True,
+        sqlite_where=sa.text("reverses_height IS NOT NULL"),
+        postgresql_where=sa.text("reverses_height IS NOT NULL"),
+    )
     op.create_table(
         "postings",
         sa.Column(
@@ -111,8 +118,13 @@ def upgrade() -> None:
         sa.Column("created_at_ms", MS, nullable=False),
         sa.Column("updated_at_ms", MS, nullable=False),
     )
-    op.create_index("ix_transfers_debtor_state", "transfers", ["debtor", "state"])
-    op.create_index("ix_transfers_creditor", "transfers", ["creditor"])
+    op.create_index(
+        "ix_transfers_open_by_debtor",
+        "transfers",
+        ["debtor"],
+        sqlite_where=sa.text("state IN ('pending', 'in_doubt')"),
+        postgresql_where=sa.text("state IN ('pending', 'in_doubt')"),
+    )
     op.create_table(
         "grants",
         sa.Column("id", ID, primary_key=True),
