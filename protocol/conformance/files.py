@@ -1,0 +1,26 @@
+"""The exact file set of schemas/vectors/, as text, so that writing it is deterministic."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from protocol.conformance.negative import transaction_negative_vectors
+from protocol.conformance.negative_directory import directory_negative_vectors
+from protocol.conformance.vectors import keys_vector, positive_vectors
+
+
+def _render(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_vector_files() -> dict[str, str]:
+    """Relative path -> file text for every generated vector file."""
+    files = {"keys.json": _render(keys_vector())}
+    for name, vector in positive_vectors().items():
+        files[f"positive/{name}.json"] = _render(vector)
+    for name, vector in transaction_negative_vectors().items():
+        files[f"negative/transaction/{name}.json"] = _render(vector)
+    for name, vector in directory_negative_vectors().items():
+        files[f"negative/directory/{name}.json"] = _render(vector)
+    return files

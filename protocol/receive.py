@@ -1,0 +1,54 @@
+"""The receiving side's whole pure pipeline for one incoming transaction.
+
+Authenticate and admit the transaction (envelope.py), place it on the link's chain (chain.py),
+then run the stateless checks of each request it carries (message_rules.py). What needs the
+database (creditor exists, caps, stored answers by message id) comes after, in the node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from protocol.chain import ChainVerdict, LinkState, check_chain
+from protocol.directory import Directory
+from protocol.envelope import admit_transaction
+from protocol.message_rules import check_request
+from protocol.reasons import ReasonCode
+from protocol.transaction import Transaction
+
+
+@dataclass(frozen=True)
+class Received:
+    """An admitted transaction placed on its link.
+
+    For a REPEAT the node replays the response it stored and ignores `message_reasons`.
+    """
+
+    transaction: Transaction
+    verdict: ChainVerdict
+    # One entry per message, in order: the reason it must be refused, else None.
+    message_reasons: tuple[ReasonCode | None, ...]
+
+
+def receive_transaction(
+    raw: bytes,
+    *,
+    directory: Directory,
+    receiver: str,
+    now_ms: int,
+    link: LinkState,
+    stored_hash: str | None,
+) -> Received:
+    transaction = admit_transaction(raw, directory=directory, receiver=receiver, now_ms=now_ms)
+    verdict = check_chain(link, transaction, stored_hash=stored_hash)
+    reasons = tuple(
+        check_request(
+            message,
+            sender=transaction.sender,
+            receiver=receiver,
+            now_ms=now_ms,
+            directory=directory,
+        )
+        for message in transaction.messages
+    )
+    return Received(transaction=transaction, verdict=verdict, message_reasons=reasons)
