@@ -36,7 +36,22 @@ class NodeConfig(BaseModel):
     body_bytes_max: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     page_size_max: int = Field(default=200, ge=1, le=1000)
     checkpoint_interval_s: int = Field(default=3600, ge=0, description="0 disables")
+    directory_source: str = Field(
+        default="", description="file path or http(s) URL of the signed federation directory"
+    )
+    directory_anchors: list[str] = Field(
+        default_factory=list,
+        description="pinned authority keys, `ed25519:<id>=<base64url key>`; comma-separated in env",
+    )
+    directory_refresh_s: int = Field(default=300, ge=0, description="0: load only at start")
     data_dir: str = Field(default="", exclude=True)
+
+    @field_validator("directory_anchors", mode="before")
+    @classmethod
+    def _split_anchors(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("url")
     @classmethod

@@ -5,6 +5,7 @@
     ├── Conflict                   it exists already, or the same id came with another body
     ├── RuleViolation              the request is well formed but the ledger's rules refuse it
     ├── AuthError                  no or bad credentials, or not allowed
+    ├── FederationRefusal          a directory or transaction refused under the standard
     └── ConfigError                the node cannot start as configured
     InvariantViolation             a broken invariant: a bug or a tampered store; never caught
 
@@ -46,6 +47,10 @@ class ErrorCode(StrEnum):
     UNKNOWN_NODE = "unknown_node"
     NOT_REVERSIBLE = "not_reversible"
     AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
+    # federation
+    DIRECTORY_REFUSED = "directory_refused"
+    NO_DIRECTORY = "no_directory"
+    TRANSACTION_REFUSED = "transaction_refused"
     # operations
     NOT_MIGRATED = "not_migrated"
     OVERLOADED = "overloaded"
@@ -76,6 +81,15 @@ class RuleViolation(NodeError):
 
 class AuthError(NodeError):
     pass
+
+
+class FederationRefusal(NodeError):
+    """A document from the federation refused by the standard's rules; `reason` is the standard's
+    reason code (docs/standard.md §12), which peers and operators act on."""
+
+    def __init__(self, code: ErrorCode, reason: str, detail: str) -> None:
+        super().__init__(code, f"{reason}: {detail}")
+        self.reason = reason
 
 
 class ConfigError(NodeError):

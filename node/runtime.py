@@ -16,9 +16,11 @@ from node.db.engine import Database
 from node.db.migrate import require_migrated, upgrade
 from node.db.schema import accounts, node_info
 from node.errors import ConfigError
-from node.keys import load_key_file, passphrase_from_env
+from node.keyring import Signer, load_keyring, register_first_key
+from node.keys import passphrase_from_env
 from node.ledger.journal import Ledger
 from node.ledger.model import SYSTEM_ACCOUNTS
+from node.services.federation import FederationService, parse_anchor
 from node.services.grants import GrantService
 from node.services.ledger_admin import LedgerAdminService
 from node.services.members import MemberService
@@ -32,7 +34,8 @@ class Node:
     config: NodeConfig
     db: Database
     clock: Clock
-    key: SigningKey
+    signer: Signer
+    federation: FederationService
     ledger: Ledger
     writer: WriteBatcher
     members: MemberService
@@ -40,15 +43,35 @@ class Node:
     grants: GrantService
     tokens: TokenService
     ledger_admin: LedgerAdminService
+    _key_override: SigningKey | None = None
+
+    def reload_keys(self) -> None:
+        """Pick up keys rotated by `hourbridge keys rotate` while this node runs."""
+        self.signer.keyring = load_keyring(
+            self.db, self.config, passphrase=passphrase_from_env(), override=self._key_override
+        )
+
+    def refresh_directory(self) -> bool:
+        """Load the configured directory source; True if a newer directory was accepted."""
+        if not self.config.directory_source:
+            return False
+        _, changed = self.federation.load(self.config.directory_source)
+        return changed
 
     def close(self) -> None:
         self.writer.close()
         self.db.dispose()
 
 
-def bootstrap_database(db: Database, *, node_id: str, now_ms: int) -> None:
-    """Migrate, record which node owns this database, and create the system accounts."""
+def bootstrap_database(
+    db: Database, *, node_id: str, now_ms: int, key: SigningKey | None = None,
+    key_file: str = "",
+) -> None:
+    """Migrate, record which node owns this database, create the system accounts and, given
+    the node's first key, start its key history."""
     upgrade(db)
+    if key is not None:
+        register_first_key(db, key, key_file=key_file, now_ms=now_ms)
     ledger = Ledger(node_id)
     with db.write() as conn:
         owner = conn.execute(
@@ -95,7 +118,16 @@ def open_node(
         db.dispose()
         raise
     clock = clock or SystemClock()
-    key = key or load_key_file(config.key_path, passphrase_from_env())
+    try:
+        keyring = load_keyring(db, config, passphrase=passphrase_from_env(), override=key)
+        federation = FederationService(
+            db=db, clock=clock, node_id=config.node_id,
+            anchors=[parse_anchor(text) for text in config.directory_anchors],
+        )
+    except Exception:
+        db.dispose()
+        raise
+    signer = Signer(keyring, clock=clock, directory=federation.current)
     ledger = Ledger(config.node_id)
     common = {"db": db, "ledger": ledger, "clock": clock}
     writer = WriteBatcher(db)
@@ -103,12 +135,14 @@ def open_node(
         config=config,
         db=db,
         clock=clock,
-        key=key,
+        signer=signer,
+        federation=federation,
         ledger=ledger,
         writer=writer,
         members=MemberService(**common, node_id=config.node_id),
         transfers=TransferService(**common, writer=writer, node_id=config.node_id),
         grants=GrantService(**common, writer=writer),
         tokens=TokenService(db, clock),
-        ledger_admin=LedgerAdminService(**common, key=key),
+        ledger_admin=LedgerAdminService(**common, signer=signer),
+        _key_override=key,
     )

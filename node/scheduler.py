@@ -1,4 +1,5 @@
-"""Background jobs of a running node (apscheduler). For now: periodic signed checkpoints."""
+"""Background jobs of a running node (apscheduler): signed checkpoints, and keeping the
+federation directory and the node's keys current."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from node.errors import NodeError
 from node.runtime import Node
 
 log = logging.getLogger("hourbridge.scheduler")
@@ -16,8 +18,25 @@ def _checkpoint(node: Node) -> None:
     log.info("checkpoint at height %s", document["height"])
 
 
+def _refresh_federation(node: Node) -> None:
+    """Keys rotated by the CLI, and a newer directory from the configured source."""
+    node.reload_keys()
+    try:
+        if node.refresh_directory():
+            current = node.federation.current()
+            log.warning("accepted directory serial %s", current.serial if current else None)
+    except NodeError as exc:
+        # A bad or unreachable source keeps the directory in force; operators see the reason.
+        log.error("directory refresh failed (%s): %s", exc.code, exc.detail)
+
+
 def start_scheduler(node: Node) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
+    if node.config.directory_refresh_s > 0:
+        scheduler.add_job(
+            _refresh_federation, "interval", seconds=node.config.directory_refresh_s,
+            args=[node], id="federation", max_instances=1, coalesce=True,
+        )
     if node.config.checkpoint_interval_s > 0:
         scheduler.add_job(
             _checkpoint,

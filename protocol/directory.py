@@ -7,7 +7,7 @@ different documents under one serial, which an operator must look at).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -28,8 +28,18 @@ from protocol.fields import (
 from protocol.fields import Sequence as SerialInt
 from protocol.policy import Policy
 from protocol.reasons import ReasonCode
-from protocol.signing import SignatureError, VerifyKey, key_id_for, signing_bytes, verify_object
+from protocol.signing import (
+    UNSIGNED_MEMBERS,
+    SignatureError,
+    SigningKey,
+    VerifyKey,
+    key_id_for,
+    sign_object,
+    signing_bytes,
+    verify_object,
+)
 from protocol.units import RATIO_TERM_MAX, UnitRatio
+from protocol.version import STANDARD
 
 KEYS_PER_NODE_MAX = 64
 AUTHORITY_KEYS_MAX = 8
@@ -37,6 +47,26 @@ NODES_MAX = 1_000
 REGION_CODE_PATTERN = r"^[0-9]{6}$"
 BASE_URL_PATTERN = r"^https?://[^\s/?#]+(/[^\s?#]*)?$"
 BASE_URL_CHARS_MAX = 200
+
+
+def key_text(key: VerifyKey) -> str:
+    """A public key as one line: `ed25519:<8-char id>=<43-char base64url key>`.
+
+    The form an authority anchor takes in a node's config and a node's key on the authority's
+    command line. Carrying the id lets `parse_key_text` catch a key pasted wrong.
+    """
+    return f"{key.key_id}={key.to_b64()}"
+
+
+def parse_key_text(text: str) -> VerifyKey:
+    key_id, _, public_key = text.strip().partition("=")
+    try:
+        key = VerifyKey.from_b64(key_id, public_key)
+    except ValueError as exc:  # not canonical base64url, or not 32 bytes
+        raise DecodeError(ReasonCode.MALFORMED, f"not an ed25519:<id>=<key> line: {exc}") from exc
+    if key_id_for(key.public_key) != key_id:
+        raise DecodeError(ReasonCode.MALFORMED, f"{key_id} is not the id of that public key")
+    return key
 
 
 class KeyRecord(Model):
@@ -54,6 +84,17 @@ class KeyRecord(Model):
         if key_id_for(self.verify_key().public_key) != self.key_id:
             raise ValueError("key_id is not derived from public_key")
         return self
+
+    @classmethod
+    def for_key(
+        cls, key: VerifyKey, *, valid_from_ms: int, valid_until_ms: int | None = None
+    ) -> KeyRecord:
+        return cls(
+            key_id=key.key_id,
+            public_key=key.to_b64(),
+            valid_from_ms=valid_from_ms,
+            valid_until_ms=valid_until_ms,
+        )
 
     def verify_key(self) -> VerifyKey:
         return VerifyKey.from_b64(self.key_id, self.public_key)
@@ -166,6 +207,29 @@ def _check_caps(directory: Directory) -> None:
             raise DirectoryError(
                 ReasonCode.POLICY_OUT_OF_BOUNDS, f"{node.node_id}: overall cap above policy"
             )
+
+
+def sign_directory(
+    body: Mapping[str, Any], *, authority: SigningKey, serial: int, issued_at_ms: int
+) -> dict[str, Any]:
+    """Complete `body` into a directory with this serial and time, check it, and sign it.
+
+    `body` holds `federation_id`, `authority_keys`, `policy` and `nodes` (sorted by node_id); any
+    old `signatures` are dropped, so the result carries exactly the one acceptance asks for.
+    Refuses what no node would accept: an invalid document (`malformed`,
+    `policy_out_of_bounds`) or an authority key not listed valid at `issued_at_ms`.
+    """
+    unsigned = {k: v for k, v in body.items() if k not in UNSIGNED_MEMBERS}
+    unsigned.update(standard=STANDARD, kind="directory", serial=serial, issued_at_ms=issued_at_ms)
+    signed = sign_object(unsigned, signer=str(unsigned.get("federation_id")), key=authority)
+    directory = decode_directory(signed)
+    listed = [key for key in directory.authority_keys if key.key_id == authority.key_id]
+    if not any(key.valid_at(issued_at_ms) for key in listed):
+        raise DirectoryError(
+            ReasonCode.UNKNOWN_KEY,
+            f"authority key {authority.key_id} is not listed valid at {issued_at_ms}",
+        )
+    return signed
 
 
 def _authority_key(

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -16,6 +17,8 @@ from node.clock import FakeClock
 from node.config import NodeConfig
 from node.db.engine import Database
 from node.runtime import Node, bootstrap_database, open_node
+from protocol.directory import KeyRecord, key_text, sign_directory
+from protocol.policy import DEFAULT_POLICY
 from protocol.signing import SigningKey
 
 PG_URL_ENV = "HOURBRIDGE_TEST_PG_URL"
@@ -54,7 +57,8 @@ class PgDatabases:
                     conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
                     conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
                 db = Database(self._url(name))
-                bootstrap_database(db, node_id=node_id, now_ms=START_MS)
+                bootstrap_database(db, node_id=node_id, now_ms=START_MS, key=node_key(node_id),
+                                   key_file="signing_key.pem")
                 db.dispose()
                 self._templates.add(name)
         return name
@@ -79,17 +83,50 @@ class PgDatabases:
         self.admin.dispose()
 
 
+AUTHORITY = SigningKey.from_seed(b"hourbridge test authority".ljust(32, b"\0"))
+FEDERATION_ID = "cn-test"
+
+
+def directory_document(
+    node_ids: list[str], *, serial: int = 1, issued_at_ms: int = START_MS,
+    status: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A directory signed by the test authority listing `node_ids` with their test keys."""
+    nodes = [
+        {
+            "node_id": node_id, "name": node_id, "region_code": "310115",
+            "base_url": f"http://{node_id}.test", "status": (status or {}).get(node_id, "active"),
+            "keys": [KeyRecord.for_key(node_key(node_id).verify_key(), valid_from_ms=0)
+                     .model_dump(mode="json")],
+            "local_unit": {"name": "minute", "units": 1, "minutes": 1},
+            "net_debit_cap_per_partner_minutes": 60_000,
+            "net_debit_cap_overall_minutes": 120_000,
+        }
+        for node_id in sorted(node_ids)
+    ]
+    body = {
+        "federation_id": FEDERATION_ID,
+        "authority_keys": [KeyRecord.for_key(AUTHORITY.verify_key(), valid_from_ms=0)
+                           .model_dump(mode="json")],
+        "policy": DEFAULT_POLICY.model_dump(mode="json"),
+        "nodes": nodes,
+    }
+    return sign_directory(body, authority=AUTHORITY, serial=serial, issued_at_ms=issued_at_ms)
+
+
 def make_config(data_dir: Path, node_id: str, database_url: str = "") -> NodeConfig:
+    """Test nodes pin the test authority, so a test can hand them a directory to hold."""
     data_dir.mkdir(parents=True, exist_ok=True)
     return NodeConfig(
         node_id=node_id, region="310115", url=f"http://{node_id}.test", data_dir=str(data_dir),
-        database_url=database_url,
+        database_url=database_url, directory_anchors=[key_text(AUTHORITY.verify_key())],
     )
 
 
 def build_node(config: NodeConfig, clock: FakeClock, *, bootstrap: bool) -> Node:
     if bootstrap:
         db = Database(config.resolved_database_url())
-        bootstrap_database(db, node_id=config.node_id, now_ms=clock.now_ms())
+        bootstrap_database(db, node_id=config.node_id, now_ms=clock.now_ms(),
+                           key=node_key(config.node_id), key_file=config.key_file)
         db.dispose()
     return open_node(config, clock=clock, key=node_key(config.node_id))

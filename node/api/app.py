@@ -14,7 +14,7 @@ from node.api import problems
 from node.api.limits import BodyGuardMiddleware
 from node.api.models import Problem
 from node.api.problems import PROBLEM_MEDIA_TYPE
-from node.api.routes import health, ledger, members, money
+from node.api.routes import federation, health, ledger, members, money
 from node.runtime import Node
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -88,7 +88,8 @@ def create_app(node: Node) -> FastAPI:
     app.state.node = node
     problems.install(app)
     # Routes are matched in order: the busiest (money) first.
-    for router in (money.router, members.router, ledger.router, health.router):
+    for router in (money.router, members.router, ledger.router, federation.router,
+                   health.router):
         app.include_router(router)
     app.add_middleware(BodyGuardMiddleware, body_bytes_max=node.config.body_bytes_max)
     app.openapi = _problem_media_type(app)  # type: ignore[method-assign]

@@ -139,15 +139,21 @@ class ReversalOut(BaseModel):
     entry_hash: str
 
 
-class Checkpoint(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class KindTotalOut(BaseModel):
+    account_kind: str
+    balance_minutes: int
 
-    type: str
-    node_id: str
+
+class Checkpoint(BaseModel):
+    """schemas/checkpoint.schema.json: the standard's signed checkpoint (§11)."""
+
+    standard: str
+    kind: str
+    node: str
     height: int
     head_hash: str
-    created_at_ms: int
-    totals_minutes: dict[str, int]
+    totals: list[KindTotalOut]
+    issued_at_ms: int
     signatures: dict[str, dict[str, str]]
 
 
@@ -164,3 +170,34 @@ class Problem(BaseModel):
     detail: str
     code: str
     instance: str
+
+
+class KeyRecordOut(BaseModel):
+    key_id: str
+    public_key: str
+    valid_from_ms: int
+    valid_until_ms: int | None
+
+
+class NodeKeysDocument(BaseModel):
+    """schemas/node_keys.schema.json"""
+
+    standard: str
+    kind: str
+    node_id: str
+    issued_at_ms: int
+    keys: list[KeyRecordOut]
+    signatures: dict[str, dict[str, str]]
+
+
+class DirectoryDocument(BaseModel):
+    """schemas/directory.schema.json (the full document is returned verbatim)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    standard: str
+    kind: str
+    federation_id: str
+    serial: int
+    issued_at_ms: int
+    signatures: dict[str, dict[str, str]]

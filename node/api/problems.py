@@ -11,7 +11,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from node.errors import AuthError, Conflict, ErrorCode, NodeError, NotFound, RuleViolation
+from node.errors import (
+    AuthError,
+    Conflict,
+    ErrorCode,
+    FederationRefusal,
+    NodeError,
+    NotFound,
+    RuleViolation,
+)
 
 log = logging.getLogger("hourbridge.api")
 
@@ -25,6 +33,7 @@ _STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.NOT_MIGRATED: 503,
     ErrorCode.OVERLOADED: 503,
+    ErrorCode.NO_DIRECTORY: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 _STATUS_BY_CLASS: tuple[tuple[type[NodeError], int], ...] = (
@@ -99,7 +108,8 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(NodeError)
     async def _node_error(request: Request, exc: NodeError) -> JSONResponse:
-        return problem(status_for(exc), exc.code, exc.detail, request)
+        extra = {"reason": exc.reason} if isinstance(exc, FederationRefusal) else {}
+        return problem(status_for(exc), exc.code, exc.detail, request, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

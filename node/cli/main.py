@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from node.cli.directory import directory_app
+from node.cli.node_federation import federation_app, keys_app
 from node.clock import SystemClock
 from node.config import NodeConfig, load_config, save_config
 from node.db.engine import Database
@@ -27,7 +29,10 @@ app = typer.Typer(help="HourBridge time bank node.", no_args_is_help=True, add_c
 token_app = typer.Typer(
     help="API tokens for members, staff, admins and regulators.", no_args_is_help=True
 )
+app.add_typer(federation_app, name="federation")
+app.add_typer(keys_app, name="keys")
 app.add_typer(token_app, name="token")
+app.add_typer(directory_app, name="directory")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -77,7 +82,8 @@ def init(
     # file, say) apply to the database created here too.
     config = load_config(data)
     bootstrap_database(
-        Database(config.resolved_database_url()), node_id=node_id, now_ms=SystemClock().now_ms()
+        Database(config.resolved_database_url()), node_id=node_id,
+        now_ms=SystemClock().now_ms(), key=key, key_file=config.key_file,
     )
     out.print(f"node [bold]{node_id}[/] initialised in {data} (key {key.key_id})")
 
@@ -107,6 +113,8 @@ def serve(
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     node = open_node(load_config(data), serving=True)
+    if node.config.directory_source:
+        node.refresh_directory()  # a bad source stops the start: better than serving untrusted
     scheduler = start_scheduler(node)
     app_ = create_app(node)
     # Everything built so far lives as long as the process: keep it out of the cyclic garbage

@@ -71,8 +71,9 @@ class WriteBatcher:
     ) -> None:
         self.db = db
         self.on_loop = db.is_sqlite if on_loop is None else on_loop
-        self._loop_queue: list[_Command[Any]] = []
-        self._flush_scheduled = False
+        # On-loop batching keeps one queue per event loop: a future may only be completed by
+        # its own loop (tests run several loops at once, one per TestClient request thread).
+        self._loop_queues: dict[asyncio.AbstractEventLoop, list[_Command[Any]]] = {}
         self.batch_size_max = batch_size_max
         self.queue_length_max = queue_length_max
         self._queue: deque[_Command[Any]] = deque()
@@ -111,18 +112,20 @@ class WriteBatcher:
             self._thread.join(timeout=CLOSE_TIMEOUT_S)
 
     def _enqueue_on_loop(self, command: _Command[Any], loop: asyncio.AbstractEventLoop) -> None:
-        if len(self._loop_queue) >= self.queue_length_max:
-            raise Overloaded(ErrorCode.OVERLOADED, "write queue is full; retry shortly")
-        self._loop_queue.append(command)
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            loop.call_soon(self._flush_loop_queue)
+        with self._cond:
+            queue = self._loop_queues.get(loop)
+            if queue is None:
+                queue = self._loop_queues[loop] = []
+                loop.call_soon(self._flush_loop_queue, loop)
+            if len(queue) >= self.queue_length_max:
+                raise Overloaded(ErrorCode.OVERLOADED, "write queue is full; retry shortly")
+            queue.append(command)
 
-    def _flush_loop_queue(self) -> None:
-        self._flush_scheduled = False
-        while self._loop_queue:
-            batch = self._loop_queue[: self.batch_size_max]
-            del self._loop_queue[: self.batch_size_max]
+    def _flush_loop_queue(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._cond:
+            queue = self._loop_queues.pop(loop, [])
+        for first in range(0, len(queue), self.batch_size_max):
+            batch = queue[first : first + self.batch_size_max]
             self._execute(batch)
             _resolve([c.future for c in batch if c.future is not None])
 

@@ -175,3 +175,28 @@ api_tokens = Table(
     Column("created_at_ms", BigInteger, nullable=False),
     Column("revoked_at_ms", BigInteger, nullable=True),
 )
+
+
+# Every federation directory this node accepted, verbatim. The newest serial is the one in force;
+# keeping them all lets the node refuse an older serial after a restart and re-verify evidence.
+directories = Table(
+    "directories",
+    metadata,
+    Column("serial", BigInteger, primary_key=True, autoincrement=False),
+    Column("federation_id", String(32), nullable=False),
+    Column("issued_at_ms", BigInteger, nullable=False),
+    Column("content_hash", HASH, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("accepted_at_ms", BigInteger, nullable=False),
+)
+
+# The node's own signing keys. Private keys stay in files (mode 0600); this is their history.
+node_keys = Table(
+    "node_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("key_file", String(300), nullable=False),
+    Column("valid_from_ms", BigInteger, nullable=False),
+    Column("valid_until_ms", BigInteger, nullable=True),
+)

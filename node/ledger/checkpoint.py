@@ -7,6 +7,7 @@ no longer matches the head hash the node signed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -15,22 +16,27 @@ from sqlalchemy.engine import Connection
 from node.db.schema import checkpoints
 from node.errors import ErrorCode, NotFound, require
 from node.ledger.journal import Ledger
+from protocol.messages.documents import AccountKind as ProtocolAccountKind
+from protocol.messages.documents import Checkpoint
 from protocol.signing import SigningKey, VerifyKey, sign_object, verify_object
-
-CHECKPOINT_TYPE = "hourbridge.ledger.checkpoint"
+from protocol.version import STANDARD
 
 
 def checkpoint_document(
-    *, node_id: str, height: int, head_hash: str, created_at_ms: int, totals: dict[str, int]
+    *, node_id: str, height: int, head_hash: str, issued_at_ms: int, totals: dict[str, int]
 ) -> dict[str, Any]:
+    """The standard's checkpoint (docs/standard.md §11): every account kind, sorted, even at 0."""
     return {
-        "type": CHECKPOINT_TYPE,
-        "v": 1,
-        "node_id": node_id,
+        "standard": STANDARD,
+        "kind": "checkpoint",
+        "node": node_id,
         "height": height,
         "head_hash": head_hash,
-        "created_at_ms": created_at_ms,
-        "totals_minutes": dict(sorted(totals.items())),
+        "totals": [
+            {"account_kind": str(kind), "balance_minutes": totals.get(str(kind), 0)}
+            for kind in sorted(ProtocolAccountKind)
+        ],
+        "issued_at_ms": issued_at_ms,
     }
 
 
@@ -51,12 +57,14 @@ def create_checkpoint(
             node_id=ledger.node_id,
             height=height,
             head_hash=head_hash,
-            created_at_ms=now_ms,
+            issued_at_ms=now_ms,
             totals=totals,
         ),
         signer=ledger.node_id,
         key=key,
     )
+    # What peers and the regulator will check: the standard's model and its cross-field rules.
+    Checkpoint.model_validate(document)
     conn.execute(
         insert(checkpoints).values(
             height=height,
@@ -77,8 +85,22 @@ def latest_checkpoint(conn: Connection) -> dict[str, Any]:
     return dict(json.loads(text))
 
 
-def verify_checkpoint(document: dict[str, Any], *, node_id: str, key: VerifyKey) -> None:
-    """Raise protocol.signing.SignatureError (or ValueError) unless the checkpoint is genuine."""
-    if document.get("type") != CHECKPOINT_TYPE or document.get("node_id") != node_id:
+KeyLookup = Callable[[str], VerifyKey | None]
+
+
+def verify_checkpoint(document: dict[str, Any], *, node_id: str, keys: KeyLookup) -> None:
+    """Raise protocol.signing.SignatureError (or ValueError) unless the checkpoint is genuine.
+
+    `keys` finds the node's public key by key id: checkpoints signed before a key rotation
+    verify with the key they name.
+    """
+    if document.get("kind") != "checkpoint" or document.get("node") != node_id:
         raise ValueError(f"not a checkpoint of node {node_id}")
+    by_signer = document.get("signatures", {}).get(node_id)
+    if not isinstance(by_signer, dict) or len(by_signer) != 1:
+        raise ValueError("a checkpoint carries exactly one signature by its node")
+    (key_id,) = by_signer
+    key = keys(key_id)
+    if key is None:
+        raise ValueError(f"checkpoint signed with {key_id}, which is not a key of {node_id}")
     verify_object(document, signer=node_id, key=key)

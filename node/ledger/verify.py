@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from node.db.schema import accounts, balances, checkpoints, journal_entries, ledger_head, postings
-from node.ledger.checkpoint import verify_checkpoint
+from node.ledger.checkpoint import KeyLookup, verify_checkpoint
 from node.ledger.hashing import rehash
 from node.ledger.model import GENESIS_HASH, AccountKind, Entry, Posting, sums_by_class
 from protocol.credit import CreditClass
-from protocol.signing import SignatureError, VerifyKey
+from protocol.signing import SignatureError
 
 BATCH_ENTRIES = 5_000
 PROBLEMS_MAX = 100
@@ -91,7 +91,7 @@ def verify_ledger(
     conn: Connection,
     *,
     node_id: str,
-    verify_key: VerifyKey | None,
+    verify_key: KeyLookup | None,
     progress: Callable[[int], None] | None = None,
 ) -> VerifyResult:
     result = VerifyResult()
@@ -209,15 +209,15 @@ def _check_checkpoints(
     conn: Connection,
     hashes: dict[int, str],
     node_id: str,
-    key: VerifyKey | None,
+    keys: KeyLookup | None,
     result: VerifyResult,
 ) -> None:
     for row in conn.execute(select(checkpoints).order_by(checkpoints.c.height)):
         result.checkpoints += 1
         document = json.loads(row.document)
-        if key is not None:
+        if keys is not None:
             try:
-                verify_checkpoint(document, node_id=node_id, key=key)
+                verify_checkpoint(document, node_id=node_id, keys=keys)
             except (SignatureError, ValueError) as exc:
                 result.add(LedgerProblem(row.height, None, "checkpoint_signature", str(exc)))
                 continue

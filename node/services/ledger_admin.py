@@ -6,19 +6,19 @@ from typing import Any
 
 from node.clock import Clock
 from node.db.engine import Database
+from node.keyring import Signer
 from node.ledger.checkpoint import create_checkpoint, latest_checkpoint
 from node.ledger.journal import Ledger
 from node.ledger.verify import VerifyResult, verify_ledger
 from node.services.access import Principal, Role, require_role
-from protocol.signing import SigningKey
 
 
 class LedgerAdminService:
-    def __init__(self, *, db: Database, ledger: Ledger, clock: Clock, key: SigningKey) -> None:
+    def __init__(self, *, db: Database, ledger: Ledger, clock: Clock, signer: Signer) -> None:
         self.db = db
         self.ledger = ledger
         self.clock = clock
-        self.key = key
+        self.signer = signer
 
     def checkpoint(self, principal: Principal | None = None) -> dict[str, Any]:
         """Sign the current head (principal None: the node's own scheduler or CLI)."""
@@ -26,7 +26,7 @@ class LedgerAdminService:
             require_role(principal, Role.ADMIN, what="create checkpoints")
         with self.db.write() as conn:
             return create_checkpoint(
-                conn, ledger=self.ledger, key=self.key, now_ms=self.clock.now_ms()
+                conn, ledger=self.ledger, key=self.signer.key(), now_ms=self.clock.now_ms()
             )
 
     def latest_checkpoint(self, principal: Principal) -> dict[str, Any]:
@@ -54,5 +54,5 @@ class LedgerAdminService:
     def verify(self) -> VerifyResult:
         with self.db.read() as conn:
             return verify_ledger(
-                conn, node_id=self.ledger.node_id, verify_key=self.key.verify_key()
+                conn, node_id=self.ledger.node_id, verify_key=self.signer.verify_key
             )

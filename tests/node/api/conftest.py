@@ -13,7 +13,7 @@ import pytest
 from node.clock import FakeClock
 from tests.conftest import Api
 from tests.node.api.support import World, build_world
-from tests.support import START_MS, build_node, make_config
+from tests.support import START_MS, build_node, directory_document, make_config
 
 NODE_ID = "sh-pudong"
 
@@ -31,6 +31,7 @@ def world_template(tmp_path_factory: pytest.TempPathFactory) -> WorldTemplate:
     clock = FakeClock(START_MS)
     data_dir = tmp_path_factory.mktemp("world") / NODE_ID
     node = build_node(make_config(data_dir, NODE_ID), clock, bootstrap=True)
+    node.federation.accept(directory_document([NODE_ID, "nj-gulou"]))
     world = build_world(Api(node), clock)
     node.close()  # closing the last connection folds the WAL into the database file
     return WorldTemplate(data_dir, world.headers, world.transfer_height, clock.now_ms())

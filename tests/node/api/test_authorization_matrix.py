@@ -29,6 +29,8 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
     ("GET", "/redoc"): ("/redoc", None),
     ("GET", "/healthz"): ("/healthz", None),
     ("GET", "/readyz"): ("/readyz", None),
+    ("GET", "/federation/v1/keys"): ("/federation/v1/keys", None),
+    ("GET", "/federation/v1/directory"): ("/federation/v1/directory", None),
     ("POST", "/api/v1/members"): (
         "/api/v1/members",
         lambda w: {"local_id": "dora", "display_name": "Dora", "station": "east"},
@@ -75,6 +77,8 @@ MATRIX: dict[Endpoint, tuple[int, ...]] = {
     ("GET", "/redoc"):                              PUBLIC,
     ("GET", "/healthz"):                            PUBLIC,
     ("GET", "/readyz"):                             PUBLIC,
+    ("GET", "/federation/v1/keys"):                 PUBLIC,
+    ("GET", "/federation/v1/directory"):            PUBLIC,
     ("POST", "/api/v1/members"):                    (401, 401, 403, 403, 201, 403, 201, 403),
     ("GET", "/api/v1/members"):                     (401, 401, 403, 403, 200, 200, 200, 200),
     ("GET", "/api/v1/members/{local_id}"):          (401, 401, 200, 403, 200, 403, 200, 200),

@@ -11,7 +11,9 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from tests.conftest import Api
 
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+PUBLIC_PATHS = frozenset(
+    {"/healthz", "/readyz", "/federation/v1/keys", "/federation/v1/directory"}
+)
 ERROR_STATUSES = ("400", "401", "403", "404", "409", "413", "422")
 PROBLEM_REF = "#/components/schemas/Problem"
 

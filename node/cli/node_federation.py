@@ -1,0 +1,111 @@
+"""Node-side federation commands: the directory this node trusts, and its own keys.
+
+    hourbridge federation load --data DIR [SOURCE]   accept a signed directory (file or URL)
+    hourbridge federation show --data DIR            the directory in force
+    hourbridge keys rotate --data DIR --overlap-days N
+    hourbridge keys list --data DIR
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from node.clock import SystemClock
+from node.config import load_config
+from node.errors import ConfigError
+from node.keyring import rotate_keys
+from node.keys import passphrase_from_env
+from node.runtime import open_node
+from protocol.directory import key_text
+
+DAY_MS = 86_400_000
+federation_app = typer.Typer(help="The federation directory this node trusts.",
+                             no_args_is_help=True)
+keys_app = typer.Typer(help="This node's own signing keys.", no_args_is_help=True)
+DataOpt = Annotated[
+    Path, typer.Option("--data", envvar="HOURBRIDGE_DATA", help="the node's data folder")
+]
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return "open"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@federation_app.command("load")
+def load(
+    data: DataOpt,
+    source: Annotated[str | None, typer.Argument(help="file or URL; default: directory_source")]
+    = None,
+) -> None:
+    """Verify a signed directory against the pinned anchors and hold it if it is newer."""
+    node = open_node(load_config(data))
+    try:
+        where = source or node.config.directory_source
+        if not where:
+            raise ConfigError("no SOURCE given and no directory_source configured")
+        directory, changed = node.federation.load(where)
+    finally:
+        node.close()
+    verb = "now holds" if changed else "already held"
+    Console().print(f"{node.config.node_id} {verb} directory {directory.federation_id} "
+                    f"serial {directory.serial} ({len(directory.nodes)} nodes)")
+
+
+@federation_app.command("show")
+def show(data: DataOpt) -> None:
+    """The directory in force: nodes, status and keys."""
+    node = open_node(load_config(data))
+    try:
+        directory = node.federation.require_current()
+    finally:
+        node.close()
+    table = Table("node", "status", "region", "URL", "keys (valid from → until)",
+                  title=f"{directory.federation_id}, serial {directory.serial}")
+    for entry in directory.nodes:
+        keys = "\n".join(f"{k.key_id} {_when(k.valid_from_ms)} → {_when(k.valid_until_ms)}"
+                         for k in entry.keys)
+        table.add_row(entry.node_id, entry.status.value, entry.region_code, entry.base_url, keys)
+    Console(soft_wrap=True).print(table)
+
+
+@keys_app.command("rotate")
+def rotate(
+    data: DataOpt,
+    overlap_days: Annotated[int, typer.Option(help="days the old key stays valid", min=0)] = 7,
+) -> None:
+    """Make a new signing key. Send the printed line to the federation authority: peers trust
+    the new key once a directory lists it, and until then this node keeps signing with the
+    old one."""
+    config = load_config(data)
+    node = open_node(config)
+    try:
+        record = rotate_keys(node.db, config, now_ms=SystemClock().now_ms(),
+                             overlap_ms=overlap_days * DAY_MS, passphrase=passphrase_from_env())
+    finally:
+        node.close()
+    Console().print(f"new key {record.key_id}; older keys valid for {overlap_days} more days")
+    print(key_text(record.verify_key()))
+
+
+@keys_app.command("list")
+def list_keys(data: DataOpt) -> None:
+    """This node's keys with their validity windows, and which one signs now."""
+    node = open_node(load_config(data))
+    try:
+        signing = node.signer.key().key_id
+        records = node.signer.keyring.records()
+    finally:
+        node.close()
+    table = Table("key", "valid from", "valid until", "signs now")
+    for record in records:
+        table.add_row(key_text(record.verify_key()), _when(record.valid_from_ms),
+                      _when(record.valid_until_ms), "yes" if record.key_id == signing else "")
+    Console(soft_wrap=True).print(table)

@@ -1,0 +1,130 @@
+"""The federation as this node sees it: the directory in force, and admission of what peers send.
+
+The directory is the trust root (docs/standard.md §13). The node pins the authority's public
+key(s) in its config (`directory_anchors`), accepts a document only through
+`protocol.directory.accept_directory`, and stores every accepted one. At start-up it replays the
+stored ones in serial order through the same check, so a restart neither trusts an unverified
+row nor forgets the newest serial (an older one stays refused).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import insert, select
+
+from node.clock import Clock
+from node.db.engine import Database
+from node.db.schema import directories
+from node.errors import ConfigError, ErrorCode, FederationRefusal, NodeError
+from protocol.directory import Directory, accept_directory, parse_key_text
+from protocol.envelope import admit_transaction
+from protocol.errors import ProtocolError
+from protocol.signing import VerifyKey
+from protocol.transaction import Transaction
+from protocol.wire import parse_object
+
+SOURCE_BYTES_MAX = 4 * 1024 * 1024
+FETCH_TIMEOUT_S = 10.0
+
+
+def parse_anchor(text: str) -> VerifyKey:
+    """A pinned authority key from the config: `ed25519:AbCdEfGh=<base64url public key>`."""
+    try:
+        return parse_key_text(text)
+    except ProtocolError as exc:
+        raise ConfigError(f"directory anchor {text!r}: {exc.detail}") from exc
+
+
+def _refusal(code: ErrorCode, exc: ProtocolError) -> FederationRefusal:
+    return FederationRefusal(code, exc.code.value, exc.detail)
+
+
+class FederationService:
+    def __init__(
+        self, *, db: Database, clock: Clock, node_id: str, anchors: list[VerifyKey]
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.node_id = node_id
+        self.anchors = anchors
+        self._lock = threading.Lock()
+        self._current = self._replay_stored()
+
+    def current(self) -> Directory | None:
+        return self._current
+
+    def require_current(self) -> Directory:
+        if self._current is None:
+            raise NodeError(ErrorCode.NO_DIRECTORY, "this node holds no federation directory yet")
+        return self._current
+
+    def _replay_stored(self) -> Directory | None:
+        with self.db.read() as conn:
+            rows = conn.execute(select(directories).order_by(directories.c.serial)).all()
+        held: Directory | None = None
+        for row in rows:
+            held = self._check(json.loads(row.document), held)
+        return held
+
+    def _check(self, document: object, held: Directory | None) -> Directory:
+        if not self.anchors:
+            raise ConfigError("no directory_anchors configured: the node cannot trust a directory")
+        try:
+            return accept_directory(document, anchors=self.anchors, current=held)
+        except ProtocolError as exc:
+            raise _refusal(ErrorCode.DIRECTORY_REFUSED, exc) from exc
+
+    def accept(self, document: dict[str, Any]) -> tuple[Directory, bool]:
+        """Verify and, if newer, store and hold `document`. Returns (directory, changed)."""
+        with self._lock:
+            held = self._current
+            accepted = self._check(document, held)
+            if accepted is held:
+                return accepted, False
+            with self.db.write() as conn:
+                conn.execute(insert(directories).values(
+                    serial=accepted.serial, federation_id=accepted.federation_id,
+                    issued_at_ms=accepted.issued_at_ms, content_hash=accepted.content_hash(),
+                    document=json.dumps(document, sort_keys=True, ensure_ascii=False),
+                    accepted_at_ms=self.clock.now_ms(),
+                ))
+            self._current = accepted
+            return accepted, True
+
+    def load(self, source: str) -> tuple[Directory, bool]:
+        """Accept the directory at `source`: a file path or an http(s) URL."""
+        if source.startswith(("http://", "https://")):
+            try:
+                response = httpx.get(source, timeout=FETCH_TIMEOUT_S, follow_redirects=False)
+                response.raise_for_status()
+            except httpx.HTTPError as exc:
+                raise ConfigError(f"cannot fetch the directory from {source}: {exc}") from exc
+            raw = response.content
+        else:
+            path = Path(source)
+            if not path.is_file():
+                raise ConfigError(f"directory file {source} not found")
+            raw = path.read_bytes()
+        if len(raw) > SOURCE_BYTES_MAX:
+            raise ConfigError(f"directory at {source} is over {SOURCE_BYTES_MAX} bytes")
+        try:
+            document = parse_object(raw, bytes_max=SOURCE_BYTES_MAX)
+        except ProtocolError as exc:
+            raise _refusal(ErrorCode.DIRECTORY_REFUSED, exc) from exc
+        return self.accept(document)
+
+    def admit(self, raw: bytes, *, now_ms: int) -> Transaction:
+        """Authenticate an incoming transaction against the directory in force (§5.4 steps
+        1-11): signature, sender listed and active, key valid when it signed, receiver is us,
+        clock skew, batch size. Chain and per-message checks follow in the transfer flow."""
+        directory = self.require_current()
+        try:
+            return admit_transaction(raw, directory=directory, receiver=self.node_id,
+                                     now_ms=now_ms)
+        except ProtocolError as exc:
+            raise _refusal(ErrorCode.TRANSACTION_REFUSED, exc) from exc

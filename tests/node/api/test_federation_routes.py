@@ -1,0 +1,81 @@
+"""What a node publishes: its keys and its checkpoints are standard documents that anyone can
+verify, even with a tool that is not part of HourBridge (the openssl command)."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from protocol.signing import VerifyKey, b64url_decode, signing_bytes, verify_object
+from tests.node.api.support import World
+from tests.schemas.conftest import load_schemas
+
+ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
+
+
+def validate(name: str, instance: Any) -> None:
+    schemas = load_schemas()
+    registry: Registry[Any] = Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in schemas.values()
+    )
+    Draft202012Validator(schemas[name], registry=registry).validate(instance)
+
+
+def openssl_verifies(document: dict[str, Any], *, signer: str, public_key: str,
+                     folder: Path) -> bool:
+    """Verify with `openssl pkeyutl` from the signed bytes, the signature and the raw key only."""
+    ((_key_id, signature),) = document["signatures"][signer].items()
+    der = ED25519_SPKI_PREFIX + b64url_decode(public_key)
+    pem = b"-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(der) + b"-----END PUBLIC KEY-----\n"
+    (folder / "pub.pem").write_bytes(pem)
+    (folder / "msg.bin").write_bytes(signing_bytes(document))
+    (folder / "sig.bin").write_bytes(b64url_decode(signature))
+    result = subprocess.run(
+        ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem", "-rawin",
+         "-in", "msg.bin", "-sigfile", "sig.bin"],
+        cwd=folder, capture_output=True, text=True, timeout=30,
+    )
+    return result.returncode == 0
+
+
+needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl")
+
+
+def test_keys_document_is_signed_by_the_node_and_matches_its_schema(world: World) -> None:
+    response = world.api.client.get("/federation/v1/keys")
+    assert response.status_code == 200
+    document = response.json()
+    validate("node_keys.schema.json", document)
+    assert document["node_id"] == "sh-pudong"
+    (record,) = document["keys"]
+    key = VerifyKey.from_b64(record["key_id"], record["public_key"])
+    verify_object(document, signer="sh-pudong", key=key)
+
+
+@needs_openssl
+def test_a_node_signed_checkpoint_verifies_with_openssl(world: World, tmp_path: Path) -> None:
+    checkpoint = world.api.client.get(
+        "/api/v1/ledger/checkpoints/latest", headers=world.headers["admin"]
+    ).json()
+    validate("checkpoint.schema.json", checkpoint)
+    keys = world.api.client.get("/federation/v1/keys").json()["keys"]
+    assert openssl_verifies(checkpoint, signer="sh-pudong", public_key=keys[0]["public_key"],
+                            folder=tmp_path)
+    checkpoint["totals"][0]["balance_minutes"] += 1
+    assert not openssl_verifies(checkpoint, signer="sh-pudong",
+                                public_key=keys[0]["public_key"], folder=tmp_path)
+
+
+def test_directory_is_served_as_the_authority_signed_it(world: World) -> None:
+    held = world.api.node.federation.require_current()
+    response = world.api.client.get("/federation/v1/directory")
+    assert response.status_code == 200
+    assert response.json() == held.to_json()
+    validate("directory.schema.json", response.json())
