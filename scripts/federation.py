@@ -25,6 +25,14 @@ from typing import Any
 import httpx
 
 # scripts/ is sys.path[0] when this file runs, so its sibling imports as a top-level module.
+from demo_directory import (
+    AUTHORITY_DIR,
+    FEDERATION_ID,
+    PUBLISHED,
+    DemoDirectory,
+    DirectoryFailed,
+    ensure_directory,
+)
 from demo_seed import SITES, SeedError, Site, balances, expected_balances, seed
 from rich import box
 from rich.console import Console
@@ -136,8 +144,9 @@ def ensure_tokens(node: Running, roles: tuple[str, ...]) -> dict[str, str]:
 
 def start(node: Running, log_dir: Path) -> None:
     # The environment wins over node.toml, so a folder made with other ports can be reused.
-    env = child_env() | {"HOURBRIDGE_URL": node.url, "HOURBRIDGE_HOST": "127.0.0.1",
-                         "HOURBRIDGE_PORT": str(node.port)}
+    env = child_env() | {
+        "HOURBRIDGE_URL": node.url, "HOURBRIDGE_HOST": "127.0.0.1",
+        "HOURBRIDGE_PORT": str(node.port)}
     log = (log_dir / f"{node.site.node_id}.log").open("ab")
     # A session of its own: Ctrl-C reaches only this script, which then stops nodes in order.
     node.process = subprocess.Popen(
@@ -225,6 +234,17 @@ def verify(nodes: list[Running], seen: dict[str, dict[str, dict[str, Any]]]) -> 
         raise Failed(f"{wrong} balances differ from the seeded data")
 
 
+def check_directory(nodes: list[Running], directory: DemoDirectory) -> str:
+    """Each node must hold the published serial, listing all three nodes active."""
+    for node in nodes:
+        held = httpx.get(f"{node.url}/federation/v1/directory", timeout=10).json()
+        listed = {entry["node_id"]: entry["status"] for entry in held.get("nodes", [])}
+        if held.get("serial") != directory.serial or set(listed.values()) != {"active"} \
+                or set(listed) != {n.site.node_id for n in nodes}:
+            raise Failed(f"{node.site.node_id} holds {held.get('serial')} listing {listed}")
+    return ", ".join(f"{n.site.node_id} active" for n in nodes)
+
+
 def stop(nodes: list[Running]) -> None:
     alive = [n for n in nodes if n.alive()]
     for node in alive:
@@ -243,7 +263,8 @@ def stop(nodes: list[Running]) -> None:
 
 
 def prepare_folder(data: Path, *, fresh: bool) -> None:
-    ours = {s.node_id for s in SITES} | {f"{s.node_id}.log" for s in SITES}
+    ours = ({s.node_id for s in SITES} | {f"{s.node_id}.log" for s in SITES}
+            | {AUTHORITY_DIR, PUBLISHED})
     if fresh and data.exists():
         # Wipe only what this script made: a mistyped --data must never cost anyone their files.
         strangers = sorted(p.name for p in data.iterdir() if p.name not in ours)
@@ -261,6 +282,9 @@ def run(nodes: list[Running], data: Path, *, smoke: bool, fresh: bool) -> None:
         list(pool.map(init_node, nodes))
     for node in nodes:
         ensure_tokens(node, OPERATOR_ROLES)
+    directory = ensure_directory(
+        data, [(n.folder, n.site.node_id, n.url) for n in nodes], hourbridge=HOURBRIDGE,
+        env=child_env())
     for node in nodes:
         start(node, data)
     wait_healthy(nodes, data)
@@ -272,6 +296,10 @@ def run(nodes: list[Running], data: Path, *, smoke: bool, fresh: bool) -> None:
     seen = {n.site.node_id: balances(n.site, n.url, tokens[n.site.node_id]["regulator"])
             for n in nodes}
     show(nodes, tokens, seen)
+    held = check_directory(nodes, directory)
+    console.print(f"\nfederation {FEDERATION_ID}: every node holds directory serial "
+                  f"{directory.serial} ({held}), signed by the authority key "
+                  f"{directory.anchor.split('=')[0]}; see /federation/v1/directory on any node")
     if smoke:
         verify(nodes, seen)
         return
@@ -310,7 +338,7 @@ def main() -> int:
     except Stop as why:
         console.print(f"\n{why}: stopping the nodes")
         return 0
-    except (Failed, SeedError, NodeError) as exc:
+    except (Failed, SeedError, NodeError, DirectoryFailed) as exc:
         console.print(f"[red]error:[/] {exc}")
         return 1
     finally:

@@ -190,6 +190,27 @@ def _set_status(authority: Path, node_id: str, status: NodeStatus) -> None:
     out.print(f"{node_id}: {entry.status.value} -> {status.value}; run `directory sign`")
 
 
+@directory_app.command("set-url")
+def set_url(
+    authority: AuthorityOpt,
+    node_id: NodeIdOpt,
+    url: Annotated[str, typer.Option("--url", help="the base URL the node now answers at")],
+) -> None:
+    """Record that a node moved: peers reach it at the new base URL from the next serial on."""
+    folder = AuthorityFolder(authority)
+    draft = folder.load_draft()
+    entry = draft.node(node_id)
+    if entry.base_url == url:
+        out.print(f"{node_id} is at {url} already; nothing changed")
+        return
+    try:
+        moved = NodeEntry.model_validate({**entry.model_dump(mode="json"), "base_url": url})
+    except ValidationError as exc:
+        raise ConfigError(f"--url {url!r}: {problem(exc)}") from exc
+    folder.save_draft(draft.with_node(moved))
+    out.print(f"{node_id}: {entry.base_url} -> {url}; run `directory sign`")
+
+
 @directory_app.command()
 def suspend(authority: AuthorityOpt, node_id: NodeIdOpt) -> None:
     """Stop a node from sending; its old documents stay verifiable."""

@@ -92,6 +92,11 @@ def test_smoke_seeds_verifies_and_stops_and_a_rerun_adds_nothing(tmp_path: Path)
     assert "WRONG" not in first
     assert "stopped sh-pudong, nj-gulou, bj-chaoyang" in first
     assert all(port_is_free(base_port + i) for i in range(3)), "a node outlived the script"
+    # All three nodes run under one signed directory, checked over each node's API.
+    assert "federation cn-demo: every node holds directory serial 1 (sh-pudong active, " \
+           "nj-gulou active, bj-chaoyang active)" in " ".join(first.split())
+    directory = json.loads((data / "directory.json").read_text())
+    assert [n["node_id"] for n in directory["nodes"]] == sorted(NODES)
     tokens = token_files(data)
     for node in NODES:
         mode = stat.S_IMODE((data / node / "demo-tokens.json").stat().st_mode)
@@ -100,5 +105,6 @@ def test_smoke_seeds_verifies_and_stops_and_a_rerun_adds_nothing(tmp_path: Path)
 
     second = smoke(data, base_port)
     assert verified_balances(second) == SEEDED_MINUTES
+    assert "holds directory serial 1 " in " ".join(second.split()), "nothing changed: no new serial"
     assert token_files(data) == tokens, "a rerun minted new tokens instead of reusing them"
     assert all(tokens[node]["admin"] in second for node in NODES), "table shows other tokens"
