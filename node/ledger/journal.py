@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from node.db.fast import FastStatement, in_params, in_values, insert_row
 from node.db.schema import accounts, balances, journal_entries, ledger_head, postings
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation, require
-from node.ledger.hashing import entry_document, entry_hash
+from node.ledger.hashing import rehash
 from node.ledger.model import (
     POSTINGS_PER_ENTRY_MAX,
     AccountKind,
@@ -22,6 +22,8 @@ from node.ledger.model import (
     EntryKind,
     Posting,
     check_postings,
+    entry_from_row,
+    posting_from_row,
     transfer_legs,
 )
 from protocol.credit import CreditClass
@@ -37,6 +39,7 @@ _UPDATE_BALANCE = FastStatement(
 )
 _INSERT_BALANCE = insert_row(balances)
 _INSERT_ENTRY = insert_row(journal_entries)
+_ENTRY_COLUMNS = tuple(f.name for f in fields(Entry) if f.name != "postings")
 _INSERT_POSTING = insert_row(postings)
 _ADVANCE_HEAD = FastStatement(
     update(ledger_head)
@@ -175,36 +178,13 @@ class Ledger:
             state = read_state(conn, sorted({p.account for p in legs}))
         new_balances = _apply(state, legs)
         height, prev_hash = self.head(conn)
-        entry_id = uuid.uuid4().hex
-        document = entry_document(
-            node_id=self.node_id,
-            height=height + 1,
-            entry_id=entry_id,
-            kind=kind,
-            ref=ref,
-            actor=actor,
-            memo=memo,
-            created_at_ms=now_ms,
-            reverses_height=reverses_height,
-            prev_hash=prev_hash,
-            postings=legs,
+        draft = Entry(
+            height=height + 1, entry_id=uuid.uuid4().hex, kind=str(kind), ref=ref, actor=actor,
+            memo=memo, created_at_ms=now_ms, reverses_height=reverses_height,
+            prev_hash=prev_hash, entry_hash="", postings=legs,
         )
-        digest = entry_hash(document)
-        _INSERT_ENTRY.run(
-            conn,
-            {
-                "height": height + 1,
-                "entry_id": entry_id,
-                "kind": str(kind),
-                "ref": ref,
-                "actor": actor,
-                "memo": memo,
-                "created_at_ms": now_ms,
-                "reverses_height": reverses_height,
-                "prev_hash": prev_hash,
-                "entry_hash": digest,
-            },
-        )
+        entry = replace(draft, entry_hash=rehash(draft, self.node_id))
+        _INSERT_ENTRY.run(conn, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
         _INSERT_POSTING.run_many(
             conn,
             [
@@ -220,22 +200,10 @@ class Ledger:
         )
         self._store_balances(conn, new_balances)
         moved = _ADVANCE_HEAD.run(
-            conn, {"old_height": height, "new_height": height + 1, "new_hash": digest}
+            conn, {"old_height": height, "new_height": entry.height, "new_hash": entry.entry_hash}
         )
         require(moved == 1, "ledger head moved under the write lock")
-        return Entry(
-            height=height + 1,
-            entry_id=entry_id,
-            kind=kind,
-            ref=ref,
-            actor=actor,
-            memo=memo,
-            created_at_ms=now_ms,
-            reverses_height=reverses_height,
-            prev_hash=prev_hash,
-            entry_hash=digest,
-            postings=legs,
-        )
+        return entry
 
     @staticmethod
     def _store_balances(
@@ -267,21 +235,7 @@ class Ledger:
         legs = conn.execute(
             select(postings).where(postings.c.entry_height == height).order_by(postings.c.seq)
         )
-        return Entry(
-            height=row.height,
-            entry_id=row.entry_id,
-            kind=row.kind,
-            ref=row.ref,
-            actor=row.actor,
-            memo=row.memo,
-            created_at_ms=row.created_at_ms,
-            reverses_height=row.reverses_height,
-            prev_hash=row.prev_hash,
-            entry_hash=row.entry_hash,
-            postings=tuple(
-                Posting(p.account_code, CreditClass(p.credit_class), p.amount_minutes) for p in legs
-            ),
-        )
+        return entry_from_row(row, [posting_from_row(p) for p in legs])
 
     def reverse(
         self, conn: Connection, *, height: int, actor: str, memo: str, now_ms: int

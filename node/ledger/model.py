@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from node.errors import require
 from protocol.credit import CreditClass
@@ -68,6 +69,20 @@ class Entry:
     prev_hash: str
     entry_hash: str
     postings: tuple[Posting, ...]
+
+
+def posting_from_row(row: Any) -> Posting:
+    """A stored `postings` row as a Posting."""
+    return Posting(row.account_code, CreditClass(row.credit_class), row.amount_minutes)
+
+
+def entry_from_row(row: Any, postings: Iterable[Posting]) -> Entry:
+    """A stored `journal_entries` row and its postings (in seq order) as an Entry."""
+    return Entry(
+        height=row.height, entry_id=row.entry_id, kind=row.kind, ref=row.ref, actor=row.actor,
+        memo=row.memo, created_at_ms=row.created_at_ms, reverses_height=row.reverses_height,
+        prev_hash=row.prev_hash, entry_hash=row.entry_hash, postings=tuple(postings),
+    )
 
 
 def sums_by_class(postings: Iterable[Posting]) -> dict[CreditClass, int]:

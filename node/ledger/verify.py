@@ -17,7 +17,15 @@ from sqlalchemy.engine import Connection
 from node.db.schema import accounts, balances, checkpoints, journal_entries, ledger_head, postings
 from node.ledger.checkpoint import KeyLookup, verify_checkpoint
 from node.ledger.hashing import rehash
-from node.ledger.model import GENESIS_HASH, AccountKind, Entry, Posting, sums_by_class
+from node.ledger.model import (
+    GENESIS_HASH,
+    AccountKind,
+    Entry,
+    Posting,
+    entry_from_row,
+    posting_from_row,
+    sums_by_class,
+)
 from protocol.credit import CreditClass
 from protocol.signing import SignatureError
 
@@ -67,23 +75,9 @@ def iter_entries(conn: Connection) -> Iterator[Entry]:
             .where(postings.c.entry_height.between(rows[0].height, rows[-1].height))
             .order_by(postings.c.entry_height, postings.c.seq)
         ):
-            legs[p.entry_height].append(
-                Posting(p.account_code, CreditClass(p.credit_class), p.amount_minutes)
-            )
+            legs[p.entry_height].append(posting_from_row(p))
         for row in rows:
-            yield Entry(
-                height=row.height,
-                entry_id=row.entry_id,
-                kind=row.kind,
-                ref=row.ref,
-                actor=row.actor,
-                memo=row.memo,
-                created_at_ms=row.created_at_ms,
-                reverses_height=row.reverses_height,
-                prev_hash=row.prev_hash,
-                entry_hash=row.entry_hash,
-                postings=tuple(legs[row.height]),
-            )
+            yield entry_from_row(row, legs[row.height])
         after = rows[-1].height
 
 
