@@ -44,6 +44,11 @@ class NodeConfig(BaseModel):
         description="pinned authority keys, `ed25519:<id>=<base64url key>`; comma-separated in env",
     )
     directory_refresh_s: int = Field(default=300, ge=0, description="0: load only at start")
+    transfer_expiry_s: int = Field(
+        default=900, ge=60, le=604_800,
+        description="lifetime of a transfer to another node before it is in doubt "
+        "(clamped to the federation policy's expiry bounds)",
+    )
     data_dir: str = Field(default="", exclude=True)
 
     @field_validator("directory_anchors", mode="before")

@@ -51,6 +51,12 @@ class ErrorCode(StrEnum):
     DIRECTORY_REFUSED = "directory_refused"
     NO_DIRECTORY = "no_directory"
     TRANSACTION_REFUSED = "transaction_refused"
+    PEER_NOT_ACTIVE = "peer_not_active"
+    LINK_FROZEN = "link_frozen"
+    PARTNER_CAP_EXCEEDED = "partner_cap_exceeded"
+    OVERALL_CAP_EXCEEDED = "overall_cap_exceeded"
+    NO_SINGLE_CLASS = "no_single_class"
+    MEMBER_RELOCATED = "member_relocated"
     # operations
     NOT_MIGRATED = "not_migrated"
     OVERLOADED = "overloaded"

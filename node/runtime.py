@@ -16,6 +16,8 @@ from node.db.engine import Database
 from node.db.migrate import require_migrated, upgrade
 from node.db.schema import accounts, node_info
 from node.errors import ConfigError
+from node.exchange.service import Exchange
+from node.exchange.transport import Transport
 from node.keyring import Signer, load_keyring, register_first_key
 from node.keys import passphrase_from_env
 from node.ledger.journal import Ledger
@@ -24,6 +26,7 @@ from node.services.federation import FederationService, parse_anchor
 from node.services.grants import GrantService
 from node.services.ledger_admin import LedgerAdminService
 from node.services.members import MemberService
+from node.services.outgoing import OutgoingTransfers
 from node.services.tokens import TokenService
 from node.services.transfers import TransferService
 from protocol.signing import SigningKey
@@ -43,6 +46,7 @@ class Node:
     grants: GrantService
     tokens: TokenService
     ledger_admin: LedgerAdminService
+    exchange: Exchange
     _key_override: SigningKey | None = None
 
     def reload_keys(self) -> None:
@@ -105,10 +109,12 @@ def open_node(
     clock: Clock | None = None,
     key: SigningKey | None = None,
     serving: bool = False,
+    transport: Transport | None = None,
 ) -> Node:
     """Open a node whose database is migrated and initialised; refuse otherwise.
 
     `serving`: a long-running server (background WAL checkpoints on SQLite).
+    `transport`: how transactions reach peers (HTTP by default; tests pass in-process ones).
     """
     db = Database(config.resolved_database_url(), background_checkpoints=serving)
     try:
@@ -131,6 +137,11 @@ def open_node(
     ledger = Ledger(config.node_id)
     common = {"db": db, "ledger": ledger, "clock": clock}
     writer = WriteBatcher(db)
+    exchange = Exchange(node_id=config.node_id, db=db, writer=writer, federation=federation,
+                        signer=signer, clock=clock, ledger=ledger, transport=transport)
+    outgoing = OutgoingTransfers(ledger=ledger, clock=clock, node_id=config.node_id,
+                                 federation=federation,
+                                 expiry_ms=config.transfer_expiry_s * 1000, wake=exchange.wake)
     return Node(
         config=config,
         db=db,
@@ -140,9 +151,11 @@ def open_node(
         ledger=ledger,
         writer=writer,
         members=MemberService(**common, node_id=config.node_id),
-        transfers=TransferService(**common, writer=writer, node_id=config.node_id),
+        transfers=TransferService(**common, writer=writer, node_id=config.node_id,
+                                  outgoing=outgoing),
         grants=GrantService(**common, writer=writer),
         tokens=TokenService(db, clock),
         ledger_admin=LedgerAdminService(**common, signer=signer),
+        exchange=exchange,
         _key_override=key,
     )

@@ -81,6 +81,10 @@ _TEMPORARY = frozenset(
         ReasonCode.SEQUENCE_GAP,  # the missing transaction may still arrive
         ReasonCode.RATE_LIMITED,
         ReasonCode.RECEIVER_UNAVAILABLE,
+        # A net debit cap frees up as hours flow back the other way: the debtor node keeps the
+        # reservation and sends the prepare again until it fits or the transfer expires.
+        ReasonCode.PARTNER_CAP_EXCEEDED,
+        ReasonCode.OVERALL_CAP_EXCEEDED,
     }
 )
 

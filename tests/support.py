@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from node.clock import FakeClock
 from node.config import NodeConfig
 from node.db.engine import Database
+from node.exchange.transport import Transport
 from node.runtime import Node, bootstrap_database, open_node
 from protocol.directory import KeyRecord, key_text, sign_directory
 from protocol.policy import DEFAULT_POLICY
@@ -89,17 +90,23 @@ FEDERATION_ID = "cn-test"
 
 def directory_document(
     node_ids: list[str], *, serial: int = 1, issued_at_ms: int = START_MS,
-    status: dict[str, str] | None = None,
+    status: dict[str, str] | None = None, caps: dict[str, int] | None = None,
+    local_units: dict[str, tuple[str, int, int]] | None = None,
 ) -> dict[str, Any]:
-    """A directory signed by the test authority listing `node_ids` with their test keys."""
+    """A directory signed by the test authority listing `node_ids` with their test keys.
+
+    `caps`: per-partner net debit cap by node id; `local_units`: (name, units, minutes)."""
+    caps = caps or {}
+    units = local_units or {}
     nodes = [
         {
             "node_id": node_id, "name": node_id, "region_code": "310115",
             "base_url": f"http://{node_id}.test", "status": (status or {}).get(node_id, "active"),
             "keys": [KeyRecord.for_key(node_key(node_id).verify_key(), valid_from_ms=0)
                      .model_dump(mode="json")],
-            "local_unit": {"name": "minute", "units": 1, "minutes": 1},
-            "net_debit_cap_per_partner_minutes": 60_000,
+            "local_unit": dict(zip(("name", "units", "minutes"),
+                                   units.get(node_id, ("minute", 1, 1)), strict=True)),
+            "net_debit_cap_per_partner_minutes": caps.get(node_id, 60_000),
             "net_debit_cap_overall_minutes": 120_000,
         }
         for node_id in sorted(node_ids)
@@ -123,10 +130,11 @@ def make_config(data_dir: Path, node_id: str, database_url: str = "") -> NodeCon
     )
 
 
-def build_node(config: NodeConfig, clock: FakeClock, *, bootstrap: bool) -> Node:
+def build_node(config: NodeConfig, clock: FakeClock, *, bootstrap: bool,
+               transport: Transport | None = None) -> Node:
     if bootstrap:
         db = Database(config.resolved_database_url())
         bootstrap_database(db, node_id=config.node_id, now_ms=clock.now_ms(),
                            key=node_key(config.node_id), key_file=config.key_file)
         db.dispose()
-    return open_node(config, clock=clock, key=node_key(config.node_id))
+    return open_node(config, clock=clock, key=node_key(config.node_id), transport=transport)

@@ -15,7 +15,11 @@ from node.api.limits import BodyGuardMiddleware
 from node.api.models import Problem
 from node.api.problems import PROBLEM_MEDIA_TYPE
 from node.api.routes import federation, health, ledger, members, money
+from node.exchange.transport import TRANSACTIONS_PATH
 from node.runtime import Node
+
+# The standard's ceiling for policy.transaction_bytes_max; the handler applies the policy's own.
+TRANSACTION_BYTES_CEILING = 4 * 1024 * 1024
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": Problem, "description": description}
@@ -71,9 +75,16 @@ READ_THREADS = 4
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = READ_THREADS
-    yield
+    node: Node = app.state.node
+    # The exchange's sender loops run on the server's event loop, beside the handlers.
+    await node.exchange.runner.start()
+    try:
+        yield
+    finally:
+        await node.exchange.runner.stop()
+        await node.exchange.transport.aclose()
 
 
 def create_app(node: Node) -> FastAPI:
@@ -91,6 +102,9 @@ def create_app(node: Node) -> FastAPI:
     for router in (money.router, members.router, ledger.router, federation.router,
                    health.router):
         app.include_router(router)
-    app.add_middleware(BodyGuardMiddleware, body_bytes_max=node.config.body_bytes_max)
+    app.add_middleware(
+        BodyGuardMiddleware, body_bytes_max=node.config.body_bytes_max,
+        own_limits={TRANSACTIONS_PATH: TRANSACTION_BYTES_CEILING},
+    )
     app.openapi = _problem_media_type(app)  # type: ignore[method-assign]
     return app

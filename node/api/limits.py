@@ -5,6 +5,10 @@
 * a non-empty body that is not JSON by its Content-Type → 415 unsupported_media_type
 * JSON with a repeated key → 400 malformed_json: on the money path "last one wins" is an
   ambiguity, not a convenience ({"amount_minutes": 1, "amount_minutes": 600})
+
+Signed federation transactions (`own_limits`) have their own size limit, the standard's
+ceiling; their handler applies the federation policy's limit and the standard's strict parse
+(which refuses repeated keys too), so the guard only bounds what it reads.
 """
 
 from __future__ import annotations
@@ -39,13 +43,19 @@ def _is_json(content_type: bytes) -> bool:
 
 
 class BodyGuardMiddleware:
-    def __init__(self, app: ASGIApp, *, body_bytes_max: int) -> None:
+    def __init__(self, app: ASGIApp, *, body_bytes_max: int,
+                 own_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.body_bytes_max = body_bytes_max
+        self.own_limits = own_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in METHODS_WITH_BODY:
             await self.app(scope, receive, send)
+            return
+        own = self.own_limits.get(scope["path"])
+        if own is not None:
+            await self._bounded(own, scope, receive, send)
             return
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
@@ -75,19 +85,19 @@ class BodyGuardMiddleware:
                 scope, send, 400, ErrorCode.MALFORMED_JSON, "a JSON object repeats a key"
             )
             return
-        sent = False
+        await self.app(scope, _replay(body, receive), send)
 
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+    async def _bounded(self, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await self._read(receive, limit)
+        if body is None:
+            await self._refuse(scope, send, 413, ErrorCode.BODY_TOO_LARGE,
+                               f"request body exceeds {limit} bytes")
+            return
+        await self.app(scope, _replay(body, receive), send)
 
-        await self.app(scope, replay, send)
-
-    async def _read(self, receive: Receive) -> bytes | None:
+    async def _read(self, receive: Receive, limit: int | None = None) -> bytes | None:
         """The whole body, or None as soon as it passes the limit (the rest is not read)."""
+        limit = self.body_bytes_max if limit is None else limit
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -97,7 +107,7 @@ class BodyGuardMiddleware:
                 return b""
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.body_bytes_max:
+            if size > limit:
                 return None
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -128,6 +138,20 @@ class BodyGuardMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": data})
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the application the body already read, then the rest as usual."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _has_duplicate_key(body: bytes) -> bool:

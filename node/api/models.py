@@ -75,6 +75,9 @@ class StatementLine(BaseModel):
     amount_minutes: int
     by_class_minutes: dict[str, int]
     counterparty: list[str]
+    peer_node: str | None = Field(
+        default=None, description="the other node, when hours moved to or from another city"
+    )
     balance_after_minutes: int
 
 
@@ -120,11 +123,21 @@ class TransferOut(BaseModel):
     to: str
     amount_minutes: int
     memo: str
-    state: str
-    reason_code: str | None
+    state: str = Field(description="committed; for another node's member: pending, in_doubt, "
+                       "then committed, rejected or expired")
+    reason_code: str | None = Field(description="why it was rejected (standard reason code)")
     entry_height: int | None
     created_at_ms: int
     updated_at_ms: int
+    peer_node: str | None = Field(default=None, description="the creditor's node, if another")
+    credit_class: str | None = None
+    expires_at_ms: int | None = Field(
+        default=None, description="after this the transfer is in doubt until the peer answers"
+    )
+    relocated_to: str | None = Field(
+        default=None, description="the creditor's new address when rejected as relocated"
+    )
+    dispute: str | None = Field(default=None, description="a contradiction an operator must see")
 
 
 class ReversalCreate(Closed):
@@ -187,6 +200,19 @@ class NodeKeysDocument(BaseModel):
     node_id: str
     issued_at_ms: int
     keys: list[KeyRecordOut]
+    signatures: dict[str, dict[str, str]]
+
+
+class SignedResponseDocument(BaseModel):
+    """schemas/response.schema.json: the node's signed answer to a peer's transaction."""
+
+    model_config = ConfigDict(extra="allow")
+
+    standard: str
+    kind: str
+    transaction_id: str
+    transaction_hash: str
+    outcome: str
     signatures: dict[str, dict[str, str]]
 
 

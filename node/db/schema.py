@@ -40,6 +40,7 @@ members = Table(
     Column("created_at_ms", BigInteger, nullable=False),
     Column("deactivated_at_ms", BigInteger, nullable=True),
     Column("deactivation_reason", String(500), nullable=True),
+    Column("relocated_to", ADDRESS, nullable=True),  # the new address after a relocation
 )
 
 accounts = Table(
@@ -139,6 +140,21 @@ transfers = Table(
     Column("actor", ADDRESS, nullable=False),
     Column("created_at_ms", BigInteger, nullable=False),
     Column("updated_at_ms", BigInteger, nullable=False),
+    # Cross-node transfers only (docs/federation.md): the peer, the standard's ids and the
+    # prepare's hash, the entry that settled it, and the transactions holding the evidence.
+    Column("peer_node_id", String(32), nullable=True),
+    Column("wire_id", ID, nullable=True, unique=True),
+    Column("message_id", ID, nullable=True),
+    Column("prepare_hash", HASH, nullable=True),
+    Column("credit_class", String(16), nullable=True),
+    Column("purpose", String(24), nullable=True),
+    Column("payment_request_id", ID, nullable=True),
+    Column("expires_at_ms", BigInteger, nullable=True),
+    Column("settled_entry_height", BigInteger, nullable=True),
+    Column("answer_transaction_id", ID, nullable=True),
+    Column("relocated_to", ADDRESS, nullable=True),
+    Column("final_answer", Text, nullable=True),  # the receipt or reject that settled it
+    Column("dispute", String(500), nullable=True),
     # A member's "pending out" sum. Partial: only open transfers are indexed, so the committed
     # history (nearly every row) costs the index nothing.
     Index(
@@ -199,4 +215,91 @@ node_keys = Table(
     Column("key_file", String(300), nullable=False),
     Column("valid_from_ms", BigInteger, nullable=False),
     Column("valid_until_ms", BigInteger, nullable=True),
+)
+
+
+# The federation exchange (docs/federation.md). One row per peer: both directions of the link.
+links = Table(
+    "links",
+    metadata,
+    Column("peer_node_id", String(32), primary_key=True),
+    # Outgoing: the last of our transactions the peer answered (sequence and hash).
+    Column("out_sequence", BigInteger, nullable=False),
+    Column("out_hash", HASH, nullable=False),
+    # Incoming: the last of the peer's transactions we accepted.
+    Column("in_sequence", BigInteger, nullable=False),
+    Column("in_hash", HASH, nullable=False),
+    # Set when the two sides disagree about their shared history; only an operator clears it.
+    Column("frozen_reason", String(48), nullable=True),
+    Column("frozen_detail", String(500), nullable=True),
+    Column("frozen_at_ms", BigInteger, nullable=True),
+)
+
+# Requests waiting to be sent. A row is written in the same database transaction as the ledger
+# change it announces, and deleted when the peer's final answer has been applied.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("message_id", ID, primary_key=True),
+    Column("peer_node_id", String(32), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("transaction_id", ID, nullable=True),  # the transaction carrying it now, if any
+    Column("not_before_ms", BigInteger, nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+    Index("ix_outbox_peer_ready", "peer_node_id", "transaction_id", "not_before_ms"),
+)
+
+# Our signed transactions, each with the peer's signed response once answered: the evidence.
+out_transactions = Table(
+    "out_transactions",
+    metadata,
+    Column("peer_node_id", String(32), primary_key=True),
+    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
+    Column("transaction_id", ID, nullable=False, unique=True),
+    Column("transaction_hash", HASH, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("response", Text, nullable=True),
+    Column("created_at_ms", BigInteger, nullable=False),
+    Column("answered_at_ms", BigInteger, nullable=True),
+)
+
+# Peers' transactions we accepted, with the response we signed: a repeat gets it byte for byte.
+in_transactions = Table(
+    "in_transactions",
+    metadata,
+    Column("sender", String(32), primary_key=True),
+    Column("transaction_id", ID, primary_key=True),
+    Column("sequence", BigInteger, nullable=False),
+    Column("transaction_hash", HASH, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("response", Text, nullable=False),
+    Column("received_at_ms", BigInteger, nullable=False),
+)
+
+# Final answers by (sender, message id): the same message again gets the same answer.
+in_messages = Table(
+    "in_messages",
+    metadata,
+    Column("sender", String(32), primary_key=True),
+    Column("message_id", ID, primary_key=True),
+    Column("message_hash", HASH, nullable=False),
+    Column("answer", Text, nullable=False),
+)
+
+# Transfers other nodes' members sent to ours, by (debtor's node, transfer id).
+remote_transfers = Table(
+    "remote_transfers",
+    metadata,
+    Column("debtor_node", String(32), primary_key=True),
+    Column("transfer_id", ID, primary_key=True),
+    Column("prepare_hash", HASH, nullable=False),
+    Column("state", String(16), nullable=False),  # committed, rejected, unknown_expired
+    Column("debtor", ADDRESS, nullable=True),
+    Column("creditor", ADDRESS, nullable=True),
+    Column("amount_minutes", BigInteger, nullable=True),
+    Column("answer", Text, nullable=True),  # the receipt or reject body we signed
+    Column("entry_height", BigInteger, nullable=True, index=True),
+    Column("transaction_id", ID, nullable=True),
+    Column("received_at_ms", BigInteger, nullable=False),
 )

@@ -17,6 +17,7 @@ from node.errors import Conflict, ErrorCode, NotFound, RuleViolation, require
 from node.ledger.hashing import rehash
 from node.ledger.model import (
     POSTINGS_PER_ENTRY_MAX,
+    REVERSIBLE_KINDS,
     AccountKind,
     Entry,
     EntryKind,
@@ -244,6 +245,12 @@ class Ledger:
         original = self.load_entry(conn, height)
         if original.kind == EntryKind.REVERSAL:
             raise RuleViolation(ErrorCode.NOT_REVERSIBLE, "a reversal is not reversed again")
+        if original.kind not in REVERSIBLE_KINDS:
+            raise RuleViolation(
+                ErrorCode.NOT_REVERSIBLE,
+                f"a {original.kind} entry records what a peer node signed for; it is corrected "
+                "through the link's reconciliation, not by a one-sided reversal",
+            )
         already = conn.execute(
             select(journal_entries.c.height).where(journal_entries.c.reverses_height == height)
         ).scalar_one_or_none()

@@ -24,13 +24,30 @@ class AccountKind(StrEnum):
     REDEMPTION = "redemption"  # hours exchanged for goods or retired
     EXPIRY = "expiry"  # hours that expired under the node's policy
     PENDING = "pending"  # reserved outgoing cross-node transfers
-    CLEARING = "clearing"  # one per peer node: what that peer owes us (+) or we owe it (-)
+    # One per peer node. Its balance is what we owe that peer (+) or it owes us (-): the
+    # creditor's node debits it when it credits its member, the debtor's node credits it when
+    # the transfer settles, so the two nodes' balances for one link sum to zero.
+    CLEARING = "clearing"
 
 
 class EntryKind(StrEnum):
     GRANT = "grant"
     TRANSFER = "transfer"
     REVERSAL = "reversal"
+    # Cross-node transfers (docs/federation.md). At the debtor's node: member -> pending when the
+    # transfer is made, pending -> clearing on the peer's receipt, pending -> member on a final
+    # refusal. At the creditor's node: clearing -> member when the prepare is accepted.
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_SETTLE = "transfer_settle"
+    TRANSFER_RELEASE = "transfer_release"
+    TRANSFER_IN = "transfer_in"
+    RELOCATION_OUT = "relocation_out"
+    RELOCATION_IN = "relocation_in"
+
+
+# Entries an operator may correct by reversal. The others record what a peer signed for:
+# reversing one on our side alone would break the two nodes' agreement about the link.
+REVERSIBLE_KINDS = frozenset({EntryKind.GRANT, EntryKind.TRANSFER})
 
 
 SYSTEM_ACCOUNTS: tuple[AccountKind, ...] = (

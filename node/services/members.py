@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ from node.db.fast import FastStatement, in_params, in_values
 from node.db.schema import OPEN_TRANSFER, journal_entries, members, postings, transfers
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
-from node.ledger.model import AccountKind, member_account
+from node.ledger.model import AccountKind, EntryKind, member_account
 from node.services.access import (
     Principal,
     Role,
@@ -241,11 +242,13 @@ def _statement_page(
     legs: dict[int, list[Row[Any]]] = {h: [] for h in heights}
     for p in conn.execute(select(postings).where(postings.c.entry_height.in_(heights))):
         legs[p.entry_height].append(p)
+    remote = _remote_parties(conn, entries.values())
     items = []
     for line in lines:
         entry = entries[line.entry_height]
         mine = [p for p in legs[line.entry_height] if p.account_code == account]
         others = sorted({p.account_code for p in legs[line.entry_height]} - {account})
+        party = remote.get(entry.height)
         items.append(
             {
                 "height": entry.height,
@@ -256,7 +259,9 @@ def _statement_page(
                 "created_at_ms": entry.created_at_ms,
                 "amount_minutes": int(line.net),
                 "by_class_minutes": {p.credit_class: p.amount_minutes for p in mine},
-                "counterparty": [_display_account(code, node_id) for code in others],
+                "counterparty": [party] if party else
+                [_display_account(code, node_id) for code in others],
+                "peer_node": party.split("@")[1] if party else None,
                 "balance_after_minutes": balance,
             }
         )
@@ -265,6 +270,22 @@ def _statement_page(
         "items": items,
         "next_before_height": heights[-1] if has_more else None,
     }
+
+
+_SENT = frozenset({EntryKind.TRANSFER_OUT, EntryKind.TRANSFER_SETTLE,
+                   EntryKind.TRANSFER_RELEASE})
+
+
+def _remote_parties(conn: Connection, entries: Iterable[Any]) -> dict[int, str]:
+    """The member at another node each cross-node entry moved hours to or from, by height."""
+    parties = {e.height: e.actor for e in entries if e.kind == EntryKind.TRANSFER_IN}
+    sent = {e.ref: e.height for e in entries if e.kind in _SENT and e.ref}
+    if sent:
+        rows = conn.execute(select(transfers.c.id, transfers.c.creditor)
+                            .where(transfers.c.id.in_(list(sent))))
+        for transfer_id, creditor in rows:
+            parties[sent[transfer_id]] = creditor
+    return parties
 
 
 def _display_account(code: str, node_id: str) -> str:

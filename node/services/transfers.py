@@ -1,4 +1,5 @@
-"""Transfers between members. This node's members only for now; the federation adds peers."""
+"""Transfers between members: on this node in one ledger entry, to another node's member
+through the federation exchange (node/services/outgoing.py)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,20 @@ from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, member_account
 from node.services.access import Principal, can_read_member, deny, require_act_for
 from node.services.idempotency import find_existing, request_hash
-from node.services.members import load_member_pair, require_active
+from node.services.members import load_member, load_member_pair, require_active
+from node.services.outgoing import OutgoingTransfers
 from protocol.addresses import AddressError, MemberAddress
 from protocol.credit import SPEND_ORDER
 
 COMMITTED = "committed"
 _INSERT_TRANSFER = insert_row(transfers)
+# Columns only cross-node transfers fill.
+_REMOTE_ONLY = {
+    column.name: None for column in transfers.columns
+    if column.name not in {"id", "debtor", "creditor", "amount_minutes", "memo", "state",
+                           "reason_code", "request_hash", "entry_height", "actor",
+                           "created_at_ms", "updated_at_ms"}
+}
 
 
 @dataclass(frozen=True)
@@ -35,25 +44,30 @@ class TransferResult:
 
 class TransferService:
     def __init__(
-        self, *, db: Database, writer: WriteBatcher, ledger: Ledger, clock: Clock, node_id: str
+        self, *, db: Database, writer: WriteBatcher, ledger: Ledger, clock: Clock, node_id: str,
+        outgoing: OutgoingTransfers,
     ) -> None:
         self.db = db
         self.writer = writer
         self.ledger = ledger
         self.clock = clock
         self.node_id = node_id
+        self.outgoing = outgoing
 
-    def _local(self, text: str, role: str) -> MemberAddress:
-        """Accept `alice` or `alice@this-node`; another node's address is for the federation."""
+    def _address(self, text: str, role: str) -> MemberAddress:
+        """Accept `alice` (a member here) or a full address at any node."""
         try:
-            address = MemberAddress.parse(text if "@" in text else f"{text}@{self.node_id}")
+            return MemberAddress.parse(text if "@" in text else f"{text}@{self.node_id}")
         except AddressError as exc:
             raise RuleViolation(ErrorCode.VALIDATION_FAILED, f"{role}: {exc}") from exc
+
+    def _local(self, text: str, role: str) -> MemberAddress:
+        address = self._address(text, role)
         if address.node_id != self.node_id:
             raise RuleViolation(
-                ErrorCode.UNKNOWN_NODE,
-                f"{role} {address} is on node {address.node_id}, which this node does not "
-                "federate with",
+                ErrorCode.VALIDATION_FAILED,
+                f"{role} {address} is a member of {address.node_id}; a transfer is made at "
+                "the debtor's home node",
             )
         return address
 
@@ -69,7 +83,7 @@ class TransferService:
     ) -> Callable[[Connection], TransferResult]:
         """Validate what needs no database and return the write to queue."""
         source = self._local(debtor, "from")
-        target = self._local(creditor, "to")
+        target = self._address(creditor, "to")
         body_hash = request_hash(
             {
                 "from": str(source),
@@ -79,6 +93,10 @@ class TransferService:
             }
         )
         now_ms = self.clock.now_ms()
+        if target.node_id != self.node_id:
+            return self._remote_command(principal, transfer_id=transfer_id, source=source,
+                                        target=target, amount_minutes=amount_minutes, memo=memo,
+                                        body_hash=body_hash)
 
         def apply(conn: Connection) -> TransferResult:
             parties = load_member_pair(conn, (source.local_id, target.local_id))
@@ -110,6 +128,7 @@ class TransferService:
                 now_ms=now_ms,
             )
             record = {
+                **_REMOTE_ONLY,
                 "id": transfer_id,
                 "debtor": str(source),
                 "creditor": str(target),
@@ -124,6 +143,31 @@ class TransferService:
                 "updated_at_ms": now_ms,
             }
             _INSERT_TRANSFER.run(conn, record)
+            return TransferResult(_view(record), created=True)
+
+        return apply
+
+    def _remote_command(
+        self, principal: Principal, *, transfer_id: str, source: MemberAddress,
+        target: MemberAddress, amount_minutes: int, memo: str, body_hash: str,
+    ) -> Callable[[Connection], TransferResult]:
+        self.outgoing.peer_entry(target.node_id)  # refuse an unknown or inactive peer early
+
+        def apply(conn: Connection) -> TransferResult:
+            debtor_row = load_member(conn, source.local_id)
+            require_act_for(principal, local_id=debtor_row.local_id, station=debtor_row.station)
+            existing = find_existing(
+                conn, transfers, record_id=transfer_id, body_hash=body_hash,
+                conflict=ErrorCode.TRANSFER_ID_CONFLICT,
+            )
+            if existing is not None:
+                return TransferResult(_view(existing._asdict()), created=False)
+            require_active(debtor_row)
+            record = self.outgoing.reserve(
+                conn, transfer_id=transfer_id, debtor=source, creditor=target,
+                amount_minutes=amount_minutes, memo=memo, actor=principal.actor,
+                request_hash=body_hash,
+            )
             return TransferResult(_view(record), created=True)
 
         return apply
@@ -183,4 +227,9 @@ def _view(row: Mapping[str, Any]) -> dict[str, Any]:
         "entry_height": row["entry_height"],
         "created_at_ms": row["created_at_ms"],
         "updated_at_ms": row["updated_at_ms"],
+        "peer_node": row["peer_node_id"],
+        "credit_class": row["credit_class"],
+        "expires_at_ms": row["expires_at_ms"],
+        "relocated_to": row["relocated_to"],
+        "dispute": row["dispute"],
     }

@@ -18,6 +18,8 @@ def test_temporary_codes_are_exactly_the_retryable_ones() -> None:
         ReasonCode.SEQUENCE_GAP,
         ReasonCode.RATE_LIMITED,
         ReasonCode.RECEIVER_UNAVAILABLE,
+        ReasonCode.PARTNER_CAP_EXCEEDED,
+        ReasonCode.OVERALL_CAP_EXCEEDED,
     }
     assert FINALITY[ReasonCode.BAD_SIGNATURE] is Finality.FINAL
 

@@ -1,14 +1,16 @@
-"""What a node publishes to peers and to anyone verifying its documents: its keys and the
-directory it holds. Both are signed documents, so they need no token."""
+"""The federation API: signed transactions from peers, and what a node publishes to anyone
+verifying its documents (its keys and the directory it holds). Everything here is signed, so
+nothing needs a token: a transaction is authenticated by its signature (standard §5.4)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi import Response as HttpResponse
 
 from node.api.deps import NodeDep
-from node.api.models import DirectoryDocument, NodeKeysDocument
+from node.api.models import DirectoryDocument, NodeKeysDocument, SignedResponseDocument
 
 router = APIRouter(prefix="/federation/v1", tags=["federation"])
 
@@ -28,3 +30,18 @@ async def keys(node: NodeDep) -> dict[str, Any]:
 async def directory(node: NodeDep) -> dict[str, Any]:
     held = node.federation.require_current()
     return held.to_json()
+
+
+@router.post(
+    "/transactions",
+    summary="A peer's signed transaction; answered with this node's signed response",
+    description="Standard §6. A repeated transaction gets the stored response byte for byte. "
+    "A transaction refused before its chain check gets problem+json whose `reason` is the "
+    "standard's reason code.",
+    response_model=SignedResponseDocument,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"type": "object", "description": "schemas/transaction.schema.json"}}}}},
+)
+async def transactions(request: Request, node: NodeDep) -> HttpResponse:
+    delivered = await node.exchange.inbox.receive(await request.body())
+    return HttpResponse(delivered.body, media_type="application/json")

@@ -180,8 +180,9 @@ REFUSALS = [
     ("POST", "/api/v1/transfers", {**TRANSFER, "amount_minutes": 541}, 422, "insufficient_funds"),
     ("POST", "/api/v1/transfers", {**TRANSFER, "to": "alice"}, 422, "same_account"),
     ("POST", "/api/v1/transfers", {**TRANSFER, "to": "alice@sh-pudong"}, 422, "same_account"),
-    ("POST", "/api/v1/transfers", {**TRANSFER, "to": "bob@nj-gulou"}, 422, "unknown_node"),
-    ("POST", "/api/v1/transfers", {**TRANSFER, "from": "eve@nj-gulou"}, 422, "unknown_node"),
+    ("POST", "/api/v1/transfers", {**TRANSFER, "to": "bob@xa-yanta"}, 422, "unknown_node"),
+    ("POST", "/api/v1/transfers", {**TRANSFER, "from": "eve@nj-gulou"}, 422,
+     "validation_failed"),
     ("POST", "/api/v1/transfers", {**TRANSFER, "to": "bob@x"}, 422, "validation_failed"),
 ]
 

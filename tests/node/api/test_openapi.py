@@ -12,7 +12,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from tests.conftest import Api
 
 PUBLIC_PATHS = frozenset(
-    {"/healthz", "/readyz", "/federation/v1/keys", "/federation/v1/directory"}
+    {"/healthz", "/readyz", "/federation/v1/keys", "/federation/v1/directory",
+     "/federation/v1/transactions"}
 )
 ERROR_STATUSES = ("400", "401", "403", "404", "409", "413", "422")
 PROBLEM_REF = "#/components/schemas/Problem"

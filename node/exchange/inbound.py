@@ -1,0 +1,105 @@
+"""The receiving endpoint's logic: one incoming transaction in, one signed response out.
+
+    admit (standard §5.4 steps 1-11)           refused -> problem+json with the reason code
+    place on the link's chain (§6.3)           repeat  -> the stored response, byte for byte
+                                               broken  -> a signed refused response
+    answer every request (§7, §8.1, §9.2)      in one database transaction with storing the
+    store transaction + response, advance      transaction, its response and the link head
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import partial
+
+from sqlalchemy.engine import Connection
+
+from node.clock import Clock
+from node.db.batch import WriteBatcher
+from node.exchange import faults, store
+from node.exchange.requests import Context, RequestHandlers
+from node.keyring import Signer
+from node.services.federation import FederationService
+from protocol.canonical import canonical_bytes
+from protocol.chain import ChainVerdict, LinkState, check_chain
+from protocol.directory import Directory
+from protocol.errors import ChainError
+from protocol.message_rules import check_request
+from protocol.transaction import Transaction, build_response
+
+log = logging.getLogger("hourbridge.exchange")
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """The response bytes to send back, and whether they are a replay of a stored one."""
+
+    body: bytes
+    repeat: bool
+
+
+class Inbox:
+    def __init__(self, *, node_id: str, federation: FederationService, signer: Signer,
+                 clock: Clock, writer: WriteBatcher, handlers: RequestHandlers) -> None:
+        self.node_id = node_id
+        self.federation = federation
+        self.signer = signer
+        self.clock = clock
+        self.writer = writer
+        self.handlers = handlers
+
+    async def receive(self, raw: bytes) -> Delivered:
+        """Raises FederationRefusal when the transaction is refused before its chain check."""
+        now_ms = self.clock.now_ms()
+        transaction = self.federation.admit(raw, now_ms=now_ms)
+        directory = self.federation.require_current()
+        delivered = await self.writer.submit(
+            partial(self._apply, transaction, raw, directory, now_ms)
+        )
+        faults.point("receiver_after_commit")
+        return delivered
+
+    def receive_blocking(self, raw: bytes) -> Delivered:
+        """The same for callers without an event loop (tests, tools)."""
+        now_ms = self.clock.now_ms()
+        transaction = self.federation.admit(raw, now_ms=now_ms)
+        directory = self.federation.require_current()
+        return self.writer.run(partial(self._apply, transaction, raw, directory, now_ms))
+
+    def _apply(self, transaction: Transaction, raw: bytes, directory: Directory, now_ms: int,
+               conn: Connection) -> Delivered:
+        sender = transaction.sender
+        link = store.link(conn, sender)
+        stored = store.stored_in(conn, sender, transaction.transaction_id)
+        try:
+            verdict = check_chain(
+                LinkState(link.in_sequence, link.in_hash), transaction,
+                stored_hash=None if stored is None else stored.transaction_hash,
+            )
+        except ChainError as exc:
+            log.error("link from %s: %s (%s)", sender, exc.code.value, exc.detail)
+            refused = build_response(request=transaction, created_at_ms=now_ms, answers=[],
+                                     reason=exc.code, key=self.signer.key())
+            return Delivered(canonical_bytes(refused.to_json()), repeat=False)
+        if verdict is ChainVerdict.REPEAT:
+            return Delivered(stored.response.encode(), repeat=True)
+        ctx = Context(sender=sender, transaction_id=transaction.transaction_id, now_ms=now_ms,
+                      directory=directory)
+        stateless = tuple(
+            check_request(m, sender=sender, receiver=self.node_id, now_ms=now_ms,
+                          directory=directory)
+            for m in transaction.messages
+        )
+        answers = self.handlers.answer_all(conn, ctx, list(transaction.messages), stateless)
+        response = build_response(request=transaction, created_at_ms=now_ms, answers=answers,
+                                  reason=None, key=self.signer.key())
+        body = canonical_bytes(response.to_json())
+        tx_hash = transaction.transaction_hash()
+        store.store_in(
+            conn, sender=sender, transaction_id=transaction.transaction_id,
+            sequence=transaction.sequence, transaction_hash=tx_hash,
+            document=raw.decode("utf-8"), response=body.decode("utf-8"), received_at_ms=now_ms,
+        )
+        store.advance_in(conn, sender, transaction.sequence, tx_hash)
+        return Delivered(body, repeat=False)

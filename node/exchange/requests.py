@@ -1,0 +1,293 @@
+"""The creditor's side: answering each request of an admitted transaction (standard §7, §8.1,
+§9.2, §9.4), inside the database transaction that stores the transaction and advances the link.
+
+Every request gets exactly one answer. A final answer is stored by (sender, message id), so the
+same message in any later transaction gets the same answer; a temporary one is not stored, and
+the same message sent again is decided afresh.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
+
+from node.db.fast import FastStatement, insert_row
+from node.db.schema import balances, members, remote_transfers
+from node.exchange import store
+from node.ledger.journal import Ledger
+from node.ledger.model import EntryKind, Posting, member_account
+from protocol.addresses import MemberAddress
+from protocol.directory import Directory
+from protocol.errors import ProtocolError
+from protocol.messages import (
+    AnswerMessage,
+    RequestMessage,
+    decode_answer,
+    encode_message,
+    message_hash,
+)
+from protocol.messages.other import AckBody, AckMessage, MessageRejectBody, MessageRejectMessage
+from protocol.messages.transfer import (
+    PrepareMessage,
+    ReceiptBody,
+    ReceiptMessage,
+    RejectBody,
+    RejectMessage,
+    StatusAnswerMessage,
+    StatusMessage,
+    TransferState,
+)
+from protocol.reasons import ReasonCode, is_final
+from protocol.transfer_rules import answer_status, check_debit_caps
+
+log = logging.getLogger("hourbridge.exchange")
+
+COMMITTED = "committed"
+REJECTED = "rejected"
+UNKNOWN_EXPIRED = "unknown_expired"
+
+
+def new_id() -> str:
+    """A fresh id in the standard's format (128 random bits)."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every request handler may use: the transaction's sender, and when and under which
+    directory it is decided."""
+
+    sender: str
+    transaction_id: str
+    now_ms: int
+    directory: Directory
+
+
+@dataclass(frozen=True)
+class Answer:
+    message: AnswerMessage
+    final: bool
+
+
+# A handler for one request type: (conn, context, request) -> answer.
+Handler = Callable[[Connection, Context, Any], Answer]
+
+
+def ack(request: RequestMessage) -> Answer:
+    return Answer(AckMessage(message_id=new_id(), body=AckBody(in_reply_to=request.message_id)),
+                  final=True)
+
+
+def refuse(request: RequestMessage, reason: ReasonCode, detail: str,
+           relocated_to: str | None = None) -> Answer:
+    """The refusal of `request`: transfer.reject for a prepare, message.reject otherwise."""
+    detail = detail[:280]
+    message: AnswerMessage
+    if isinstance(request, PrepareMessage):
+        message = RejectMessage(message_id=new_id(), body=RejectBody(
+            in_reply_to=request.message_id, transfer_id=request.body.transfer_id,
+            prepare_hash=message_hash(request), reason=reason, detail=detail,
+            relocated_to=relocated_to,
+        ))
+    else:
+        message = MessageRejectMessage(message_id=new_id(), body=MessageRejectBody(
+            in_reply_to=request.message_id, reason=reason, detail=detail,
+        ))
+    return Answer(message, final=is_final(reason))
+
+
+_REMOTE = FastStatement(
+    select(remote_transfers.c.prepare_hash, remote_transfers.c.state, remote_transfers.c.answer)
+    .where(remote_transfers.c.debtor_node == bindparam("node"),
+           remote_transfers.c.transfer_id == bindparam("tid"))
+)
+_INSERT_REMOTE = insert_row(remote_transfers)
+_MEMBER = FastStatement(
+    select(members.c.status, members.c.relocated_to).where(members.c.local_id == bindparam("id"))
+)
+_BALANCE = FastStatement(
+    select(balances.c.balance_minutes).where(balances.c.account_code == bindparam("code"))
+)
+
+
+def _remote(conn: Connection, sender: str, transfer_id: str) -> Any | None:
+    rows = _REMOTE.rows(conn, {"node": sender, "tid": transfer_id})
+    return rows[0] if rows else None
+
+
+def account_total(conn: Connection, code: str) -> int:
+    return sum(row.balance_minutes for row in _BALANCE.rows(conn, {"code": code}))
+
+
+def _record_remote(conn: Connection, ctx: Context, request: PrepareMessage | StatusMessage, *,
+                   state: str, answer: dict[str, Any] | None, entry_height: int | None) -> None:
+    body = request.body
+    prepare = body if isinstance(request, PrepareMessage) else None
+    _INSERT_REMOTE.run(conn, {
+        "debtor_node": ctx.sender, "transfer_id": body.transfer_id,
+        "prepare_hash": message_hash(request) if prepare else body.prepare_hash,
+        "state": state,
+        "debtor": prepare.debtor if prepare else None,
+        "creditor": prepare.creditor if prepare else None,
+        "amount_minutes": prepare.amount_minutes if prepare else None,
+        "answer": None if answer is None else json.dumps(answer, separators=(",", ":")),
+        "entry_height": entry_height, "transaction_id": ctx.transaction_id,
+        "received_at_ms": ctx.now_ms,
+    })
+
+
+class RequestHandlers:
+    """Answers requests by type. Relocation and payment requests register their own handlers."""
+
+    def __init__(self, *, node_id: str, ledger: Ledger) -> None:
+        self.node_id = node_id
+        self.ledger = ledger
+        self.handlers: dict[str, Handler] = {
+            "transfer.prepare": self._prepare,
+            "transfer.status": self._status,
+        }
+
+    def register(self, message_type: str, handler: Handler) -> None:
+        self.handlers[message_type] = handler
+
+    def answer_all(
+        self, conn: Connection, ctx: Context, requests: list[RequestMessage],
+        stateless: tuple[ReasonCode | None, ...],
+    ) -> list[AnswerMessage]:
+        stored = store.stored_answers(conn, ctx.sender, [m.message_id for m in requests])
+        answers: list[AnswerMessage] = []
+        to_store: list[dict[str, Any]] = []
+        for request, reason in zip(requests, stateless, strict=True):
+            digest = message_hash(request)
+            previous = stored.get(request.message_id)
+            if previous is not None:
+                if previous.message_hash == digest:
+                    answers.append(decode_answer(json.loads(previous.answer)))
+                    continue
+                answer = refuse(request, ReasonCode.MESSAGE_ID_CONFLICT,
+                                f"message id {request.message_id} was used for other content")
+                answers.append(answer.message)  # never stored: the first answer stays
+                continue
+            answer = self._answer_one(conn, ctx, request, reason)
+            answers.append(answer.message)
+            if answer.final:
+                to_store.append({
+                    "sender": ctx.sender, "message_id": request.message_id,
+                    "message_hash": digest,
+                    "answer": json.dumps(encode_message(answer.message), separators=(",", ":")),
+                })
+        store.store_answers(conn, to_store)
+        return answers
+
+    def _answer_one(self, conn: Connection, ctx: Context, request: RequestMessage,
+                    reason: ReasonCode | None) -> Answer:
+        if reason is not None:
+            answer = refuse(request, reason, f"refused: {reason.value}")
+            if isinstance(request, PrepareMessage) and answer.final:
+                self._remember_reject(conn, ctx, request, answer)
+            return answer
+        handler = self.handlers.get(request.type)
+        if handler is None:
+            return refuse(request, ReasonCode.RECEIVER_UNAVAILABLE,
+                          f"this node does not process {request.type} yet")
+        return handler(conn, ctx, request)
+
+    def _remember_reject(self, conn: Connection, ctx: Context, request: PrepareMessage,
+                         answer: Answer) -> None:
+        """A final reject of a prepare also answers later status queries about the transfer."""
+        if _remote(conn, ctx.sender, request.body.transfer_id) is None:
+            _record_remote(conn, ctx, request, state=REJECTED,
+                           answer=encode_message(answer.message)["body"], entry_height=None)
+
+    # transfer.prepare ----------------------------------------------------------------------
+
+    def _prepare(self, conn: Connection, ctx: Context, request: PrepareMessage) -> Answer:
+        body = request.body
+        held = _remote(conn, ctx.sender, body.transfer_id)
+        if held is not None:
+            if held.state == UNKNOWN_EXPIRED:
+                return refuse(request, ReasonCode.EXPIRED,
+                              "this transfer was answered unknown_expired before")
+            return refuse(request, ReasonCode.TRANSFER_ID_CONFLICT,
+                          f"transfer id {body.transfer_id} is held with other content")
+        answer = self._check_creditor(conn, ctx, request)
+        if answer is not None:
+            if answer.final:
+                self._remember_reject(conn, ctx, request, answer)
+            return answer
+        clearing = store.ensure_clearing(conn, ctx.sender, ctx.now_ms)
+        creditor = MemberAddress.parse(body.creditor)
+        entry = self.ledger.post(
+            conn, kind=EntryKind.TRANSFER_IN, ref=body.transfer_id, actor=body.debtor,
+            memo=body.memo, now_ms=ctx.now_ms,
+            legs=(Posting(clearing, body.credit_class, -body.amount_minutes),
+                  Posting(member_account(creditor.local_id), body.credit_class,
+                          body.amount_minutes)),
+        )
+        receipt = ReceiptBody(
+            in_reply_to=request.message_id, transfer_id=body.transfer_id,
+            prepare_hash=message_hash(request), creditor=body.creditor,
+            amount_minutes=body.amount_minutes, committed_at_ms=ctx.now_ms,
+        )
+        _record_remote(conn, ctx, request, state=COMMITTED,
+                       answer=receipt.model_dump(mode="json"), entry_height=entry.height)
+        return Answer(ReceiptMessage(message_id=new_id(), body=receipt), final=True)
+
+    def _check_creditor(self, conn: Connection, ctx: Context,
+                        request: PrepareMessage) -> Answer | None:
+        body = request.body
+        local_id = MemberAddress.parse(body.creditor).local_id
+        rows = _MEMBER.rows(conn, {"id": local_id})
+        if not rows:
+            return refuse(request, ReasonCode.CREDITOR_UNKNOWN, f"no member {body.creditor}")
+        member = rows[0]
+        if member.relocated_to is not None:
+            return refuse(request, ReasonCode.CREDITOR_RELOCATED,
+                          f"{body.creditor} moved to {member.relocated_to}",
+                          relocated_to=member.relocated_to)
+        if member.status != "active":
+            return refuse(request, ReasonCode.CREDITOR_CANNOT_RECEIVE,
+                          f"{body.creditor} is {member.status}")
+        debtor_node = ctx.directory.node(ctx.sender)
+        assert debtor_node is not None  # admission found the sender in the directory
+        owed = -account_total(conn, store.clearing_code(ctx.sender))
+        reason = check_debit_caps(debtor_node, owed_to_partner_minutes=owed,
+                                  owed_overall_minutes=None, amount_minutes=body.amount_minutes)
+        if reason is not None:
+            return refuse(request, reason,
+                          f"{ctx.sender} owes {owed} minutes here; its cap toward this node is "
+                          f"{debtor_node.net_debit_cap_per_partner_minutes}")
+        return None
+
+    # transfer.status -----------------------------------------------------------------------
+
+    def _status(self, conn: Connection, ctx: Context, request: StatusMessage) -> Answer:
+        query = request.body
+        held = _remote(conn, ctx.sender, query.transfer_id)
+        stored: ReceiptBody | RejectBody | None = None
+        if held is not None and held.state == UNKNOWN_EXPIRED:
+            if held.prepare_hash != query.prepare_hash:
+                return refuse(request, ReasonCode.TRANSFER_ID_CONFLICT,
+                              "the transfer id was answered for another prepare")
+        elif held is not None:
+            document = json.loads(held.answer)
+            stored = (ReceiptBody.model_validate(document) if held.state == COMMITTED
+                      else RejectBody.model_validate(document))
+        try:
+            body = answer_status(query, in_reply_to=request.message_id, stored=stored,
+                                 now_ms=ctx.now_ms)
+        except ProtocolError as exc:
+            return refuse(request, exc.code, exc.detail)
+        if body.state is TransferState.UNKNOWN_EXPIRED and held is None:
+            # Binding: from now on a prepare with this transfer id is refused as expired.
+            _record_remote(conn, ctx, request, state=UNKNOWN_EXPIRED, answer=None,
+                           entry_height=None)
+        final = body.state is not TransferState.UNKNOWN
+        return Answer(StatusAnswerMessage(message_id=new_id(), body=body), final=final)

@@ -1,0 +1,93 @@
+"""The exchange assembled for one node: receiving, sending, and what runs in the background."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from node.clock import Clock
+from node.db.batch import WriteBatcher
+from node.db.engine import Database
+from node.db.schema import links, outbox
+from node.exchange import store
+from node.exchange.answers import AnswerHandlers, Retry
+from node.exchange.inbound import Inbox
+from node.exchange.outbound import Courier, Pumped, Round
+from node.exchange.requests import RequestHandlers
+from node.exchange.runner import Runner, RunnerSettings
+from node.exchange.transport import HttpTransport, Transport
+from node.keyring import Signer
+from node.ledger.journal import Ledger
+from node.services.federation import FederationService
+
+SETTLE_ROUNDS_MAX = 1_000
+
+
+class Exchange:
+    def __init__(self, *, node_id: str, db: Database, writer: WriteBatcher,
+                 federation: FederationService, signer: Signer, clock: Clock, ledger: Ledger,
+                 transport: Transport | None = None, retry: Retry | None = None,
+                 runner_settings: RunnerSettings | None = None) -> None:
+        self.node_id = node_id
+        self.db = db
+        self.writer = writer
+        self.federation = federation
+        self.clock = clock
+        self.requests = RequestHandlers(node_id=node_id, ledger=ledger)
+        self.answers = AnswerHandlers(ledger=ledger, retry=retry)
+        self.inbox = Inbox(node_id=node_id, federation=federation, signer=signer, clock=clock,
+                           writer=writer, handlers=self.requests)
+        self.transport: Transport = transport or HttpTransport()
+        self.courier = Courier(node_id=node_id, federation=federation, signer=signer,
+                               clock=clock, writer=writer, transport=self.transport,
+                               answers=self.answers)
+        self.runner = Runner(self, runner_settings)
+
+    def wake(self, peer: str) -> None:
+        self.runner.wake(peer)
+
+    async def tick(self) -> list[str]:
+        """Expiry: put unanswered transfers in doubt and queue their status queries."""
+        now_ms = self.clock.now_ms()
+        return await self.writer.submit(lambda conn: self.answers.tick(conn, now_ms=now_ms))
+
+    def peers_with_work(self) -> list[str]:
+        with self.db.read() as conn:
+            queued = set(conn.execute(select(outbox.c.peer_node_id).distinct()).scalars())
+        return sorted(queued)
+
+    async def settle(self, rounds_max: int = SETTLE_ROUNDS_MAX) -> list[Round]:
+        """Pump every link until nothing more can be delivered now (tests, tools, the demo)."""
+        rounds: list[Round] = []
+        for _ in range(rounds_max):
+            progressed = False
+            for peer in self.peers_with_work():
+                result = await self.courier.pump(peer)
+                rounds.append(result)
+                progressed = progressed or result.outcome is Pumped.DELIVERED
+            if not progressed:
+                return rounds
+        return rounds
+
+    def links(self) -> list[dict[str, object]]:
+        """Each link's chain heads, freeze, queue length and the sender loop's health."""
+        with self.db.read() as conn:
+            rows = conn.execute(select(links).order_by(links.c.peer_node_id)).all()
+            queued = dict(conn.execute(
+                select(outbox.c.peer_node_id, func.count()).group_by(outbox.c.peer_node_id)
+            ).all())
+        result: list[dict[str, object]] = []
+        for row in rows:
+            health = self.runner.health.get(row.peer_node_id)
+            result.append({
+                "peer": row.peer_node_id,
+                "out_sequence": row.out_sequence, "in_sequence": row.in_sequence,
+                "queued_messages": int(queued.get(row.peer_node_id, 0)),
+                "frozen_reason": row.frozen_reason, "frozen_detail": row.frozen_detail,
+                **(health.view() if health else {"circuit": "idle"}),
+            })
+        return result
+
+    def unfreeze(self, peer: str) -> None:
+        with self.db.write() as conn:
+            store.unfreeze(conn, peer)
+        self.wake(peer)

@@ -1,0 +1,232 @@
+"""SQL for the exchange: the link rows, the outbox, and both directions' stored transactions.
+
+Every function takes the open connection of a write (or read) the caller holds, so each change
+here joins the database transaction of the ledger change it belongs to.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection
+
+from node.db.fast import FastStatement, insert_row
+from node.db.schema import (
+    accounts,
+    in_messages,
+    in_transactions,
+    links,
+    out_transactions,
+    outbox,
+)
+from node.ledger.model import AccountKind, clearing_account
+from protocol.fields import GENESIS_HASH
+
+
+@dataclass(frozen=True)
+class Link:
+    peer_node_id: str
+    out_sequence: int
+    out_hash: str
+    in_sequence: int
+    in_hash: str
+    frozen_reason: str | None
+    frozen_detail: str | None
+
+
+_LINK = FastStatement(select(links).where(links.c.peer_node_id == bindparam("peer")))
+_INSERT_LINK = insert_row(links)
+
+
+def link(conn: Connection, peer: str) -> Link:
+    """The link with `peer`, created at the genesis of both chains on first use."""
+    rows = _LINK.rows(conn, {"peer": peer})
+    if not rows:
+        _INSERT_LINK.run(conn, {
+            "peer_node_id": peer, "out_sequence": 0, "out_hash": GENESIS_HASH,
+            "in_sequence": 0, "in_hash": GENESIS_HASH, "frozen_reason": None,
+            "frozen_detail": None, "frozen_at_ms": None,
+        })
+        rows = _LINK.rows(conn, {"peer": peer})
+    row = rows[0]
+    return Link(row.peer_node_id, row.out_sequence, row.out_hash, row.in_sequence, row.in_hash,
+                row.frozen_reason, row.frozen_detail)
+
+
+def freeze(conn: Connection, peer: str, *, reason: str, detail: str, now_ms: int) -> None:
+    link(conn, peer)
+    conn.execute(update(links).where(links.c.peer_node_id == peer,
+                                     links.c.frozen_reason.is_(None))
+                 .values(frozen_reason=reason, frozen_detail=detail[:500], frozen_at_ms=now_ms))
+
+
+def unfreeze(conn: Connection, peer: str) -> None:
+    conn.execute(update(links).where(links.c.peer_node_id == peer)
+                 .values(frozen_reason=None, frozen_detail=None, frozen_at_ms=None))
+
+
+_ADVANCE_IN = FastStatement(
+    update(links).where(links.c.peer_node_id == bindparam("peer"))
+    .values(in_sequence=bindparam("seq"), in_hash=bindparam("hash"))
+)
+_ADVANCE_OUT = FastStatement(
+    update(links).where(links.c.peer_node_id == bindparam("peer"))
+    .values(out_sequence=bindparam("seq"), out_hash=bindparam("hash"))
+)
+
+
+def advance_in(conn: Connection, peer: str, sequence: int, tx_hash: str) -> None:
+    _ADVANCE_IN.run(conn, {"peer": peer, "seq": sequence, "hash": tx_hash})
+
+
+def advance_out(conn: Connection, peer: str, sequence: int, tx_hash: str) -> None:
+    _ADVANCE_OUT.run(conn, {"peer": peer, "seq": sequence, "hash": tx_hash})
+
+
+def clearing_code(peer: str) -> str:
+    return clearing_account(peer)
+
+
+def ensure_clearing(conn: Connection, peer: str, now_ms: int) -> str:
+    """The clearing account for `peer`, created on first use."""
+    code = clearing_account(peer)
+    found = conn.execute(select(accounts.c.code).where(accounts.c.code == code)).first()
+    if found is None:
+        conn.execute(insert(accounts).values(
+            code=code, kind=str(AccountKind.CLEARING), member_local_id=None, peer_node_id=peer,
+            floor_minutes=None, created_at_ms=now_ms,
+        ))
+    return code
+
+
+# outbox ---------------------------------------------------------------------------------------
+
+_ENQUEUE = insert_row(outbox)
+
+
+def enqueue(conn: Connection, *, peer: str, message: dict[str, Any], now_ms: int,
+            not_before_ms: int | None = None) -> None:
+    """Queue a request for `peer` in the caller's database transaction (standard §7: the
+    message id is stored before it is first sent)."""
+    _ENQUEUE.run(conn, {
+        "message_id": message["message_id"], "peer_node_id": peer, "type": message["type"],
+        "document": json.dumps(message, separators=(",", ":"), ensure_ascii=False),
+        "transaction_id": None, "not_before_ms": now_ms if not_before_ms is None
+        else not_before_ms, "created_at_ms": now_ms,
+    })
+
+
+def ready_messages(conn: Connection, peer: str, *, now_ms: int, limit: int) -> list[Any]:
+    return list(conn.execute(
+        select(outbox.c.message_id, outbox.c.document)
+        .where(outbox.c.peer_node_id == peer, outbox.c.transaction_id.is_(None),
+               outbox.c.not_before_ms <= now_ms)
+        .order_by(outbox.c.not_before_ms, outbox.c.created_at_ms, outbox.c.message_id)
+        .limit(limit)
+    ))
+
+
+def next_ready_ms(conn: Connection, peer: str) -> int | None:
+    """When the earliest unsent message for `peer` may go, or None if none waits."""
+    return conn.execute(
+        select(outbox.c.not_before_ms)
+        .where(outbox.c.peer_node_id == peer, outbox.c.transaction_id.is_(None))
+        .order_by(outbox.c.not_before_ms).limit(1)
+    ).scalar_one_or_none()
+
+
+def place(conn: Connection, message_ids: list[str], transaction_id: str) -> None:
+    conn.execute(update(outbox).where(outbox.c.message_id.in_(message_ids))
+                 .values(transaction_id=transaction_id))
+
+
+_DONE = FastStatement(delete(outbox).where(outbox.c.message_id == bindparam("id")))
+_REQUEUE = FastStatement(
+    update(outbox).where(outbox.c.message_id == bindparam("id"))
+    .values(transaction_id=None, not_before_ms=bindparam("at"))
+)
+
+
+def done(conn: Connection, message_id: str) -> None:
+    _DONE.run(conn, {"id": message_id})
+
+
+def requeue(conn: Connection, message_id: str, *, at_ms: int) -> None:
+    """Send this message again, in a later transaction, from `at_ms` on."""
+    _REQUEUE.run(conn, {"id": message_id, "at": at_ms})
+
+
+def queued_peers(conn: Connection) -> list[str]:
+    return list(conn.execute(select(outbox.c.peer_node_id).distinct()).scalars())
+
+
+# outgoing transactions -----------------------------------------------------------------------
+
+def in_flight(conn: Connection, peer: str) -> Any | None:
+    """Our unanswered transaction to `peer` (at most one per link, standard §6.3)."""
+    return conn.execute(
+        select(out_transactions).where(out_transactions.c.peer_node_id == peer,
+                                       out_transactions.c.response.is_(None))
+    ).first()
+
+
+def store_out(conn: Connection, *, peer: str, sequence: int, transaction_id: str,
+              transaction_hash: str, document: str, now_ms: int) -> None:
+    conn.execute(insert(out_transactions).values(
+        peer_node_id=peer, sequence=sequence, transaction_id=transaction_id,
+        transaction_hash=transaction_hash, document=document, response=None,
+        created_at_ms=now_ms, answered_at_ms=None,
+    ))
+
+
+def resign_out(conn: Connection, transaction_id: str, document: str) -> None:
+    conn.execute(update(out_transactions)
+                 .where(out_transactions.c.transaction_id == transaction_id)
+                 .values(document=document))
+
+
+def answer_out(conn: Connection, transaction_id: str, response: str, now_ms: int) -> None:
+    conn.execute(update(out_transactions)
+                 .where(out_transactions.c.transaction_id == transaction_id,
+                        out_transactions.c.response.is_(None))
+                 .values(response=response, answered_at_ms=now_ms))
+
+
+# incoming transactions and messages -----------------------------------------------------------
+
+_STORED_IN = FastStatement(
+    select(in_transactions.c.transaction_hash, in_transactions.c.response).where(
+        in_transactions.c.sender == bindparam("sender"),
+        in_transactions.c.transaction_id == bindparam("tid"),
+    )
+)
+_INSERT_IN = insert_row(in_transactions)
+_INSERT_MESSAGE = insert_row(in_messages)
+
+
+def stored_in(conn: Connection, sender: str, transaction_id: str) -> Any | None:
+    rows = _STORED_IN.rows(conn, {"sender": sender, "tid": transaction_id})
+    return rows[0] if rows else None
+
+
+def store_in(conn: Connection, **row: Any) -> None:
+    _INSERT_IN.run(conn, row)
+
+
+def stored_answers(conn: Connection, sender: str, message_ids: list[str]) -> dict[str, Any]:
+    """(hash, answer JSON) of each message id we answered finally before, by message id."""
+    if not message_ids:
+        return {}
+    rows = conn.execute(
+        select(in_messages.c.message_id, in_messages.c.message_hash, in_messages.c.answer)
+        .where(in_messages.c.sender == sender, in_messages.c.message_id.in_(message_ids))
+    )
+    return {row.message_id: row for row in rows}
+
+
+def store_answers(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        _INSERT_MESSAGE.run_many(conn, rows)

@@ -1,0 +1,61 @@
+"""How a transaction's bytes reach a peer and its answer comes back.
+
+The sender needs one operation: POST these bytes to the peer's transaction endpoint and give me
+the status and body. `HttpTransport` does it over HTTP; tests plug in an in-process transport
+(httpx's ASGI transport to another node's app) or wrap one to lose, repeat or delay messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+TRANSACTIONS_PATH = "/federation/v1/transactions"
+TRANSACTION_MEDIA_TYPE = "application/json"
+SEND_TIMEOUT_S = 10.0
+
+
+class TransportError(Exception):
+    """The peer could not be reached, or no answer came back: whether it received the request
+    is unknown, so the sender retries the same transaction."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str
+
+
+class Transport(Protocol):
+    async def post(self, base_url: str, body: bytes) -> Reply: ...
+
+    async def aclose(self) -> None: ...
+
+
+class HttpTransport:
+    """One pooled HTTP client for all peers; each request has a bounded time."""
+
+    def __init__(self, *, timeout_s: float = SEND_TIMEOUT_S,
+                 client: httpx.AsyncClient | None = None) -> None:
+        self.client = client or httpx.AsyncClient(
+            timeout=timeout_s,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+            follow_redirects=False,
+        )
+
+    async def post(self, base_url: str, body: bytes) -> Reply:
+        try:
+            response = await self.client.post(
+                base_url + TRANSACTIONS_PATH, content=body,
+                headers={"content-type": TRANSACTION_MEDIA_TYPE},
+            )
+        except httpx.HTTPError as exc:
+            raise TransportError(f"{base_url}: {type(exc).__name__}: {exc}") from exc
+        return Reply(response.status_code, response.content,
+                     response.headers.get("content-type", ""))
+
+    async def aclose(self) -> None:
+        await self.client.aclose()

@@ -1,0 +1,177 @@
+"""Transfers to members of other nodes (standard §9.1 step 1; docs/federation.md).
+
+In one database transaction: check the debtor, the peer, the link and both net debit caps;
+reserve the amount (member -> pending); record the transfer; queue the signed prepare in the
+outbox. The courier sends it; the peer's receipt settles it (pending -> clearing) and a final
+refusal releases it (pending -> member).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from node.clock import Clock
+from node.db.fast import insert_row
+from node.db.schema import OPEN_TRANSFER, accounts, balances, transfers
+from node.errors import Conflict, ErrorCode, RuleViolation
+from node.exchange import store
+from node.exchange.requests import new_id
+from node.ledger.journal import Ledger
+from node.ledger.model import AccountKind, EntryKind, Posting, member_account
+from node.services.federation import FederationService
+from protocol.addresses import MemberAddress
+from protocol.credit import SPEND_ORDER, CreditClass
+from protocol.directory import NodeEntry
+from protocol.messages import encode_message, message_hash
+from protocol.messages.transfer import PrepareBody, PrepareMessage, Purpose
+from protocol.reasons import ReasonCode
+from protocol.transfer_rules import check_debit_caps
+
+PENDING = "pending"
+MEMO_WIRE_MAX = 140
+_INSERT_TRANSFER = insert_row(transfers)
+
+
+def owed_to(conn: Connection, peer: str | None) -> int:
+    """What this node owes `peer` (or, with None, the whole federation) counting the transfers
+    still reserved: the net debit the caps limit."""
+    if peer is None:
+        settled = conn.execute(
+            select(func.coalesce(func.sum(balances.c.balance_minutes), 0))
+            .select_from(balances.join(accounts))
+            .where(accounts.c.kind == str(AccountKind.CLEARING))
+        ).scalar_one()
+        reserved = conn.execute(
+            select(func.coalesce(func.sum(transfers.c.amount_minutes), 0))
+            .where(OPEN_TRANSFER, transfers.c.peer_node_id.is_not(None))
+        ).scalar_one()
+    else:
+        settled = conn.execute(
+            select(func.coalesce(func.sum(balances.c.balance_minutes), 0))
+            .where(balances.c.account_code == store.clearing_code(peer))
+        ).scalar_one()
+        reserved = conn.execute(
+            select(func.coalesce(func.sum(transfers.c.amount_minutes), 0))
+            .where(OPEN_TRANSFER, transfers.c.peer_node_id == peer)
+        ).scalar_one()
+    return int(settled) + int(reserved)
+
+
+def pick_class(by_class: dict[CreditClass, int], amount: int, *, requested: CreditClass | None,
+               purpose: Purpose) -> CreditClass:
+    """A cross-node prepare carries one credit class (standard §8): the requested one, or the
+    first in spending order that covers the whole amount on its own."""
+    allowed = [c for c in SPEND_ORDER
+               if c is not CreditClass.GROUP_EARNED or purpose is Purpose.DONATION]
+    if requested is not None:
+        allowed = [requested] if requested in allowed else []
+    for credit_class in allowed:
+        if by_class.get(credit_class, 0) >= amount:
+            return credit_class
+    total = sum(max(by_class.get(c, 0), 0) for c in allowed)
+    if requested is None and total >= amount:
+        raise RuleViolation(
+            ErrorCode.NO_SINGLE_CLASS,
+            f"no single credit class holds {amount} minutes; a transfer to another node moves "
+            "one class, so send it as two transfers",
+        )
+    raise RuleViolation(ErrorCode.INSUFFICIENT_FUNDS,
+                        f"{total} minutes available to send, {amount} asked")
+
+
+class OutgoingTransfers:
+    def __init__(self, *, ledger: Ledger, clock: Clock, node_id: str,
+                 federation: FederationService, expiry_ms: int,
+                 wake: Callable[[str], None] = lambda peer: None) -> None:
+        self.ledger = ledger
+        self.clock = clock
+        self.node_id = node_id
+        self.federation = federation
+        self.expiry_ms = expiry_ms
+        self.wake = wake
+
+    def peer_entry(self, peer: str) -> tuple[NodeEntry, NodeEntry, Any]:
+        directory = self.federation.current()
+        if directory is None:
+            raise RuleViolation(ErrorCode.UNKNOWN_NODE, f"this node holds no federation "
+                                f"directory yet, so it cannot reach node {peer}")
+        entry = directory.node(peer)
+        if entry is None:
+            raise RuleViolation(ErrorCode.UNKNOWN_NODE,
+                                f"node {peer} is not in the federation directory")
+        if entry.status.value != "active":
+            raise RuleViolation(ErrorCode.PEER_NOT_ACTIVE, f"node {peer} is {entry.status.value}")
+        me = directory.node(self.node_id)
+        if me is None:
+            raise RuleViolation(ErrorCode.PEER_NOT_ACTIVE,
+                                f"this node ({self.node_id}) is not in the directory it holds")
+        return entry, me, directory.policy
+
+    def reserve(
+        self, conn: Connection, *, transfer_id: str, debtor: MemberAddress,
+        creditor: MemberAddress, amount_minutes: int, memo: str, actor: str, request_hash: str,
+        credit_class: CreditClass | None = None, purpose: Purpose = Purpose.GIFT,
+        payment_request_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Everything of step 1 in the caller's database transaction; returns the new row."""
+        peer = creditor.node_id
+        _, me, policy = self.peer_entry(peer)
+        if len(memo) > MEMO_WIRE_MAX:
+            raise RuleViolation(ErrorCode.VALIDATION_FAILED,
+                                f"a memo to another node has at most {MEMO_WIRE_MAX} characters")
+        if amount_minutes > policy.amount_minutes_max:
+            raise RuleViolation(
+                ErrorCode.AMOUNT_OUT_OF_RANGE,
+                f"the federation allows at most {policy.amount_minutes_max} minutes per transfer",
+            )
+        link = store.link(conn, peer)
+        if link.frozen_reason is not None:
+            raise Conflict(ErrorCode.LINK_FROZEN,
+                           f"the link with {peer} is frozen ({link.frozen_reason}) until an "
+                           "operator resolves it")
+        cap = check_debit_caps(me, owed_to_partner_minutes=owed_to(conn, peer),
+                               owed_overall_minutes=owed_to(conn, None),
+                               amount_minutes=amount_minutes)
+        if cap is not None:
+            code = (ErrorCode.PARTNER_CAP_EXCEEDED if cap is ReasonCode.PARTNER_CAP_EXCEEDED
+                    else ErrorCode.OVERALL_CAP_EXCEEDED)
+            raise RuleViolation(code, f"{cap.value}: this node's net debit toward {peer} or the "
+                                "federation is at its cap; try again later")
+        account = member_account(debtor.local_id)
+        chosen = pick_class(self.ledger.balances_of(conn, account), amount_minutes,
+                            requested=credit_class, purpose=purpose)
+        now_ms = self.clock.now_ms()
+        entry = self.ledger.post(
+            conn, kind=EntryKind.TRANSFER_OUT, ref=transfer_id, actor=actor, memo=memo,
+            now_ms=now_ms,
+            legs=(Posting(account, chosen, -amount_minutes),
+                  Posting(str(AccountKind.PENDING), chosen, amount_minutes)),
+        )
+        lifetime = min(max(self.expiry_ms, policy.expiry_min_ms), policy.expiry_max_ms)
+        prepare = PrepareMessage(message_id=new_id(), body=PrepareBody(
+            transfer_id=new_id(), debtor=str(debtor), creditor=str(creditor),
+            amount_minutes=amount_minutes, credit_class=chosen, purpose=purpose,
+            payment_request_id=payment_request_id, created_at_ms=now_ms,
+            expires_at_ms=now_ms + lifetime, memo=memo,
+        ))
+        record = {
+            "id": transfer_id, "debtor": str(debtor), "creditor": str(creditor),
+            "amount_minutes": amount_minutes, "memo": memo, "state": PENDING,
+            "reason_code": None, "request_hash": request_hash, "entry_height": entry.height,
+            "actor": actor, "created_at_ms": now_ms, "updated_at_ms": now_ms,
+            "peer_node_id": peer, "wire_id": prepare.body.transfer_id,
+            "message_id": prepare.message_id, "prepare_hash": message_hash(prepare),
+            "credit_class": chosen.value, "purpose": purpose.value,
+            "payment_request_id": payment_request_id,
+            "expires_at_ms": prepare.body.expires_at_ms, "settled_entry_height": None,
+            "answer_transaction_id": None, "relocated_to": None, "final_answer": None,
+            "dispute": None,
+        }
+        _INSERT_TRANSFER.run(conn, record)
+        store.enqueue(conn, peer=peer, message=encode_message(prepare), now_ms=now_ms)
+        self.wake(peer)
+        return record
