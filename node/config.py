@@ -49,6 +49,15 @@ class NodeConfig(BaseModel):
         description="lifetime of a transfer to another node before it is in doubt "
         "(clamped to the federation policy's expiry bounds)",
     )
+    exchange_backoff_max_s: int = Field(
+        default=30, ge=1, le=3600,
+        description="longest wait between two attempts to reach an unreachable peer",
+    )
+    exchange_breaker_open_s: int = Field(
+        default=30, ge=1, le=3600,
+        description="after 5 failed attempts in a row, how long the sender to that peer rests "
+        "(a random 50-100% of it) before it tries again",
+    )
     data_dir: str = Field(default="", exclude=True)
 
     @field_validator("directory_anchors", mode="before")

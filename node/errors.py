@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     GRANT_NOT_FOUND = "grant_not_found"
     ENTRY_NOT_FOUND = "entry_not_found"
     CHECKPOINT_NOT_FOUND = "checkpoint_not_found"
+    LINK_NOT_FOUND = "link_not_found"
     # conflicts
     MEMBER_EXISTS = "member_exists"
     TRANSFER_ID_CONFLICT = "transfer_id_conflict"
@@ -47,6 +48,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_NODE = "unknown_node"
     NOT_REVERSIBLE = "not_reversible"
     AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
+    AMOUNT_BELOW_UNIT = "amount_below_unit"  # local units that make no whole ratio block
     # federation
     DIRECTORY_REFUSED = "directory_refused"
     NO_DIRECTORY = "no_directory"
@@ -57,6 +59,15 @@ class ErrorCode(StrEnum):
     OVERALL_CAP_EXCEEDED = "overall_cap_exceeded"
     NO_SINGLE_CLASS = "no_single_class"
     MEMBER_RELOCATED = "member_relocated"
+    # relocation and payment requests (standard §10)
+    RELOCATION_NOT_FOUND = "relocation_not_found"
+    RELOCATION_ID_CONFLICT = "relocation_id_conflict"
+    OPEN_TRANSFERS = "open_transfers"  # a member with reserved transfers cannot relocate yet
+    NEGATIVE_BALANCE = "negative_balance"  # a debt does not travel with a relocation
+    PAYMENT_REQUEST_NOT_FOUND = "payment_request_not_found"
+    PAYMENT_REQUEST_ID_CONFLICT = "payment_request_id_conflict"
+    PAYMENT_REQUEST_CLOSED = "payment_request_closed"  # approved or declined already
+    PAYMENT_REQUEST_EXPIRED = "payment_request_expired"
     # operations
     NOT_MIGRATED = "not_migrated"
     OVERLOADED = "overloaded"

@@ -6,6 +6,7 @@ Services receive exactly what they use; nothing looks anything up at run time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import insert, select
 
@@ -16,6 +17,9 @@ from node.db.engine import Database
 from node.db.migrate import require_migrated, upgrade
 from node.db.schema import accounts, node_info
 from node.errors import ConfigError
+from node.exchange.payments import PaymentHandlers
+from node.exchange.relocation import RelocationHandlers
+from node.exchange.runner import RunnerSettings
 from node.exchange.service import Exchange
 from node.exchange.transport import Transport
 from node.keyring import Signer, load_keyring, register_first_key
@@ -27,8 +31,11 @@ from node.services.grants import GrantService
 from node.services.ledger_admin import LedgerAdminService
 from node.services.members import MemberService
 from node.services.outgoing import OutgoingTransfers
+from node.services.payments import PaymentService
+from node.services.relocation import RelocationService
 from node.services.tokens import TokenService
 from node.services.transfers import TransferService
+from node.services.units import node_unit
 from protocol.signing import SigningKey
 
 
@@ -47,6 +54,8 @@ class Node:
     tokens: TokenService
     ledger_admin: LedgerAdminService
     exchange: Exchange
+    relocations: RelocationService
+    payments: PaymentService
     _key_override: SigningKey | None = None
 
     def reload_keys(self) -> None:
@@ -138,10 +147,16 @@ def open_node(
     common = {"db": db, "ledger": ledger, "clock": clock}
     writer = WriteBatcher(db)
     exchange = Exchange(node_id=config.node_id, db=db, writer=writer, federation=federation,
-                        signer=signer, clock=clock, ledger=ledger, transport=transport)
+                        signer=signer, clock=clock, ledger=ledger, transport=transport,
+                        runner_settings=RunnerSettings(
+                            backoff_max_s=config.exchange_backoff_max_s,
+                            breaker_open_s=config.exchange_breaker_open_s))
     outgoing = OutgoingTransfers(ledger=ledger, clock=clock, node_id=config.node_id,
                                  federation=federation,
                                  expiry_ms=config.transfer_expiry_s * 1000, wake=exchange.wake)
+    retry_ms = exchange.answers.retry.prepare_ms
+    RelocationHandlers(node_id=config.node_id, ledger=ledger, retry_ms=retry_ms).install(exchange)
+    PaymentHandlers(node_id=config.node_id, retry_ms=retry_ms).install(exchange)
     return Node(
         config=config,
         db=db,
@@ -150,12 +165,17 @@ def open_node(
         federation=federation,
         ledger=ledger,
         writer=writer,
-        members=MemberService(**common, node_id=config.node_id),
+        members=MemberService(**common, node_id=config.node_id,
+                              unit=partial(node_unit, federation, config.node_id)),
         transfers=TransferService(**common, writer=writer, node_id=config.node_id,
                                   outgoing=outgoing),
         grants=GrantService(**common, writer=writer),
         tokens=TokenService(db, clock),
         ledger_admin=LedgerAdminService(**common, signer=signer),
         exchange=exchange,
+        relocations=RelocationService(**common, writer=writer, node_id=config.node_id,
+                                      outgoing=outgoing),
+        payments=PaymentService(db=db, writer=writer, clock=clock, node_id=config.node_id,
+                                outgoing=outgoing),
         _key_override=key,
     )

@@ -23,6 +23,34 @@ class CanonicalError(ValueError):
     """The value cannot be encoded canonically (a float, a huge integer, a non-string key, ...)."""
 
 
+class _Refused(Exception):
+    """Raised by the fast walk; the slow walk then finds where, for the message."""
+
+
+def _fast_check(value: Any) -> bool:
+    """The allowed-values check without building paths: the common case, a valid document,
+    costs a type test per value. Returns whether every object key is ASCII."""
+    if value is None or isinstance(value, (bool, str)):
+        return True
+    if isinstance(value, int):
+        if not -INT_ABS_MAX <= value <= INT_ABS_MAX:
+            raise _Refused
+        return True
+    if isinstance(value, dict):
+        ascii_keys = True
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _Refused
+            ascii_keys &= _fast_check(item) and key.isascii()
+        return ascii_keys
+    if isinstance(value, (list, tuple)):
+        ascii_keys = True
+        for item in value:
+            ascii_keys &= _fast_check(item)
+        return ascii_keys
+    raise _Refused
+
+
 def _check(value: Any, path: str) -> bool:
     """Raise CanonicalError for a value outside the allowed set.
 
@@ -64,7 +92,10 @@ def canonical_bytes(value: Any) -> bytes:
     implementation. tests/protocol/test_canonical.py checks the two agree on random values.
     """
     try:
-        ascii_keys = _check(value, "$")
+        try:
+            ascii_keys = _fast_check(value)
+        except _Refused:
+            ascii_keys = _check(value, "$")  # raises CanonicalError saying where
     except RecursionError as exc:
         raise CanonicalError("value is nested too deeply") from exc
     if ascii_keys:

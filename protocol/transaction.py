@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from protocol.canonical import canonical_bytes, sha256_hex
 from protocol.errors import DecodeError
@@ -44,6 +44,9 @@ def _unique_ids(ids: Sequence[str]) -> None:
 
 
 class Transaction(Model):
+    # The hash is asked for at every step (chain, storage, response binding); compute it once.
+    _hash: str | None = PrivateAttr(default=None)
+
     standard: Literal["hourbridge/1"]
     kind: Literal["transaction"]
     transaction_id: Id
@@ -66,7 +69,9 @@ class Transaction(Model):
         return self.model_dump(mode="json")
 
     def transaction_hash(self) -> str:
-        return transaction_hash(self.to_json())
+        if self._hash is None:
+            self._hash = transaction_hash(self.to_json())
+        return self._hash
 
 
 class Outcome(StrEnum):

@@ -3,7 +3,9 @@
 Each node is a real `hourbridge serve` process with its own data folder under `--data`. Demo data
 goes in over the HTTP API with fixed, client-chosen ids, so a second run replays instead of adding
 hours twice. Tokens are minted once, as `hourbridge token create` does, and kept (mode 0600) in
-each node's folder. `--smoke` starts, seeds, checks every balance over the API and stops: for CI.
+each node's folder. Then it tells the story in scripts/demo_story.py step by step: a gift
+across cities, spent there, and a member who moves city. `--smoke` starts, seeds, checks
+every balance over the API, runs the story and stops: for CI.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from demo_directory import (
     ensure_directory,
 )
 from demo_seed import SITES, SeedError, Site, balances, expected_balances, seed
+from demo_story import STORY_DELTAS, Story, StoryError, already_told
+from demo_story import Node as StoryNode
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -222,12 +226,16 @@ def show(nodes: list[Running], tokens: dict[str, dict[str, str]],
                   f"-d '{body}' {url}/api/v1/transfers\n", soft_wrap=True)
 
 
-def verify(nodes: list[Running], seen: dict[str, dict[str, dict[str, Any]]]) -> None:
+def verify(nodes: list[Running], seen: dict[str, dict[str, dict[str, Any]]], *,
+           told: bool) -> None:
+    """Balances as seeded, plus the story's moves when an earlier run told it."""
     wrong = 0
     for node in nodes:
         for local_id, want in expected_balances(node.site).items():
+            if told:
+                want += STORY_DELTAS.get(f"{local_id}@{node.site.node_id}", 0)
             got = seen[node.site.node_id][local_id]["available_minutes"]
-            verdict = "ok" if got == want else f"WRONG (seeded {want})"
+            verdict = "ok" if got == want else f"WRONG (expected {want})"
             console.print(f"{verdict} {local_id}@{node.site.node_id} {got} min")
             wrong += got != want
     if wrong:
@@ -300,8 +308,12 @@ def run(nodes: list[Running], data: Path, *, smoke: bool, fresh: bool) -> None:
     console.print(f"\nfederation {FEDERATION_ID}: every node holds directory serial "
                   f"{directory.serial} ({held}), signed by the authority key "
                   f"{directory.anchor.split('=')[0]}; see /federation/v1/directory on any node")
+    story_nodes = {n.site.node_id: StoryNode(n.site.node_id, n.url,
+                                             tokens[n.site.node_id]["admin"]) for n in nodes}
     if smoke:
-        verify(nodes, seen)
+        verify(nodes, seen, told=already_told(story_nodes))
+    Story(story_nodes, console).run()
+    if smoke:
         return
     console.print("\nnodes are running; press Ctrl-C to stop them", style="bold")
     while all(n.alive() for n in nodes):
@@ -338,7 +350,7 @@ def main() -> int:
     except Stop as why:
         console.print(f"\n{why}: stopping the nodes")
         return 0
-    except (Failed, SeedError, NodeError, DirectoryFailed) as exc:
+    except (Failed, SeedError, StoryError, NodeError, DirectoryFailed) as exc:
         console.print(f"[red]error:[/] {exc}")
         return 1
     finally:

@@ -124,9 +124,11 @@ class NodeTransport:
 class Federation:
     def __init__(self, tmp_path: Path, node_ids: list[str], *, members: int = 0,
                  grant_minutes: int = 0, caps: dict[str, int] | None = None,
-                 local_units: dict[str, tuple[str, int, int]] | None = None) -> None:
+                 local_units: dict[str, tuple[str, int, int]] | None = None,
+                 database_urls: dict[str, str] | None = None) -> None:
         self.tmp_path = tmp_path
         self.node_ids = node_ids
+        self.database_urls = database_urls or {}  # node id -> URL; default SQLite in tmp_path
         self.clock = FakeClock(START_MS)
         self.network = Network(self.clock)
         self.loop = asyncio.new_event_loop()
@@ -147,7 +149,8 @@ class Federation:
                         grant(self.nodes[node_id], name, grant_minutes)
 
     def _open(self, node_id: str, *, bootstrap: bool) -> None:
-        config = make_config(self.tmp_path / node_id, node_id)
+        config = make_config(self.tmp_path / node_id, node_id,
+                             self.database_urls.get(node_id, ""))
         node = build_node(config, self.clock, bootstrap=bootstrap,
                           transport=self.network.transport(node_id))
         self.nodes[node_id] = node
@@ -192,8 +195,10 @@ class Federation:
 
     def settle(self, *, crash_ok: bool = False) -> None:
         """Deliver everything deliverable now, on every link (restarting crashed nodes)."""
+        retries = 0
         for _ in range(100):
             progressed = False
+            retried = False
             for node_id in self.node_ids:
                 try:
                     rounds = self.run(self.nodes[node_id].exchange.settle())
@@ -203,7 +208,11 @@ class Federation:
                     progressed = True
                     continue
                 progressed = progressed or any(r.outcome == "delivered" for r in rounds)
-            if not progressed:
+                retried = retried or any(r.outcome == "retry" for r in rounds)
+            # A retry (a lost message, a re-signature) goes again at once, a few times: the
+            # runner would after its backoff; a peer that stays down stops the loop.
+            retries = 0 if progressed else retries + retried
+            if not progressed and not (retried and retries <= 3):
                 return
 
     def heal(self) -> None:

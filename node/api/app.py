@@ -14,7 +14,16 @@ from node.api import problems
 from node.api.limits import BodyGuardMiddleware
 from node.api.models import Problem
 from node.api.problems import PROBLEM_MEDIA_TYPE
-from node.api.routes import federation, health, ledger, members, money
+from node.api.routes import (
+    exchange,
+    federation,
+    health,
+    ledger,
+    members,
+    money,
+    payments,
+    relocation,
+)
 from node.exchange.transport import TRANSACTIONS_PATH
 from node.runtime import Node
 
@@ -100,7 +109,7 @@ def create_app(node: Node) -> FastAPI:
     problems.install(app)
     # Routes are matched in order: the busiest (money) first.
     for router in (money.router, members.router, ledger.router, federation.router,
-                   health.router):
+                   exchange.router, relocation.router, payments.router, health.router):
         app.include_router(router)
     app.add_middleware(
         BodyGuardMiddleware, body_bytes_max=node.config.body_bytes_max,

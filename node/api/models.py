@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from node.ledger.model import AMOUNT_MINUTES_MAX
 from protocol.addresses import LOCAL_ID_PATTERN
 from protocol.canonical import INT_ABS_MAX
 from protocol.credit import CreditClass
+from protocol.units import LOCAL_AMOUNT_MAX
 
 CLIENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 ADDRESS_OR_LOCAL = r"^[a-z0-9][a-z0-9._@-]{0,99}$"
@@ -19,6 +21,11 @@ Minutes = Annotated[
     int,
     Strict(),
     Field(gt=0, le=AMOUNT_MINUTES_MAX, description="integer minutes of the standard unit"),
+]
+LocalUnits = Annotated[
+    int,
+    Strict(),
+    Field(gt=0, le=LOCAL_AMOUNT_MAX, description="integer amount of the node's local unit"),
 ]
 
 
@@ -45,8 +52,11 @@ class MemberOut(BaseModel):
     display_name: str
     station: str | None
     birth_year: int | None
-    status: str
+    status: str = Field(description="active, deactivated, relocating, or relocated")
     created_at_ms: int
+    relocated_to: str | None = Field(
+        default=None, description="the member's new address after moving to another node"
+    )
 
 
 class MemberPage(BaseModel):
@@ -58,11 +68,22 @@ class Deactivation(Closed):
     reason: str = Field(min_length=1, max_length=500, pattern=TEXT)
 
 
+class UnitOut(BaseModel):
+    name: str
+    units: int = Field(description="`units` local units are worth `minutes` standard minutes")
+    minutes: int
+
+
 class BalanceOut(BaseModel):
     address: str
     available_minutes: int
     pending_out_minutes: int
     by_class_minutes: dict[str, int]
+    unit: UnitOut = Field(description="the node's local unit (1:1 minute when it has none)")
+    available_units: int = Field(description="available minutes in whole local units")
+    available_remainder_minutes: int = Field(
+        description="available minutes that make no whole local unit"
+    )
 
 
 class StatementLine(BaseModel):
@@ -111,8 +132,17 @@ class TransferCreate(Closed):
     id: str = Field(pattern=CLIENT_ID_PATTERN, description="client-chosen idempotency key")
     from_: str = Field(alias="from", pattern=ADDRESS_OR_LOCAL, description="local id or address")
     to: str = Field(pattern=ADDRESS_OR_LOCAL, description="local id or address")
-    amount_minutes: Minutes
+    # Exactly one of the two amounts. Units move in whole ratio blocks; the rest stays with
+    # the payer (docs/standard.md §4).
+    amount_minutes: Minutes | SkipJsonSchema[None] = None
+    amount_units: LocalUnits | SkipJsonSchema[None] = None
     memo: str = Field(default="", max_length=500, pattern=TEXT)
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> TransferCreate:
+        if (self.amount_minutes is None) == (self.amount_units is None):
+            raise ValueError("give exactly one of amount_minutes or amount_units")
+        return self
 
 
 class TransferOut(BaseModel):
@@ -122,6 +152,12 @@ class TransferOut(BaseModel):
     from_: str = Field(alias="from")
     to: str
     amount_minutes: int
+    amount_units: int | None = Field(
+        default=None, description="the local units asked for (null when minutes were given)"
+    )
+    remainder_units: int | None = Field(
+        default=None, description="asked-for units that make no whole block and did not move"
+    )
     memo: str
     state: str = Field(description="committed; for another node's member: pending, in_doubt, "
                        "then committed, rejected or expired")
@@ -227,3 +263,21 @@ class DirectoryDocument(BaseModel):
     serial: int
     issued_at_ms: int
     signatures: dict[str, dict[str, str]]
+
+
+class LinkOut(BaseModel):
+    peer: str
+    out_sequence: int = Field(description="our last transaction the peer answered")
+    in_sequence: int = Field(description="the peer's last transaction we accepted")
+    queued_messages: int
+    frozen_reason: str | None = Field(description="set when the two sides disagree")
+    frozen_detail: str | None
+    circuit: str = Field(description="closed, open (backing off), or idle (no sender running)")
+    failures_in_a_row: int = 0
+    last_error: str | None = None
+    delivered_transactions: int = 0
+    delivered_messages: int = 0
+
+
+class LinkPage(BaseModel):
+    items: list[LinkOut]

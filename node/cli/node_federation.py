@@ -2,6 +2,8 @@
 
     hourbridge federation load --data DIR [SOURCE]   accept a signed directory (file or URL)
     hourbridge federation show --data DIR            the directory in force
+    hourbridge federation links --data DIR           chain heads, queues and freezes per peer
+    hourbridge federation unfreeze --data DIR PEER   let a frozen link run again
     hourbridge keys rotate --data DIR --overlap-days N
     hourbridge keys list --data DIR
 """
@@ -22,6 +24,7 @@ from node.errors import ConfigError
 from node.keyring import rotate_keys
 from node.keys import passphrase_from_env
 from node.runtime import open_node
+from node.services.access import Principal, Role
 from protocol.directory import key_text
 
 DAY_MS = 86_400_000
@@ -74,6 +77,40 @@ def show(data: DataOpt) -> None:
                          for k in entry.keys)
         table.add_row(entry.node_id, entry.status.value, entry.region_code, entry.base_url, keys)
     Console(soft_wrap=True).print(table)
+
+
+# The operator at the node's console acts as its administrator.
+CONSOLE = Principal(Role.ADMIN, "console")
+
+
+@federation_app.command("links")
+def links(data: DataOpt) -> None:
+    """Each link to a peer: chain heads, queued messages and any freeze."""
+    node = open_node(load_config(data))
+    try:
+        rows = node.exchange.links(CONSOLE)
+    finally:
+        node.close()
+    table = Table("peer", "sent (answered)", "received", "queued", "frozen",
+                  title=f"links of {node.config.node_id}")
+    for row in rows:
+        frozen = f"{row['frozen_reason']}: {row['frozen_detail']}" if row["frozen_reason"] else ""
+        table.add_row(str(row["peer"]), str(row["out_sequence"]), str(row["in_sequence"]),
+                      str(row["queued_messages"]), frozen)
+    Console(soft_wrap=True).print(table)
+
+
+@federation_app.command("unfreeze")
+def unfreeze(data: DataOpt, peer: Annotated[str, typer.Argument(help="the peer's node id")]
+             ) -> None:
+    """Let a frozen link run again once the disagreement is resolved (a running node picks it
+    up on its next round trip)."""
+    node = open_node(load_config(data))
+    try:
+        node.exchange.unfreeze(CONSOLE, peer)
+    finally:
+        node.close()
+    Console().print(f"link {node.config.node_id} ↔ {peer} unfrozen")
 
 
 @keys_app.command("rotate")

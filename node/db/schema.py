@@ -229,6 +229,9 @@ links = Table(
     # Incoming: the last of the peer's transactions we accepted.
     Column("in_sequence", BigInteger, nullable=False),
     Column("in_hash", HASH, nullable=False),
+    # Minutes our open transfers to this peer hold reserved: with the clearing balance, what
+    # the net debit caps count. Kept in step with every reservation and settlement.
+    Column("reserved_minutes", BigInteger, nullable=False),
     # Set when the two sides disagree about their shared history; only an operator clears it.
     Column("frozen_reason", String(48), nullable=True),
     Column("frozen_detail", String(500), nullable=True),
@@ -301,5 +304,96 @@ remote_transfers = Table(
     Column("answer", Text, nullable=True),  # the receipt or reject body we signed
     Column("entry_height", BigInteger, nullable=True, index=True),
     Column("transaction_id", ID, nullable=True),
+    Column("received_at_ms", BigInteger, nullable=False),
+)
+
+
+# Relocations (standard §10) of our members to other nodes, by the client's id. The balances and
+# history summary we sent are kept as JSON, as signed in the relocation.prepare.
+relocations = Table(
+    "relocations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("member_local_id", ID, nullable=False, index=True),
+    Column("to_node", String(32), nullable=False),
+    Column("new_local_id", ID, nullable=False),
+    Column("state", String(16), nullable=False),  # pending, committed, rejected
+    Column("reason_code", String(48), nullable=True),
+    Column("detail", String(280), nullable=True),
+    Column("new_address", ADDRESS, nullable=True),
+    Column("request_hash", HASH, nullable=False),
+    Column("wire_id", ID, nullable=False, unique=True),
+    Column("message_id", ID, nullable=False),
+    Column("balances", Text, nullable=False),
+    Column("history", Text, nullable=False),
+    Column("entry_height", BigInteger, nullable=True),
+    Column("settled_entry_height", BigInteger, nullable=True),
+    Column("actor", ADDRESS, nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+    Column("expires_at_ms", BigInteger, nullable=False),
+    Column("committed_at_ms", BigInteger, nullable=True),
+    Column("updated_at_ms", BigInteger, nullable=False),
+    Column("dispute", String(500), nullable=True),
+)
+
+# Relocations other nodes' members made to this node, by (old node, relocation id).
+relocations_in = Table(
+    "relocations_in",
+    metadata,
+    Column("from_node", String(32), primary_key=True),
+    Column("relocation_id", ID, primary_key=True),
+    Column("body_hash", HASH, nullable=False),
+    Column("member", ADDRESS, nullable=False),  # the old address
+    Column("new_local_id", ID, nullable=False),
+    Column("balances", Text, nullable=False),
+    Column("history", Text, nullable=False),
+    Column("entry_height", BigInteger, nullable=True),
+    Column("committed_at_ms", BigInteger, nullable=False),
+    Column("transaction_id", ID, nullable=False),
+)
+
+# Payment requests our members (payees) sent to payers at other nodes, by the client's id.
+payment_requests = Table(
+    "payment_requests",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("wire_id", ID, nullable=False, unique=True),  # the standard's request_id
+    Column("message_id", ID, nullable=False),
+    Column("payee", ADDRESS, nullable=False),
+    Column("payer", ADDRESS, nullable=False),
+    Column("amount_minutes", BigInteger, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("description", String(140), nullable=False),
+    # sent, acknowledged, refused, paid, declined
+    Column("state", String(16), nullable=False),
+    Column("reason_code", String(48), nullable=True),
+    Column("detail", String(280), nullable=True),
+    Column("paid_by_transfer", ID, nullable=True),  # the payer node's transfer id
+    Column("request_hash", HASH, nullable=False),
+    Column("actor", ADDRESS, nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+    Column("expires_at_ms", BigInteger, nullable=False),
+    Column("updated_at_ms", BigInteger, nullable=False),
+)
+
+# Payment requests other nodes sent to our members (payers), by (payee's node, request id).
+payment_requests_in = Table(
+    "payment_requests_in",
+    metadata,
+    Column("payee_node", String(32), primary_key=True),
+    Column("request_id", ID, primary_key=True),
+    Column("body_hash", HASH, nullable=False),
+    Column("payee", ADDRESS, nullable=False),
+    Column("payer_local_id", ID, nullable=False, index=True),
+    Column("amount_minutes", BigInteger, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("description", String(140), nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+    Column("expires_at_ms", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),  # awaiting, approved, declined
+    Column("transfer_id", ID, nullable=True),  # our transfer that pays it, once approved
+    Column("decline_message_id", ID, nullable=True),
+    Column("decided_by", ADDRESS, nullable=True),
+    Column("decided_at_ms", BigInteger, nullable=True),
     Column("received_at_ms", BigInteger, nullable=False),
 )

@@ -81,6 +81,22 @@ class AnswerContext:
 AnswerHandler = Callable[[Connection, AnswerContext, Any, Any], Applied]
 
 _BY_WIRE_ID = FastStatement(select(transfers).where(transfers.c.wire_id == bindparam("w")))
+_SETTLED = FastStatement(
+    update(transfers).where(transfers.c.wire_id == bindparam("w")).values(
+        state=bindparam("state"), reason_code=bindparam("reason"),
+        relocated_to=bindparam("relocated_to"), settled_entry_height=bindparam("height"),
+        answer_transaction_id=bindparam("tid"), final_answer=bindparam("answer"),
+        updated_at_ms=bindparam("now"),
+    )
+)
+_SET_STATE = FastStatement(
+    update(transfers).where(transfers.c.wire_id == bindparam("w"))
+    .values(state=bindparam("state"), updated_at_ms=bindparam("now"))
+)
+_DROP_UNSENT = FastStatement(
+    outbox.delete().where(outbox.c.message_id.in_([bindparam("m1"), bindparam("m2")]),
+                          outbox.c.transaction_id.is_(None))
+)
 
 
 def status_message_id(wire_id: str) -> str:
@@ -192,26 +208,22 @@ class AnswerHandlers:
                   Posting(target, credit_class, effect.amount_minutes)),
         )
         reject = after.reject
-        conn.execute(update(transfers).where(transfers.c.wire_id == row.wire_id).values(
-            state=after.state.value,
-            reason_code=None if reject is None else reject.reason.value,
-            relocated_to=None if reject is None else reject.relocated_to,
-            settled_entry_height=entry.height,
-            answer_transaction_id=ctx.transaction_id,
-            final_answer=None if answer is None else json.dumps(
+        _SETTLED.run(conn, {
+            "w": row.wire_id, "state": after.state.value,
+            "reason": None if reject is None else reject.reason.value,
+            "relocated_to": None if reject is None else reject.relocated_to,
+            "height": entry.height, "tid": ctx.transaction_id,
+            "answer": None if answer is None else json.dumps(
                 answer.model_dump(mode="json"), separators=(",", ":")),
-            updated_at_ms=ctx.now_ms,
-        ))
+            "now": ctx.now_ms,
+        })
+        store.add_reserved(conn, ctx.peer, -effect.amount_minutes)
         # Nothing more to say about a settled transfer: drop its queued prepare and query.
-        conn.execute(outbox.delete().where(
-            outbox.c.message_id.in_([row.message_id, status_message_id(row.wire_id)]),
-            outbox.c.transaction_id.is_(None),
-        ))
+        _DROP_UNSENT.run(conn, {"m1": row.message_id, "m2": status_message_id(row.wire_id)})
 
     @staticmethod
     def _set_state(conn: Connection, wire_id: str, state: SenderState, now_ms: int) -> None:
-        conn.execute(update(transfers).where(transfers.c.wire_id == wire_id)
-                     .values(state=state.value, updated_at_ms=now_ms))
+        _SET_STATE.run(conn, {"w": wire_id, "state": state.value, "now": now_ms})
 
     def queue_status(self, conn: Connection, row: Any, *, at_ms: int, now_ms: int) -> None:
         message_id = status_message_id(row.wire_id)

@@ -35,6 +35,7 @@ from protocol.messages import (
 )
 from protocol.messages.other import AckBody, AckMessage, MessageRejectBody, MessageRejectMessage
 from protocol.messages.transfer import (
+    PrepareBody,
     PrepareMessage,
     ReceiptBody,
     ReceiptMessage,
@@ -78,6 +79,9 @@ class Answer:
 
 # A handler for one request type: (conn, context, request) -> answer.
 Handler = Callable[[Connection, Context, Any], Answer]
+# Told about every prepare this node committed, in the same database transaction (a payment
+# request is paid by a prepare that names it): (conn, context, prepare body) -> None.
+CommitHook = Callable[[Connection, Context, PrepareBody], None]
 
 
 def ack(request: RequestMessage) -> Answer:
@@ -153,9 +157,13 @@ class RequestHandlers:
             "transfer.prepare": self._prepare,
             "transfer.status": self._status,
         }
+        self.commit_hooks: list[CommitHook] = []
 
     def register(self, message_type: str, handler: Handler) -> None:
         self.handlers[message_type] = handler
+
+    def on_prepare_committed(self, hook: CommitHook) -> None:
+        self.commit_hooks.append(hook)
 
     def answer_all(
         self, conn: Connection, ctx: Context, requests: list[RequestMessage],
@@ -238,6 +246,8 @@ class RequestHandlers:
         )
         _record_remote(conn, ctx, request, state=COMMITTED,
                        answer=receipt.model_dump(mode="json"), entry_height=entry.height)
+        for hook in self.commit_hooks:
+            hook(conn, ctx, body)
         return Answer(ReceiptMessage(message_id=new_id(), body=receipt), final=True)
 
     def _check_creditor(self, conn: Connection, ctx: Context,

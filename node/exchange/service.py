@@ -8,6 +8,7 @@ from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.engine import Database
 from node.db.schema import links, outbox
+from node.errors import ErrorCode, NotFound
 from node.exchange import store
 from node.exchange.answers import AnswerHandlers, Retry
 from node.exchange.inbound import Inbox
@@ -17,6 +18,7 @@ from node.exchange.runner import Runner, RunnerSettings
 from node.exchange.transport import HttpTransport, Transport
 from node.keyring import Signer
 from node.ledger.journal import Ledger
+from node.services.access import Principal, Role, require_role
 from node.services.federation import FederationService
 
 SETTLE_ROUNDS_MAX = 1_000
@@ -68,8 +70,9 @@ class Exchange:
                 return rounds
         return rounds
 
-    def links(self) -> list[dict[str, object]]:
+    def links(self, principal: Principal) -> list[dict[str, object]]:
         """Each link's chain heads, freeze, queue length and the sender loop's health."""
+        require_role(principal, Role.ADMIN, Role.REGULATOR, what="read the federation links")
         with self.db.read() as conn:
             rows = conn.execute(select(links).order_by(links.c.peer_node_id)).all()
             queued = dict(conn.execute(
@@ -87,7 +90,15 @@ class Exchange:
             })
         return result
 
-    def unfreeze(self, peer: str) -> None:
+    def unfreeze(self, principal: Principal, peer: str) -> dict[str, object]:
+        """An operator who has resolved the disagreement lets the link run again. If the cause
+        persists, the next round trip freezes it again."""
+        require_role(principal, Role.ADMIN, what="unfreeze a federation link")
+        directory = self.federation.current()
+        if directory is None or directory.node(peer) is None or peer == self.node_id:
+            raise NotFound(ErrorCode.LINK_NOT_FOUND, f"no link with {peer}")
         with self.db.write() as conn:
+            store.link(conn, peer)
             store.unfreeze(conn, peer)
         self.wake(peer)
+        return next(view for view in self.links(principal) if view["peer"] == peer)

@@ -10,18 +10,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, null, select, update
 from sqlalchemy.engine import Connection
 
 from node.db.fast import FastStatement, insert_row
 from node.db.schema import (
     accounts,
+    balances,
     in_messages,
     in_transactions,
     links,
     out_transactions,
     outbox,
 )
+from node.errors import require
 from node.ledger.model import AccountKind, clearing_account
 from protocol.fields import GENESIS_HASH
 
@@ -47,7 +49,8 @@ def link(conn: Connection, peer: str) -> Link:
     if not rows:
         _INSERT_LINK.run(conn, {
             "peer_node_id": peer, "out_sequence": 0, "out_hash": GENESIS_HASH,
-            "in_sequence": 0, "in_hash": GENESIS_HASH, "frozen_reason": None,
+            "in_sequence": 0, "in_hash": GENESIS_HASH, "reserved_minutes": 0,
+            "frozen_reason": None,
             "frozen_detail": None, "frozen_at_ms": None,
         })
         rows = _LINK.rows(conn, {"peer": peer})
@@ -90,11 +93,54 @@ def clearing_code(peer: str) -> str:
     return clearing_account(peer)
 
 
+_RESERVE = FastStatement(
+    update(links).where(links.c.peer_node_id == bindparam("peer"))
+    .values(reserved_minutes=links.c.reserved_minutes + bindparam("delta"))
+)
+_RESERVED = FastStatement(
+    select(links.c.reserved_minutes).where(links.c.peer_node_id == bindparam("peer"))
+)
+_RESERVED_ALL = FastStatement(
+    select(func.coalesce(func.sum(links.c.reserved_minutes), 0).label("total"))
+)
+_CLEARING = FastStatement(
+    select(func.coalesce(func.sum(balances.c.balance_minutes), 0).label("total"))
+    .where(balances.c.account_code == bindparam("code"))
+)
+_CLEARING_ALL = FastStatement(
+    select(func.coalesce(func.sum(balances.c.balance_minutes), 0).label("total"))
+    .select_from(balances.join(accounts))
+    .where(accounts.c.kind == str(AccountKind.CLEARING))
+)
+
+
+def add_reserved(conn: Connection, peer: str, delta_minutes: int) -> None:
+    """Keep the link's reserved total in step with a reservation (+) or its settlement (-)."""
+    link(conn, peer)
+    _RESERVE.run(conn, {"peer": peer, "delta": delta_minutes})
+    (row,) = _RESERVED.rows(conn, {"peer": peer})
+    require(row.reserved_minutes >= 0, f"reserved minutes toward {peer} went negative")
+
+
+def owed_to(conn: Connection, peer: str | None) -> int:
+    """What this node owes `peer` (with None: the whole federation), counting the transfers
+    still reserved: the net debit the caps limit. Positive: we owe."""
+    if peer is None:
+        (settled,) = _CLEARING_ALL.rows(conn, {})
+        (reserved,) = _RESERVED_ALL.rows(conn, {})
+        return int(settled[0]) + int(reserved[0])
+    (settled,) = _CLEARING.rows(conn, {"code": clearing_account(peer)})
+    rows = _RESERVED.rows(conn, {"peer": peer})
+    return int(settled[0]) + (int(rows[0].reserved_minutes) if rows else 0)
+
+
+_ACCOUNT = FastStatement(select(accounts.c.code).where(accounts.c.code == bindparam("code")))
+
+
 def ensure_clearing(conn: Connection, peer: str, now_ms: int) -> str:
     """The clearing account for `peer`, created on first use."""
     code = clearing_account(peer)
-    found = conn.execute(select(accounts.c.code).where(accounts.c.code == code)).first()
-    if found is None:
+    if not _ACCOUNT.rows(conn, {"code": code}):
         conn.execute(insert(accounts).values(
             code=code, kind=str(AccountKind.CLEARING), member_local_id=None, peer_node_id=peer,
             floor_minutes=None, created_at_ms=now_ms,
@@ -146,7 +192,7 @@ def place(conn: Connection, message_ids: list[str], transaction_id: str) -> None
 _DONE = FastStatement(delete(outbox).where(outbox.c.message_id == bindparam("id")))
 _REQUEUE = FastStatement(
     update(outbox).where(outbox.c.message_id == bindparam("id"))
-    .values(transaction_id=None, not_before_ms=bindparam("at"))
+    .values(transaction_id=null(), not_before_ms=bindparam("at"))
 )
 
 

@@ -39,6 +39,10 @@ _UPDATE_BALANCE = FastStatement(
     .values(balance_minutes=bindparam("b"))
 )
 _INSERT_BALANCE = insert_row(balances)
+_BALANCES_OF = FastStatement(
+    select(balances.c.credit_class, balances.c.balance_minutes)
+    .where(balances.c.account_code == bindparam("a"))
+)
 _INSERT_ENTRY = insert_row(journal_entries)
 _ENTRY_COLUMNS = tuple(f.name for f in fields(Entry) if f.name != "postings")
 _INSERT_POSTING = insert_row(postings)
@@ -112,11 +116,7 @@ class Ledger:
         )
 
     def balances_of(self, conn: Connection, account: str) -> dict[CreditClass, int]:
-        rows = conn.execute(
-            select(balances.c.credit_class, balances.c.balance_minutes).where(
-                balances.c.account_code == account
-            )
-        )
+        rows = _BALANCES_OF.rows(conn, {"a": account})
         return {CreditClass(row.credit_class): row.balance_minutes for row in rows}
 
     # posting --------------------------------------------------------------------------------

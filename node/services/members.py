@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from node.services.access import (
     require_read_member,
     require_role,
 )
+from node.services.units import STANDARD_MINUTE, NodeUnit
 
 ACTIVE = "active"
 DEACTIVATED = "deactivated"
@@ -39,6 +40,7 @@ class MemberRecord:
     birth_year: int | None
     status: str
     created_at_ms: int
+    relocated_to: str | None = None  # the new address once the member moved to another node
 
 
 def load_member(conn: Connection, local_id: str) -> Row[Any]:
@@ -61,16 +63,23 @@ def load_member_pair(conn: Connection, local_ids: tuple[str, str]) -> dict[str, 
 
 
 def require_active(row: Any) -> None:
+    if row.relocated_to is not None:
+        raise RuleViolation(ErrorCode.MEMBER_RELOCATED,
+                            f"member {row.local_id} moved to {row.relocated_to}; use that address")
     if row.status != ACTIVE:
-        raise RuleViolation(ErrorCode.MEMBER_INACTIVE, f"member {row.local_id} is deactivated")
+        raise RuleViolation(ErrorCode.MEMBER_INACTIVE, f"member {row.local_id} is {row.status}")
 
 
 class MemberService:
-    def __init__(self, *, db: Database, ledger: Ledger, clock: Clock, node_id: str) -> None:
+    def __init__(
+        self, *, db: Database, ledger: Ledger, clock: Clock, node_id: str,
+        unit: Callable[[], NodeUnit] = lambda: STANDARD_MINUTE,
+    ) -> None:
         self.db = db
         self.ledger = ledger
         self.clock = clock
         self.node_id = node_id
+        self.unit = unit  # the node's local unit, read from the directory it holds now
 
     def _record(self, row: Row[Any]) -> MemberRecord:
         return MemberRecord(
@@ -81,6 +90,7 @@ class MemberService:
             birth_year=row.birth_year,
             status=row.status,
             created_at_ms=row.created_at_ms,
+            relocated_to=row.relocated_to,
         )
 
     def create(
@@ -172,11 +182,17 @@ class MemberService:
                     OPEN_TRANSFER,
                 )
             ).scalar_one()
+        available = sum(by_class.values())
+        unit = self.unit()
+        shown = unit.present(available)
         return {
             "address": address,
-            "available_minutes": sum(by_class.values()),
+            "available_minutes": available,
             "pending_out_minutes": int(pending),
             "by_class_minutes": {str(k): v for k, v in sorted(by_class.items()) if v},
+            "unit": unit.view(),
+            "available_units": shown["units"],
+            "available_remainder_minutes": shown["remainder_minutes"],
         }
 
     def statement(
@@ -278,7 +294,10 @@ _SENT = frozenset({EntryKind.TRANSFER_OUT, EntryKind.TRANSFER_SETTLE,
 
 def _remote_parties(conn: Connection, entries: Iterable[Any]) -> dict[int, str]:
     """The member at another node each cross-node entry moved hours to or from, by height."""
-    parties = {e.height: e.actor for e in entries if e.kind == EntryKind.TRANSFER_IN}
+    # Hours that arrived from another node name their sender (the debtor, or the member's own
+    # old address for a relocation) as the entry's actor.
+    parties = {e.height: e.actor for e in entries
+               if e.kind in (EntryKind.TRANSFER_IN, EntryKind.RELOCATION_IN)}
     sent = {e.ref: e.height for e in entries if e.kind in _SENT and e.ref}
     if sent:
         rows = conn.execute(select(transfers.c.id, transfers.c.creditor)

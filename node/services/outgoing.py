@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from node.clock import Clock
 from node.db.fast import insert_row
-from node.db.schema import OPEN_TRANSFER, accounts, balances, transfers
+from node.db.schema import transfers
 from node.errors import Conflict, ErrorCode, RuleViolation
 from node.exchange import store
 from node.exchange.requests import new_id
@@ -37,28 +36,8 @@ _INSERT_TRANSFER = insert_row(transfers)
 
 
 def owed_to(conn: Connection, peer: str | None) -> int:
-    """What this node owes `peer` (or, with None, the whole federation) counting the transfers
-    still reserved: the net debit the caps limit."""
-    if peer is None:
-        settled = conn.execute(
-            select(func.coalesce(func.sum(balances.c.balance_minutes), 0))
-            .select_from(balances.join(accounts))
-            .where(accounts.c.kind == str(AccountKind.CLEARING))
-        ).scalar_one()
-        reserved = conn.execute(
-            select(func.coalesce(func.sum(transfers.c.amount_minutes), 0))
-            .where(OPEN_TRANSFER, transfers.c.peer_node_id.is_not(None))
-        ).scalar_one()
-    else:
-        settled = conn.execute(
-            select(func.coalesce(func.sum(balances.c.balance_minutes), 0))
-            .where(balances.c.account_code == store.clearing_code(peer))
-        ).scalar_one()
-        reserved = conn.execute(
-            select(func.coalesce(func.sum(transfers.c.amount_minutes), 0))
-            .where(OPEN_TRANSFER, transfers.c.peer_node_id == peer)
-        ).scalar_one()
-    return int(settled) + int(reserved)
+    """What this node owes `peer` (None: the federation), reservations included."""
+    return store.owed_to(conn, peer)
 
 
 def pick_class(by_class: dict[CreditClass, int], amount: int, *, requested: CreditClass | None,
@@ -172,6 +151,7 @@ class OutgoingTransfers:
             "dispute": None,
         }
         _INSERT_TRANSFER.run(conn, record)
+        store.add_reserved(conn, peer, amount_minutes)
         store.enqueue(conn, peer=peer, message=encode_message(prepare), now_ms=now_ms)
         self.wake(peer)
         return record

@@ -15,13 +15,14 @@ from node.db.batch import WriteBatcher
 from node.db.engine import Database
 from node.db.fast import insert_row
 from node.db.schema import members, transfers
-from node.errors import ErrorCode, NotFound, RuleViolation
+from node.errors import ErrorCode, NotFound, RuleViolation, require
 from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, member_account
 from node.services.access import Principal, can_read_member, deny, require_act_for
 from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, load_member_pair, require_active
 from node.services.outgoing import OutgoingTransfers
+from node.services.units import LocalAmount
 from protocol.addresses import AddressError, MemberAddress
 from protocol.credit import SPEND_ORDER
 
@@ -80,16 +81,25 @@ class TransferService:
         creditor: str,
         amount_minutes: int,
         memo: str,
+        units: LocalAmount | None = None,
     ) -> Callable[[Connection], TransferResult]:
-        """Validate what needs no database and return the write to queue."""
+        """Validate what needs no database and return the write to queue.
+
+        `units`: the member asked in local units and `amount_minutes` is what they convert to.
+        They join the idempotency hash: a units request and a minutes request moving the same
+        minutes are different requests (the same id twice is a 409), and a units retry replays
+        only under the ratio that converted it."""
         source = self._local(debtor, "from")
         target = self._address(creditor, "to")
+        require(units is None or units.amount_minutes == amount_minutes,
+                "the minutes to move are not what the local units convert to")
         body_hash = request_hash(
             {
                 "from": str(source),
                 "to": str(target),
                 "amount_minutes": amount_minutes,
                 "memo": memo,
+                **(units.hash_fields() if units is not None else {}),
             }
         )
         now_ms = self.clock.now_ms()
@@ -181,6 +191,7 @@ class TransferService:
         creditor: str,
         amount_minutes: int,
         memo: str,
+        units: LocalAmount | None = None,
     ) -> TransferResult:
         return self.writer.run(
             self.command(
@@ -190,6 +201,7 @@ class TransferService:
                 creditor=creditor,
                 amount_minutes=amount_minutes,
                 memo=memo,
+                units=units,
             )
         )
 

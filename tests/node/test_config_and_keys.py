@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from node.clock import FakeClock
 from node.config import load_config, save_config
 from node.errors import ConfigError
 from node.keys import generate_key_file, load_key_file
-from tests.support import make_config
+from tests.support import START_MS, build_node, make_config
 
 
 def test_key_file_is_private_and_round_trips(tmp_path: Path) -> None:
@@ -54,3 +55,17 @@ def test_bad_configuration_is_refused_clearly(tmp_path: Path, env: dict[str, str
 def test_missing_config_says_to_run_init(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="hourbridge init"):
         load_config(tmp_path)
+
+
+def test_exchange_retry_timing_comes_from_the_config(tmp_path: Path) -> None:
+    config = make_config(tmp_path, "sh-pudong").model_copy(
+        update={"exchange_backoff_max_s": 2, "exchange_breaker_open_s": 3})
+    node = build_node(config, FakeClock(START_MS), bootstrap=True)
+    try:
+        settings = node.exchange.runner.settings
+        assert (settings.backoff_max_s, settings.breaker_open_s) == (2, 3)
+    finally:
+        node.close()
+    save_config(make_config(tmp_path, "sh-pudong"))
+    env = {"HOURBRIDGE_EXCHANGE_BREAKER_OPEN_S": "1"}
+    assert load_config(tmp_path, env=env).exchange_breaker_open_s == 1

@@ -37,6 +37,23 @@ SEEDED_MINUTES = {
     "he-xiaoyu@bj-chaoyang": 540,
 }
 
+# The story by hand (scripts/demo_story.py): a 3 h gift Shanghai -> Nanjing, 2 h of it spent
+# there, Chen Jianguo's 480 minutes moved to Beijing, a gift to his old address refused.
+AFTER_STORY = {
+    **SEEDED_MINUTES,
+    "liu-yang@sh-pudong": 720 - 180,
+    "sun-xiulan@nj-gulou": 360 + 240 + 180 - 120,
+    "zhao-lei@nj-gulou": 1500 + 120,
+    "chen-jianguo@sh-pudong": 0,
+}
+STORY_LINES = (
+    "committed after",  # the gift across cities, over real processes
+    "new address chen-jianguo@bj-chaoyang: holds 8 h 00 min (sponsored 480)",
+    "chen-jianguo@sh-pudong is now relocated, pointing to chen-jianguo@bj-chaoyang",
+    "Shanghai refused it (creditor_relocated) and named the new address "
+    "chen-jianguo@bj-chaoyang",
+)
+
 pytestmark = pytest.mark.slow
 
 
@@ -89,6 +106,8 @@ def test_smoke_seeds_verifies_and_stops_and_a_rerun_adds_nothing(tmp_path: Path)
 
     first = smoke(data, base_port)
     assert verified_balances(first) == SEEDED_MINUTES
+    told = " ".join(first.split())
+    assert all(line in told for line in STORY_LINES), first
     assert "WRONG" not in first
     assert "stopped sh-pudong, nj-gulou, bj-chaoyang" in first
     assert all(port_is_free(base_port + i) for i in range(3)), "a node outlived the script"
@@ -104,7 +123,8 @@ def test_smoke_seeds_verifies_and_stops_and_a_rerun_adds_nothing(tmp_path: Path)
         assert set(tokens[node]) == {"admin", "regulator", "staff", "member"}
 
     second = smoke(data, base_port)
-    assert verified_balances(second) == SEEDED_MINUTES
+    assert verified_balances(second) == AFTER_STORY  # the story replayed: nothing moved twice
+    assert "already made by an earlier run" in second
     assert "holds directory serial 1 " in " ".join(second.split()), "nothing changed: no new serial"
     assert token_files(data) == tokens, "a rerun minted new tokens instead of reusing them"
     assert all(tokens[node]["admin"] in second for node in NODES), "table shows other tokens"

@@ -9,6 +9,7 @@ from fastapi import Path as PathParam
 
 from node.api.deps import NodeDep, PrincipalDep
 from node.api.models import CLIENT_ID_PATTERN, GrantCreate, GrantOut, TransferCreate, TransferOut
+from node.services.units import node_unit
 
 router = APIRouter(prefix="/api/v1", tags=["money"])
 ClientId = Annotated[str, PathParam(pattern=CLIENT_ID_PATTERN)]
@@ -55,19 +56,27 @@ def get_grant(grant_id: ClientId, node: NodeDep, principal: PrincipalDep) -> Gra
 async def create_transfer(
     body: TransferCreate, node: NodeDep, principal: PrincipalDep, response: Response
 ) -> TransferOut:
+    # Local units become minutes here; the ledger and the exchange only ever see minutes.
+    units = None
+    amount_minutes = body.amount_minutes
+    if body.amount_units is not None:
+        units = node_unit(node.federation, node.config.node_id).convert(body.amount_units)
+        amount_minutes = units.amount_minutes
+    assert amount_minutes is not None  # TransferCreate requires exactly one amount
     command = node.transfers.command(
         principal,
         transfer_id=body.id,
         debtor=body.from_,
         creditor=body.to,
-        amount_minutes=body.amount_minutes,
+        amount_minutes=amount_minutes,
         memo=body.memo,
+        units=units,
     )
     result = await node.writer.submit(command)
     if not result.created:
         response.status_code = 200
         response.headers[REPLAYED_HEADER] = "true"
-    return TransferOut(**result.record)
+    return TransferOut(**{**result.record, **(units.view() if units else {})})
 
 
 @router.get(

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("out_hash", HASH, nullable=False),
         sa.Column("in_sequence", sa.BigInteger(), nullable=False),
         sa.Column("in_hash", HASH, nullable=False),
+        sa.Column("reserved_minutes", sa.BigInteger(), nullable=False),
         sa.Column("frozen_reason", sa.String(48), nullable=True),
         sa.Column("frozen_detail", sa.String(500), nullable=True),
         sa.Column("frozen_at_ms", sa.BigInteger(), nullable=True),

@@ -14,11 +14,20 @@ from typing import Any
 import pytest
 from fastapi.routing import iter_route_contexts
 
+from tests.node.api.peer import deliver, payment_request
 from tests.node.api.support import ROLES, World, assert_problem, db_digest
 
 Endpoint = tuple[str, str]
 Body = Callable[[World], dict[str, Any]] | None
 ALICE = "/api/v1/members/alice"
+PEER = "nj-gulou"
+PEER_REQUEST = "req-from-nj-0001"  # a payment request nj-gulou sent to alice (SETUP)
+INCOMING = f"/api/v1/payment-requests/incoming/{PEER}/{PEER_REQUEST}"
+RELOCATION = {"id": "rel-alice", "to_node": PEER, "new_local_id": "alice"}
+PAYMENT_REQUEST = {
+    "id": "pr-alice", "payee": "alice", "payer": f"zoe@{PEER}", "amount_minutes": 30,
+    "category": "health", "description": "a ride to the clinic",
+}
 
 # What each endpoint is called with. The subject is always alice (station east): member_self is
 # alice, member_other is carol, staff_own works at east, staff_other at west.
@@ -60,11 +69,61 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
     ),
     ("GET", "/api/v1/transfers/{transfer_id}"): ("/api/v1/transfers/t-ab", None),
     ("POST", "/api/v1/ledger/checkpoints"): ("/api/v1/ledger/checkpoints", None),
+    ("GET", "/api/v1/federation/links"): ("/api/v1/federation/links", None),
+    ("POST", "/api/v1/federation/links/{peer}/unfreeze"): (
+        "/api/v1/federation/links/nj-gulou/unfreeze", None,
+    ),
     ("GET", "/api/v1/ledger/checkpoints/latest"): ("/api/v1/ledger/checkpoints/latest", None),
     ("POST", "/api/v1/ledger/reversals"): (
         "/api/v1/ledger/reversals",
         lambda w: {"height": w.transfer_height, "reason": "entered twice"},
     ),
+    ("POST", "/api/v1/members/{local_id}/relocation"): (
+        f"{ALICE}/relocation", lambda w: {**RELOCATION, "id": "rel-new"},
+    ),
+    ("GET", "/api/v1/relocations/{relocation_id}"): ("/api/v1/relocations/rel-alice", None),
+    ("POST", "/api/v1/payment-requests"): (
+        "/api/v1/payment-requests", lambda w: {**PAYMENT_REQUEST, "id": "pr-new"},
+    ),
+    ("GET", "/api/v1/payment-requests/{request_id}"): ("/api/v1/payment-requests/pr-alice", None),
+    ("GET", "/api/v1/members/{local_id}/payment-requests"): (f"{ALICE}/payment-requests", None),
+    ("POST", "/api/v1/payment-requests/incoming/{payee_node}/{request_id}/approve"): (
+        f"{INCOMING}/approve", None,
+    ),
+    ("POST", "/api/v1/payment-requests/incoming/{payee_node}/{request_id}/decline"): (
+        f"{INCOMING}/decline", None,
+    ),
+}
+
+
+def _admin_posts(path: str, body: dict[str, Any]) -> Callable[[World], None]:
+    def setup(world: World) -> None:
+        response = world.call("POST", path, "admin", body)
+        assert response.status_code == 201, response.text
+    return setup
+
+
+def _peer_asks_alice_to_pay(world: World) -> None:
+    now_ms = world.clock.now_ms()
+    message = payment_request(request_id=PEER_REQUEST, payee=f"zoe@{PEER}",
+                              payer="alice@sh-pudong", amount_minutes=30, now_ms=now_ms)
+    response = deliver(world.api.client, sender=PEER, receiver="sh-pudong", messages=[message],
+                       now_ms=now_ms)
+    assert response.status_code == 200, response.text
+    assert response.json()["messages"][0]["type"] == "message.ack"
+
+
+# What a cell needs in place before it runs (done as admin, before the digest is taken).
+SETUP: dict[Endpoint, Callable[[World], None]] = {
+    ("GET", "/api/v1/relocations/{relocation_id}"): _admin_posts(f"{ALICE}/relocation",
+                                                                 RELOCATION),
+    ("GET", "/api/v1/payment-requests/{request_id}"): _admin_posts("/api/v1/payment-requests",
+                                                                   PAYMENT_REQUEST),
+    ("GET", "/api/v1/members/{local_id}/payment-requests"): _peer_asks_alice_to_pay,
+    ("POST", "/api/v1/payment-requests/incoming/{payee_node}/{request_id}/approve"):
+        _peer_asks_alice_to_pay,
+    ("POST", "/api/v1/payment-requests/incoming/{payee_node}/{request_id}/decline"):
+        _peer_asks_alice_to_pay,
 }
 
 PUBLIC = (200, 200, 200, 200, 200, 200, 200, 200)
@@ -94,6 +153,18 @@ MATRIX: dict[Endpoint, tuple[int, ...]] = {
     ("POST", "/api/v1/ledger/checkpoints"):         (401, 401, 403, 403, 403, 403, 201, 403),
     ("GET", "/api/v1/ledger/checkpoints/latest"):   (401, 401, 403, 403, 403, 403, 200, 200),
     ("POST", "/api/v1/ledger/reversals"):           (401, 401, 403, 403, 403, 403, 201, 403),
+    ("POST", "/api/v1/members/{local_id}/relocation"): (401, 401, 201, 403, 201, 403, 201, 403),
+    ("GET", "/api/v1/relocations/{relocation_id}"): (401, 401, 200, 403, 200, 403, 200, 200),
+    ("POST", "/api/v1/payment-requests"):           (401, 401, 201, 403, 201, 403, 201, 403),
+    ("GET", "/api/v1/payment-requests/{request_id}"): (401, 401, 200, 403, 200, 403, 200, 200),
+    ("GET", "/api/v1/members/{local_id}/payment-requests"):
+                                                    (401, 401, 200, 403, 200, 403, 200, 200),
+    ("POST", "/api/v1/payment-requests/incoming/{payee_node}/{request_id}/approve"):
+                                                    (401, 401, 201, 403, 201, 403, 201, 403),
+    ("POST", "/api/v1/payment-requests/incoming/{payee_node}/{request_id}/decline"):
+                                                    (401, 401, 200, 403, 200, 403, 200, 403),
+    ("GET", "/api/v1/federation/links"):            (401, 401, 403, 403, 403, 403, 200, 200),
+    ("POST", "/api/v1/federation/links/{peer}/unfreeze"): (401, 401, 403, 403, 403, 403, 200, 403),
 }
 # fmt: on
 CODE_BY_STATUS = {401: "unauthenticated", 403: "forbidden"}
@@ -130,6 +201,8 @@ def test_cell(world: World, endpoint: Endpoint, role: str) -> None:
     method, _ = endpoint
     path, body = REQUESTS[endpoint]
     expected = MATRIX[endpoint][ROLES.index(role)]
+    if endpoint in SETUP:
+        SETUP[endpoint](world)
     before = db_digest(world.node)
 
     response = world.call(method, path, role, body(world) if body else None)

@@ -194,7 +194,8 @@ JSON_VALUES = st.one_of(
 )
 @given(
     body=st.dictionaries(
-        st.sampled_from(["id", "from", "to", "amount_minutes", "memo", "extra"]), JSON_VALUES
+        st.sampled_from(["id", "from", "to", "amount_minutes", "amount_units", "memo", "extra"]),
+        JSON_VALUES,
     )
 )
 def test_arbitrary_transfer_bodies_never_fail_the_server(

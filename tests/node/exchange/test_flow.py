@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.federation import Federation, audit
+from tests.support import PgDatabases
 
 SH, NJ, GZ = "sh-pudong", "nj-gulou", "gz-nansha"
 
@@ -75,3 +76,22 @@ def test_hours_go_round_three_cities(fed: Federation) -> None:
     fed.settle()
     assert [fed.balance(f"m0@{n}") for n in (SH, NJ, GZ)] == [800, 500, 500]
     audit(fed)
+
+
+def test_a_sqlite_node_and_a_postgresql_node_settle_with_each_other(
+    tmp_path: Path, pg_databases: PgDatabases | None
+) -> None:
+    if pg_databases is None:
+        pytest.skip("set HOURBRIDGE_TEST_PG_URL to run the PostgreSQL variant")
+    with pg_databases.database(NJ) as url:
+        fed = Federation(tmp_path, [SH, NJ], members=2, grant_minutes=600,
+                         database_urls={NJ: url})
+        try:
+            for i in range(20):
+                fed.send(f"m{i % 2}@{SH}", f"m{(i + 1) % 2}@{NJ}", 7)
+                fed.send(f"m{i % 2}@{NJ}", f"m{(i + 1) % 2}@{SH}", 5)
+            fed.settle()
+            assert fed.balance(f"m0@{NJ}") + fed.balance(f"m1@{NJ}") == 1200 + 20 * (7 - 5)
+            audit(fed)
+        finally:
+            fed.close()

@@ -1,0 +1,257 @@
+"""Relocation at the member's old home node (standard §10): the member's whole account moves to
+another node.
+
+In one database transaction: check the member (active, nothing reserved in open transfers),
+the peer, the link and this node's net debit caps; reserve every credit class (member ->
+pending, one relocation_out entry); mark the member `relocating`; record the relocation with the
+balances and the history summary this node vouches for; queue the signed relocation.prepare.
+The new node's receipt settles it (node/exchange/relocation.py): pending -> clearing, the member
+is `relocated` and later prepares to the old address are refused with the new one. A final
+refusal releases the reservation and the member is active again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.engine import Connection
+
+from node.clock import Clock
+from node.db.batch import WriteBatcher
+from node.db.engine import Database
+from node.db.fast import insert_row
+from node.db.schema import (
+    OPEN_TRANSFER,
+    journal_entries,
+    members,
+    postings,
+    relocations,
+    transfers,
+)
+from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
+from node.exchange import store
+from node.exchange.requests import new_id
+from node.ledger.journal import Ledger
+from node.ledger.model import AccountKind, EntryKind, Posting, member_account
+from node.services.access import (
+    Principal,
+    Role,
+    deny,
+    require_act_for,
+    require_read_member,
+    require_role,
+)
+from node.services.idempotency import find_existing, request_hash
+from node.services.members import load_member, require_active
+from node.services.outgoing import OutgoingTransfers, owed_to
+from protocol.credit import CreditClass
+from protocol.messages import encode_message
+from protocol.messages.other import (
+    ClassBalance,
+    HistorySummary,
+    RelocationBody,
+    RelocationMessage,
+)
+from protocol.reasons import ReasonCode
+from protocol.transfer_rules import check_debit_caps
+
+PENDING = "pending"
+COMMITTED = "committed"
+REJECTED = "rejected"
+RELOCATING = "relocating"  # member status while the relocation is reserved
+RELOCATED = "relocated"  # member status once the new node committed it
+_INSERT = insert_row(relocations)
+
+
+@dataclass(frozen=True)
+class RelocationResult:
+    record: dict[str, Any]
+    created: bool  # False when an identical earlier request is answered again
+
+
+def history_summary(conn: Connection, ledger: Ledger, account: str) -> HistorySummary:
+    """What this node vouches for about the member's past: the entries touching the account,
+    what came in and went out, when, and the ledger head the summary was taken at."""
+    amount = postings.c.amount_minutes
+    row = conn.execute(
+        select(
+            func.count(func.distinct(postings.c.entry_height)),
+            func.coalesce(func.sum(case((amount > 0, amount), else_=0)), 0),
+            func.coalesce(func.sum(case((amount < 0, -amount), else_=0)), 0),
+            func.min(journal_entries.c.created_at_ms),
+            func.max(journal_entries.c.created_at_ms),
+        )
+        .select_from(postings.join(journal_entries,
+                                   postings.c.entry_height == journal_entries.c.height))
+        .where(postings.c.account_code == account)
+    ).one()
+    _, head_hash = ledger.head(conn)
+    return HistorySummary(
+        entries_count=int(row[0]), earned_minutes_total=int(row[1]),
+        spent_minutes_total=int(row[2]), first_entry_at_ms=row[3], last_entry_at_ms=row[4],
+        journal_head_hash=head_hash,
+    )
+
+
+class RelocationService:
+    def __init__(self, *, db: Database, writer: WriteBatcher, ledger: Ledger, clock: Clock,
+                 node_id: str, outgoing: OutgoingTransfers) -> None:
+        self.db = db
+        self.writer = writer
+        self.ledger = ledger
+        self.clock = clock
+        self.node_id = node_id
+        self.outgoing = outgoing
+
+    def command(self, principal: Principal, *, relocation_id: str, local_id: str, to_node: str,
+                new_local_id: str) -> Callable[[Connection], RelocationResult]:
+        """Validate what needs no database and return the write to queue."""
+        require_role(principal, Role.ADMIN, Role.STAFF, Role.MEMBER, what="relocate members")
+        if principal.role == Role.MEMBER and principal.member_local_id != local_id:
+            raise deny(principal, f"act for member {local_id}")
+        if to_node == self.node_id:
+            raise RuleViolation(ErrorCode.VALIDATION_FAILED,
+                                f"{local_id} is a member of {to_node} already; a relocation "
+                                "moves a member to another node")
+        body_hash = request_hash(
+            {"member": local_id, "to_node": to_node, "new_local_id": new_local_id}
+        )
+        now_ms = self.clock.now_ms()
+
+        def apply(conn: Connection) -> RelocationResult:
+            member = load_member(conn, local_id)
+            require_act_for(principal, local_id=local_id, station=member.station)
+            existing = find_existing(conn, relocations, record_id=relocation_id,
+                                     body_hash=body_hash,
+                                     conflict=ErrorCode.RELOCATION_ID_CONFLICT)
+            if existing is not None:
+                return RelocationResult(_view(existing._asdict(), self.node_id), created=False)
+            require_active(member)
+            record = self._reserve(conn, principal, member_row=member, relocation_id=relocation_id,
+                                   to_node=to_node, new_local_id=new_local_id,
+                                   body_hash=body_hash, now_ms=now_ms)
+            return RelocationResult(_view(record, self.node_id), created=True)
+
+        return apply
+
+    def _reserve(self, conn: Connection, principal: Principal, *, member_row: Any,
+                 relocation_id: str, to_node: str, new_local_id: str, body_hash: str,
+                 now_ms: int) -> dict[str, Any]:
+        local_id = member_row.local_id
+        address = f"{local_id}@{self.node_id}"
+        open_count = conn.execute(select(func.count()).select_from(transfers).where(
+            transfers.c.debtor == address, OPEN_TRANSFER)).scalar_one()
+        if open_count:
+            raise Conflict(ErrorCode.OPEN_TRANSFERS,
+                           f"{address} has {open_count} transfer(s) to other nodes still open; "
+                           "relocate once they are settled")
+        _, me, policy = self.outgoing.peer_entry(to_node)
+        link = store.link(conn, to_node)
+        if link.frozen_reason is not None:
+            raise Conflict(ErrorCode.LINK_FROZEN,
+                           f"the link with {to_node} is frozen ({link.frozen_reason}) until an "
+                           "operator resolves it")
+        account = member_account(local_id)
+        by_class = self.ledger.balances_of(conn, account)
+        debts = {str(c): v for c, v in by_class.items() if v < 0}
+        if debts:
+            raise RuleViolation(ErrorCode.NEGATIVE_BALANCE,
+                                f"{address} owes {debts}; a debt does not move with a "
+                                "relocation: settle it first")
+        # The standard wants each class at most once, sorted by class name; empty ones stay out.
+        moving = sorted((str(c), v) for c, v in by_class.items() if v > 0)
+        total = sum(v for _, v in moving)
+        if total:
+            cap = check_debit_caps(
+                me, owed_to_partner_minutes=owed_to(conn, to_node),
+                owed_overall_minutes=owed_to(conn, None),
+                amount_minutes=total)
+            if cap is not None:
+                code = (ErrorCode.PARTNER_CAP_EXCEEDED if cap is ReasonCode.PARTNER_CAP_EXCEEDED
+                        else ErrorCode.OVERALL_CAP_EXCEEDED)
+                raise RuleViolation(code, f"{cap.value}: moving {total} minutes would take this "
+                                    f"node's net debit toward {to_node} or the federation over "
+                                    "its cap; try again later")
+        history = history_summary(conn, self.ledger, account)
+        entry_height = None
+        if moving:
+            legs: list[Posting] = []
+            for name, value in moving:
+                legs += [Posting(account, CreditClass(name), -value),
+                         Posting(str(AccountKind.PENDING), CreditClass(name), value)]
+            entry_height = self.ledger.post(
+                conn, kind=EntryKind.RELOCATION_OUT, ref=relocation_id, actor=principal.actor,
+                memo=f"relocation to {new_local_id}@{to_node}: reserved", now_ms=now_ms,
+                legs=tuple(legs)).height
+        lifetime = min(max(self.outgoing.expiry_ms, policy.expiry_min_ms), policy.expiry_max_ms)
+        message = RelocationMessage(message_id=new_id(), body=RelocationBody(
+            relocation_id=new_id(), member=address, new_local_id=new_local_id,
+            balances=[ClassBalance(credit_class=CreditClass(name), amount_minutes=value)
+                      for name, value in moving],
+            history=history, created_at_ms=now_ms, expires_at_ms=now_ms + lifetime,
+        ))
+        body = message.body
+        conn.execute(update(members).where(members.c.local_id == local_id)
+                     .values(status=RELOCATING))
+        record = {
+            "id": relocation_id, "member_local_id": local_id, "to_node": to_node,
+            "new_local_id": new_local_id, "state": PENDING, "reason_code": None,
+            "detail": None, "new_address": None, "request_hash": body_hash,
+            "wire_id": body.relocation_id, "message_id": message.message_id,
+            "balances": _json([b.model_dump(mode="json") for b in body.balances]),
+            "history": _json(history.model_dump(mode="json")),
+            "entry_height": entry_height, "settled_entry_height": None,
+            "actor": principal.actor, "created_at_ms": now_ms,
+            "expires_at_ms": body.expires_at_ms, "committed_at_ms": None,
+            "updated_at_ms": now_ms, "dispute": None,
+        }
+        _INSERT.run(conn, record)
+        store.add_reserved(conn, to_node, total)  # counted by every cap check until settled
+        store.enqueue(conn, peer=to_node, message=encode_message(message), now_ms=now_ms)
+        self.outgoing.wake(to_node)
+        return record
+
+    def create(self, principal: Principal, *, relocation_id: str, local_id: str, to_node: str,
+               new_local_id: str) -> RelocationResult:
+        return self.writer.run(self.command(principal, relocation_id=relocation_id,
+                                            local_id=local_id, to_node=to_node,
+                                            new_local_id=new_local_id))
+
+    def get(self, principal: Principal, relocation_id: str) -> dict[str, Any]:
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(relocations).where(relocations.c.id == relocation_id)).one_or_none()
+            if row is None:
+                raise NotFound(ErrorCode.RELOCATION_NOT_FOUND, f"no relocation {relocation_id}")
+            member = load_member(conn, row.member_local_id)
+        require_read_member(principal, local_id=member.local_id, station=member.station)
+        return _view(row._mapping, self.node_id)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _view(row: Mapping[str, Any], node_id: str) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "member": f"{row['member_local_id']}@{node_id}",
+        "to_node": row["to_node"],
+        "new_local_id": row["new_local_id"],
+        "state": row["state"],
+        "reason_code": row["reason_code"],
+        "detail": row["detail"],
+        "new_address": row["new_address"],
+        "balances": json.loads(row["balances"]),
+        "history": json.loads(row["history"]),
+        "entry_height": row["entry_height"],
+        "created_at_ms": row["created_at_ms"],
+        "expires_at_ms": row["expires_at_ms"],
+        "committed_at_ms": row["committed_at_ms"],
+        "updated_at_ms": row["updated_at_ms"],
+        "dispute": row["dispute"],
+    }

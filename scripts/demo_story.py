@@ -1,0 +1,180 @@
+"""The demo's story, run over the nodes' HTTP APIs after seeding (./scripts/up prints it).
+
+ 1. Liu Yang, a volunteer in Shanghai, gives three of his hours to his mother Sun Xiulan in
+    Nanjing: a transfer from sh-pudong to nj-gulou, committed on both sides.
+ 2. Sun Xiulan spends two of them in Nanjing: Zhao Lei, a Nanjing volunteer, cleans her flat.
+ 3. Chen Jianguo moves from Shanghai to his daughter in Beijing and takes his whole account
+    along: a relocation from sh-pudong to bj-chaoyang.
+ 4. Wu Jing in Nanjing, who has his old address, sends him half an hour: Shanghai refuses it
+    and names his new address, and Nanjing shows that to her.
+
+Every step has a fixed id, so a second run replays it (and says so) instead of moving hours twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from rich.console import Console
+
+SETTLE_WAIT_S = 30.0
+POLL_S = 0.1
+FIRST_STEP = ("sh-pudong", "story-1-gift")
+# What the story does to the seeded balances, by address (Chen Jianguo takes all 480 along).
+STORY_DELTAS = {
+    "liu-yang@sh-pudong": -180,
+    "sun-xiulan@nj-gulou": 180 - 120,
+    "zhao-lei@nj-gulou": 120,
+    "chen-jianguo@sh-pudong": -480,
+}
+
+
+class StoryError(Exception):
+    """A step did not end as the story says: the message shows what the node answered."""
+
+
+@dataclass(frozen=True)
+class Node:
+    node_id: str
+    url: str
+    admin_token: str
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=10,
+                            headers={"Authorization": f"Bearer {self.admin_token}"})
+
+
+def _minutes(value: int) -> str:
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    return f"{sign}{value // 60} h {value % 60:02d} min"
+
+
+def _post(node: Node, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """(the record, whether this run made it) — an identical earlier request is replayed."""
+    with node.client() as http:
+        reply = http.post(path, json=body)
+    if reply.status_code not in (200, 201):
+        raise StoryError(f"POST {node.node_id}{path}: {reply.status_code} {reply.text}")
+    return reply.json(), reply.status_code == 201
+
+
+def _get(node: Node, path: str) -> dict[str, Any]:
+    with node.client() as http:
+        reply = http.get(path)
+    if reply.status_code != 200:
+        raise StoryError(f"GET {node.node_id}{path}: {reply.status_code} {reply.text}")
+    return dict(reply.json())
+
+
+def _wait(what: str, read: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool]
+          ) -> dict[str, Any]:
+    deadline = time.monotonic() + SETTLE_WAIT_S
+    while True:
+        record = read()
+        if done(record):
+            return record
+        if time.monotonic() > deadline:
+            raise StoryError(f"{what} did not settle in {SETTLE_WAIT_S:.0f} s: {record}")
+        time.sleep(POLL_S)
+
+
+def _available(node: Node, local_id: str) -> int:
+    return int(_get(node, f"/api/v1/members/{local_id}/balance")["available_minutes"])
+
+
+def already_told(nodes: dict[str, Node]) -> bool:
+    """Did an earlier run tell the story on these nodes (so balances include it)?"""
+    node_id, transfer_id = FIRST_STEP
+    with nodes[node_id].client() as http:
+        return http.get(f"/api/v1/transfers/{transfer_id}").status_code == 200
+
+
+class Story:
+    def __init__(self, nodes: dict[str, Node], console: Console) -> None:
+        self.nodes = nodes
+        self.console = console
+
+    def say(self, step: int, text: str) -> None:
+        self.console.print(f"\n[bold]{step}.[/] {text}")
+
+    def note(self, text: str) -> None:
+        self.console.print(f"   {text}")
+
+    def transfer(self, node_id: str, body: dict[str, Any], *, final: set[str]) -> dict[str, Any]:
+        node = self.nodes[node_id]
+        record, made = _post(node, "/api/v1/transfers", body)
+        verb = "made" if made else "already made by an earlier run"
+        self.note(f"transfer {body['id']} {verb}: {record['state']}")
+        started = time.monotonic()
+        record = _wait(f"transfer {body['id']}",
+                       lambda: _get(node, f"/api/v1/transfers/{body['id']}"),
+                       lambda r: r["state"] in final)
+        if made and record.get("peer_node"):
+            self.note(f"{record['state']} after {1000 * (time.monotonic() - started):.0f} ms "
+                      f"(prepare signed by {node_id}, answer signed by {record['peer_node']})")
+        return record
+
+    def run(self) -> None:
+        sh, nj, bj = self.nodes["sh-pudong"], self.nodes["nj-gulou"], self.nodes["bj-chaoyang"]
+        self.console.rule("The story: hours cross cities")
+
+        self.say(1, "Liu Yang, a volunteer in Shanghai, gives 3 hours to his mother Sun Xiulan "
+                    "in Nanjing.")
+        gift = self.transfer("sh-pudong", {
+            "id": "story-1-gift", "from": "liu-yang", "to": "sun-xiulan@nj-gulou",
+            "amount_minutes": 180, "memo": "for mum, from Shanghai"}, final={"committed"})
+        if gift["state"] != "committed":
+            raise StoryError(f"the gift ended {gift['state']}")
+        self.note(f"liu-yang@sh-pudong now holds {_minutes(_available(sh, 'liu-yang'))}; "
+                  f"sun-xiulan@nj-gulou holds {_minutes(_available(nj, 'sun-xiulan'))}")
+        line = _get(nj, "/api/v1/members/sun-xiulan/statement?limit=5")["items"]
+        gift_line = next((x for x in line if x.get("peer_node") == "sh-pudong"), None)
+        if gift_line is None:
+            raise StoryError("Sun Xiulan's statement does not show the gift from Shanghai")
+        self.note(f"her statement: +{_minutes(gift_line['amount_minutes'])} from "
+                  f"{', '.join(gift_line['counterparty'])} ({gift_line['kind']})")
+
+        self.say(2, "Sun Xiulan spends 2 of them in Nanjing: Zhao Lei cleans her flat.")
+        self.transfer("nj-gulou", {
+            "id": "story-2-spend", "from": "sun-xiulan", "to": "zhao-lei",
+            "amount_minutes": 120, "memo": "flat cleaning, 2 h"}, final={"committed"})
+        self.note(f"sun-xiulan@nj-gulou holds {_minutes(_available(nj, 'sun-xiulan'))}; "
+                  f"zhao-lei@nj-gulou holds {_minutes(_available(nj, 'zhao-lei'))}")
+
+        self.say(3, "Chen Jianguo moves to his daughter in Beijing and takes his account along.")
+        before = _get(sh, "/api/v1/members/chen-jianguo/balance")
+        move, made = _post(sh, "/api/v1/members/chen-jianguo/relocation", {
+            "id": "story-3-move", "to_node": "bj-chaoyang", "new_local_id": "chen-jianguo"})
+        self.note(f"relocation story-3-move {'requested' if made else 'already requested'}: "
+                  f"{move['state']}")
+        move = _wait("relocation story-3-move",
+                     lambda: _get(sh, "/api/v1/relocations/story-3-move"),
+                     lambda r: r["state"] in ("committed", "rejected"))
+        if move["state"] != "committed":
+            raise StoryError(f"the relocation ended {move['state']}: {move}")
+        after = _get(bj, "/api/v1/members/chen-jianguo/balance")
+        moved = before["available_minutes"] if made else after["available_minutes"]
+        self.note(f"new address {move['new_address']}: holds {_minutes(after['available_minutes'])}"
+                  f" ({', '.join(f'{k} {v}' for k, v in after['by_class_minutes'].items())})")
+        if made and after["available_minutes"] != moved:
+            raise StoryError(f"moved {moved} minutes but Beijing shows {after}")
+        old = _get(sh, "/api/v1/members/chen-jianguo")
+        self.note(f"chen-jianguo@sh-pudong is now {old.get('status')}, "
+                  f"pointing to {old.get('relocated_to')}")
+
+        self.say(4, "Wu Jing in Nanjing still has his old address and sends him half an hour.")
+        late = self.transfer("nj-gulou", {
+            "id": "story-4-old-address", "from": "wu-jing", "to": "chen-jianguo@sh-pudong",
+            "amount_minutes": 30, "memo": "welcome to Beijing"},
+            final={"committed", "rejected", "expired"})
+        if (late["state"], late.get("reason_code")) != ("rejected", "creditor_relocated"):
+            raise StoryError(f"expected a refusal naming the new address, got {late}")
+        self.note(f"Shanghai refused it ({late['reason_code']}) and named the new address "
+                  f"{late['relocated_to']}; Wu Jing's 30 min are back: she holds "
+                  f"{_minutes(_available(nj, 'wu-jing'))}")
+        self.console.rule()

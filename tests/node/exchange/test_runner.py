@@ -1,0 +1,121 @@
+"""The per-peer sender loop: delivers while there is work, backs off with jitter on failure,
+opens its circuit after repeated failures, and wakes at once when work is queued."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from node.exchange.outbound import Pumped, Round
+from node.exchange.runner import Runner, RunnerSettings
+
+# Every wait is zero seconds: the loop's decisions are tested, not the passing of time.
+INSTANT = RunnerSettings(poll_s=0, tick_s=0, backoff_base_s=0, backoff_max_s=0,
+                         breaker_failures=3, breaker_open_s=0)
+
+
+@dataclass
+class FakeCourier:
+    script: list[Pumped]
+    calls: list[str] = field(default_factory=list)
+
+    async def pump(self, peer: str) -> Round:
+        self.calls.append(peer)
+        outcome = self.script.pop(0) if self.script else Pumped.IDLE
+        if not self.script:
+            await asyncio.sleep(0)
+        return Round(outcome, "down" if outcome is Pumped.RETRY else "", messages=3)
+
+
+@dataclass
+class FakeDirectory:
+    nodes: list[Any]
+
+
+@dataclass
+class FakeEntry:
+    node_id: str
+
+
+class FakeFederation:
+    def current(self) -> FakeDirectory:
+        return FakeDirectory([FakeEntry("sh-pudong"), FakeEntry("nj-gulou")])
+
+
+class FakeExchange:
+    node_id = "sh-pudong"
+
+    def __init__(self, courier: FakeCourier) -> None:
+        self.courier = courier
+        self.federation = FakeFederation()
+
+    async def tick(self) -> list[str]:
+        return []
+
+
+def _run(script: list[Pumped], rounds: int) -> tuple[Runner, FakeCourier]:
+    courier = FakeCourier(list(script))
+    runner = Runner(FakeExchange(courier), INSTANT, rng=random.Random(1))  # type: ignore[arg-type]
+
+    async def go() -> None:
+        await runner.start()
+        while len(courier.calls) < rounds:
+            await asyncio.sleep(0)
+        await runner.stop()
+
+    asyncio.run(go())
+    return runner, courier
+
+
+def test_the_loop_sends_to_every_peer_but_itself() -> None:
+    runner, courier = _run([Pumped.DELIVERED, Pumped.DELIVERED], rounds=3)
+    # (the third round found nothing: both deliveries were counted before it)
+    assert set(courier.calls) == {"nj-gulou"}
+    health = runner.health["nj-gulou"]
+    assert health.delivered_transactions >= 2
+    assert health.delivered_messages >= 6
+
+
+def test_failures_open_the_circuit_and_a_delivery_closes_it() -> None:
+    script = [Pumped.RETRY] * 3
+    # One round more than scripted: by then the loop has acted on every scripted outcome.
+    runner, _ = _run(script, rounds=4)
+    assert runner.health["nj-gulou"].breaker_open
+    assert runner.health["nj-gulou"].last_error == "down"
+    runner, _ = _run([*script, Pumped.DELIVERED], rounds=5)
+    assert not runner.health["nj-gulou"].breaker_open
+    assert runner.health["nj-gulou"].failures == 0
+
+
+@pytest.mark.parametrize("failures", [1, 2, 5, 12, 40])
+def test_backoff_is_full_jitter_under_a_doubling_ceiling(failures: int) -> None:
+    settings = RunnerSettings(backoff_base_s=0.2, backoff_max_s=30.0)
+    runner = Runner(FakeExchange(FakeCourier([])), settings,  # type: ignore[arg-type]
+                    rng=random.Random(failures))
+    ceiling = min(30.0, 0.2 * 2 ** (failures - 1))
+    samples = [runner.backoff_s(failures) for _ in range(500)]
+    assert all(0 <= s <= ceiling for s in samples)
+    assert max(samples) > 0.8 * ceiling and min(samples) < 0.2 * ceiling  # spread, not fixed
+
+
+def test_wake_reaches_the_peer_loop_from_another_thread() -> None:
+    courier = FakeCourier([])
+    settings = RunnerSettings(poll_s=3600, tick_s=3600)  # only a wake-up can start a round
+    runner = Runner(FakeExchange(courier), settings)  # type: ignore[arg-type]
+
+    async def go() -> int:
+        await runner.start()
+        while not courier.calls:
+            await asyncio.sleep(0)
+        before = len(courier.calls)
+        await asyncio.to_thread(runner.wake, "nj-gulou")
+        while len(courier.calls) == before:
+            await asyncio.sleep(0)
+        await runner.stop()
+        return len(courier.calls) - before
+
+    assert asyncio.run(asyncio.wait_for(go(), timeout=10)) >= 1
