@@ -29,21 +29,23 @@ class _Refused(Exception):
 
 def _fast_check(value: Any) -> bool:
     """The allowed-values check without building paths: the common case, a valid document,
-    costs a type test per value. Returns whether every object key is ASCII."""
-    if value is None or isinstance(value, (bool, str)):
+    costs an exact type test per value (subclasses, such as enum members, take `_check`).
+    Returns whether every object key is ASCII."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
         return True
-    if isinstance(value, int):
+    if kind is int:
         if not -INT_ABS_MAX <= value <= INT_ABS_MAX:
             raise _Refused
         return True
-    if isinstance(value, dict):
+    if kind is dict:
         ascii_keys = True
         for key, item in value.items():
-            if not isinstance(key, str):
+            if type(key) is not str:
                 raise _Refused
             ascii_keys &= _fast_check(item) and key.isascii()
         return ascii_keys
-    if isinstance(value, (list, tuple)):
+    if kind is list or kind is tuple:
         ascii_keys = True
         for item in value:
             ascii_keys &= _fast_check(item)

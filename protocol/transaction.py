@@ -143,10 +143,13 @@ def build_transaction(
     sequence: int,
     prev_hash: str,
     created_at_ms: int,
-    messages: Sequence[RequestMessage],
+    messages: Sequence[RequestMessage | dict[str, Any]],
     key: SigningKey,
 ) -> Transaction:
-    """Sign a batch of requests as the sender's next transaction on the link."""
+    """Sign a batch of requests as the sender's next transaction on the link.
+
+    A message may be given as its model or as its JSON value (as a sender stored it in its
+    outbox); either way the signed transaction is decoded, so every message is validated."""
     unsigned = {
         "standard": STANDARD,
         "kind": "transaction",
@@ -156,7 +159,7 @@ def build_transaction(
         "sequence": sequence,
         "prev_hash": prev_hash,
         "created_at_ms": created_at_ms,
-        "messages": [encode_message(message) for message in messages],
+        "messages": [m if isinstance(m, dict) else encode_message(m) for m in messages],
     }
     return decode_transaction(sign_object(unsigned, signer=sender, key=key))
 

@@ -43,6 +43,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import uvloop
 from rich.console import Console
@@ -79,6 +80,8 @@ P99_TARGET_MS = 100.0
 class Phase:
     name: str
     transfers: int
+    per_request: int = 1  # transfers per HTTP request (>1: POST /api/v1/transfers/batch)
+    both_ways: bool = False  # half the transfers made at each node, to the other
     first_send_ms: float = 0.0
     posted_s: float = 0.0
     last_commit_ms: int = 0
@@ -122,30 +125,44 @@ def quantile(values: list[float] | list[int], q: int) -> float:
 # load -----------------------------------------------------------------------------------------
 
 
+def _request(token: str, path: str, body: bytes) -> bytes:
+    return (f"POST {path} HTTP/1.1\r\nHost: bench\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
 async def _post_all(port: int, token: str, phase: Phase, prefix: str, *, concurrency: int,
-                    rate: float, progress: Progress, task: int) -> None:
+                    rate: float, progress: Progress, task: int, per_request: int = 1,
+                    count: int = 0, reverse: bool = False) -> None:
     rng = random.Random(prefix)
-    work = [(f"{prefix}{i}", f"m{rng.randrange(DEBTORS)}",
-             f"m{rng.randrange(CREDITORS)}@{B}", 1 + i % 3) for i in range(phase.transfers)]
+    senders, receivers, to_node = (CREDITORS, DEBTORS, A) if reverse else (DEBTORS, CREDITORS, B)
+    work = [(f"{prefix}{i}", f"m{rng.randrange(senders)}",
+             f"m{rng.randrange(receivers)}@{to_node}", 1 + i % 3)
+            for i in range(count or phase.transfers)]
     next_index = 0
     start = time.perf_counter()
-    phase.first_send_ms = time.time() * 1000
+    phase.first_send_ms = phase.first_send_ms or time.time() * 1000
 
     async def connection() -> None:
         nonlocal next_index
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         while next_index < len(work):
             i = next_index
-            next_index += 1
+            chunk = work[i:i + per_request]
+            next_index += len(chunk)
             due = start + i / rate if rate else time.perf_counter()
             if (wait := due - time.perf_counter()) > 0:
                 await asyncio.sleep(wait)
-            transfer_id, debtor, creditor, minutes = work[i]
-            body = json.dumps({"id": transfer_id, "from": debtor, "to": creditor,
-                               "amount_minutes": minutes}).encode()
-            writer.write(f"POST /api/v1/transfers HTTP/1.1\r\nHost: bench\r\n"
-                         f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-                         f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            items = [{"id": transfer_id, "from": debtor, "to": creditor,
+                      "amount_minutes": minutes}
+                     for transfer_id, debtor, creditor, minutes in chunk]
+            if per_request == 1:
+                transfer_id = items[0]["id"]
+                writer.write(_request(token, "/api/v1/transfers", json.dumps(items[0]).encode()))
+            else:
+                transfer_id = f"{items[0]['id']}..{items[-1]['id']}"
+                writer.write(_request(token, "/api/v1/transfers/batch",
+                                      json.dumps({"items": items}).encode()))
             status = await reader.readline()
             length = 0
             while (line := await reader.readline()) != b"\r\n":
@@ -155,8 +172,8 @@ async def _post_all(port: int, token: str, phase: Phase, prefix: str, *, concurr
             answer = await reader.readexactly(length)
             if status.split()[1] != b"201":
                 raise RuntimeError(f"transfer {transfer_id} answered {status!r}: {answer[:300]!r}")
-            phase.post_ms.append((time.perf_counter() - due) * 1000)
-            progress.advance(task)
+            phase.post_ms.extend([(time.perf_counter() - due) * 1000] * len(chunk))
+            progress.advance(task, len(chunk))
         writer.close()
 
     await asyncio.gather(*(connection() for _ in range(concurrency)))
@@ -165,18 +182,32 @@ async def _post_all(port: int, token: str, phase: Phase, prefix: str, *, concurr
 
 def run_phase(cluster: Cluster, phase: Phase, prefix: str, *, concurrency: int, rate: float,
               progress: Progress) -> Phase:
-    node = cluster[A]
+    origins = [cluster[A], cluster[B]] if phase.both_ways else [cluster[A]]
     cpu_before, wall_before = cpu_now(cluster), time.perf_counter()
     offered = f" at {rate:,.0f}/s" if rate else f" over {concurrency} connections"
     posting = progress.add_task(f"{phase.name}: posting{offered}", total=phase.transfers)
-    asyncio.run(_post_all(node.port, node.token, phase, prefix, concurrency=concurrency,
-                          rate=rate, progress=progress, task=posting))
+    share = phase.transfers // len(origins)
+
+    async def post_everywhere() -> None:
+        await asyncio.gather(*(
+            _post_all(node.port, node.token, phase, prefix, concurrency=concurrency // len(origins),
+                      rate=rate / len(origins), progress=progress, task=posting,
+                      per_request=phase.per_request, count=share, reverse=node is cluster[B])
+            for node in origins))
+
+    asyncio.run(post_everywhere())
     committing = progress.add_task(f"{phase.name}: waiting for commits", total=phase.transfers)
     like = (prefix + "%",)
     deadline = time.monotonic() + 120 + phase.transfers / 100
+
+    def query(sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        return [row for node in origins for row in node.query(sql, args)]
+
     while True:
-        counts = dict(node.query(
-            "SELECT state, count(*) FROM transfers WHERE id LIKE ? GROUP BY state", like))
+        counts: dict[str, int] = {}
+        for state, count in query(
+                "SELECT state, count(*) FROM transfers WHERE id LIKE ? GROUP BY state", like):
+            counts[state] = counts.get(state, 0) + count
         progress.update(committing, completed=counts.get("committed", 0))
         if not counts.get("pending") and not counts.get("in_doubt"):
             break
@@ -187,15 +218,15 @@ def run_phase(cluster: Cluster, phase: Phase, prefix: str, *, concurrency: int, 
     phase.cpu_s = {k: v - cpu_before[k] for k, v in cpu_now(cluster).items()}
     phase.committed = counts.pop("committed", 0)
     phase.other_states = counts
-    rows = node.query("SELECT created_at_ms, updated_at_ms FROM transfers "
-                      "WHERE id LIKE ? AND state = 'committed'", like)
+    rows = query("SELECT created_at_ms, updated_at_ms FROM transfers "
+                 "WHERE id LIKE ? AND state = 'committed'", like)
     if not rows:
         raise RuntimeError(f"{phase.name}: nothing committed: {counts}")
     phase.commit_ms = [updated - created for created, updated in rows]
     phase.last_commit_ms = max(updated for _, updated in rows)
-    phase.transactions = node.query(
-        "SELECT count(*) FROM out_transactions WHERE peer_node_id = ? AND created_at_ms >= ?",
-        (B, int(phase.first_send_ms)))[0][0]
+    phase.transactions = sum(count for (count,) in query(
+        "SELECT count(*) FROM out_transactions WHERE created_at_ms >= ?",
+        (int(phase.first_send_ms),)))
     return phase
 
 
@@ -316,12 +347,12 @@ def rows(phases: list[Phase], limits: list[Limit]) -> tuple[list[list[str]], lis
 
 
 def verdicts(phases: list[Phase]) -> list[str]:
-    closed = phases[0]
-    lines = [f"Target ≥ {THROUGHPUT_TARGET:,.0f} cross-node transfers/s: "
-             f"**{'meets' if closed.rate >= THROUGHPUT_TARGET else 'misses'}** "
-             f"({closed.rate:,.0f}/s)."]
-    if len(phases) > 1:
-        fixed = phases[1]
+    lines = [f"Target ≥ {THROUGHPUT_TARGET:,.0f} cross-node transfers/s, {phase.name}: "
+             f"**{'meets' if phase.rate >= THROUGHPUT_TARGET else 'misses'}** "
+             f"({phase.rate:,.0f}/s)."
+             for phase in phases if phase.name.startswith("closed loop")]
+    fixed = next((phase for phase in phases if phase.name.startswith("fixed rate")), None)
+    if fixed is not None:
         p99 = quantile(fixed.commit_ms, 99)
         lines.append(f"Target p99 commit latency < {P99_TARGET_MS:.0f} ms at "
                      f"{fixed.name.removeprefix('fixed rate ')}: "
@@ -332,7 +363,8 @@ def verdicts(phases: list[Phase]) -> list[str]:
 def command_line(args: argparse.Namespace) -> str:
     return (f".venv/bin/python scripts/bench_federation.py --transfers {args.transfers} "
             f"--concurrency {args.concurrency} --rate {args.rate:g} "
-            f"--rate-seconds {args.rate_seconds:g} --write-docs")
+            f"--rate-seconds {args.rate_seconds:g} --batch {args.batch}"
+            f"{' --both-ways' if args.both_ways else ''} --write-docs")
 
 
 def markdown(phases: list[Phase], limits: list[Limit], args: argparse.Namespace) -> str:
@@ -379,6 +411,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0,
                         help="offered transfers/s of the fixed-rate phase (0: skip it)")
     parser.add_argument("--rate-seconds", type=float, default=10.0)
+    parser.add_argument("--both-ways", action="store_true",
+                        help="add closed-loop phases with half the transfers made at each node")
+    parser.add_argument("--batch", type=int, default=50,
+                        help="a second closed-loop phase posting this many transfers per "
+                        "request to /api/v1/transfers/batch (0 or 1: skip it)")
     parser.add_argument("--write-docs", action="store_true",
                         help="record the table in docs/performance.md")
     parser.add_argument("--profile", type=Path, metavar="DIR",
@@ -405,6 +442,23 @@ def main() -> None:
             progress.remove_task(setup)
             phases.append(run_phase(cluster, Phase("closed loop", args.transfers), "c-",
                                     concurrency=args.concurrency, rate=0, progress=progress))
+            if args.batch > 1:
+                phases.append(run_phase(
+                    cluster, Phase(f"closed loop, {args.batch} per request", args.transfers,
+                                   per_request=args.batch),
+                    "b-", concurrency=max(4, args.concurrency // args.batch * 2), rate=0,
+                    progress=progress))
+            if args.both_ways:
+                phases.append(run_phase(cluster, Phase("closed loop, both ways", args.transfers,
+                                                       both_ways=True),
+                                        "w-", concurrency=args.concurrency, rate=0,
+                                        progress=progress))
+                if args.batch > 1:
+                    phases.append(run_phase(
+                        cluster, Phase(f"closed loop, both ways, {args.batch} per request",
+                                       args.transfers, per_request=args.batch, both_ways=True),
+                        "v-", concurrency=max(8, args.concurrency // args.batch * 2),
+                        rate=0, progress=progress))
             if args.rate:
                 count = round(args.rate * args.rate_seconds)
                 phases.append(run_phase(cluster, Phase(f"fixed rate {args.rate:,.0f}/s", count),

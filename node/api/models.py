@@ -281,3 +281,17 @@ class LinkOut(BaseModel):
 
 class LinkPage(BaseModel):
     items: list[LinkOut]
+
+
+TRANSFER_BATCH_MAX = 100
+
+
+class TransferBatch(Closed):
+    items: list[TransferCreate] = Field(
+        min_length=1, max_length=TRANSFER_BATCH_MAX,
+        description=f"1..{TRANSFER_BATCH_MAX} transfers, made together or not at all",
+    )
+
+
+class TransferBatchOut(BaseModel):
+    items: list[TransferOut]

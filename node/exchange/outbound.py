@@ -37,7 +37,6 @@ from protocol.canonical import canonical_bytes
 from protocol.directory import Directory
 from protocol.envelope import admit_response
 from protocol.errors import ProtocolError
-from protocol.messages import decode_request
 from protocol.reasons import ReasonCode, is_final
 from protocol.transaction import Outcome, Transaction, build_transaction, decode_transaction
 from protocol.wire import parse_object
@@ -128,7 +127,7 @@ class Courier:
         return build_transaction(
             transaction_id=transaction_id, sender=self.node_id, receiver=peer,
             sequence=sequence, prev_hash=prev_hash, created_at_ms=now_ms,
-            messages=[decode_request(m) for m in messages], key=self.signer.key(),
+            messages=messages, key=self.signer.key(),
         )
 
     # answers ----------------------------------------------------------------------------------

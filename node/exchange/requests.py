@@ -12,7 +12,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -69,6 +69,14 @@ class Context:
     transaction_id: str
     now_ms: int
     directory: Directory
+    # Message hashes by message id (unique within a transaction), each computed once.
+    digests: dict[str, str] = field(default_factory=dict)
+
+    def digest(self, request: RequestMessage) -> str:
+        found = self.digests.get(request.message_id)
+        if found is None:
+            found = self.digests[request.message_id] = message_hash(request)
+        return found
 
 
 @dataclass(frozen=True)
@@ -90,14 +98,14 @@ def ack(request: RequestMessage) -> Answer:
 
 
 def refuse(request: RequestMessage, reason: ReasonCode, detail: str,
-           relocated_to: str | None = None) -> Answer:
+           relocated_to: str | None = None, *, prepare_hash: str | None = None) -> Answer:
     """The refusal of `request`: transfer.reject for a prepare, message.reject otherwise."""
     detail = detail[:280]
     message: AnswerMessage
     if isinstance(request, PrepareMessage):
         message = RejectMessage(message_id=new_id(), body=RejectBody(
             in_reply_to=request.message_id, transfer_id=request.body.transfer_id,
-            prepare_hash=message_hash(request), reason=reason, detail=detail,
+            prepare_hash=prepare_hash or message_hash(request), reason=reason, detail=detail,
             relocated_to=relocated_to,
         ))
     else:
@@ -136,7 +144,7 @@ def _record_remote(conn: Connection, ctx: Context, request: PrepareMessage | Sta
     prepare = body if isinstance(request, PrepareMessage) else None
     _INSERT_REMOTE.run(conn, {
         "debtor_node": ctx.sender, "transfer_id": body.transfer_id,
-        "prepare_hash": message_hash(request) if prepare else body.prepare_hash,
+        "prepare_hash": ctx.digest(request) if prepare else body.prepare_hash,
         "state": state,
         "debtor": prepare.debtor if prepare else None,
         "creditor": prepare.creditor if prepare else None,
@@ -173,7 +181,7 @@ class RequestHandlers:
         answers: list[AnswerMessage] = []
         to_store: list[dict[str, Any]] = []
         for request, reason in zip(requests, stateless, strict=True):
-            digest = message_hash(request)
+            digest = ctx.digest(request)
             previous = stored.get(request.message_id)
             if previous is not None:
                 if previous.message_hash == digest:
@@ -241,7 +249,7 @@ class RequestHandlers:
         )
         receipt = ReceiptBody(
             in_reply_to=request.message_id, transfer_id=body.transfer_id,
-            prepare_hash=message_hash(request), creditor=body.creditor,
+            prepare_hash=ctx.digest(request), creditor=body.creditor,
             amount_minutes=body.amount_minutes, committed_at_ms=ctx.now_ms,
         )
         _record_remote(conn, ctx, request, state=COMMITTED,

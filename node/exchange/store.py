@@ -94,7 +94,9 @@ def clearing_code(peer: str) -> str:
 
 
 _RESERVE = FastStatement(
-    update(links).where(links.c.peer_node_id == bindparam("peer"))
+    update(links)
+    .where(links.c.peer_node_id == bindparam("peer"),
+           links.c.reserved_minutes + bindparam("delta") >= 0)
     .values(reserved_minutes=links.c.reserved_minutes + bindparam("delta"))
 )
 _RESERVED = FastStatement(
@@ -115,11 +117,10 @@ _CLEARING_ALL = FastStatement(
 
 
 def add_reserved(conn: Connection, peer: str, delta_minutes: int) -> None:
-    """Keep the link's reserved total in step with a reservation (+) or its settlement (-)."""
-    link(conn, peer)
-    _RESERVE.run(conn, {"peer": peer, "delta": delta_minutes})
-    (row,) = _RESERVED.rows(conn, {"peer": peer})
-    require(row.reserved_minutes >= 0, f"reserved minutes toward {peer} went negative")
+    """Keep the link's reserved total in step with a reservation (+) or its settlement (-).
+    The link exists: whoever reserves read it first (its freeze)."""
+    changed = _RESERVE.run(conn, {"peer": peer, "delta": delta_minutes})
+    require(changed == 1, f"no link with {peer}, or its reserved minutes would go negative")
 
 
 def owed_to(conn: Connection, peer: str | None) -> int:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from node.clock import Clock
@@ -43,11 +43,15 @@ class MemberRecord:
     relocated_to: str | None = None  # the new address once the member moved to another node
 
 
-def load_member(conn: Connection, local_id: str) -> Row[Any]:
-    row = conn.execute(select(members).where(members.c.local_id == local_id)).one_or_none()
-    if row is None:
+_MEMBER = FastStatement(select(members).where(members.c.local_id == bindparam("id")))
+
+
+def load_member(conn: Connection, local_id: str) -> Any:
+    """The member's row (attribute access by column name), or NotFound."""
+    rows = _MEMBER.rows(conn, {"id": local_id})
+    if not rows:
         raise NotFound(ErrorCode.MEMBER_NOT_FOUND, f"no member {local_id} on this node")
-    return row
+    return rows[0]
 
 
 _MEMBER_PAIR = FastStatement(select(members).where(members.c.local_id.in_(in_params(2))))

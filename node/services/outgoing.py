@@ -23,9 +23,10 @@ from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, EntryKind, Posting, member_account
 from node.services.federation import FederationService
 from protocol.addresses import MemberAddress
+from protocol.canonical import canonical_bytes, sha256_hex
 from protocol.credit import SPEND_ORDER, CreditClass
 from protocol.directory import NodeEntry
-from protocol.messages import encode_message, message_hash
+from protocol.messages import encode_message
 from protocol.messages.transfer import PrepareBody, PrepareMessage, Purpose
 from protocol.reasons import ReasonCode
 from protocol.transfer_rules import check_debit_caps
@@ -137,13 +138,15 @@ class OutgoingTransfers:
             payment_request_id=payment_request_id, created_at_ms=now_ms,
             expires_at_ms=now_ms + lifetime, memo=memo,
         ))
+        wire = encode_message(prepare)  # once: its hash and the outbox's copy are of these bytes
         record = {
             "id": transfer_id, "debtor": str(debtor), "creditor": str(creditor),
             "amount_minutes": amount_minutes, "memo": memo, "state": PENDING,
             "reason_code": None, "request_hash": request_hash, "entry_height": entry.height,
             "actor": actor, "created_at_ms": now_ms, "updated_at_ms": now_ms,
             "peer_node_id": peer, "wire_id": prepare.body.transfer_id,
-            "message_id": prepare.message_id, "prepare_hash": message_hash(prepare),
+            "message_id": prepare.message_id,
+            "prepare_hash": sha256_hex(canonical_bytes(wire)),
             "credit_class": chosen.value, "purpose": purpose.value,
             "payment_request_id": payment_request_id,
             "expires_at_ms": prepare.body.expires_at_ms, "settled_entry_height": None,
@@ -152,6 +155,6 @@ class OutgoingTransfers:
         }
         _INSERT_TRANSFER.run(conn, record)
         store.add_reserved(conn, peer, amount_minutes)
-        store.enqueue(conn, peer=peer, message=encode_message(prepare), now_ms=now_ms)
+        store.enqueue(conn, peer=peer, message=wire, now_ms=now_ms)
         self.wake(peer)
         return record

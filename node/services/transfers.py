@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -15,7 +15,7 @@ from node.db.batch import WriteBatcher
 from node.db.engine import Database
 from node.db.fast import insert_row
 from node.db.schema import members, transfers
-from node.errors import ErrorCode, NotFound, RuleViolation, require
+from node.errors import ErrorCode, NodeError, NotFound, RuleViolation, require
 from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, member_account
 from node.services.access import Principal, can_read_member, deny, require_act_for
@@ -182,6 +182,24 @@ class TransferService:
 
         return apply
 
+    def batch(
+        self, commands: list[tuple[str, Callable[[Connection], TransferResult]]]
+    ) -> Callable[[Connection], list[TransferResult]]:
+        """Run prepared transfer commands, each with its item's id, in one database
+        transaction: all or none. The group committer runs this as one command, so the first
+        refusal rolls the whole batch back."""
+
+        def apply(conn: Connection) -> list[TransferResult]:
+            results = []
+            for index, (item_id, command) in enumerate(commands):
+                try:
+                    results.append(command(conn))
+                except NodeError as exc:
+                    raise _for_item(exc, index, item_id) from None
+            return results
+
+        return apply
+
     def create(
         self,
         principal: Principal,
@@ -225,6 +243,23 @@ class TransferService:
         ):
             raise deny(principal, f"read transfer {transfer_id}")
         return _view(row._mapping)
+
+
+T = TypeVar("T")
+
+
+def with_item(index: int, item_id: str, build: Callable[[], T]) -> T:
+    """Build one item of a batch; a refusal names the item."""
+    try:
+        return build()
+    except NodeError as exc:
+        raise _for_item(exc, index, item_id) from None
+
+
+def _for_item(exc: NodeError, index: int, item_id: str) -> NodeError:
+    exc.detail = f"items[{index}] (id {item_id}): {exc.detail}"
+    exc.args = (exc.detail,)
+    return exc
 
 
 def _view(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -50,3 +50,23 @@ def test_deep_nesting_is_refused_not_crashed() -> None:
         value = [value]
     with pytest.raises(CanonicalError):
         canonical_bytes(value)
+
+
+def test_subclasses_of_json_types_take_the_careful_path_and_encode_alike() -> None:
+    from enum import IntEnum, StrEnum
+
+    class Colour(StrEnum):
+        RED = "red"
+
+    class Size(IntEnum):
+        BIG = 3
+
+    careful = {"c": Colour.RED, "n": [Size.BIG, {"x": True, "y": None}], "s": "plain", "i": 2}
+    plain = {"c": "red", "n": [3, {"x": True, "y": None}], "s": "plain", "i": 2}
+    assert canonical_bytes(careful) == canonical_bytes(plain)
+
+
+def test_a_refusal_deep_inside_names_where() -> None:
+    value = {"a": "x", "b": 1, "c": [1, "y"], "d": {"e": 2}, "z": [{"f": 1.5}]}
+    with pytest.raises(CanonicalError, match=r"\$\.z\[0\]\.f: floats"):
+        canonical_bytes(value)

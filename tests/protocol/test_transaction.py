@@ -109,3 +109,11 @@ def test_decode_tolerates_documents_without_a_message_list() -> None:
         decode_transaction(sign_object(unsigned, signer=SENDER, key=vector_key(SENDER)))
     with pytest.raises(DecodeError):
         decode_transaction("not an object")
+
+
+def test_messages_may_be_given_as_their_json_values() -> None:
+    as_models = _transaction(messages=list(sample_requests()))
+    as_values = _transaction(messages=[m.model_dump(mode="json") for m in sample_requests()])
+    assert as_values == as_models
+    with pytest.raises(DecodeError):  # a stored value is validated like any other
+        _transaction(messages=[{**PREPARE.model_dump(mode="json"), "type": "transfer.nope"}])

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 from fastapi import Path as PathParam
+from sqlalchemy.engine import Connection
 
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.models import CLIENT_ID_PATTERN, GrantCreate, GrantOut, TransferCreate, TransferOut
-from node.services.units import node_unit
+from node.api.models import (
+    CLIENT_ID_PATTERN,
+    TRANSFER_BATCH_MAX,
+    GrantCreate,
+    GrantOut,
+    TransferBatch,
+    TransferBatchOut,
+    TransferCreate,
+    TransferOut,
+)
+from node.runtime import Node
+from node.services.access import Principal
+from node.services.transfers import TransferResult, with_item
+from node.services.units import LocalAmount, node_unit
 
 router = APIRouter(prefix="/api/v1", tags=["money"])
 ClientId = Annotated[str, PathParam(pattern=CLIENT_ID_PATTERN)]
@@ -56,27 +70,56 @@ def get_grant(grant_id: ClientId, node: NodeDep, principal: PrincipalDep) -> Gra
 async def create_transfer(
     body: TransferCreate, node: NodeDep, principal: PrincipalDep, response: Response
 ) -> TransferOut:
-    # Local units become minutes here; the ledger and the exchange only ever see minutes.
+    units, command = _command(node, principal, body)
+    result = await node.writer.submit(command)
+    if not result.created:
+        response.status_code = 200
+        response.headers[REPLAYED_HEADER] = "true"
+    return _out(result.record, units)
+
+
+@router.post(
+    "/transfers/batch",
+    status_code=201,
+    response_model=TransferBatchOut,
+    response_model_by_alias=True,
+    summary=f"Up to {TRANSFER_BATCH_MAX} transfers in one database transaction: all or none "
+    "(201 any created, 200 all replayed)",
+)
+async def create_transfers(
+    body: TransferBatch, node: NodeDep, principal: PrincipalDep, response: Response
+) -> TransferBatchOut:
+    # A station recording a day's services, a sponsor's monthly distribution: one request,
+    # one commit. The first refused item refuses the batch, naming its index.
+    prepared = [with_item(i, item.id, lambda item=item: _command(node, principal, item))
+                for i, item in enumerate(body.items)]
+    results = await node.writer.submit(node.transfers.batch(
+        [(item.id, command) for item, (_, command) in zip(body.items, prepared, strict=True)]
+    ))
+    if not any(result.created for result in results):
+        response.status_code = 200
+        response.headers[REPLAYED_HEADER] = "true"
+    return TransferBatchOut(items=[_out(result.record, units) for (units, _), result
+                                   in zip(prepared, results, strict=True)])
+
+
+def _command(node: Node, principal: Principal, body: TransferCreate
+             ) -> tuple[LocalAmount | None, Callable[[Connection], TransferResult]]:
+    """Local units become minutes here; the ledger and the exchange only ever see minutes."""
     units = None
     amount_minutes = body.amount_minutes
     if body.amount_units is not None:
         units = node_unit(node.federation, node.config.node_id).convert(body.amount_units)
         amount_minutes = units.amount_minutes
     assert amount_minutes is not None  # TransferCreate requires exactly one amount
-    command = node.transfers.command(
-        principal,
-        transfer_id=body.id,
-        debtor=body.from_,
-        creditor=body.to,
-        amount_minutes=amount_minutes,
-        memo=body.memo,
-        units=units,
+    return units, node.transfers.command(
+        principal, transfer_id=body.id, debtor=body.from_, creditor=body.to,
+        amount_minutes=amount_minutes, memo=body.memo, units=units,
     )
-    result = await node.writer.submit(command)
-    if not result.created:
-        response.status_code = 200
-        response.headers[REPLAYED_HEADER] = "true"
-    return TransferOut(**{**result.record, **(units.view() if units else {})})
+
+
+def _out(record: dict[str, Any], units: LocalAmount | None) -> TransferOut:
+    return TransferOut(**{**record, **(units.view() if units else {})})
 
 
 @router.get(

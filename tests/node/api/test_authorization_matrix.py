@@ -68,6 +68,11 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
         lambda w: {"id": "t-new", "from": "alice", "to": "bob", "amount_minutes": 15},
     ),
     ("GET", "/api/v1/transfers/{transfer_id}"): ("/api/v1/transfers/t-ab", None),
+    ("POST", "/api/v1/transfers/batch"): (
+        "/api/v1/transfers/batch",
+        lambda w: {"items": [{"id": "tb-new", "from": "alice", "to": "bob",
+                              "amount_minutes": 15}]},
+    ),
     ("POST", "/api/v1/ledger/checkpoints"): ("/api/v1/ledger/checkpoints", None),
     ("GET", "/api/v1/federation/links"): ("/api/v1/federation/links", None),
     ("POST", "/api/v1/federation/links/{peer}/unfreeze"): (
@@ -150,6 +155,7 @@ MATRIX: dict[Endpoint, tuple[int, ...]] = {
     ("GET", "/api/v1/grants/{grant_id}"):           (401, 401, 200, 403, 200, 403, 200, 200),
     ("POST", "/api/v1/transfers"):                  (401, 401, 201, 403, 201, 403, 201, 403),
     ("GET", "/api/v1/transfers/{transfer_id}"):     (401, 401, 200, 403, 200, 403, 200, 200),
+    ("POST", "/api/v1/transfers/batch"):            (401, 401, 201, 403, 201, 403, 201, 403),
     ("POST", "/api/v1/ledger/checkpoints"):         (401, 401, 403, 403, 403, 403, 201, 403),
     ("GET", "/api/v1/ledger/checkpoints/latest"):   (401, 401, 403, 403, 403, 403, 200, 200),
     ("POST", "/api/v1/ledger/reversals"):           (401, 401, 403, 403, 403, 403, 201, 403),
