@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from node.api.app import create_app
 from node.clock import FakeClock
-from node.db.schema import accounts, balances, remote_transfers, transfers
+from node.db.schema import accounts, balances, links, remote_transfers, transfers
 from node.exchange.transport import TRANSACTIONS_PATH, Reply, TransportError
 from node.ledger.verify import verify_ledger
 from node.runtime import Node
@@ -125,14 +125,16 @@ class Federation:
     def __init__(self, tmp_path: Path, node_ids: list[str], *, members: int = 0,
                  grant_minutes: int = 0, caps: dict[str, int] | None = None,
                  local_units: dict[str, tuple[str, int, int]] | None = None,
-                 database_urls: dict[str, str] | None = None) -> None:
+                 database_urls: dict[str, str] | None = None,
+                 policy: dict[str, int] | None = None) -> None:
         self.tmp_path = tmp_path
         self.node_ids = node_ids
         self.database_urls = database_urls or {}  # node id -> URL; default SQLite in tmp_path
         self.clock = FakeClock(START_MS)
         self.network = Network(self.clock)
         self.loop = asyncio.new_event_loop()
-        self.directory = directory_document(node_ids, caps=caps, local_units=local_units)
+        self.directory = directory_document(node_ids, caps=caps, local_units=local_units,
+                                            policy=policy)
         self.nodes: dict[str, Node] = {}
         self.tokens: dict[str, str] = {}
         self._ids = itertools.count(1)
@@ -304,6 +306,13 @@ def audit(fed: Federation, *, quiescent: bool = True) -> dict[str, int]:
     # Hours a creditor's node credited while the debtor's node still holds them reserved are
     # counted on both sides until the receipt arrives: exactly the in-flight amount.
     assert held + gone == issued + in_flight, "hours created or destroyed"
+    for node_id, node in fed.nodes.items():
+        with node.db.read() as conn:
+            reserved = conn.execute(select(func.coalesce(func.sum(links.c.reserved_minutes), 0))
+                                    ).scalar_one()
+        assert reserved == totals[node_id].get("pending", 0), \
+            f"{node_id}: links say {reserved} minutes reserved, the pending account holds " \
+            f"{totals[node_id].get('pending', 0)}"
     if quiescent:
         for a in fed.node_ids:
             assert totals[a].get("pending", 0) == 0, f"{a} still holds reservations"

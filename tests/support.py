@@ -92,10 +92,12 @@ def directory_document(
     node_ids: list[str], *, serial: int = 1, issued_at_ms: int = START_MS,
     status: dict[str, str] | None = None, caps: dict[str, int] | None = None,
     local_units: dict[str, tuple[str, int, int]] | None = None,
+    policy: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """A directory signed by the test authority listing `node_ids` with their test keys.
 
-    `caps`: per-partner net debit cap by node id; `local_units`: (name, units, minutes)."""
+    `caps`: per-partner net debit cap by node id; `local_units`: (name, units, minutes);
+    `policy`: values replacing the default policy's."""
     caps = caps or {}
     units = local_units or {}
     nodes = [
@@ -115,7 +117,7 @@ def directory_document(
         "federation_id": FEDERATION_ID,
         "authority_keys": [KeyRecord.for_key(AUTHORITY.verify_key(), valid_from_ms=0)
                            .model_dump(mode="json")],
-        "policy": DEFAULT_POLICY.model_dump(mode="json"),
+        "policy": {**DEFAULT_POLICY.model_dump(mode="json"), **(policy or {})},
         "nodes": nodes,
     }
     return sign_directory(body, authority=AUTHORITY, serial=serial, issued_at_ms=issued_at_ms)

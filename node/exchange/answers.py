@@ -61,6 +61,7 @@ class Retry:
 
     prepare_ms: int = 2_000  # after a temporary reject of a prepare
     status_ms: int = 5_000  # between status queries while in doubt
+    disputed_ms: int = 3_600_000  # between status queries about a disputed transfer
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,12 @@ class AnswerHandlers:
             after, effects = step(_outgoing(row), Tick(now_ms))
             if after.state.value != row.state:
                 self._set_state(conn, row.wire_id, after.state, now_ms)
+                # Past the expiry a prepare can only be refused as expired; the status query
+                # asks instead. A prepare already in a transaction is answered first anyway.
+                _DROP_UNSENT.run(conn, {"m1": row.message_id, "m2": row.message_id})
             if any(isinstance(effect, SendStatusQuery) for effect in effects):
-                self.queue_status(conn, row, at_ms=now_ms, now_ms=now_ms)
+                # A disputed transfer waits for an operator: ask again hourly, not every tick.
+                at_ms = now_ms + (self.retry.disputed_ms if row.dispute else 0)
+                self.queue_status(conn, row, at_ms=at_ms, now_ms=now_ms)
                 peers.add(row.peer_node_id)
         return sorted(peers)

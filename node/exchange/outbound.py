@@ -44,6 +44,30 @@ from protocol.wire import parse_object
 log = logging.getLogger("hourbridge.exchange")
 
 
+# Room kept in every transaction for its envelope (ids, hashes, signature), and for each
+# message the most its answer can take: a reject or status answer with a 280-character detail
+# is under 1.7 KB. A batch is cut so that both the transaction and the response the peer will
+# sign stay under the policy's transaction_bytes_max.
+ENVELOPE_BYTES = 1_024
+ANSWER_BYTES_MAX = 2_048
+
+
+def fitting(rows: list[Any], bytes_max: int) -> list[Any]:
+    """The longest prefix of outbox rows whose transaction and response fit in `bytes_max`
+    (at least one row: a message alone over the limit is sent and refused for what it is)."""
+    room = bytes_max - ENVELOPE_BYTES
+    taken: list[Any] = []
+    request = response = 0
+    for row in rows:
+        size = len(row.document.encode("utf-8")) + 1  # stored compact, as long as canonical
+        if taken and (request + size > room or response + ANSWER_BYTES_MAX > room):
+            break
+        taken.append(row)
+        request += size
+        response += ANSWER_BYTES_MAX
+    return taken
+
+
 class Pumped(StrEnum):
     IDLE = "idle"  # nothing to send
     DELIVERED = "delivered"  # a transaction was answered and its answers applied
@@ -108,8 +132,9 @@ class Courier:
                 store.resign_out(conn, transaction.transaction_id, _text(transaction))
                 self._resign.discard(peer)
             return _encoded(transaction), transaction
-        ready = store.ready_messages(conn, peer, now_ms=now_ms,
-                                     limit=directory.policy.batch_size_max)
+        ready = fitting(store.ready_messages(conn, peer, now_ms=now_ms,
+                                             limit=directory.policy.batch_size_max),
+                        directory.policy.transaction_bytes_max)
         if not ready:
             return Round(Pumped.IDLE)
         sequence, prev_hash = link.out_sequence + 1, link.out_hash

@@ -89,6 +89,10 @@ class OutgoingTransfers:
         if me is None:
             raise RuleViolation(ErrorCode.PEER_NOT_ACTIVE,
                                 f"this node ({self.node_id}) is not in the directory it holds")
+        if me.status.value != "active":
+            raise RuleViolation(ErrorCode.PEER_NOT_ACTIVE,
+                                f"this node is {me.status.value} in the federation directory: "
+                                "peers refuse what it sends until the authority reinstates it")
         return entry, me, directory.policy
 
     def reserve(

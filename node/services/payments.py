@@ -68,9 +68,29 @@ class PaymentResult:
     created: bool  # False when an identical earlier request is answered again
 
 
-def approval_transfer_id(payee_node: str, request_id: str) -> str:
-    """The payer node's client id of the transfer paying this request: one per request."""
-    return "pr-" + sha256_hex(f"{payee_node}/{request_id}".encode())[:40]
+def approval_transfer_id(payee_node: str, request_id: str, attempt: int = 1) -> str:
+    """The payer node's client id of the transfer paying this request, per approval attempt
+    (a new attempt only after the previous transfer was refused or expired)."""
+    base = "pr-" + sha256_hex(f"{payee_node}/{request_id}".encode())[:40]
+    return base if attempt == 1 else f"{base}.{attempt}"
+
+
+# A payment whose transfer ended so was not made: the request is open again.
+FAILED_TRANSFER_STATES = frozenset({"rejected", "expired"})
+
+
+def _transfer_state(conn: Connection, transfer_id: str | None) -> str | None:
+    if transfer_id is None:
+        return None
+    return conn.execute(select(transfers.c.state)
+                        .where(transfers.c.id == transfer_id)).scalar_one_or_none()
+
+
+def _attempt(transfer_id: str | None) -> int:
+    if transfer_id is None:
+        return 0
+    _, dot, number = transfer_id.rpartition(".")
+    return int(number) if dot else 1
 
 
 class PaymentService:
@@ -177,12 +197,14 @@ class PaymentService:
                         request_id: str) -> Callable[[Connection], PaymentResult]:
         require_role(principal, Role.ADMIN, Role.STAFF, Role.MEMBER, what="pay requests")
         now_ms = self.clock.now_ms()
-        transfer_id = approval_transfer_id(payee_node, request_id)
 
         def apply(conn: Connection) -> PaymentResult:
             row, member = self._load_in(conn, principal, payee_node, request_id)
-            if row.state == APPROVED:
+            failed = _transfer_state(conn, row.transfer_id) in FAILED_TRANSFER_STATES
+            if row.state == APPROVED and not failed:
                 return PaymentResult(self._in_view_now(conn, payee_node, request_id), False)
+            transfer_id = approval_transfer_id(payee_node, request_id,
+                                               _attempt(row.transfer_id) + 1)
             if row.state == DECLINED:
                 raise Conflict(ErrorCode.PAYMENT_REQUEST_CLOSED,
                                f"payment request {request_id} was declined")
@@ -217,9 +239,11 @@ class PaymentService:
             row, _ = self._load_in(conn, principal, payee_node, request_id)
             if row.state == DECLINED:
                 return PaymentResult(self._in_view_now(conn, payee_node, request_id), False)
-            if row.state == APPROVED:
+            failed = _transfer_state(conn, row.transfer_id) in FAILED_TRANSFER_STATES
+            if row.state == APPROVED and not failed:
                 raise Conflict(ErrorCode.PAYMENT_REQUEST_CLOSED,
-                               f"payment request {request_id} was approved and paid")
+                               f"payment request {request_id} was approved; its payment is "
+                               "on its way or made")
             message = PaymentDeclineMessage(message_id=new_id(), body=PaymentDeclineBody(
                 request_id=request_id, declined_at_ms=now_ms))
             store.enqueue(conn, peer=payee_node, message=encode_message(message), now_ms=now_ms)

@@ -162,3 +162,55 @@ def test_a_storm_of_faults_conserves_every_hour(fed: Federation, seed: int) -> N
             audit(fed, quiescent=False)
     fed.heal()
     audit(fed)
+
+
+def test_batches_are_cut_to_fit_a_small_transaction_limit(tmp_path: Path) -> None:
+    # 16 KiB: 4 prepares with long memos in Chinese fill a transaction, and each answer could
+    # be longer than its prepare; neither the transaction nor the response may pass the limit.
+    fed = Federation(tmp_path / "small", [SH, NJ], members=2, grant_minutes=6000,
+                     policy={"transaction_bytes_max": 16_384})
+    try:
+        memo = "给妈妈的时间" * 23  # 138 characters, 3 bytes each
+        for i in range(30):
+            assert fed.send(f"m{i % 2}@{SH}", f"m{i % 2}@{NJ}", 10, memo=memo).status_code == 201
+        fed.settle()
+        sent = [d for d in fed.network.log if d.sender == SH]
+        assert len(sent) > 1
+        assert max(len(d.body) for d in sent) <= 16_384
+        assert fed.balance(f"m0@{NJ}") == 6000 + 150
+        audit(fed)
+    finally:
+        fed.close()
+
+
+def test_a_prepare_not_yet_sent_at_expiry_is_not_sent_after_it(fed: Federation) -> None:
+    fed.send(f"m0@{SH}", f"m0@{NJ}", 60, transfer_id="t")
+    fed.clock.advance(EXPIRY_MS)
+    fed.tick()  # in doubt before the prepare ever left: only the status query goes
+    fed.settle()
+    view = fed.transfer(SH, "t")
+    assert (view["state"], view["dispute"]) == ("expired", None)
+    sent = [d.body for d in fed.network.log if d.sender == SH]
+    assert all(b"transfer.prepare" not in body for body in sent)
+    assert fed.balance(f"m0@{SH}") == 600
+    audit(fed)
+
+
+def test_a_disputed_transfer_is_asked_about_hourly_not_every_tick(fed: Federation) -> None:
+    from sqlalchemy import delete, update
+
+    from node.db.schema import outbox, transfers
+
+    fed.send(f"m0@{SH}", f"m0@{NJ}", 60, transfer_id="t")
+    fed.clock.advance(EXPIRY_MS)
+    fed.tick()
+    node = fed.nodes[SH]
+    with node.db.write() as conn:  # as answers.py records a contradiction it cannot settle
+        conn.execute(update(transfers).where(transfers.c.id == "t").values(dispute="odd"))
+        conn.execute(delete(outbox))
+    fed.tick()
+    with node.db.read() as conn:
+        (row,) = conn.execute(select(outbox.c.type, outbox.c.not_before_ms)).all()
+    assert row.type == "transfer.status"
+    assert row.not_before_ms == fed.clock.now_ms() + 3_600_000
+    assert _state(fed, "t") == "in_doubt"

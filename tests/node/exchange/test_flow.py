@@ -95,3 +95,18 @@ def test_a_sqlite_node_and_a_postgresql_node_settle_with_each_other(
             audit(fed)
         finally:
             fed.close()
+
+
+def test_a_suspended_node_makes_no_transfers_to_other_nodes(tmp_path: Path) -> None:
+    from tests.support import directory_document
+
+    fed = Federation(tmp_path, [SH, NJ], members=1, grant_minutes=600)
+    try:
+        fed.nodes[SH].federation.accept(
+            directory_document([SH, NJ], serial=2, status={SH: "suspended"}))
+        refused = fed.send(f"m0@{SH}", f"m0@{NJ}", 30)
+        assert (refused.status_code, refused.json()["code"]) == (422, "peer_not_active")
+        assert "suspended" in refused.json()["detail"]
+        assert fed.balance(f"m0@{SH}") == 600
+    finally:
+        fed.close()

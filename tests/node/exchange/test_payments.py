@@ -170,3 +170,27 @@ def test_a_decline_of_a_request_never_sent_is_refused(fed: Federation) -> None:
     assert isinstance(answer, MessageRejectMessage)
     assert answer.body.reason is ReasonCode.MALFORMED
     audit(fed)
+
+
+def test_a_payment_that_failed_can_be_approved_again_or_declined(fed: Federation) -> None:
+    ask(fed)
+    fed.settle()
+    (item,) = waiting(fed)
+    first = decide(fed, item, "approve").json()
+    fed.network.down.add(NJ)  # the payment never reaches the payee's node
+    fed.pump(SH, NJ)
+    fed.clock.advance(16 * 60 * 1000)
+    fed.tick()
+    fed.network.down.clear()
+    fed.heal()  # in doubt, then settled by the status query: never arrived
+    (item,) = waiting(fed)
+    assert item["transfer_state"] in ("rejected", "expired")
+    assert fed.balance(f"m1@{SH}") == 600
+    second = decide(fed, item, "approve")
+    assert second.status_code == 201, second.text
+    assert second.json()["transfer_id"] != first["transfer_id"]
+    fed.settle()
+    assert sent(fed)["state"] == "paid"
+    assert fed.balance(f"m1@{SH}") == 510
+    assert decide(fed, item, "decline").status_code == 409  # paid now: nothing to decline
+    audit(fed)
