@@ -42,7 +42,7 @@ from node.config import load_config, save_config
 from node.db.schema import links, out_transactions, outbox
 from node.runtime import Node, open_node
 from protocol.fields import GENESIS_HASH
-from tests.federation import audit
+from tests.audit import audit
 
 T = TypeVar("T")
 ClusterFactory = Callable[..., "Cluster"]
@@ -347,7 +347,7 @@ class Cluster:
 
 @dataclass
 class Books:
-    """What tests.federation.audit reads: the nodes by id (here opened from their folders)."""
+    """What tests.audit.audit reads: the nodes by id (here opened from their folders)."""
 
     nodes: dict[str, Node]
     node_ids: list[str]

@@ -1,0 +1,108 @@
+"""The federation's books, checked from every node's database after (or during) a test: the
+conservation checker every federation test ends with. It reads only `nodes` and `node_ids`, so
+it serves in-process federations (tests/federation.py) and real processes
+(tests/integration/processes.py) alike."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from sqlalchemy import func, select
+
+from node.db.schema import accounts, balances, links, remote_transfers, transfers
+from node.ledger.verify import verify_ledger
+from node.runtime import Node
+
+
+class Books(Protocol):
+    @property
+    def nodes(self) -> Mapping[str, Node]: ...
+
+    @property
+    def node_ids(self) -> Sequence[str]: ...
+
+
+def open_transfers(node: Node) -> int:
+    with node.db.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(transfers).where(
+            transfers.c.state.in_(("pending", "in_doubt")))).scalar_one())
+
+
+def _totals(node: Node) -> dict[str, int]:
+    with node.db.read() as conn:
+        rows = conn.execute(
+            select(accounts.c.kind, accounts.c.code, balances.c.balance_minutes)
+            .select_from(accounts.join(balances))
+        ).all()
+    totals: dict[str, int] = defaultdict(int)
+    for kind, code, value in rows:
+        totals[kind] += value
+        if kind == "clearing":
+            totals[code] += value
+    return totals
+
+
+def audit(fed: Books, *, quiescent: bool = True) -> dict[str, int]:
+    """The federation's books, checked from every node's database. Returns the totals.
+
+    Always: every ledger verifies (hash chain, balances replay, floors); every node's books
+    balance; hours in members' hands, reserved or in flight equal the hours issued minus those
+    redeemed; every transfer the creditor's node committed is committed or still open at the
+    debtor's node (never released), and every transfer the debtor's node committed the
+    creditor's node committed, with the same prepare. Quiescent (no transfer open): each link's
+    two clearing balances cancel and nothing is reserved anywhere.
+    """
+    committed_at: dict[tuple[str, str], str] = {}
+    for node_id, node in fed.nodes.items():
+        with node.db.read() as conn:
+            result = verify_ledger(conn, node_id=node_id, verify_key=node.signer.verify_key)
+            assert result.ok, f"{node_id}: {result.problems[:3]}"
+            for row in conn.execute(select(remote_transfers).where(
+                    remote_transfers.c.state == "committed")):
+                committed_at[(row.debtor_node, row.transfer_id)] = row.prepare_hash
+    in_flight = 0
+    seen = 0
+    totals = {node_id: _totals(node) for node_id, node in fed.nodes.items()}
+    for node_id, node in fed.nodes.items():
+        assert sum(v for k, v in totals[node_id].items() if ":" not in k) == 0, node_id
+        with node.db.read() as conn:
+            rows = conn.execute(select(transfers).where(transfers.c.peer_node_id.is_not(None)))
+            for row in rows:
+                held = committed_at.get((node_id, row.wire_id))
+                if row.state == "committed":
+                    assert held == row.prepare_hash, f"{row.id}: committed here, not at peer"
+                    seen += 1
+                elif row.state in ("rejected", "expired"):
+                    assert held is None, f"{row.id}: released here but committed at the peer"
+                else:
+                    assert not quiescent, f"{row.id} still {row.state}"
+                    if held is not None:
+                        in_flight += row.amount_minutes
+                        seen += 1
+    assert seen == len(committed_at), "a peer committed a transfer no debtor node sent"
+    clearing = sum(t.get("clearing", 0) for t in totals.values())
+    assert clearing + in_flight == 0, f"clearing {clearing} + in flight {in_flight} != 0"
+    issued = -sum(t.get("issuance", 0) for t in totals.values())
+    held = sum(t.get("member", 0) + t.get("pending", 0) for t in totals.values())
+    gone = sum(t.get("redemption", 0) + t.get("expiry", 0) for t in totals.values())
+    # Hours a creditor's node credited while the debtor's node still holds them reserved are
+    # counted on both sides until the receipt arrives: exactly the in-flight amount.
+    assert held + gone == issued + in_flight, "hours created or destroyed"
+    for node_id, node in fed.nodes.items():
+        with node.db.read() as conn:
+            reserved = conn.execute(select(func.coalesce(func.sum(links.c.reserved_minutes), 0))
+                                    ).scalar_one()
+        assert reserved == totals[node_id].get("pending", 0), \
+            f"{node_id}: links say {reserved} minutes reserved, the pending account holds " \
+            f"{totals[node_id].get('pending', 0)}"
+    if quiescent:
+        for a in fed.node_ids:
+            assert totals[a].get("pending", 0) == 0, f"{a} still holds reservations"
+            for b in fed.node_ids:
+                if a < b:
+                    ab = totals[a].get(f"clearing:{b}", 0)
+                    ba = totals[b].get(f"clearing:{a}", 0)
+                    assert ab + ba == 0, f"link {a}/{b}: {ab} + {ba} != 0"
+    return {"issued": issued, "held": held, "clearing": clearing, "in_flight": in_flight}
