@@ -3,7 +3,8 @@
 commit latency at a fixed offered rate, and the limits they stand beside, measured in one run.
 
     .venv/bin/python scripts/bench_federation.py [--transfers 20000] [--concurrency 64]
-        [--rate 500] [--rate-seconds 10] [--write-docs] [--profile DIR]
+        [--rate 500] [--rate-seconds 10] [--batch 50] [--both-ways] [--write-docs]
+        [--profile DIR]
 
 Two `hourbridge serve` processes (sh-pudong, nj-gulou) under one signed directory, set up by
 tests/integration/processes.py as the process tests do. A lean asyncio HTTP/1.1 client in this
@@ -17,6 +18,8 @@ into signed transactions by the sender loop, committed by nj-gulou and settled o
 * fixed rate: `--rate` transfers/s for `--rate-seconds`, each request sent at its due time (or
   as soon as a connection is free). Commit latency = `updated_at_ms - created_at_ms` of each
   committed transfer in A's database: from the reservation to the applied receipt.
+* `--batch N`: a closed-loop phase posting N transfers per request (POST /api/v1/transfers/batch).
+* `--both-ways`: closed-loop phases with half the transfers made at each node, to the other.
 
 Limits, in the same run: protocol.signing's Ed25519 sign and verify of a transaction holding
 one prepare and one holding `batch_size_max` (100) prepares, and plain sqlite3 writing the rows
@@ -32,10 +35,8 @@ import asyncio
 import json
 import os
 import platform
-import pstats
 import random
 import shutil
-import signal
 import sqlite3
 import statistics
 import sys
@@ -53,20 +54,20 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_ledger import bench_raw  # noqa: E402  (scripts/ is sys.path[0])
+from bench_limits import (  # noqa: E402  (scripts/ is sys.path[0])
+    DEBTORS,
+    Limit,
+    profile_nodes,
+    show_profiles,
+    signing_limits,
+    sqlite_limits,
+    stop_profiled,
+)
 
-from protocol.canonical import canonical_bytes  # noqa: E402
-from protocol.credit import CreditClass  # noqa: E402
-from protocol.messages import encode_message  # noqa: E402
-from protocol.messages.transfer import PrepareBody, PrepareMessage, Purpose  # noqa: E402
-from protocol.policy import DEFAULT_POLICY  # noqa: E402
-from protocol.signing import SigningKey, sign_object, verify_object  # noqa: E402
-from protocol.version import STANDARD  # noqa: E402
 from tests.integration.processes import Cluster, check_books  # noqa: E402
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 A, B = "sh-pudong", "nj-gulou"
-DEBTORS = 200
 CREDITORS = 50
 GRANT_MINUTES = 10_000_000
 POLL_S = 0.25
@@ -228,97 +229,6 @@ def run_phase(cluster: Cluster, phase: Phase, prefix: str, *, concurrency: int, 
         "SELECT count(*) FROM out_transactions WHERE created_at_ms >= ?",
         (int(phase.first_send_ms),)))
     return phase
-
-
-# limits -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Limit:
-    name: str
-    rate: float
-    unit: str
-    note: str
-
-
-def _transaction(messages: int) -> dict[str, object]:
-    now = int(time.time() * 1000)
-    prepares = [encode_message(PrepareMessage(message_id=f"{i:032x}", body=PrepareBody(
-        transfer_id=f"{i + 1:032x}", debtor=f"m{i % DEBTORS}@{A}", creditor=f"m{i % 7}@{B}",
-        amount_minutes=1 + i % 3, credit_class=CreditClass.EARNED, purpose=Purpose.GIFT,
-        payment_request_id=None, created_at_ms=now, expires_at_ms=now + 600_000, memo="",
-    ))) for i in range(messages)]
-    return {"standard": STANDARD, "kind": "transaction", "transaction_id": "ab" * 16,
-            "sender": A, "receiver": B, "sequence": 1, "prev_hash": "0" * 64,
-            "created_at_ms": now, "messages": prepares}
-
-
-def _rate(fn: object, seconds: float) -> float:
-    assert callable(fn)
-    count, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        for _ in range(10):
-            fn()
-        count += 10
-    return count / elapsed
-
-
-def signing_limits(seconds: float = 1.5) -> list[Limit]:
-    key = SigningKey.from_seed(b"bench federation".ljust(32, b"\0"))
-    verify = key.verify_key()
-    limits = []
-    for size in (1, DEFAULT_POLICY.batch_size_max):
-        unsigned = _transaction(size)
-        signed = sign_object(unsigned, signer=A, key=key)
-        per = f"{size} prepare" + ("s" if size > 1 else "")
-        nbytes = len(canonical_bytes(unsigned))
-        sign_rate = _rate(lambda u=unsigned: sign_object(u, signer=A, key=key), seconds)
-        verify_rate = _rate(lambda s=signed: verify_object(s, signer=A, key=verify), seconds)
-        limits.append(Limit(f"Ed25519 sign, transaction of {per}", sign_rate * size,
-                            "prepares/s", f"{sign_rate:,.0f} transactions/s, {nbytes:,} bytes"))
-        limits.append(Limit(f"Ed25519 verify, transaction of {per}", verify_rate * size,
-                            "prepares/s", f"{verify_rate:,.0f} transactions/s"))
-    return limits
-
-
-def sqlite_limits(folder: Path, count: int, batch: int, progress: Progress) -> list[Limit]:
-    limits = []
-    for size in sorted({1, batch}):
-        raw = bench_raw(folder, count, size, progress)
-        limits.append(Limit(f"raw sqlite3, {size} per commit", raw.rate, "transfers/s",
-                            "rows of one local transfer, same pragmas, no hashing or checks"))
-    return limits
-
-
-# profiling --------------------------------------------------------------------------------------
-
-
-def profile_nodes(cluster: Cluster, folder: Path) -> None:
-    for node in cluster.nodes.values():
-        node.command = [sys.executable, "-m", "cProfile", "-o",
-                        str(folder / f"{node.node_id}.prof"), "-m", "node.cli.main"]
-
-
-def stop_profiled(cluster: Cluster) -> None:
-    """SIGINT: uvicorn shuts down, the KeyboardInterrupt it raises again unwinds cProfile, which
-    writes its file on the way out."""
-    for node in cluster.nodes.values():
-        if node.process is not None and node.alive():
-            node.process.send_signal(signal.SIGINT)
-    for node in cluster.nodes.values():
-        if node.process is not None:
-            node.process.wait(timeout=60)
-
-
-def show_profiles(folder: Path, top: int) -> None:
-    for prof in sorted(folder.glob("*.prof")):
-        console.rule(f"{prof.stem}: top {top} by own time, then by cumulative time")
-        stats = pstats.Stats(str(prof))
-        stats.sort_stats("tottime").print_stats(top)
-        stats.sort_stats("cumulative").print_stats(top)
-
-
-# output -----------------------------------------------------------------------------------------
 
 
 def rows(phases: list[Phase], limits: list[Limit]) -> tuple[list[list[str]], list[str]]:
@@ -488,7 +398,7 @@ def main() -> None:
     for line in verdicts(phases):
         console.print(line.replace("**", ""))
     if args.profile:
-        show_profiles(args.profile, args.top)
+        show_profiles(args.profile, args.top, console)
     if args.write_docs:
         console.print(f"written to {write_docs(markdown(phases, limits, args))}")
 
