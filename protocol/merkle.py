@@ -16,6 +16,9 @@ from protocol.canonical import canonical_bytes
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
 
+LeafKey = tuple[str, str]
+"""(debtor_node, transfer_id): Python compares str by code point, which is UTF-8 byte order."""
+
 
 @dataclass(frozen=True, order=True)
 class TransferLeaf:
@@ -25,6 +28,11 @@ class TransferLeaf:
     transfer_id: str
     amount_minutes: int
     prepare_hash: str
+
+    @property
+    def key(self) -> LeafKey:
+        """The position of this leaf in the window: (debtor_node, transfer_id)."""
+        return (self.debtor_node, self.transfer_id)
 
     def leaf_bytes(self) -> bytes:
         return canonical_bytes(
@@ -54,6 +62,31 @@ def tree_hash(leaves: Sequence[bytes]) -> bytes:
     left = tree_hash(leaves[:split])
     right = tree_hash(leaves[split:])
     return hashlib.sha256(NODE_PREFIX + left + right).digest()
+
+
+def leaf_hash(leaf_bytes: bytes) -> bytes:
+    """MTH({d}) = SHA-256(0x00 ‖ d): the hash of one leaf."""
+    return hashlib.sha256(LEAF_PREFIX + leaf_bytes).digest()
+
+
+def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
+    """The same root as `tree_hash`, from the leaves' hashes, without recursion.
+
+    Pairing neighbours level by level and carrying an odd last node up unchanged builds the
+    RFC 6962 tree exactly: its left subtree always holds the largest power of two below n.
+    """
+    if not hashes:
+        return hashlib.sha256(b"").digest()
+    level = list(hashes)
+    while len(level) > 1:
+        paired = [
+            hashlib.sha256(NODE_PREFIX + level[index] + level[index + 1]).digest()
+            for index in range(0, len(level) - 1, 2)
+        ]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
 
 
 def transfers_root(leaves: Iterable[TransferLeaf]) -> str:
