@@ -163,6 +163,13 @@ transfers = Table(
         sqlite_where=OPEN_TRANSFER,
         postgresql_where=OPEN_TRANSFER,
     ),
+    # The exchange's expiry tick, every second: open cross-node transfers past their expiry.
+    Index(
+        "ix_transfers_open_by_expiry",
+        "expires_at_ms",
+        sqlite_where=OPEN_TRANSFER,
+        postgresql_where=OPEN_TRANSFER,
+    ),
 )
 
 grants = Table(

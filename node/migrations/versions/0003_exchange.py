@@ -40,6 +40,9 @@ def upgrade() -> None:
         ):
             batch.add_column(column)
         batch.create_unique_constraint("uq_transfers_wire_id", ["wire_id"])
+    open_transfer = sa.text("transfers.state IN ('pending', 'in_doubt')")
+    op.create_index("ix_transfers_open_by_expiry", "transfers", ["expires_at_ms"],
+                    sqlite_where=open_transfer, postgresql_where=open_transfer)
     op.create_table(
         "links",
         sa.Column("peer_node_id", NODE, primary_key=True),
@@ -116,6 +119,7 @@ def downgrade() -> None:
     for table in ("remote_transfers", "in_messages", "in_transactions", "out_transactions",
                   "outbox", "links"):
         op.drop_table(table)
+    op.drop_index("ix_transfers_open_by_expiry", table_name="transfers")
     with op.batch_alter_table("transfers") as batch:
         batch.drop_constraint("uq_transfers_wire_id", type_="unique")
         for name in ("peer_node_id", "wire_id", "message_id", "prepare_hash", "credit_class",
