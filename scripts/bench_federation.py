@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import uvloop
+from bench_docs import write_section
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -298,15 +299,8 @@ def markdown(phases: list[Phase], limits: list[Limit], args: argparse.Namespace)
 
 
 def write_docs(section: str) -> Path:
-    path = ROOT / "docs" / "performance.md"
-    text = path.read_text(encoding="utf-8")
-    if DOC_START in text:
-        before, rest = text.split(DOC_START, 1)
-        text = before + section + rest.split(DOC_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n## Federation: cross-node transfers\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_section(DOC_START, DOC_END, section,
+                         new_heading="## Federation: cross-node transfers")
 
 
 # main -------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvloop
+from bench_docs import write_section
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -289,16 +290,7 @@ def markdown(results: list[Result], limits: list[Result], args: argparse.Namespa
 
 
 def write_docs(section: str) -> Path:
-    path = ROOT / "docs" / "performance.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    if DOC_START in text:
-        before, rest = text.split(DOC_START, 1)
-        after = rest.split(DOC_END, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n## Ledger: local transfers\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_section(DOC_START, DOC_END, section, new_heading="## Ledger: local transfers")
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bench_docs import write_section
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -272,15 +273,7 @@ def markdown(measures: list[Measure], facts: Facts, exact: bool,
 
 
 def write_docs(section: str) -> Path:
-    path = ROOT / "docs" / "performance.md"
-    text = path.read_text(encoding="utf-8")
-    if DOC_START in text:
-        before, rest = text.split(DOC_START, 1)
-        text = before + section + rest.split(DOC_END, 1)[1]
-    else:
-        text = (text.rstrip("\n") + f"\n\n{DOC_HEADING}\n\n{DOC_INTRO}\n\n" + section + "\n")
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_section(DOC_START, DOC_END, section, new_heading=f"{DOC_HEADING}\n\n{DOC_INTRO}")
 
 
 def main() -> None:
