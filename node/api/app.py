@@ -94,9 +94,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         await node.exchange.runner.stop()
         await node.exchange.transport.aclose()
+        # uvicorn re-raises SIGTERM once it has shut down, so code after `uvicorn.run` never
+        # runs then: whatever must close with the server closes here.
+        if app.state.on_shutdown is not None:
+            app.state.on_shutdown()
 
 
-def create_app(node: Node) -> FastAPI:
+def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> FastAPI:
+    """The node's ASGI app. `on_shutdown` runs when the server stops (after the exchange)."""
     app = FastAPI(
         lifespan=_lifespan,
         **_TELEMETRY_OFF,
@@ -106,6 +111,7 @@ def create_app(node: Node) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     app.state.node = node
+    app.state.on_shutdown = on_shutdown
     problems.install(app)
     # Routes are matched in order: the busiest (money) first.
     for router in (money.router, members.router, ledger.router, federation.router,

@@ -116,7 +116,16 @@ def serve(
     if node.config.directory_source:
         node.refresh_directory()  # a bad source stops the start: better than serving untrusted
     scheduler = start_scheduler(node)
-    app_ = create_app(node)
+    stopped = False
+
+    def stop() -> None:  # from the app's shutdown (SIGTERM) or after uvicorn returns (Ctrl-C)
+        nonlocal stopped
+        if not stopped:
+            stopped = True
+            scheduler.shutdown(wait=False)
+            node.close()
+
+    app_ = create_app(node, on_shutdown=stop)
     # Everything built so far lives as long as the process: keep it out of the cyclic garbage
     # collector's scans, which otherwise revisit it on every full collection.
     gc.freeze()
@@ -129,8 +138,7 @@ def serve(
             access_log=False,
         )
     finally:
-        scheduler.shutdown(wait=False)
-        node.close()
+        stop()
 
 
 @token_app.command("create")

@@ -52,8 +52,8 @@ REGION = "310115"
 HEALTH_WAIT_S = 30.0
 STOP_WAIT_S = 15.0
 POLL_S = 0.02
-# uvicorn shuts down gracefully on SIGTERM (the lifespan stops the sender loops), then raises
-# the signal again so the process reports it: -SIGTERM is a clean stop.
+# uvicorn shuts down gracefully on SIGTERM (the lifespan stops the sender loops and closes the
+# node), then raises the signal again so the process reports it: -SIGTERM is a clean stop.
 CLEAN_EXIT = (0, -signal.SIGTERM)
 # The senders' retry timing for tests: by default a peer that failed 5 times in a row rests
 # 15-30 s, longer than a killed node takes to come back. Wake-ups do not cut the rest short.

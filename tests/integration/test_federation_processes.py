@@ -143,6 +143,11 @@ def test_gift_commits_on_both_sides(make_cluster: ClusterFactory) -> None:
     assert cluster.available(f"m0@{A}") == GRANT - 120
     assert cluster.available(f"m1@{B}") == GRANT + 120
     cluster.stop()
+    # SIGTERM (docker stop, systemd) closes the node too: its database is closed cleanly,
+    # which folds SQLite's write-ahead log back into the file and removes it.
+    for node_id in (A, B):
+        wal = cluster[node_id].db_path.with_name("node.db-wal")
+        assert not wal.exists(), f"{node_id} left {wal.name}: it did not close its database"
     totals = check_books(cluster)
     assert totals == {"issued": 8 * GRANT, "held": 8 * GRANT, "clearing": 0, "in_flight": 0}
 
