@@ -1,7 +1,7 @@
 """Reading documents off the wire, strictly, and writing them in their one byte form.
 
-Refused as `malformed`: invalid UTF-8, invalid JSON, duplicate object keys (two parsers could
-keep different ones), floats, NaN/Infinity, and integers outside ±(2**53 - 1).
+Refused as `malformed`: invalid UTF-8, invalid JSON, lone surrogates, duplicate object keys (two
+parsers could keep different ones), floats, NaN/Infinity, and integers outside ±(2**53 - 1).
 """
 
 from __future__ import annotations
@@ -27,10 +27,15 @@ def _no_float(text: str) -> NoReturn:
     raise DecodeError(ReasonCode.MALFORMED, f"number {text} is not an integer")
 
 
+_INT_DIGITS_MAX = len(str(INT_ABS_MAX))
+
+
 def _bounded_int(text: str) -> int:
-    value = int(text)
-    if not -INT_ABS_MAX <= value <= INT_ABS_MAX:
-        raise DecodeError(ReasonCode.MALFORMED, f"integer {text} outside ±(2**53 - 1)")
+    # The length first: int() raises ValueError on a literal of more than 4300 digits (Python's
+    # int_max_str_digits), which is no DecodeError. More than 16 digits is out of range anyway.
+    too_long = len(text.lstrip("-")) > _INT_DIGITS_MAX
+    if too_long or not -INT_ABS_MAX <= (value := int(text)) <= INT_ABS_MAX:
+        raise DecodeError(ReasonCode.MALFORMED, f"integer {text[:20]} outside ±(2**53 - 1)")
     return value
 
 
@@ -49,6 +54,12 @@ def parse_object(raw: bytes, *, bytes_max: int) -> dict[str, Any]:
         )
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise DecodeError(ReasonCode.MALFORMED, f"not JSON: {exc}") from exc
+    # Only a \u escape can smuggle in a lone surrogate, which no canonical form can encode.
+    if "\\u" in text:
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise DecodeError(ReasonCode.MALFORMED, "a string holds a lone surrogate") from exc
     if not isinstance(value, dict):
         raise DecodeError(ReasonCode.MALFORMED, "a document is a JSON object")
     return value

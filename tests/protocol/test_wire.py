@@ -29,6 +29,9 @@ def test_refuses_oversized_input_before_parsing() -> None:
         b'{"a":1,"a":1}',
         b'{"a":9007199254740992}',
         b'{"a":-9007199254740992}',
+        b'{"a":' + b"9" * 5000 + b"}",  # past int()'s 4300 digits: a DecodeError, no ValueError
+        b'{"a":"\\ud800"}',  # lone surrogates: no canonical form can encode them
+        b'{"\\udc00":1}',
         b"[1]",
         b'{"a":',
         b"\xff",
@@ -44,6 +47,11 @@ def test_refuses_what_the_standard_refuses(raw: bytes) -> None:
 def test_accepts_the_integer_limits() -> None:
     raw = b'{"a":9007199254740991,"b":-9007199254740991}'
     assert parse_object(raw, bytes_max=100) == {"a": 2**53 - 1, "b": -(2**53 - 1)}
+
+
+def test_accepts_escaped_unicode_and_surrogate_pairs() -> None:
+    raw = b'{"a":"\\u00e9\\ud83d\\ude00"}'
+    assert parse_object(raw, bytes_max=100) == {"a": "\u00e9\U0001f600"}
 
 
 def test_wire_bytes_are_rfc8785() -> None:
