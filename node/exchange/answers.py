@@ -52,8 +52,6 @@ from protocol.transfer_machine import (
 
 log = logging.getLogger("hourbridge.exchange")
 
-OPEN_STATES = (SenderState.PENDING.value, SenderState.IN_DOUBT.value)
-
 
 @dataclass(frozen=True)
 class Retry:

@@ -60,13 +60,6 @@ class Inbox:
         faults.point("receiver_after_commit")
         return delivered
 
-    def receive_blocking(self, raw: bytes) -> Delivered:
-        """The same for callers without an event loop (tests, tools)."""
-        now_ms = self.clock.now_ms()
-        transaction = self.federation.admit(raw, now_ms=now_ms)
-        directory = self.federation.require_current()
-        return self.writer.run(partial(self._apply, transaction, raw, directory, now_ms))
-
     def _apply(self, transaction: Transaction, raw: bytes, directory: Directory, now_ms: int,
                conn: Connection) -> Delivered:
         sender = transaction.sender

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from node.db.schema import members, relocations, relocations_in
 from node.exchange import store
 from node.exchange.answers import AnswerContext, Applied
-from node.exchange.requests import Answer, Context, account_total, new_id, refuse
+from node.exchange.requests import Answer, Context, new_id, refuse
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, EntryKind, Posting, member_account
 from node.services.members import ACTIVE, MEMBER_FLOOR_MINUTES
@@ -83,7 +83,7 @@ class RelocationHandlers:
         if total:
             debtor_node = ctx.directory.node(ctx.sender)
             assert debtor_node is not None  # admission found the sender in the directory
-            owed = -account_total(conn, store.clearing_code(ctx.sender))
+            owed = -store.clearing_balance(conn, ctx.sender)
             reason = check_debit_caps(debtor_node, owed_to_partner_minutes=owed,
                                       owed_overall_minutes=None, amount_minutes=total)
             if reason is not None:

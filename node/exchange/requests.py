@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from node.db.fast import FastStatement, insert_row
-from node.db.schema import balances, members, remote_transfers
+from node.db.schema import members, remote_transfers
 from node.exchange import store
 from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, Posting, member_account
@@ -124,18 +124,9 @@ _INSERT_REMOTE = insert_row(remote_transfers)
 _MEMBER = FastStatement(
     select(members.c.status, members.c.relocated_to).where(members.c.local_id == bindparam("id"))
 )
-_BALANCE = FastStatement(
-    select(balances.c.balance_minutes).where(balances.c.account_code == bindparam("code"))
-)
-
-
 def _remote(conn: Connection, sender: str, transfer_id: str) -> Any | None:
     rows = _REMOTE.rows(conn, {"node": sender, "tid": transfer_id})
     return rows[0] if rows else None
-
-
-def account_total(conn: Connection, code: str) -> int:
-    return sum(row.balance_minutes for row in _BALANCE.rows(conn, {"code": code}))
 
 
 def _record_remote(conn: Connection, ctx: Context, request: PrepareMessage | StatusMessage, *,
@@ -275,7 +266,7 @@ class RequestHandlers:
                           f"{body.creditor} is {member.status}")
         debtor_node = ctx.directory.node(ctx.sender)
         assert debtor_node is not None  # admission found the sender in the directory
-        owed = -account_total(conn, store.clearing_code(ctx.sender))
+        owed = -store.clearing_balance(conn, ctx.sender)
         reason = check_debit_caps(debtor_node, owed_to_partner_minutes=owed,
                                   owed_overall_minutes=None, amount_minutes=body.amount_minutes)
         if reason is not None:

@@ -89,10 +89,6 @@ def advance_out(conn: Connection, peer: str, sequence: int, tx_hash: str) -> Non
     _ADVANCE_OUT.run(conn, {"peer": peer, "seq": sequence, "hash": tx_hash})
 
 
-def clearing_code(peer: str) -> str:
-    return clearing_account(peer)
-
-
 _RESERVE = FastStatement(
     update(links)
     .where(links.c.peer_node_id == bindparam("peer"),
@@ -130,9 +126,14 @@ def owed_to(conn: Connection, peer: str | None) -> int:
         (settled,) = _CLEARING_ALL.rows(conn, {})
         (reserved,) = _RESERVED_ALL.rows(conn, {})
         return int(settled[0]) + int(reserved[0])
-    (settled,) = _CLEARING.rows(conn, {"code": clearing_account(peer)})
     rows = _RESERVED.rows(conn, {"peer": peer})
-    return int(settled[0]) + (int(rows[0].reserved_minutes) if rows else 0)
+    return clearing_balance(conn, peer) + (int(rows[0].reserved_minutes) if rows else 0)
+
+
+def clearing_balance(conn: Connection, peer: str) -> int:
+    """The settled position with `peer`: what we owe it (+) or it owes us (-)."""
+    (row,) = _CLEARING.rows(conn, {"code": clearing_account(peer)})
+    return int(row.total)
 
 
 _ACCOUNT = FastStatement(select(accounts.c.code).where(accounts.c.code == bindparam("code")))
@@ -176,15 +177,6 @@ def ready_messages(conn: Connection, peer: str, *, now_ms: int, limit: int) -> l
     ))
 
 
-def next_ready_ms(conn: Connection, peer: str) -> int | None:
-    """When the earliest unsent message for `peer` may go, or None if none waits."""
-    return conn.execute(
-        select(outbox.c.not_before_ms)
-        .where(outbox.c.peer_node_id == peer, outbox.c.transaction_id.is_(None))
-        .order_by(outbox.c.not_before_ms).limit(1)
-    ).scalar_one_or_none()
-
-
 def place(conn: Connection, message_ids: list[str], transaction_id: str) -> None:
     conn.execute(update(outbox).where(outbox.c.message_id.in_(message_ids))
                  .values(transaction_id=transaction_id))
@@ -204,10 +196,6 @@ def done(conn: Connection, message_id: str) -> None:
 def requeue(conn: Connection, message_id: str, *, at_ms: int) -> None:
     """Send this message again, in a later transaction, from `at_ms` on."""
     _REQUEUE.run(conn, {"id": message_id, "at": at_ms})
-
-
-def queued_peers(conn: Connection) -> list[str]:
-    return list(conn.execute(select(outbox.c.peer_node_id).distinct()).scalars())
 
 
 # outgoing transactions -----------------------------------------------------------------------

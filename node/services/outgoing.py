@@ -36,11 +36,6 @@ MEMO_WIRE_MAX = 140
 _INSERT_TRANSFER = insert_row(transfers)
 
 
-def owed_to(conn: Connection, peer: str | None) -> int:
-    """What this node owes `peer` (None: the federation), reservations included."""
-    return store.owed_to(conn, peer)
-
-
 def pick_class(by_class: dict[CreditClass, int], amount: int, *, requested: CreditClass | None,
                purpose: Purpose) -> CreditClass:
     """A cross-node prepare carries one credit class (standard §8): the requested one, or the
@@ -117,8 +112,8 @@ class OutgoingTransfers:
             raise Conflict(ErrorCode.LINK_FROZEN,
                            f"the link with {peer} is frozen ({link.frozen_reason}) until an "
                            "operator resolves it")
-        cap = check_debit_caps(me, owed_to_partner_minutes=owed_to(conn, peer),
-                               owed_overall_minutes=owed_to(conn, None),
+        cap = check_debit_caps(me, owed_to_partner_minutes=store.owed_to(conn, peer),
+                               owed_overall_minutes=store.owed_to(conn, None),
                                amount_minutes=amount_minutes)
         if cap is not None:
             code = (ErrorCode.PARTNER_CAP_EXCEEDED if cap is ReasonCode.PARTNER_CAP_EXCEEDED

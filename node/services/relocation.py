@@ -47,7 +47,7 @@ from node.services.access import (
 )
 from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, require_active
-from node.services.outgoing import OutgoingTransfers, owed_to
+from node.services.outgoing import OutgoingTransfers
 from protocol.credit import CreditClass
 from protocol.messages import encode_message
 from protocol.messages.other import (
@@ -167,8 +167,8 @@ class RelocationService:
         total = sum(v for _, v in moving)
         if total:
             cap = check_debit_caps(
-                me, owed_to_partner_minutes=owed_to(conn, to_node),
-                owed_overall_minutes=owed_to(conn, None),
+                me, owed_to_partner_minutes=store.owed_to(conn, to_node),
+                owed_overall_minutes=store.owed_to(conn, None),
                 amount_minutes=total)
             if cap is not None:
                 code = (ErrorCode.PARTNER_CAP_EXCEEDED if cap is ReasonCode.PARTNER_CAP_EXCEEDED

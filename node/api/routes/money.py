@@ -20,6 +20,7 @@ from node.api.models import (
     TransferCreate,
     TransferOut,
 )
+from node.api.replay import mark_replay
 from node.runtime import Node
 from node.services.access import Principal
 from node.services.transfers import TransferResult, with_item
@@ -27,7 +28,6 @@ from node.services.units import LocalAmount, node_unit
 
 router = APIRouter(prefix="/api/v1", tags=["money"])
 ClientId = Annotated[str, PathParam(pattern=CLIENT_ID_PATTERN)]
-REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 @router.post(
@@ -49,9 +49,7 @@ async def create_grant(
         reason=body.reason,
     )
     record, created = await node.writer.submit(command)
-    if not created:
-        response.status_code = 200
-        response.headers[REPLAYED_HEADER] = "true"
+    mark_replay(response, created=created)
     return GrantOut(**record)
 
 
@@ -72,9 +70,7 @@ async def create_transfer(
 ) -> TransferOut:
     units, command = _command(node, principal, body)
     result = await node.writer.submit(command)
-    if not result.created:
-        response.status_code = 200
-        response.headers[REPLAYED_HEADER] = "true"
+    mark_replay(response, created=result.created)
     return _out(result.record, units)
 
 
@@ -96,9 +92,7 @@ async def create_transfers(
     results = await node.writer.submit(node.transfers.batch(
         [(item.id, command) for item, (_, command) in zip(body.items, prepared, strict=True)]
     ))
-    if not any(result.created for result in results):
-        response.status_code = 200
-        response.headers[REPLAYED_HEADER] = "true"
+    mark_replay(response, created=any(result.created for result in results))
     return TransferBatchOut(items=[_out(result.record, units) for (units, _), result
                                    in zip(prepared, results, strict=True)])
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from node.api.deps import NodeDep, PrincipalDep
 from node.api.models import CLIENT_ID_PATTERN, TEXT, Closed, Minutes
-from node.api.routes.money import REPLAYED_HEADER
+from node.api.replay import mark_replay
 from protocol.addresses import LOCAL_ID_PATTERN, NODE_ID_PATTERN
 from protocol.fields import ID_PATTERN, MEMO_CHARS_MAX
 from protocol.messages.other import ServiceCategory
@@ -87,9 +87,7 @@ async def create_payment_request(body: PaymentRequestCreate, node: NodeDep,
         description=body.description,
     )
     result = await node.writer.submit(command)
-    if not result.created:
-        response.status_code = 200
-        response.headers[REPLAYED_HEADER] = "true"
+    mark_replay(response, created=result.created)
     return PaymentRequestOut(**result.record)
 
 
@@ -123,9 +121,7 @@ async def approve_payment_request(payee_node: NodeId, request_id: WireId, node: 
     command = node.payments.approve_command(principal, payee_node=payee_node,
                                             request_id=request_id)
     result = await node.writer.submit(command)
-    if not result.created:
-        response.status_code = 200
-        response.headers[REPLAYED_HEADER] = "true"
+    mark_replay(response, created=result.created)
     return IncomingPaymentRequestOut(**result.record)
 
 
@@ -140,6 +136,5 @@ async def decline_payment_request(payee_node: NodeId, request_id: WireId, node: 
     command = node.payments.decline_command(principal, payee_node=payee_node,
                                             request_id=request_id)
     result = await node.writer.submit(command)
-    if not result.created:
-        response.headers[REPLAYED_HEADER] = "true"
+    mark_replay(response, created=result.created)  # 200 either way: a decline makes nothing
     return IncomingPaymentRequestOut(**result.record)

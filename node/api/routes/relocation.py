@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from node.api.deps import NodeDep, PrincipalDep
 from node.api.models import CLIENT_ID_PATTERN, Closed
-from node.api.routes.money import REPLAYED_HEADER
+from node.api.replay import mark_replay
 from protocol.addresses import LOCAL_ID_PATTERN, NODE_ID_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["relocation"])
@@ -69,9 +69,7 @@ async def relocate(local_id: LocalId, body: RelocationCreate, node: NodeDep,
     command = node.relocations.command(principal, relocation_id=body.id, local_id=local_id,
                                        to_node=body.to_node, new_local_id=body.new_local_id)
     result = await node.writer.submit(command)
-    if not result.created:
-        response.status_code = 200
-        response.headers[REPLAYED_HEADER] = "true"
+    mark_replay(response, created=result.created)
     return RelocationOut(**result.record)
 
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from node.errors import NodeError
+from node.exchange import store
 from node.services import outgoing
 from tests.factories import ADMIN
 from tests.federation import Federation, audit
@@ -30,7 +31,7 @@ def fed(tmp_path: Path) -> Iterator[Federation]:
 
 def _owed(fed: Federation, node_id: str, peer: str) -> int:
     with fed.nodes[node_id].db.read() as conn:
-        return outgoing.owed_to(conn, peer)
+        return store.owed_to(conn, peer)
 
 
 def test_concurrent_requests_cannot_pass_the_partner_cap(fed: Federation) -> None:
