@@ -103,6 +103,9 @@ class NodeProcess:
     log_path: Path
     token: str = ""
     base_env: dict[str, str] = field(default_factory=dict)
+    # The port peers reach this node on, as the directory lists it (a fault-injecting proxy
+    # in front of the node, say); 0: the node's own port.
+    peer_port: int = 0
     # What runs `serve`: the CLI, or e.g. `python -m cProfile -o FILE -m node.cli.main`.
     command: list[str] = field(default_factory=lambda: list(SERVE))
     process: subprocess.Popen[bytes] | None = None
@@ -111,6 +114,10 @@ class NodeProcess:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def peer_url(self) -> str:
+        return f"http://127.0.0.1:{self.peer_port or self.port}"
 
     @property
     def db_path(self) -> Path:
@@ -191,22 +198,27 @@ class Cluster:
     """N initialised nodes under one signed directory, not yet running.
 
     `env`: HOURBRIDGE_* variables every node runs with (each `start` can add more); by default
-    FAST_RETRY, so a sender probes a restarted peer within a second or two.
+    FAST_RETRY, so a sender probes a restarted peer within a second or two. `peer_ports`: by
+    node id, the port the directory lists for it (a proxy in front of the node); by default
+    the node's own.
     """
 
     def __init__(self, root: Path, node_ids: list[str], *,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None,
+                 peer_ports: dict[str, int] | None = None) -> None:
         self.root = root
         self.node_ids = sorted(node_ids)
         ports = free_ports(len(self.node_ids))
         self.nodes = {
             node_id: NodeProcess(node_id, root / node_id, port, root / f"{node_id}.log",
-                                 base_env=dict(FAST_RETRY if env is None else env))
+                                 base_env=dict(FAST_RETRY if env is None else env),
+                                 peer_port=(peer_ports or {}).get(node_id, 0))
             for node_id, port in zip(self.node_ids, ports, strict=True)
         }
         for node in self.nodes.values():
-            hourbridge("init", "--node-id", node.node_id, "--region", REGION, "--url", node.url,
-                       "--name", node.node_id, "--data", str(node.data))
+            hourbridge("init", "--node-id", node.node_id, "--region", REGION, "--url",
+                       node.peer_url, "--port", str(node.port), "--name", node.node_id,
+                       "--data", str(node.data))
         # `init` leaves its database engine to the garbage collector: release its SQLite
         # connections now rather than hold the files open beside the running nodes.
         gc.collect()
@@ -223,7 +235,7 @@ class Cluster:
         anchor = hourbridge("directory", "anchor", *auth).strip().splitlines()[-1]
         for node in self.nodes.values():
             hourbridge("directory", "add-node", "--node-data", str(node.data), "--url",
-                       node.url, *auth)
+                       node.peer_url, *auth)
         hourbridge("directory", "sign", "--publish", str(published), *auth)
         for node in self.nodes.values():
             # Pinned in node.toml, as an operator would: the node loads the file at start.
