@@ -10,6 +10,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI
 
+from node import console
 from node.api import problems
 from node.api.limits import BodyGuardMiddleware
 from node.api.models import Problem
@@ -117,9 +118,11 @@ def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> 
     for router in (money.router, members.router, ledger.router, federation.router,
                    exchange.router, relocation.router, payments.router, health.router):
         app.include_router(router)
+    console.install(app, node)
     app.add_middleware(
         BodyGuardMiddleware, body_bytes_max=node.config.body_bytes_max,
         own_limits={TRANSACTIONS_PATH: TRANSACTION_BYTES_CEILING},
+        form_prefix=f"{console.PREFIX}/",
     )
     app.openapi = _problem_media_type(app)  # type: ignore[method-assign]
     return app

@@ -9,6 +9,9 @@
 Signed federation transactions (`own_limits`) have their own size limit, the standard's
 ceiling; their handler applies the federation policy's limit and the standard's strict parse
 (which refuses repeated keys too), so the guard only bounds what it reads.
+
+Paths under `form_prefix` (the web console's HTML forms) may also send
+application/x-www-form-urlencoded, under the same size limit; the console parses them itself.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from node.api.problems import PROBLEM_MEDIA_TYPE, problem_body, raw_path
 from node.errors import ErrorCode
 
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+FORM_MEDIA_TYPE = b"application/x-www-form-urlencoded"
 
 
 class _DuplicateKey(ValueError):
@@ -37,17 +41,22 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _media(content_type: bytes) -> bytes:
+    return content_type.split(b";", 1)[0].strip().lower()
+
+
 def _is_json(content_type: bytes) -> bool:
-    media = content_type.split(b";", 1)[0].strip().lower()
+    media = _media(content_type)
     return media == b"application/json" or media.endswith(b"+json")
 
 
 class BodyGuardMiddleware:
     def __init__(self, app: ASGIApp, *, body_bytes_max: int,
-                 own_limits: dict[str, int] | None = None) -> None:
+                 own_limits: dict[str, int] | None = None, form_prefix: str | None = None) -> None:
         self.app = app
         self.body_bytes_max = body_bytes_max
         self.own_limits = own_limits or {}
+        self.form_prefix = form_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in METHODS_WITH_BODY:
@@ -71,7 +80,12 @@ class BodyGuardMiddleware:
         if body is None:
             await self._too_large(scope, send)
             return
-        if body and not _is_json(headers.get(b"content-type", b"")):
+        content_type = headers.get(b"content-type", b"")
+        if (body and self.form_prefix is not None and _media(content_type) == FORM_MEDIA_TYPE
+                and scope["path"].startswith(self.form_prefix)):
+            await self.app(scope, _replay(body, receive), send)
+            return
+        if body and not _is_json(content_type):
             await self._refuse(
                 scope,
                 send,

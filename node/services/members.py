@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from node.clock import Clock
@@ -145,11 +145,20 @@ class MemberService:
         require_read_member(principal, local_id=local_id, station=row.station)
         return self._record(row)
 
-    def list(self, principal: Principal, *, after: str | None, limit: int) -> list[MemberRecord]:
+    def list(
+        self, principal: Principal, *, after: str | None, limit: int, search: str | None = None
+    ) -> list[MemberRecord]:
+        """Members by id; `search`: only those whose id or name contains it (any case)."""
         require_role(principal, Role.ADMIN, Role.STAFF, Role.REGULATOR, what="list members")
         query = select(members).order_by(members.c.local_id).limit(limit)
         if after is not None:
             query = query.where(members.c.local_id > after)
+        if search:
+            pattern = "%" + _escape_like(search.lower()) + "%"
+            query = query.where(or_(
+                func.lower(members.c.local_id).like(pattern, escape="\\"),
+                func.lower(members.c.display_name).like(pattern, escape="\\"),
+            ))
         if principal.role == Role.STAFF:
             query = query.where(members.c.station == principal.station)
         with self.db.read() as conn:
@@ -221,6 +230,11 @@ class MemberService:
         # A member learns nothing about other ids, not even whether they exist.
         if principal.role == Role.MEMBER and principal.member_local_id != local_id:
             raise deny(principal, f"read member {local_id}")
+
+
+def _escape_like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern (its % and _ are not wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _statement_page(

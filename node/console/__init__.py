@@ -1,0 +1,28 @@
+"""The web console: server-rendered pages for station staff and operators, in Chinese and English.
+
+    /console/login       log in with an API token (staff or admin); an HttpOnly session cookie
+    /console/members     find and register members; a member's balances, statement, grants,
+                         transfers made for them
+
+Pages call the same services as the HTTP API with the signed-in principal; see docs/console.md.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from node.console import pages_auth, pages_members
+from node.console.sessions import SessionStore
+from node.console.web import PREFIX
+from node.runtime import Node
+
+__all__ = ["PREFIX", "install"]
+
+
+def install(app: FastAPI, node: Node) -> None:
+    """Add the console's routes and its session store to the node's app."""
+    app.state.console_sessions = SessionStore(node.clock)
+    # Which optional sections exist; the menu shows only those.
+    app.state.console_features = {"requests": False, "disputes": False}
+    for router in (pages_auth.router, pages_members.router):
+        app.include_router(router)

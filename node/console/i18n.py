@@ -1,0 +1,243 @@
+"""The console's message catalogue: every string a person reads, in Chinese and English.
+
+Chinese is the default (the staff of a Chinese time bank station); English is one click away.
+Each message sits with both its translations, so a missing one shows in review and in
+tests/node/console/test_i18n.py. Placeholders use str.format names: `{name}`.
+
+Errors are shown by their stable code (node/errors.py): `error.<code>` when the catalogue has a
+message for it, else a general sentence that names the code, so a new code still reads sensibly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from node.errors import ErrorCode
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+
+_BASE: dict[str, tuple[str, str]] = {
+    # frame
+    "app.title": ("时间银行工作台", "Time bank console"),
+    "app.node": ("节点 {node_id}", "Node {node_id}"),
+    "app.signed_in": ("当前身份：{who}", "Signed in as {who}"),
+    "app.skip": ("跳到正文", "Skip to content"),
+    "lang.switch": ("English", "中文"),
+    "lang.switch_label": ("切换语言", "Change language"),
+    "nav.main": ("主菜单", "Main menu"),
+    "nav.members": ("成员", "Members"),
+    "nav.requests": ("服务需求", "Service requests"),
+    "nav.disputes": ("投诉与争议", "Disputes"),
+    "nav.logout": ("退出", "Log out"),
+    "role.admin": ("管理员", "operator"),
+    "role.staff": ("服务站工作人员（{station}）", "station staff ({station})"),
+    # login
+    "login.title": ("工作人员登录", "Staff login"),
+    "login.intro": (
+        "请输入管理员发给您的访问令牌（以 hb_ 开头）。",
+        "Enter the API token your operator gave you (it starts with hb_).",
+    ),
+    "login.token": ("访问令牌", "API token"),
+    "login.submit": ("登录", "Log in"),
+    "login.only_staff": (
+        "本工作台仅供服务站工作人员和管理员使用。",
+        "This console is for station staff and operators only.",
+    ),
+    "login.expired": ("请重新登录。", "Please log in again."),
+    "logout.done": ("您已退出。", "You have logged out."),
+    # members
+    "members.title": ("成员", "Members"),
+    "members.search": ("查找成员", "Find a member"),
+    "members.search_label": ("编号或姓名", "ID or name"),
+    "members.search_submit": ("查找", "Search"),
+    "members.none": ("没有找到成员。", "No members found."),
+    "members.more": ("下一页", "Next page"),
+    "members.col_id": ("编号", "ID"),
+    "members.col_name": ("姓名", "Name"),
+    "members.col_station": ("服务站", "Station"),
+    "members.col_birth_year": ("出生年份", "Year of birth"),
+    "members.col_status": ("状态", "Status"),
+    "members.register": ("登记新成员", "Register a member"),
+    "members.register_submit": ("登记", "Register"),
+    "member.title": ("成员：{name}", "Member: {name}"),
+    "member.address": ("地址", "Address"),
+    "member.balance": ("余额", "Balance"),
+    "member.available": ("可用", "Available"),
+    "member.pending_out": ("转出中（已预留）", "Being sent (reserved)"),
+    "member.by_class": ("按来源分类", "By kind of hours"),
+    "member.no_hours": ("暂无时间。", "No hours yet."),
+    "member.statement": ("最近记录", "Recent entries"),
+    "member.statement_none": ("暂无记录。", "No entries yet."),
+    "member.older": ("更早的记录", "Older entries"),
+    "member.col_when": ("时间", "When"),
+    "member.col_what": ("事项", "What"),
+    "member.col_with": ("对方", "With"),
+    "member.col_amount": ("变动", "Change"),
+    "member.col_after": ("余额", "Balance after"),
+    "member.moved": ("该成员已迁往 {address}。", "This member moved to {address}."),
+    "status.active": ("正常", "active"),
+    "status.deactivated": ("已停用", "deactivated"),
+    # fields
+    "field.local_id": ("成员编号", "Member ID"),
+    "field.local_id_help": (
+        "小写字母、数字、点、横线，例如 wang.fang",
+        "lowercase letters, digits, dots and dashes, e.g. wang.fang",
+    ),
+    "field.display_name": ("姓名", "Name"),
+    "field.birth_year": ("出生年份（可不填）", "Year of birth (optional)"),
+    "field.hours": ("小时", "hours"),
+    "field.minutes": ("分钟", "minutes"),
+    "field.amount": ("时长", "Amount"),
+    "field.amount_minutes": ("时长", "Amount"),
+    "field.id": ("表单编号（请刷新页面）", "Form id (reload the page)"),
+    "field.form": ("表单", "the form"),
+    "field.credit_class": ("类别", "Kind of hours"),
+    "field.reason": ("理由", "Reason"),
+    "field.to": ("转给（成员编号或地址）", "To (member ID or address)"),
+    "field.memo": ("备注（可不填）", "Note (optional)"),
+    # grants and transfers
+    "grant.title": ("发放时间", "Grant hours"),
+    "grant.intro": (
+        "为经过审核的困难成员发放时间（记入发放账户）。",
+        "Grant hours from the node's issuance to a vetted member in need.",
+    ),
+    "grant.submit": ("发放", "Grant"),
+    "transfer.title": ("代成员转出时间", "Transfer hours for this member"),
+    "transfer.submit": ("转出", "Transfer"),
+    "class.earned": ("服务所得", "earned"),
+    "class.granted": ("发放", "granted"),
+    "class.sponsored": ("捐助", "sponsored"),
+    "class.donated": ("受赠", "donated"),
+    "class.group_earned": ("团队所得", "group-earned"),
+    "entry.grant": ("发放", "grant"),
+    "entry.transfer": ("转账", "transfer"),
+    "entry.transfer_out": ("跨节点转出", "sent to another node"),
+    "entry.transfer_settle": ("跨节点转出完成", "sent to another node"),
+    "entry.transfer_release": ("转出退回", "transfer returned"),
+    "entry.transfer_in": ("跨节点转入", "received from another node"),
+    "entry.relocation_in": ("迁入", "moved in"),
+    "entry.relocation_out": ("迁出", "moved out"),
+    "entry.reversal": ("冲正", "reversal"),
+    "account.issuance": ("本节点发放", "node issuance"),
+    "account.redemption": ("兑换", "redemption"),
+    "account.expiry": ("过期", "expiry"),
+    "account.pending": ("转出预留", "reserved for sending"),
+    "done.member_registered": ("成员已登记。", "The member is registered."),
+    "done.grant_made": ("时间已发放。", "The hours are granted."),
+    "done.transfer_made": ("转账已完成。", "The transfer is done."),
+    "done.transfer_sent": (
+        "转账已提交，正在发往对方节点。", "The transfer is on its way to the other node."),
+    # amounts and times
+    "amount.hm": ("{hours} 小时 {minutes} 分", "{hours} h {minutes} min"),
+    "amount.h": ("{hours} 小时", "{hours} h"),
+    "amount.m": ("{minutes} 分", "{minutes} min"),
+    "time.zone": ("北京时间", "China time"),
+    # errors
+    "error.title": ("无法完成", "Could not be done"),
+    "error.back": ("返回", "Go back"),
+    "error.code": ("代码：{code}", "Code: {code}"),
+    "error.other": ("操作未能完成（{code}）。", "This could not be done ({code})."),
+    "error.csrf": (
+        "表单已过期，请刷新页面后重试。", "The form has expired. Reload the page and try again."),
+    "list.sep": ("、", ", "),
+    "error.form": ("请检查表单：{fields}", "Please check the form: {fields}"),
+    "error.amount": (
+        "时长请填写整数小时和 0–59 分钟。", "Give the amount as whole hours and 0–59 minutes."),
+    "error.no_page": ("没有这个页面。", "There is no such page."),
+}
+
+# A readable sentence for each stable error code the console's pages can meet.
+_ERRORS: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.VALIDATION_FAILED: ("填写的内容不符合要求。", "Something in the form is not valid."),
+    ErrorCode.BAD_REQUEST: ("请求无效。", "The request is not valid."),
+    ErrorCode.MALFORMED_JSON: ("请求无效。", "The request is not valid."),
+    ErrorCode.BODY_TOO_LARGE: ("提交的内容太长。", "What was sent is too long."),
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: (
+        "请通过页面上的表单提交。", "Please use the form on the page."),
+    ErrorCode.ROUTE_NOT_FOUND: ("没有这个页面。", "There is no such page."),
+    ErrorCode.UNAUTHENTICATED: ("访问令牌无效或已被注销。", "The API token is unknown or revoked."),
+    ErrorCode.FORBIDDEN: ("您没有权限进行此操作。", "You are not allowed to do this."),
+    ErrorCode.MEMBER_NOT_FOUND: ("没有这个成员。", "There is no such member."),
+    ErrorCode.TRANSFER_NOT_FOUND: ("没有这笔转账。", "There is no such transfer."),
+    ErrorCode.GRANT_NOT_FOUND: ("没有这笔发放。", "There is no such grant."),
+    ErrorCode.MEMBER_EXISTS: ("这个成员编号已被使用。", "This member ID is taken."),
+    ErrorCode.TRANSFER_ID_CONFLICT: (
+        "这张表单已提交过不同的内容，请刷新后重试。",
+        "This form was already sent with other values; reload and try again."),
+    ErrorCode.GRANT_ID_CONFLICT: (
+        "这张表单已提交过不同的内容，请刷新后重试。",
+        "This form was already sent with other values; reload and try again."),
+    ErrorCode.INSUFFICIENT_FUNDS: ("余额不足。", "There are not enough hours."),
+    ErrorCode.MEMBER_INACTIVE: ("该成员账户已停用。", "This member's account is deactivated."),
+    ErrorCode.MEMBER_RELOCATED: (
+        "该成员已迁往其他节点。", "This member has moved to another node."),
+    ErrorCode.SAME_ACCOUNT: ("不能转给自己。", "A member cannot send hours to themselves."),
+    ErrorCode.UNKNOWN_NODE: ("联盟中没有这个节点。", "No such node in the federation."),
+    ErrorCode.AMOUNT_OUT_OF_RANGE: ("时长超出允许范围。", "The amount is out of range."),
+    ErrorCode.NO_DIRECTORY: (
+        "本节点尚未载入联盟目录，暂不能跨节点转账。",
+        "This node holds no federation directory yet; cross-node transfers must wait."),
+    ErrorCode.PEER_NOT_ACTIVE: ("对方节点目前不可用。", "The other node is not active now."),
+    ErrorCode.LINK_FROZEN: (
+        "与对方节点的往来已冻结，请联系管理员。",
+        "Exchange with that node is frozen; contact the operator."),
+    ErrorCode.PARTNER_CAP_EXCEEDED: (
+        "超出与对方节点的结算上限。", "This would pass the limit agreed with that node."),
+    ErrorCode.OVERALL_CAP_EXCEEDED: (
+        "超出本节点的结算总上限。", "This would pass the node's overall limit."),
+    ErrorCode.OPEN_TRANSFERS: (
+        "该成员还有未完成的转账。", "This member still has transfers under way."),
+    ErrorCode.OVERLOADED: ("系统繁忙，请稍后再试。", "The node is busy; try again shortly."),
+    ErrorCode.NOT_MIGRATED: ("节点正在维护。", "The node is under maintenance."),
+    ErrorCode.INTERNAL_ERROR: (
+        "系统出错，已记录在节点日志中。", "Something went wrong; it is in the node's log."),
+}
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    lang: {
+        **{key: texts[i] for key, texts in _BASE.items()},
+        **{f"error.{code}": texts[i] for code, texts in _ERRORS.items()},
+    }
+    for i, lang in enumerate(LANGUAGES)
+}
+
+
+def add_messages(messages: Mapping[str, tuple[str, str]]) -> None:
+    """Register a page module's own messages (zh, en); a key may be defined only once."""
+    for key, texts in messages.items():
+        if key in CATALOGUE[DEFAULT_LANGUAGE]:
+            raise ValueError(f"console message {key} is defined twice")
+        for i, lang in enumerate(LANGUAGES):
+            CATALOGUE[lang][key] = texts[i]
+
+
+def language(value: str | None) -> str:
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def translate(lang: str, key: str, **values: Any) -> str:
+    """The message in `lang`; an unknown key is a bug and raises KeyError."""
+    text = CATALOGUE[lang][key]
+    return text.format(**values) if values else text
+
+
+def error_message(lang: str, code: str) -> str:
+    key = f"error.{code}"
+    if key in CATALOGUE[lang]:
+        return CATALOGUE[lang][key]
+    return translate(lang, "error.other", code=code)
+
+
+def hours_text(lang: str, minutes: int) -> str:
+    """Minutes as hours and minutes a person reads at a glance: "2 小时 30 分", "-45 min"."""
+    sign = "-" if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
+    if hours and rest:
+        text = translate(lang, "amount.hm", hours=hours, minutes=rest)
+    elif hours:
+        text = translate(lang, "amount.h", hours=hours)
+    else:
+        text = translate(lang, "amount.m", minutes=rest)
+    return sign + text

@@ -1,0 +1,54 @@
+"""The message catalogue: both languages complete, and every page readable in each."""
+
+from __future__ import annotations
+
+import string
+
+from fastapi.testclient import TestClient
+
+from node.console import i18n
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_both_languages_have_every_message_with_the_same_placeholders() -> None:
+    zh, en = i18n.CATALOGUE["zh"], i18n.CATALOGUE["en"]
+    assert zh.keys() == en.keys()
+    for key in zh:
+        assert zh[key].strip() and en[key].strip(), key
+        assert _fields(zh[key]) == _fields(en[key]), key
+
+
+def test_unknown_error_codes_still_read_as_a_sentence() -> None:
+    assert i18n.error_message("zh", "insufficient_funds") == "余额不足。"
+    assert i18n.error_message("en", "some_new_code") == "This could not be done (some_new_code)."
+
+
+def test_amounts_read_as_hours_and_minutes() -> None:
+    assert i18n.hours_text("zh", 150) == "2 小时 30 分"
+    assert i18n.hours_text("en", 120) == "2 h"
+    assert i18n.hours_text("en", -45) == "-45 min"
+    assert i18n.hours_text("zh", 0) == "0 分"
+
+
+def test_chinese_is_the_default_and_english_is_a_click_away(staff: TestClient) -> None:
+    zh = staff.get("/console/members/wang.fang")
+    assert '<html lang="zh-CN">' in zh.text and "余额" in zh.text and "Balance" not in zh.text
+    switched = staff.get("/console/lang", params={"to": "en", "next": "/console/members/wang.fang"})
+    assert switched.status_code == 303
+    assert switched.headers["location"] == "/console/members/wang.fang"
+    en = staff.get("/console/members/wang.fang")
+    assert '<html lang="en">' in en.text and "Balance" in en.text and "余额" not in en.text
+    assert "Members" in staff.get("/console/members").text
+    assert "There is no such member." in staff.get("/console/members/nobody").text
+    assert staff.get("/console/lang", params={"to": "fr"}).status_code == 422
+    back = staff.get("/console/lang", params={"to": "zh", "next": "https://evil.example"})
+    assert back.headers["location"] == "/console/members"
+
+
+def test_login_page_renders_in_both_languages(staff: TestClient) -> None:
+    assert "工作人员登录" in staff.get("/console/login").text
+    staff.get("/console/lang", params={"to": "en"})
+    assert "Staff login" in staff.get("/console/login").text
