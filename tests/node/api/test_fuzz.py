@@ -1,11 +1,12 @@
 """Property-based fuzzing of the HTTP API against its own OpenAPI document (schemathesis).
 
-Every operation gets generated requests, valid and invalid, as an admin, as a member and with no
-token. Whatever it sends, the node must never answer 5xx, and every answer must be documented:
+Every operation gets generated requests, valid and invalid, with the token of every role the
+node knows (admin, regulator, staff of a station, a member), with a token nobody issued and with
+no token. Whatever it sends, the node must never answer 5xx, and every answer must be documented:
 its status code, its content type and its body's schema.
 
 The signed federation endpoint is left out of the schema-driven part (a generated body is never
-a signed transaction; tests/node/exchange/test_endpoint.py covers the real ones). It gets junk of
+a signed transaction; tests/node/exchange/test_bad_input.py covers the real ones). It gets junk of
 its own instead, and mutations of a genuinely signed transaction: always a 4xx problem with the
 standard's `reason`, never a 5xx.
 """
@@ -54,7 +55,7 @@ FUZZ = settings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-ROLES = ("admin", "member_self", "anonymous")
+ROLES = ("admin", "regulator", "staff_own", "member_self", "bad_token", "anonymous")
 # Path parameters that name something in the world, so the fuzzer also gets past the 404s.
 KNOWN_IDS = {"local_id": "alice", "grant_id": "g-alice", "transfer_id": "t-ab", "peer": "nj-gulou"}
 PEER = "nj-gulou"
