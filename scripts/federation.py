@@ -219,6 +219,10 @@ def show(nodes: list[Running], tokens: dict[str, dict[str, str]],
         console.print(part)
     url, admin = nodes[0].url, tokens[nodes[0].site.node_id]["admin"]
     body = '{"id": "try-1", "from": "liu-yang", "to": "chen-jianguo", "amount_minutes": 30}'
+    console.print("Staff console, in a browser (log in with that node's staff or admin token; "
+                  "docs/console.md):")
+    for node in nodes:
+        console.print(f"  {node.site.node_id:<12} {node.url}/console", soft_wrap=True)
     console.print(f"Try it:\n  curl {url}/healthz\n"
                   f"  curl -H 'Authorization: Bearer {admin}' "
                   f"{url}/api/v1/members/wang-guifang/balance\n"

@@ -109,6 +109,8 @@ def test_smoke_seeds_verifies_and_stops_and_a_rerun_adds_nothing(tmp_path: Path)
     told = " ".join(first.split())
     assert all(line in told for line in STORY_LINES), first
     assert "WRONG" not in first
+    # Each node's staff console is named, so an operator finds it without reading the docs.
+    assert all(f"http://127.0.0.1:{base_port + i}/console" in first for i in range(3)), first
     assert "stopped sh-pudong, nj-gulou, bj-chaoyang" in first
     assert all(port_is_free(base_port + i) for i in range(3)), "a node outlived the script"
     # All three nodes run under one signed directory, checked over each node's API.
