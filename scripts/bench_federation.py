@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import uvloop
-from bench_docs import write_section
+from bench_docs import write_json, write_section
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -325,6 +325,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="run both nodes under cProfile, keep the .prof files in DIR")
     parser.add_argument("--top", type=int, default=30, help="profile lines to print")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if args.profile and args.write_docs:
         parser.error("a profiled run is slower; its figures are not for the docs")
@@ -393,6 +394,11 @@ def main() -> None:
         console.print(line.replace("**", ""))
     if args.profile:
         show_profiles(args.profile, args.top, console)
+    if args.json:
+        write_json(args.json, command_line(args).removesuffix(" --write-docs"), phases=[
+            {"name": phase.name, "rate": phase.rate, "committed": phase.committed,
+             "commit_p99_ms": quantile(phase.commit_ms, 99)} for phase in phases],
+            limits=limits)
     if args.write_docs:
         console.print(f"written to {write_docs(markdown(phases, limits, args))}")
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvloop
-from bench_docs import write_section
+from bench_docs import write_json, write_section
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -299,6 +299,7 @@ def main() -> None:
     parser.add_argument("--write-docs", action="store_true",
                         help="record the table in docs/performance.md")
     parser.add_argument("--target", type=float, default=1_500.0)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="hourbridge-bench-"))
     try:
@@ -315,6 +316,9 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     results = [service, http]
     console.print(render(results, limits, args.target))
+    if args.json:
+        write_json(args.json, f".venv/bin/python scripts/bench_ledger.py --transfers "
+                   f"{args.transfers}", results=results, limits=limits)
     if args.write_docs:
         console.print(f"written to {write_docs(markdown(results, limits, args, args.target))}")
 

@@ -1,16 +1,21 @@
-"""What scripts/bench_federation.py measures beside its figures: the limits (Ed25519 signing and
-verifying of transactions, plain sqlite3 writes) and the cProfile plumbing for node processes."""
+"""The limits the benchmarks measure beside their figures: Ed25519 signing and verifying of
+transactions and plain sqlite3 writes (scripts/bench_federation.py), the plain FastAPI request
+rate (scripts/bench.py); and the cProfile plumbing for node processes."""
 
 from __future__ import annotations
 
+import asyncio
 import pstats
 import signal
+import socket
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench_ledger import bench_raw
+from http_cpu_probe import CONNECTIONS, drive
 from rich.console import Console
 from rich.progress import Progress
 
@@ -21,10 +26,11 @@ from protocol.messages.transfer import PrepareBody, PrepareMessage, Purpose
 from protocol.policy import DEFAULT_POLICY
 from protocol.signing import SigningKey, sign_object, verify_object
 from protocol.version import STANDARD
-from tests.integration.processes import Cluster
+from tests.integration.processes import Cluster, free_ports
 
 A, B = "sh-pudong", "nj-gulou"
 DEBTORS = 200
+SCRIPTS = Path(__file__).resolve().parent
 
 
 # limits -----------------------------------------------------------------------------------------
@@ -85,6 +91,32 @@ def sqlite_limits(folder: Path, count: int, batch: int, progress: Progress) -> l
         limits.append(Limit(f"raw sqlite3, {size} per commit", raw.rate, "transfers/s",
                             "rows of one local transfer, same pragmas, no hashing or checks"))
     return limits
+
+
+def fastapi_limit(requests: int) -> Limit:
+    """Requests/s of scripts/bench_plain_app.py (FastAPI, uvicorn, the transfer route with
+    nothing behind it) in its own process, driven like the node by scripts/http_cpu_probe.py."""
+    port = free_ports(1)[0]
+    server = subprocess.Popen([sys.executable, str(SCRIPTS / "bench_plain_app.py"), str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the plain FastAPI app did not start") from None
+                time.sleep(0.05)
+        asyncio.run(drive(server.pid, port, "post", "plain", min(requests, 1_000)))  # warm up
+        done, seconds, cpu_us = asyncio.run(drive(server.pid, port, "post", "plain", requests))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return Limit("plain FastAPI request rate", done / seconds, "requests/s",
+                 f"POST of a transfer body, validated and echoed, {CONNECTIONS} keep-alive "
+                 f"connections; server CPU {cpu_us:,.0f} µs per request")
 
 
 # profiling --------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bench_docs import write_section
+from bench_docs import write_json, write_section
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -285,6 +285,7 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=10.0, help="reconcile target, seconds")
     parser.add_argument("--write-docs", action="store_true",
                         help="record the table in docs/performance.md")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if not 0 <= args.differences <= args.transfers:
         parser.error("--differences must be between 0 and --transfers")
@@ -295,6 +296,10 @@ def main() -> None:
     if not exact:
         console.print("[red]the differences found are not the seeded ones[/red]")
         sys.exit(1)
+    if args.json:
+        write_json(args.json, f".venv/bin/python scripts/bench_reconcile.py --transfers "
+                   f"{args.transfers} --differences {args.differences} --seed {args.seed}",
+                   measures=measures, facts=facts)
     if args.write_docs:
         console.print(f"written to {write_docs(markdown(measures, facts, exact, args))}")
 

@@ -69,15 +69,23 @@ async def main() -> None:
     parser.add_argument("--kind", choices=["post", "invalid", "balance", "healthz"], default="post")
     parser.add_argument("--requests", type=int, default=4000)
     args = parser.parse_args()
-    per_connection = args.requests // CONNECTIONS
-    ticks_before, start = cpu_ticks(args.pid), time.perf_counter()
+    done, seconds, cpu_us = await drive(args.pid, args.port, args.kind, args.token, args.requests)
+    print(f"{args.kind}: {done / seconds:,.0f} requests/s, server CPU {cpu_us:,.0f} µs/request")
+
+
+async def drive(pid: int, port: int, kind: str, token: str, requests: int
+                ) -> tuple[int, float, float]:
+    """Send `requests` over CONNECTIONS keep-alive connections; return (requests done, seconds,
+    the server's CPU µs per request)."""
+    per_connection = requests // CONNECTIONS
+    ticks_before, start = cpu_ticks(pid), time.perf_counter()
     await asyncio.gather(
-        *(connection(args.port, args.kind, args.token, per_connection) for _ in range(CONNECTIONS))
+        *(connection(port, kind, token, per_connection) for _ in range(CONNECTIONS))
     )
     seconds = time.perf_counter() - start
     done = per_connection * CONNECTIONS
-    cpu_us = (cpu_ticks(args.pid) - ticks_before) / os.sysconf("SC_CLK_TCK") * 1e6 / done
-    print(f"{args.kind}: {done / seconds:,.0f} requests/s, server CPU {cpu_us:,.0f} µs/request")
+    cpu_us = (cpu_ticks(pid) - ticks_before) / os.sysconf("SC_CLK_TCK") * 1e6 / done
+    return done, seconds, cpu_us
 
 
 if __name__ == "__main__":
