@@ -26,6 +26,7 @@ from node.keyring import Signer, load_keyring, register_first_key
 from node.keys import passphrase_from_env
 from node.ledger.journal import Ledger
 from node.ledger.model import SYSTEM_ACCOUNTS
+from node.reconcile.service import Reconciler
 from node.services.federation import FederationService, parse_anchor
 from node.services.grants import GrantService
 from node.services.ledger_admin import LedgerAdminService
@@ -54,6 +55,7 @@ class Node:
     tokens: TokenService
     ledger_admin: LedgerAdminService
     exchange: Exchange
+    reconciler: Reconciler
     relocations: RelocationService
     payments: PaymentService
     _key_override: SigningKey | None = None
@@ -173,6 +175,9 @@ def open_node(
         tokens=TokenService(db, clock),
         ledger_admin=LedgerAdminService(**common, signer=signer),
         exchange=exchange,
+        reconciler=Reconciler(node_id=config.node_id, db=db, writer=writer,
+                              federation=federation, signer=signer, clock=clock, ledger=ledger,
+                              exchange=exchange),
         relocations=RelocationService(**common, writer=writer, node_id=config.node_id,
                                       outgoing=outgoing),
         payments=PaymentService(db=db, writer=writer, clock=clock, node_id=config.node_id,

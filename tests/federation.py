@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import defaultdict
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -67,6 +67,7 @@ class Network:
         self.log: list[Delivery] = []
         self.delay_ms = 0
         self.down: set[str] = set()
+        self.tamper: Callable[[str, str, Reply], Reply] | None = None
 
     def plan(self, sender: str, receiver: str, *faults: Fault | None) -> None:
         """The next transactions on this link meet these faults, in order (None: none)."""
@@ -75,12 +76,12 @@ class Network:
     def transport(self, sender: str) -> NodeTransport:
         return NodeTransport(self, sender)
 
-    async def deliver(self, receiver: str, body: bytes) -> Reply:
+    async def deliver(self, receiver: str, body: bytes, path: str = TRANSACTIONS_PATH) -> Reply:
         if receiver in self.down:
             raise TransportError(f"{receiver} is down")
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.apps[receiver]),
                                      base_url=f"http://{receiver}.test") as client:
-            response = await client.post(TRANSACTIONS_PATH, content=body,
+            response = await client.post(path, content=body,
                                          headers={"content-type": "application/json"})
         return Reply(response.status_code, response.content,
                      response.headers.get("content-type", ""))
@@ -115,11 +116,22 @@ class NodeTransport:
             raise TransportError("response lost")
         return reply
 
+    async def call(self, base_url: str, path: str, body: bytes) -> Reply:
+        """Other federation endpoints (reconciliation): no planned faults, but `down` holds and
+        `tamper` may rewrite the reply (tests of a peer whose signatures break)."""
+        receiver = base_url.removeprefix("http://").removesuffix(".test")
+        reply = await self.network.deliver(receiver, body, path)
+        if self.network.tamper is not None:
+            reply = self.network.tamper(receiver, path, reply)
+        return reply
+
     async def aclose(self) -> None:
         return None
 
 
 class Federation:
+    network_type: type[Network] = Network  # a subclass may bring its own (tests/simulation)
+
     def __init__(self, tmp_path: Path, node_ids: list[str], *, members: int = 0,
                  grant_minutes: int = 0, caps: dict[str, int] | None = None,
                  local_units: dict[str, tuple[str, int, int]] | None = None,
@@ -129,7 +141,7 @@ class Federation:
         self.node_ids = node_ids
         self.database_urls = database_urls or {}  # node id -> URL; default SQLite in tmp_path
         self.clock = FakeClock(START_MS)
-        self.network = Network(self.clock)
+        self.network = self.network_type(self.clock)
         self.loop = asyncio.new_event_loop()
         self.directory = directory_document(node_ids, caps=caps, local_units=local_units,
                                             policy=policy)
@@ -224,6 +236,20 @@ class Federation:
             self.clock.advance(60_000)
             self.tick()
         raise AssertionError("transfers still open after healing")
+
+    def close_window(self, node_id: str, peer: str) -> dict[str, Any]:
+        """`node_id` closes the next settlement window with `peer` and reconciles it."""
+        return self.run(self.nodes[node_id].reconciler.close(peer))
+
+    def reconcile(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Close a window on every link that carried anything (the smaller node id closes),
+        and return each window's view by (closer, peer)."""
+        views: dict[tuple[str, str], dict[str, Any]] = {}
+        for node_id in self.node_ids:
+            for peer in self.nodes[node_id].reconciler.peers():
+                if node_id < peer:
+                    views[(node_id, peer)] = self.close_window(node_id, peer)
+        return views
 
     def transfer(self, node_id: str, transfer_id: str) -> dict[str, Any]:
         return self.call(node_id, "GET", f"/api/v1/transfers/{transfer_id}").json()

@@ -23,10 +23,13 @@ from node.api.routes import (
     members,
     money,
     payments,
+    reconciliation,
     relocation,
 )
 from node.exchange.transport import TRANSACTIONS_PATH
+from node.reconcile.peer import RECONCILE_PATH
 from node.runtime import Node
+from protocol.reconciliation import SIZE_FACTOR
 
 # The standard's ceiling for policy.transaction_bytes_max; the handler applies the policy's own.
 TRANSACTION_BYTES_CEILING = 4 * 1024 * 1024
@@ -116,12 +119,15 @@ def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> 
     problems.install(app)
     # Routes are matched in order: the busiest (money) first.
     for router in (money.router, members.router, ledger.router, federation.router,
-                   exchange.router, relocation.router, payments.router, health.router):
+                   exchange.router, relocation.router, payments.router, health.router,
+                   reconciliation.federation_router, reconciliation.router,
+                   reconciliation.metrics_router):
         app.include_router(router)
     console.install(app, node)
     app.add_middleware(
         BodyGuardMiddleware, body_bytes_max=node.config.body_bytes_max,
-        own_limits={TRANSACTIONS_PATH: TRANSACTION_BYTES_CEILING},
+        own_limits={TRANSACTIONS_PATH: TRANSACTION_BYTES_CEILING,
+                    RECONCILE_PATH: SIZE_FACTOR * TRANSACTION_BYTES_CEILING},
         form_prefix=f"{console.PREFIX}/",
     )
     app.openapi = _problem_media_type(app)  # type: ignore[method-assign]

@@ -341,6 +341,10 @@ relocations = Table(
     Column("committed_at_ms", BigInteger, nullable=True),
     Column("updated_at_ms", BigInteger, nullable=False),
     Column("dispute", String(500), nullable=True),
+    # Set with the receipt: the message hash it names and the transaction that carried it, which
+    # place the relocation in a settlement window (docs/reconciliation.md).
+    Column("prepare_hash", HASH, nullable=True),
+    Column("answer_transaction_id", ID, nullable=True),
 )
 
 # Relocations other nodes' members made to this node, by (old node, relocation id).
@@ -357,6 +361,7 @@ relocations_in = Table(
     Column("entry_height", BigInteger, nullable=True),
     Column("committed_at_ms", BigInteger, nullable=False),
     Column("transaction_id", ID, nullable=False),
+    Column("prepare_hash", HASH, nullable=True),
 )
 
 # Payment requests our members (payees) sent to payers at other nodes, by the client's id.
@@ -403,4 +408,45 @@ payment_requests_in = Table(
     Column("decided_by", ADDRESS, nullable=True),
     Column("decided_at_ms", BigInteger, nullable=True),
     Column("received_at_ms", BigInteger, nullable=False),
+)
+
+
+# Settlement windows (docs/reconciliation.md): one row per link and window, cut at sequence
+# numbers on both chains. `statement` is ours, signed; `record` the co-signed statement once
+# both sides agree.
+windows = Table(
+    "windows",
+    metadata,
+    Column("peer_node_id", String(32), primary_key=True),
+    Column("window_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("outgoing_cut", BigInteger, nullable=False),
+    Column("incoming_cut", BigInteger, nullable=False),
+    Column("closing_position_minutes", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),  # open, matched, disputed
+    Column("statement", Text, nullable=False),
+    Column("peer_statement", Text, nullable=True),
+    Column("record", Text, nullable=True),
+    Column("digests_exchanged", BigInteger, nullable=False),
+    Column("closed_at_ms", BigInteger, nullable=False),
+    Column("reconciled_at_ms", BigInteger, nullable=True),
+)
+
+# Every difference reconciliation found, with what became of it: repaired from signed evidence,
+# carried to the next window, or disputed (the link frozen until an operator resolves it).
+discrepancies = Table(
+    "discrepancies",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("peer_node_id", String(32), nullable=False, index=True),
+    Column("window_index", BigInteger, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("outcome", String(16), nullable=False),  # repaired, carried, disputed
+    Column("status", String(16), nullable=False),  # open, closed
+    Column("debtor_node", String(32), nullable=True),
+    Column("transfer_id", ID, nullable=True),
+    Column("detail", String(500), nullable=False),
+    Column("evidence", Text, nullable=True),
+    Column("found_at_ms", BigInteger, nullable=False),
+    Column("closed_at_ms", BigInteger, nullable=True),
+    Column("closed_by", ADDRESS, nullable=True),
 )

@@ -172,12 +172,13 @@ class Courier:
             assert response.reason is not None
             return await self._refused(peer, response.reason, "signed refusal")
         now_ms = self.clock.now_ms()
-        await self.writer.submit(partial(self._apply, peer, transaction, response, body, now_ms))
+        await self.writer.submit(partial(self.apply, peer, transaction, response, body, now_ms))
         return Round(Pumped.DELIVERED, messages=len(transaction.messages))
 
-    def _apply(self, peer: str, transaction: Transaction, response: Any, body: bytes,
-               now_ms: int, conn: Connection) -> None:
-        store.answer_out(conn, transaction.transaction_id, body.decode("utf-8"), now_ms)
+    def apply(self, peer: str, transaction: Transaction, response: Any, body: bytes,
+              now_ms: int, conn: Connection) -> None:
+        if not store.answer_out(conn, transaction.transaction_id, body.decode("utf-8"), now_ms):
+            return  # answered already (reconciliation handed the response over)
         store.advance_out(conn, peer, transaction.sequence, transaction.transaction_hash())
         ctx = AnswerContext(peer=peer, transaction_id=transaction.transaction_id, now_ms=now_ms)
         self.answers.apply_all(conn, ctx, list(transaction.messages), list(response.messages))

@@ -109,6 +109,7 @@ class RelocationHandlers:
             balances=_json([b.model_dump(mode="json") for b in body.balances]),
             history=_json(body.history.model_dump(mode="json")), entry_height=entry_height,
             committed_at_ms=ctx.now_ms, transaction_id=ctx.transaction_id,
+            prepare_hash=message_hash(request),
         ))
         return self._receipt(request, body.new_local_id, ctx.now_ms)
 
@@ -160,6 +161,8 @@ class RelocationHandlers:
                          .values(status=RELOCATED, relocated_to=new_address))
             self._finish(conn, row, ctx, state=COMMITTED, height=height, new_address=new_address,
                          committed_at_ms=answer.body.committed_at_ms)
+            conn.execute(update(relocations).where(relocations.c.id == row.id).values(
+                prepare_hash=answer.body.prepare_hash, answer_transaction_id=ctx.transaction_id))
             return Applied()
         assert isinstance(answer, MessageRejectMessage)  # admit_response checked the type
         reason = answer.body.reason

@@ -223,11 +223,14 @@ def resign_out(conn: Connection, transaction_id: str, document: str) -> None:
                  .values(document=document))
 
 
-def answer_out(conn: Connection, transaction_id: str, response: str, now_ms: int) -> None:
-    conn.execute(update(out_transactions)
-                 .where(out_transactions.c.transaction_id == transaction_id,
-                        out_transactions.c.response.is_(None))
-                 .values(response=response, answered_at_ms=now_ms))
+def answer_out(conn: Connection, transaction_id: str, response: str, now_ms: int) -> bool:
+    """Store the response to our transaction; False if it was stored before (by the sender
+    loop or by reconciliation, whichever came first: the answers are applied once)."""
+    changed = conn.execute(update(out_transactions)
+                           .where(out_transactions.c.transaction_id == transaction_id,
+                                  out_transactions.c.response.is_(None))
+                           .values(response=response, answered_at_ms=now_ms))
+    return bool(changed.rowcount)
 
 
 # incoming transactions and messages -----------------------------------------------------------

@@ -32,6 +32,10 @@ class Reply:
 class Transport(Protocol):
     async def post(self, base_url: str, body: bytes) -> Reply: ...
 
+    async def call(self, base_url: str, path: str, body: bytes) -> Reply:
+        """POST a signed document to another federation endpoint (reconciliation)."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -47,9 +51,12 @@ class HttpTransport:
         )
 
     async def post(self, base_url: str, body: bytes) -> Reply:
+        return await self.call(base_url, TRANSACTIONS_PATH, body)
+
+    async def call(self, base_url: str, path: str, body: bytes) -> Reply:
         try:
             response = await self.client.post(
-                base_url + TRANSACTIONS_PATH, content=body,
+                base_url + path, content=body,
                 headers={"content-type": TRANSACTION_MEDIA_TYPE},
             )
         except httpx.HTTPError as exc:

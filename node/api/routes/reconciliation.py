@@ -1,0 +1,110 @@
+"""Reconciliation: the signed endpoint peers call, and what operators and regulators use
+(docs/reconciliation.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
+from fastapi import Response as HttpResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from node.api.deps import NodeDep, PrincipalDep
+from node.errors import ErrorCode, NotFound
+from node.reconcile.peer import RECONCILE_PATH
+from node.services.access import Role, require_role
+from protocol.addresses import NODE_ID_PATTERN
+
+federation_router = APIRouter(tags=["federation"])
+router = APIRouter(prefix="/api/v1/reconciliation", tags=["reconciliation"])
+PAGE_MAX = 500
+
+
+@federation_router.post(
+    RECONCILE_PATH,
+    summary="A peer's signed reconciliation request; answered with this node's signed reply",
+    description="docs/reconciliation.md. Operations: propose, summary, split_key, leaves, "
+    "evidence, repair, history. A refused request gets problem+json whose `reason` is the "
+    "standard's reason code.",
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"type": "object", "description": "a reconciliation.request document"}}}}},
+)
+async def reconciliation(request: Request, node: NodeDep) -> HttpResponse:
+    reply = await node.reconciler.serve(await request.body())
+    return HttpResponse(reply, media_type="application/json")
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    peer: str | None = Field(default=None, pattern=NODE_ID_PATTERN,
+                             description="one link; all links when absent")
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resolution: str = Field(min_length=1, max_length=300)
+
+
+@router.post("/windows", summary="Close a settlement window now and reconcile it (admin)")
+async def close_windows(body: CloseIn, node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
+    require_role(principal, Role.ADMIN, what="close settlement windows")
+    reconciler = node.reconciler
+    if body.peer is None:
+        return {"items": await reconciler.close_all()}
+    if body.peer not in reconciler.peers():
+        raise NotFound(ErrorCode.LINK_NOT_FOUND, f"no link with {body.peer}")
+    return {"items": [await reconciler.close(body.peer)]}
+
+
+@router.get("/windows", summary="Settlement windows, newest first (admin, regulator)")
+def list_windows(
+    node: NodeDep, principal: PrincipalDep,
+    peer: Annotated[str | None, Query(pattern=NODE_ID_PATTERN)] = None,
+    state: Literal["open", "matched", "disputed"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 100,
+) -> dict[str, Any]:
+    return {"items": node.reconciler.windows(principal, peer=peer, state=state, limit=limit)}
+
+
+@router.get("/statements",
+            summary="Each link's newest signed statements and co-signed record (regulator)")
+def statements(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
+    return node.reconciler.statements(principal)
+
+
+@router.get("/discrepancies", summary="What reconciliation found, newest first (admin, regulator)")
+def list_discrepancies(
+    node: NodeDep, principal: PrincipalDep,
+    peer: Annotated[str | None, Query(pattern=NODE_ID_PATTERN)] = None,
+    status: Literal["open", "closed"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 100,
+) -> dict[str, Any]:
+    return {"items": node.reconciler.discrepancies(principal, peer=peer, status=status,
+                                                   limit=limit)}
+
+
+@router.post("/discrepancies/{ident}/close",
+             summary="Record how an open dispute was resolved (admin)")
+def close_discrepancy(ident: Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")],
+                      body: ResolveIn, node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
+    return node.reconciler.close_discrepancy(principal, ident, body.resolution)
+
+
+metrics_router = APIRouter(tags=["health"])
+
+
+@metrics_router.get("/metrics", summary="Prometheus counters: open disputes, frozen links")
+def metrics(node: NodeDep) -> HttpResponse:
+    counts = node.reconciler.alerts()
+    text = (
+        "# HELP hourbridge_open_disputes Reconciliation disputes awaiting an operator.\n"
+        "# TYPE hourbridge_open_disputes gauge\n"
+        f"hourbridge_open_disputes {counts['open_disputes']}\n"
+        "# HELP hourbridge_frozen_links Links on which new transfers are refused.\n"
+        "# TYPE hourbridge_frozen_links gauge\n"
+        f"hourbridge_frozen_links {counts['frozen_links']}\n"
+    )
+    return HttpResponse(text, media_type="text/plain; version=0.0.4")
+
+

@@ -1,0 +1,301 @@
+"""Signed evidence of what crossed a link, and putting it back into a node's books.
+
+The evidence for a committed transfer is the chain transaction that carried its prepare (signed
+by the debtor's node) with the response that answered it (signed by the creditor's node). Each
+side keeps both documents, so either can hand them to the other, and neither has to be trusted:
+the receiver of evidence checks both signatures against the directory and that the response
+answers that very transaction (protocol.envelope.admit_response).
+
+`apply_pair` is the one place evidence changes the books. Reconciliation uses it to repair a
+window (a late receipt, a record lost), and `hourbridge recover` to rebuild a node restored from
+an old backup. It is idempotent: evidence of what the books already hold changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Connection
+
+from node.db.schema import (
+    accounts,
+    in_transactions,
+    journal_entries,
+    out_transactions,
+    postings,
+    relocations,
+    remote_transfers,
+    transfers,
+)
+from node.exchange import store
+from node.exchange.outbound import Courier
+from node.ledger.journal import Ledger
+from node.ledger.model import EntryKind, Posting, member_account
+from protocol.addresses import MemberAddress
+from protocol.canonical import canonical_bytes
+from protocol.directory import Directory
+from protocol.envelope import admit_response, verify_evidence
+from protocol.errors import ProtocolError
+from protocol.merkle import LeafKey
+from protocol.messages import encode_message
+from protocol.messages.transfer import PrepareMessage, ReceiptMessage
+from protocol.transaction import Response, Transaction, decode_transaction
+from protocol.wire import parse_object
+
+log = logging.getLogger("hourbridge.reconcile")
+
+
+class EvidenceError(ValueError):
+    """Evidence that does not verify, or that contradicts what this node holds."""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A verified transaction and the response that answered it."""
+
+    transaction: Transaction
+    transaction_text: str
+    response: Response
+    response_text: str
+
+
+def find_pairs(conn: Connection, me: str, peer: str, keys: list[LeafKey]) -> list[dict[str, Any]]:
+    """For each key we hold committed, the stored transaction and response that settled it."""
+    found: list[dict[str, Any]] = []
+    for debtor_node, transfer_id in keys:
+        if debtor_node == me:
+            tid = conn.execute(select(transfers.c.answer_transaction_id).where(
+                transfers.c.wire_id == transfer_id, transfers.c.peer_node_id == peer)
+            ).scalar_one_or_none() or conn.execute(
+                select(relocations.c.answer_transaction_id).where(
+                    relocations.c.wire_id == transfer_id, relocations.c.to_node == peer)
+            ).scalar_one_or_none()
+            row = None if tid is None else conn.execute(
+                select(out_transactions.c.document, out_transactions.c.response)
+                .where(out_transactions.c.transaction_id == tid)).first()
+        else:
+            tid = conn.execute(select(remote_transfers.c.transaction_id).where(
+                remote_transfers.c.debtor_node == peer,
+                remote_transfers.c.transfer_id == transfer_id)).scalar_one_or_none()
+            row = None if tid is None else conn.execute(
+                select(in_transactions.c.document, in_transactions.c.response).where(
+                    in_transactions.c.sender == peer,
+                    in_transactions.c.transaction_id == tid)).first()
+        if row is not None and row.response is not None:
+            found.append({"key": [debtor_node, transfer_id], "transaction": row.document,
+                          "response": row.response})
+    return found
+
+
+def history(conn: Connection, me: str, peer: str, *, direction: str, after: int,
+            limit: int) -> list[dict[str, Any]]:
+    """Answered transactions on one chain of the link after sequence `after`, in order.
+    `direction` is as the asking peer sees it: "from_you" is our incoming chain."""
+    if direction == "from_you":
+        table, key = in_transactions, in_transactions.c.sender
+    else:
+        table, key = out_transactions, out_transactions.c.peer_node_id
+    rows = conn.execute(
+        select(table.c.sequence, table.c.document, table.c.response)
+        .where(key == peer, table.c.sequence > after, table.c.response.is_not(None))
+        .order_by(table.c.sequence).limit(limit)).all()
+    return [{"sequence": row.sequence, "transaction": row.document, "response": row.response}
+            for row in rows]
+
+
+def verify_pair(item: dict[str, Any], *, directory: Directory, me: str, peer: str) -> Pair:
+    """Both signatures, the binding of response to transaction, and that the pair is on the
+    link between us and `peer`. Raises EvidenceError."""
+    transaction_text, response_text = item.get("transaction"), item.get("response")
+    if not isinstance(transaction_text, str) or not isinstance(response_text, str):
+        raise EvidenceError("evidence needs a transaction and a response")
+    try:
+        raw = transaction_text.encode("utf-8")
+        document = parse_object(raw, bytes_max=directory.policy.transaction_bytes_max)
+        verify_evidence(document, directory=directory, time_member="created_at_ms")
+        transaction = decode_transaction(document)
+        response = admit_response(response_text.encode("utf-8"), directory=directory,
+                                  request=transaction)
+    except ProtocolError as exc:
+        raise EvidenceError(f"evidence does not verify: {exc.code.value}: {exc.detail}") from exc
+    if {transaction.sender, transaction.receiver} != {me, peer}:
+        raise EvidenceError("evidence is about another link")
+    if canonical_bytes(document) != raw:
+        raise EvidenceError("the transaction is not in canonical form")
+    return Pair(transaction, transaction_text, response, response_text)
+
+
+@dataclass
+class Applied:
+    """What applying evidence changed, for the discrepancy record and the recover report."""
+
+    answers_applied: int = 0
+    credits: list[str] = field(default_factory=list)
+    debits: list[str] = field(default_factory=list)
+    records_restored: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _entry_exists(conn: Connection, kind: EntryKind, ref: str, account: str) -> bool:
+    count = conn.execute(
+        select(func.count()).select_from(journal_entries.join(
+            postings, postings.c.entry_height == journal_entries.c.height))
+        .where(journal_entries.c.kind == str(kind), journal_entries.c.ref == ref,
+               postings.c.account_code == account)).scalar_one()
+    return bool(count)
+
+
+def _member_exists(conn: Connection, local_id: str) -> bool:
+    return conn.execute(select(accounts.c.code).where(
+        accounts.c.code == member_account(local_id))).first() is not None
+
+
+class EvidenceBooks:
+    """Applies verified pairs to this node's books through the same code the exchange uses."""
+
+    def __init__(self, *, node_id: str, ledger: Ledger, courier: Courier) -> None:
+        self.node_id = node_id
+        self.ledger = ledger
+        self.courier = courier
+
+    def apply_pair(self, conn: Connection, pair: Pair, *, now_ms: int) -> Applied:
+        if pair.transaction.sender == self.node_id:
+            return self._ours(conn, pair, now_ms)
+        return self._theirs(conn, pair, now_ms)
+
+    # our transaction: we are the debtor ---------------------------------------------------
+
+    def _ours(self, conn: Connection, pair: Pair, now_ms: int) -> Applied:
+        transaction, peer = pair.transaction, pair.transaction.receiver
+        done = Applied()
+        row = conn.execute(select(out_transactions.c.response, out_transactions.c.transaction_id)
+                           .where(out_transactions.c.peer_node_id == peer,
+                                  out_transactions.c.sequence == transaction.sequence)).first()
+        if row is not None and row.transaction_id != transaction.transaction_id:
+            raise EvidenceError(f"our transaction {transaction.sequence} to {peer} differs")
+        if row is not None and row.response is not None:
+            return done  # answered and applied before
+        if row is None:
+            # Restored from a backup older than this transaction: take it back as ours.
+            store.store_out(conn, peer=peer, sequence=transaction.sequence,
+                            transaction_id=transaction.transaction_id,
+                            transaction_hash=transaction.transaction_hash(),
+                            document=pair.transaction_text, now_ms=transaction.created_at_ms)
+            self._replay_unknown_debits(conn, pair, now_ms, done)
+        link = store.link(conn, peer)
+        if transaction.sequence > link.out_sequence:
+            # The normal path for an answer: store it, advance the chain, apply every answer.
+            self.courier.apply(peer, transaction, pair.response,
+                                pair.response_text.encode("utf-8"), now_ms, conn)
+        else:
+            store.answer_out(conn, transaction.transaction_id, pair.response_text, now_ms)
+        done.answers_applied += len(transaction.messages)
+        return done
+
+    def _replay_unknown_debits(self, conn: Connection, pair: Pair, now_ms: int,
+                               done: Applied) -> None:
+        """Prepares of ours the restored books never saw, that the peer committed: debit the
+        member and settle to clearing, and record the transfer as committed."""
+        peer = pair.transaction.receiver
+        for request, answer in zip(pair.transaction.messages, pair.response.messages,
+                                   strict=True):
+            if not (isinstance(request, PrepareMessage) and isinstance(answer, ReceiptMessage)):
+                continue
+            body = request.body
+            known = conn.execute(select(transfers.c.id).where(
+                transfers.c.wire_id == body.transfer_id)).first()
+            if known is not None:
+                continue
+            debtor = MemberAddress.parse(body.debtor).local_id
+            if not _member_exists(conn, debtor):
+                done.skipped.append(f"{body.transfer_id}: no member {body.debtor} here")
+                continue
+            clearing = store.ensure_clearing(conn, peer, now_ms)
+            entry = self.ledger.post(
+                conn, kind=EntryKind.TRANSFER_SETTLE, ref=body.transfer_id, actor=body.debtor,
+                memo=f"recovered from {peer}'s evidence"[:500], now_ms=now_ms,
+                legs=(Posting(member_account(debtor), body.credit_class, -body.amount_minutes),
+                      Posting(clearing, body.credit_class, body.amount_minutes)))
+            conn.execute(insert(transfers).values(
+                id=body.transfer_id, debtor=body.debtor, creditor=body.creditor,
+                amount_minutes=body.amount_minutes, memo=body.memo, state="committed",
+                reason_code=None, request_hash=answer.body.prepare_hash,
+                entry_height=entry.height, actor=body.debtor, created_at_ms=body.created_at_ms,
+                updated_at_ms=now_ms, peer_node_id=peer, wire_id=body.transfer_id,
+                message_id=request.message_id, prepare_hash=answer.body.prepare_hash,
+                credit_class=body.credit_class.value, purpose=body.purpose.value,
+                payment_request_id=body.payment_request_id, expires_at_ms=body.expires_at_ms,
+                settled_entry_height=entry.height,
+                answer_transaction_id=pair.transaction.transaction_id,
+                final_answer=json.dumps(answer.body.model_dump(mode="json"),
+                                        separators=(",", ":")),
+            ))
+            done.debits.append(body.transfer_id)
+
+    # the peer's transaction: we are the creditor ------------------------------------------
+
+    def _theirs(self, conn: Connection, pair: Pair, now_ms: int) -> Applied:
+        transaction, peer = pair.transaction, pair.transaction.sender
+        done = Applied()
+        stored = store.stored_in(conn, peer, transaction.transaction_id)
+        if stored is None:
+            link = store.link(conn, peer)
+            store.store_in(conn, sender=peer, transaction_id=transaction.transaction_id,
+                           sequence=transaction.sequence,
+                           transaction_hash=transaction.transaction_hash(),
+                           document=pair.transaction_text, response=pair.response_text,
+                           received_at_ms=now_ms)
+            if transaction.sequence == link.in_sequence + 1:
+                store.advance_in(conn, peer, transaction.sequence,
+                                 transaction.transaction_hash())
+        for request, answer in zip(transaction.messages, pair.response.messages, strict=True):
+            if isinstance(request, PrepareMessage) and isinstance(answer, ReceiptMessage):
+                self._credit(conn, pair, request, answer, now_ms, done)
+        return done
+
+    def _credit(self, conn: Connection, pair: Pair, request: PrepareMessage,
+                answer: ReceiptMessage, now_ms: int, done: Applied) -> None:
+        body, peer = request.body, pair.transaction.sender
+        held = conn.execute(select(remote_transfers.c.state).where(
+            remote_transfers.c.debtor_node == peer,
+            remote_transfers.c.transfer_id == body.transfer_id)).first()
+        if held is not None:
+            if held.state != "committed":
+                raise EvidenceError(f"{body.transfer_id}: we hold it {held.state}, but our "
+                                    "signed receipt says committed")
+            return
+        creditor = MemberAddress.parse(body.creditor).local_id
+        clearing = store.ensure_clearing(conn, peer, now_ms)
+        height: int | None = None
+        if _entry_exists(conn, EntryKind.TRANSFER_IN, body.transfer_id, clearing):
+            done.records_restored.append(body.transfer_id)
+        elif not _member_exists(conn, creditor):
+            done.skipped.append(f"{body.transfer_id}: no member {body.creditor} here")
+            return
+        else:
+            height = self.ledger.post(
+                conn, kind=EntryKind.TRANSFER_IN, ref=body.transfer_id, actor=body.debtor,
+                memo=body.memo, now_ms=now_ms,
+                legs=(Posting(clearing, body.credit_class, -body.amount_minutes),
+                      Posting(member_account(creditor), body.credit_class,
+                              body.amount_minutes))).height
+            done.credits.append(body.transfer_id)
+        conn.execute(insert(remote_transfers).values(
+            debtor_node=peer, transfer_id=body.transfer_id,
+            prepare_hash=answer.body.prepare_hash, state="committed", debtor=body.debtor,
+            creditor=body.creditor, amount_minutes=body.amount_minutes,
+            answer=json.dumps(answer.body.model_dump(mode="json"), separators=(",", ":")),
+            entry_height=height, transaction_id=pair.transaction.transaction_id,
+            received_at_ms=now_ms,
+        ))
+        if not store.stored_answers(conn, peer, [request.message_id]):
+            # The same prepare sent again gets this receipt, as if we had never lost it.
+            store.store_answers(conn, [{
+                "sender": peer, "message_id": request.message_id,
+                "message_hash": answer.body.prepare_hash,
+                "answer": json.dumps(encode_message(answer), separators=(",", ":")),
+            }])

@@ -1,0 +1,104 @@
+"""Talking to a peer's reconciliation endpoint: signed requests out, signed replies checked.
+
+`PeerRanges` adapts the endpoint to the narrow interface the Merkle descent needs
+(protocol.merkle_diff.RangeHasher). The descent is synchronous and runs in a worker thread; each
+question it asks is one round trip, run on the node's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from node.exchange.requests import new_id
+from node.exchange.transport import Transport, TransportError
+from node.keyring import Signer
+from node.services.federation import FederationService
+from protocol.errors import ProtocolError
+from protocol.merkle import LeafKey, TransferLeaf
+from protocol.merkle_diff import Bound, RangeSummary
+from protocol.reconciliation import admit_reply, build_request, leaf_from_json
+from protocol.wire import parse_object
+
+RECONCILE_PATH = "/federation/v1/reconciliation"
+CALL_TIMEOUT_S = 30.0
+
+
+class PeerFailed(Exception):
+    """The peer could not be asked, refused, or answered with something that does not verify."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+class PeerClient:
+    def __init__(self, *, node_id: str, peer: str, federation: FederationService,
+                 signer: Signer, transport: Transport, now_ms: Any) -> None:
+        self.node_id = node_id
+        self.peer = peer
+        self.federation = federation
+        self.signer = signer
+        self.transport = transport
+        self.now_ms = now_ms
+        self.calls = 0
+
+    async def call(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
+        directory = self.federation.require_current()
+        entry = directory.node(self.peer)
+        if entry is None:
+            raise PeerFailed("unknown_node", f"{self.peer} is not in the directory")
+        raw = build_request(request_id=new_id(), sender=self.node_id, receiver=self.peer, op=op,
+                            args=args, issued_at_ms=self.now_ms(), key=self.signer.key())
+        self.calls += 1
+        try:
+            reply = await self.transport.call(entry.base_url, RECONCILE_PATH, raw)
+        except TransportError as exc:
+            raise PeerFailed("peer_unreachable", str(exc)) from exc
+        if reply.status != 200:
+            raise PeerFailed(_problem_code(reply.body), reply.body[:300].decode("utf-8", "replace"))
+        try:
+            return admit_reply(reply.body, directory=directory, request=raw)
+        except ProtocolError as exc:
+            raise PeerFailed("signature_break",
+                             f"reply does not verify: {exc.code.value}: {exc.detail}") from exc
+
+
+def _problem_code(body: bytes) -> str:
+    try:
+        problem = parse_object(body, bytes_max=64 * 1024)
+    except ProtocolError:
+        return "peer_refused"
+    return str(problem.get("code") or "peer_refused")
+
+
+def _bound(key: Bound) -> list[str] | None:
+    return None if key is None else [key[0], key[1]]
+
+
+class PeerRanges:
+    """protocol.merkle_diff.RangeHasher over the peer's endpoint, for one window."""
+
+    def __init__(self, client: PeerClient, window_index: int,
+                 loop: asyncio.AbstractEventLoop) -> None:
+        self.client = client
+        self.window_index = window_index
+        self.loop = loop
+
+    def _ask(self, op: str, lo: Bound, hi: Bound) -> dict[str, Any]:
+        args = {"window_index": self.window_index, "lo": _bound(lo), "hi": _bound(hi)}
+        future = asyncio.run_coroutine_threadsafe(self.client.call(op, args), self.loop)
+        return future.result(CALL_TIMEOUT_S)
+
+    def summary(self, lo: Bound, hi: Bound) -> RangeSummary:
+        result = self._ask("summary", lo, hi)
+        return RangeSummary(int(result["count"]), bytes.fromhex(str(result["digest"])))
+
+    def split_key(self, lo: Bound, hi: Bound) -> LeafKey:
+        key = self._ask("split_key", lo, hi)["key"]
+        return (str(key[0]), str(key[1]))
+
+    def leaves(self, lo: Bound, hi: Bound) -> Sequence[TransferLeaf]:
+        return [leaf_from_json(item) for item in self._ask("leaves", lo, hi)["leaves"]]

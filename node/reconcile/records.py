@@ -1,0 +1,194 @@
+"""SQL for settlement windows and discrepancies (node/db/schema.py `windows`, `discrepancies`),
+and the two checks a node makes of its own books for a window: entries counted twice, and a
+ledger position that disagrees with the transfers it records."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from node.db.schema import discrepancies, journal_entries, postings, windows
+from node.exchange import store
+from node.ledger.model import EntryKind, clearing_account
+
+OPEN, MATCHED, DISPUTED = "open", "matched", "disputed"
+REPAIRED, CARRIED = "repaired", "carried"
+# Kinds of entries that move a clearing account, each once per transfer or relocation.
+_SETTLING_KINDS = (EntryKind.TRANSFER_SETTLE, EntryKind.TRANSFER_IN, EntryKind.RELOCATION_OUT,
+                   EntryKind.RELOCATION_IN)
+
+
+@dataclass(frozen=True)
+class Window:
+    peer: str
+    index: int
+    outgoing_cut: int
+    incoming_cut: int
+    closing: int
+    state: str
+    statement: dict[str, Any]
+    peer_statement: dict[str, Any] | None
+    record: dict[str, Any] | None
+    digests_exchanged: int
+    closed_at_ms: int
+    reconciled_at_ms: int | None
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "peer": self.peer, "window_index": self.index, "state": self.state,
+            "outgoing_cut": self.outgoing_cut, "incoming_cut": self.incoming_cut,
+            "closing_position_minutes": self.closing,
+            "digests_exchanged": self.digests_exchanged, "closed_at_ms": self.closed_at_ms,
+            "reconciled_at_ms": self.reconciled_at_ms, "statement": self.statement,
+            "peer_statement": self.peer_statement, "record": self.record,
+        }
+
+
+def _window(row: Any) -> Window:
+    def parsed(text: str | None) -> Any:
+        return None if text is None else json.loads(text)
+    return Window(row.peer_node_id, row.window_index, row.outgoing_cut, row.incoming_cut,
+                  row.closing_position_minutes, row.state, json.loads(row.statement),
+                  parsed(row.peer_statement), parsed(row.record), row.digests_exchanged,
+                  row.closed_at_ms, row.reconciled_at_ms)
+
+
+def last_window(conn: Connection, peer: str) -> Window | None:
+    row = conn.execute(select(windows).where(windows.c.peer_node_id == peer)
+                       .order_by(windows.c.window_index.desc()).limit(1)).first()
+    return None if row is None else _window(row)
+
+
+def window(conn: Connection, peer: str, index: int) -> Window | None:
+    row = conn.execute(select(windows).where(windows.c.peer_node_id == peer,
+                                             windows.c.window_index == index)).first()
+    return None if row is None else _window(row)
+
+
+def list_windows(conn: Connection, *, peer: str | None, limit: int,
+                 state: str | None = None) -> list[Window]:
+    query = select(windows).order_by(windows.c.closed_at_ms.desc(),
+                                     windows.c.peer_node_id).limit(limit)
+    if peer is not None:
+        query = query.where(windows.c.peer_node_id == peer)
+    if state is not None:
+        query = query.where(windows.c.state == state)
+    return [_window(row) for row in conn.execute(query)]
+
+
+def latest_windows(conn: Connection) -> list[Window]:
+    """Each link's newest window."""
+    newest = (select(windows.c.peer_node_id, func.max(windows.c.window_index).label("top"))
+              .group_by(windows.c.peer_node_id).subquery())
+    rows = conn.execute(select(windows).join(newest, (
+        newest.c.peer_node_id == windows.c.peer_node_id) & (
+        newest.c.top == windows.c.window_index)).order_by(windows.c.peer_node_id))
+    return [_window(row) for row in rows]
+
+
+def _text(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+def save_window(conn: Connection, *, peer: str, index: int, outgoing_cut: int,
+                incoming_cut: int, statement: dict[str, Any], now_ms: int) -> None:
+    """Our statement for a window, new or recomputed (same window, new facts)."""
+    values = {
+        "outgoing_cut": outgoing_cut, "incoming_cut": incoming_cut,
+        "closing_position_minutes": statement["closing_position_minutes"], "state": OPEN,
+        "statement": _text(statement), "closed_at_ms": now_ms,
+    }
+    changed = conn.execute(update(windows).where(
+        windows.c.peer_node_id == peer, windows.c.window_index == index).values(**values))
+    if not changed.rowcount:
+        conn.execute(insert(windows).values(peer_node_id=peer, window_index=index,
+                                            peer_statement=None, record=None,
+                                            digests_exchanged=0, reconciled_at_ms=None,
+                                            **values))
+
+
+def settle_window(conn: Connection, *, peer: str, index: int, state: str,
+                  peer_statement: dict[str, Any] | None, record: dict[str, Any] | None,
+                  digests: int, now_ms: int) -> None:
+    conn.execute(update(windows).where(
+        windows.c.peer_node_id == peer, windows.c.window_index == index).values(
+        state=state, peer_statement=_text(peer_statement), record=_text(record),
+        digests_exchanged=windows.c.digests_exchanged + digests, reconciled_at_ms=now_ms))
+
+
+def record_discrepancy(conn: Connection, *, peer: str, index: int, kind: str, outcome: str,
+                       detail: str, now_ms: int, key: tuple[str, str] | None = None,
+                       evidence: Any = None) -> str:
+    ident = uuid.uuid4().hex
+    closed = outcome != DISPUTED
+    conn.execute(insert(discrepancies).values(
+        id=ident, peer_node_id=peer, window_index=index, kind=kind, outcome=outcome,
+        status="closed" if closed else "open",
+        debtor_node=None if key is None else key[0],
+        transfer_id=None if key is None else key[1], detail=detail[:500],
+        evidence=None if evidence is None else json.dumps(evidence, separators=(",", ":")),
+        found_at_ms=now_ms, closed_at_ms=now_ms if closed else None, closed_by=None,
+    ))
+    return ident
+
+
+def dispute(conn: Connection, *, peer: str, index: int, kind: str, detail: str, now_ms: int,
+            key: tuple[str, str] | None = None, evidence: Any = None) -> str:
+    """A difference no signed evidence settles: record it open and freeze the link, so no new
+    transfer crosses it until an operator has looked (docs/reconciliation.md)."""
+    ident = record_discrepancy(conn, peer=peer, index=index, kind=kind, outcome=DISPUTED,
+                               detail=detail, now_ms=now_ms, key=key, evidence=evidence)
+    store.freeze(conn, peer, reason=f"dispute_{kind}"[:48],
+                 detail=f"window {index}: {detail}", now_ms=now_ms)
+    return ident
+
+
+def list_discrepancies(conn: Connection, *, peer: str | None, status: str | None,
+                       limit: int) -> list[dict[str, Any]]:
+    query = select(discrepancies).order_by(discrepancies.c.found_at_ms.desc(),
+                                           discrepancies.c.id).limit(limit)
+    if peer is not None:
+        query = query.where(discrepancies.c.peer_node_id == peer)
+    if status is not None:
+        query = query.where(discrepancies.c.status == status)
+    return [
+        {**row._asdict(), "evidence": None if row.evidence is None else json.loads(row.evidence)}
+        for row in conn.execute(query)
+    ]
+
+
+def close_discrepancy(conn: Connection, ident: str, *, by: str, resolution: str,
+                      now_ms: int) -> bool:
+    changed = conn.execute(update(discrepancies).where(
+        discrepancies.c.id == ident, discrepancies.c.status == "open").values(
+        status="closed", closed_at_ms=now_ms, closed_by=by,
+        detail=func.substr(discrepancies.c.detail + " | resolved: " + resolution, 1, 500)))
+    return bool(changed.rowcount)
+
+
+# Checks of our own books ---------------------------------------------------------------------
+
+
+def counted_twice(conn: Connection, peer: str) -> list[str]:
+    """Refs (transfer or relocation ids) with more than one clearing entry for this link: an
+    hour counted twice."""
+    rows = conn.execute(
+        select(journal_entries.c.ref)
+        .select_from(journal_entries.join(postings,
+                                          postings.c.entry_height == journal_entries.c.height))
+        .where(postings.c.account_code == clearing_account(peer),
+               journal_entries.c.kind.in_([str(kind) for kind in _SETTLING_KINDS]),
+               journal_entries.c.reverses_height.is_(None))
+        .group_by(journal_entries.c.ref)
+        .having(func.count(func.distinct(journal_entries.c.height)) > 1))
+    return sorted(str(row.ref) for row in rows)
+
+
+def ledger_position(conn: Connection, peer: str) -> int:
+    """Our settled position with `peer` from the ledger: minutes it owes us."""
+    return -store.clearing_balance(conn, peer)

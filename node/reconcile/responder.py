@@ -1,0 +1,198 @@
+"""The peer's side of reconciliation: the operations of the signed endpoint
+`POST /federation/v1/reconciliation` (docs/reconciliation.md).
+
+    propose    the closer's statement: compute ours for the same cuts; co-sign if they match
+    summary    count and range digest of our leaves in a key range      (Merkle descent)
+    split_key  the median key of our leaves in a range                  (Merkle descent)
+    leaves     our leaves in a small range                              (Merkle descent)
+    evidence   the signed transaction and response behind each of some transfers
+    repair     evidence the closer hands us for transfers we lack: checked, then applied
+    history    answered transactions on one chain after a sequence (`hourbridge recover`)
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from node.errors import ErrorCode, FederationRefusal
+from node.reconcile import records
+from node.reconcile.evidence import EvidenceError, history, verify_pair
+from node.reconcile.peer import PeerFailed
+from node.reconcile.sides import Sides
+from node.reconcile.window import CutUnknown
+from protocol.errors import DecodeError, ProtocolError
+from protocol.merkle_diff import LEAF_THRESHOLD_DEFAULT
+from protocol.messages.documents import Statement
+from protocol.reasons import ReasonCode
+from protocol.reconciliation import (
+    Request,
+    admit_request,
+    build_reply,
+    key_from_json,
+    leaf_to_json,
+)
+from protocol.signing import sign_object
+from protocol.statements import compare
+
+LEAVES_PER_REPLY_MAX = 4 * LEAF_THRESHOLD_DEFAULT
+EVIDENCE_PER_REPLY_MAX = 4
+HISTORY_PAGE_MAX = 20
+
+
+def _refuse(code: ReasonCode, detail: str) -> FederationRefusal:
+    return FederationRefusal(ErrorCode.RECONCILIATION_REFUSED, code.value, detail)
+
+
+def _int(args: dict[str, Any], name: str, low: int = 0) -> int:
+    value = args.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise _refuse(ReasonCode.MALFORMED, f"{name} must be an integer >= {low}")
+    return value
+
+
+class Responder:
+    def __init__(self, sides: Sides) -> None:
+        self.sides = sides
+        self.node_id = sides.node_id
+
+    async def serve(self, raw: bytes) -> bytes:
+        sides = self.sides
+        try:
+            request = admit_request(raw, directory=sides.federation.require_current(),
+                                    receiver=self.node_id, now_ms=sides.clock.now_ms())
+        except ProtocolError as exc:
+            raise _refuse(exc.code, exc.detail) from exc
+        try:
+            result = await self._dispatch(request)
+        except DecodeError as exc:
+            raise _refuse(exc.code, exc.detail) from exc
+        return build_reply(request, result=result, issued_at_ms=sides.clock.now_ms(),
+                           key=sides.signer.key())
+
+    async def _dispatch(self, request: Request) -> dict[str, Any]:
+        args, peer, writer = request.args, request.sender, self.sides.writer
+        if request.op == "propose":
+            return await writer.submit(partial(self._propose, peer, args))
+        if request.op in ("summary", "split_key", "leaves"):
+            index = await writer.submit(partial(self._index, peer, _int(args, "window_index", 1)))
+            lo, hi = key_from_json(args.get("lo")), key_from_json(args.get("hi"))
+            if request.op == "summary":
+                found = index.summary(lo, hi)
+                return {"count": found.count, "digest": found.digest.hex()}
+            if request.op == "split_key":
+                try:
+                    return {"key": list(index.split_key(lo, hi))}
+                except ValueError as exc:
+                    raise _refuse(ReasonCode.MALFORMED, str(exc)) from exc
+            chosen = index.leaves(lo, hi)
+            if len(chosen) > LEAVES_PER_REPLY_MAX:
+                raise _refuse(ReasonCode.TOO_LARGE, f"{len(chosen)} leaves in the range, "
+                              f"limit {LEAVES_PER_REPLY_MAX}: ask for a smaller one")
+            return {"leaves": [leaf_to_json(leaf) for leaf in chosen]}
+        if request.op == "evidence":
+            keys = self._keys(args.get("keys"))
+            return {"evidence": await writer.submit(
+                partial(self.sides.evidence_for, peer, keys))}
+        if request.op == "repair":
+            index = _int(args, "window_index", 1)
+            items = args.get("evidence")
+            if not isinstance(items, list) or len(items) > EVIDENCE_PER_REPLY_MAX:
+                raise _refuse(ReasonCode.MALFORMED,
+                              f"evidence must be a list of at most {EVIDENCE_PER_REPLY_MAX}")
+            keys = self._keys([i.get("key") for i in items if isinstance(i, dict)])
+            return {"outcomes": await writer.submit(
+                partial(self._repair, peer, index, keys, items))}
+        # history
+        direction = args.get("direction")
+        if direction not in ("from_you", "to_you"):
+            raise _refuse(ReasonCode.MALFORMED, "direction must be from_you or to_you")
+        limit = min(_int(args, "limit", 1), HISTORY_PAGE_MAX)
+        return {"transactions": await writer.submit(partial(
+            lambda conn: history(conn, self.node_id, peer, direction=direction,
+                                 after=_int(args, "after"), limit=limit)))}
+
+    @staticmethod
+    def _keys(value: Any) -> list[tuple[str, str]]:
+        if not isinstance(value, list) or len(value) > EVIDENCE_PER_REPLY_MAX:
+            raise _refuse(ReasonCode.MALFORMED,
+                          f"keys must be a list of at most {EVIDENCE_PER_REPLY_MAX}")
+        keys = [key_from_json(item) for item in value]
+        if any(key is None for key in keys):
+            raise _refuse(ReasonCode.MALFORMED, "a key is [debtor_node, transfer_id]")
+        return [key for key in keys if key is not None]
+
+    def _index(self, peer: str, index: int, conn: Connection) -> Any:
+        try:
+            return self.sides.leaf_index(peer, index, conn)
+        except KeyError as exc:
+            raise _refuse(ReasonCode.MALFORMED, f"no window {index} with {peer} here") from exc
+
+    def _repair(self, peer: str, index: int, keys: list[tuple[str, str]], items: list[Any],
+                conn: Connection) -> list[dict[str, Any]]:
+        if records.window(conn, peer, index) is None:
+            raise _refuse(ReasonCode.MALFORMED, f"no window {index} with {peer} here")
+        return self.sides.repair(conn, peer, index, keys, items)
+
+    # propose -------------------------------------------------------------------------------
+
+    def _propose(self, peer: str, args: dict[str, Any], conn: Connection) -> dict[str, Any]:
+        sides = self.sides
+        try:
+            theirs = sides.verify_statement(args.get("statement"), peer)
+        except PeerFailed as exc:
+            raise _refuse(ReasonCode.BAD_SIGNATURE, exc.detail) from exc
+        index = theirs.window_index
+        last = records.last_window(conn, peer)
+        if last is not None and index <= last.index and last.state != records.OPEN:
+            held = records.window(conn, peer, index)
+            if held is not None and held.peer_statement == theirs.model_dump(mode="json"):
+                return {"statement": held.statement, "record": held.record}  # a repeat
+        expected = 1 if last is None else (last.index if last.state == records.OPEN
+                                           else last.index + 1)
+        if index != expected:
+            raise _refuse(ReasonCode.SEQUENCE_GAP, f"window {index} proposed; the next window "
+                          f"with {peer} here is {expected}")
+        self._take_late_response(conn, peer, index, args.get("late_response"))
+        try:
+            mine = sides.save(conn, peer, index, theirs.incoming_sequence_cut,
+                              theirs.outgoing_sequence_cut,
+                              first=last is None or last.index != index)
+        except CutUnknown as exc:
+            raise _refuse(ReasonCode.SEQUENCE_GAP, str(exc)) from exc
+        found = compare(Statement.model_validate(mine.statement), theirs)
+        sides.remember_peer(peer, index, theirs, found, conn)
+        has_dispute = any(d["window_index"] == index for d in records.list_discrepancies(
+            conn, peer=peer, status="open", limit=1_000))
+        if not found and not has_dispute and sides.books_agree(conn, peer, index,
+                                                              dispute=args.get("final") is True):
+            record = sign_object(theirs.model_dump(mode="json"), signer=self.node_id,
+                                 key=sides.signer.key())
+            sides.matched(peer, index, theirs, record, conn)
+            return {"statement": mine.statement, "record": record}
+        if args.get("final") is True:
+            sides.dispute_mismatch(peer, index, [d.value for d in found], conn)
+        return {"statement": mine.statement, "record": None}
+
+    def _take_late_response(self, conn: Connection, peer: str, index: int, item: Any) -> None:
+        """The closer's signed response to our last transaction before the cut, which we may
+        never have received: apply it, as if it had arrived (a late receipt)."""
+        if not isinstance(item, dict):
+            return
+        sides = self.sides
+        try:
+            pair = verify_pair(item, directory=sides.federation.require_current(),
+                               me=self.node_id, peer=peer)
+        except EvidenceError:
+            return  # not evidence; the comparison will show what differs
+        if pair.transaction.sender != self.node_id:
+            return
+        applied = sides.books.apply_pair(conn, pair, now_ms=sides.clock.now_ms())
+        if applied.answers_applied:
+            records.record_discrepancy(
+                conn, peer=peer, index=index, kind="state_mismatch", outcome=records.REPAIRED,
+                now_ms=sides.clock.now_ms(),
+                detail=f"late receipt: the response to our transaction "
+                       f"{pair.transaction.sequence} arrived with the proposal")

@@ -1,0 +1,236 @@
+"""Reconciliation of a link, window by window (DESIGN §7, docs/reconciliation.md).
+
+The closer of a window (`close`):
+
+ 1. cuts the window, computes and signs its statement, and checks its own books (an entry
+    counted twice, a ledger that disagrees with its records);
+ 2. proposes the statement to the peer, handing over the signed response the peer may be
+    missing for its last transaction before the cut (a late receipt);
+ 3. matching statements: the peer co-signs ours; that co-signed statement is the record;
+ 4. otherwise it finds the differing transfers by Merkle descent, repairs what signed evidence
+    settles (on its side, and by handing evidence to the peer for the peer's side), recomputes
+    and proposes once more as final;
+ 5. anything still different is a dispute: recorded, the link frozen on both sides, alerted.
+
+The peer's side (`serve`) answers the same operations over the signed endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from enum import StrEnum
+from functools import partial
+from typing import Any
+
+from sqlalchemy import func, select
+
+from node.clock import Clock
+from node.db.batch import WriteBatcher
+from node.db.engine import Database
+from node.db.schema import links
+from node.errors import ErrorCode, NotFound
+from node.exchange.service import Exchange
+from node.keyring import Signer
+from node.ledger.journal import Ledger
+from node.reconcile import records
+from node.reconcile.evidence import EvidenceBooks
+from node.reconcile.peer import PeerClient, PeerFailed, PeerRanges
+from node.reconcile.responder import Responder
+from node.reconcile.sides import Proposed, Sides
+from node.services.access import Principal, Role, require_role
+from node.services.federation import FederationService
+from protocol.merkle_diff import DifferenceKind, PeerAnswerError, reconcile
+from protocol.messages.documents import Statement
+from protocol.statements import Disagreement, compare
+
+log = logging.getLogger("hourbridge.reconcile")
+
+EVIDENCE_KEYS_PER_CALL = 4
+
+
+class Proposal(StrEnum):
+    MATCHED = "matched"  # co-signed
+    DIFFERS = "differs"  # look for the differences
+    FAILED = "failed"  # unreachable (the window stays open), or disputed already
+
+
+class Reconciler:
+    def __init__(self, *, node_id: str, db: Database, writer: WriteBatcher,
+                 federation: FederationService, signer: Signer, clock: Clock, ledger: Ledger,
+                 exchange: Exchange) -> None:
+        self.node_id = node_id
+        self.db = db
+        self.writer = writer
+        self.federation = federation
+        self.signer = signer
+        self.clock = clock
+        self.transport = exchange.transport
+        books = EvidenceBooks(node_id=node_id, ledger=ledger, courier=exchange.courier)
+        self.sides = Sides(node_id=node_id, db=db, writer=writer, federation=federation,
+                           signer=signer, clock=clock, books=books)
+        self.responder = Responder(self.sides)
+        self._busy: dict[str, asyncio.Lock] = {}
+
+    def client(self, peer: str) -> PeerClient:
+        return PeerClient(node_id=self.node_id, peer=peer, federation=self.federation,
+                          signer=self.signer, transport=self.transport,
+                          now_ms=self.clock.now_ms)
+
+    async def serve(self, raw: bytes) -> bytes:
+        return await self.responder.serve(raw)
+
+    def peers(self) -> list[str]:
+        """Peers this node has a link with, in the current directory."""
+        directory = self.federation.require_current()
+        return [peer for peer in self.sides.linked_peers() if directory.node(peer) is not None]
+
+    async def close_all(self, *, scheduled: bool = False) -> list[dict[str, Any]]:
+        """Close a window on every link. The scheduler closes only the links where this node
+        has the smaller id, so two nodes' schedules never cut one link twice."""
+        results = []
+        for peer in self.peers():
+            if scheduled and peer < self.node_id:
+                continue
+            results.append(await self.close(peer))
+        return results
+
+    async def close(self, peer: str) -> dict[str, Any]:
+        lock = self._busy.setdefault(peer, asyncio.Lock())
+        async with lock:
+            return await self._close(peer)
+
+    async def _close(self, peer: str) -> dict[str, Any]:
+        sides = self.sides
+        mine = await self.writer.submit(partial(sides.cut_and_sign, peer))
+        client = self.client(peer)
+        outcome = await self._propose(client, mine, final=False)
+        if outcome is Proposal.DIFFERS:
+            left = await self._descend_and_repair(client, mine.index)
+            mine = await self.writer.submit(partial(sides.recompute, peer, mine.index))
+            outcome = await self._propose(client, mine, final=True)
+            if outcome is Proposal.DIFFERS:
+                await self.writer.submit(partial(sides.dispute_mismatch, peer, mine.index,
+                                                 left))
+        return await self.writer.submit(partial(sides.finish, peer, mine.index, client.calls))
+
+    async def _propose(self, client: PeerClient, mine: Proposed, *, final: bool) -> Proposal:
+        peer, index = client.peer, mine.index
+        try:
+            result = await client.call("propose", {
+                "statement": mine.statement, "final": final, "late_response": mine.late_response,
+            })
+            theirs = self.sides.verify_statement(result.get("statement"), peer)
+        except PeerFailed as exc:
+            await self.writer.submit(partial(self.sides.peer_failed, peer, index, exc))
+            return Proposal.FAILED
+        record = result.get("record")
+        found = compare(Statement.model_validate(mine.statement), theirs)
+        if not found and record is not None and self.sides.verify_record(
+                record, mine.statement, peer):
+            await self.writer.submit(partial(self.sides.matched, peer, index, theirs, record))
+            return Proposal.MATCHED
+        await self.writer.submit(partial(self.sides.remember_peer, peer, index, theirs, found))
+        if Disagreement.CHAIN in found or Disagreement.WINDOW in found:
+            if not final:  # so that the peer records the dispute and freezes its side too
+                await self._propose(client, mine, final=True)
+            return Proposal.FAILED
+        return Proposal.DIFFERS
+
+    async def _descend_and_repair(self, client: PeerClient, index: int) -> list[str]:
+        """Find the differing transfers and repair what evidence settles. Returns the kinds of
+        differences left for the dispute record if the final proposal still differs."""
+        peer = client.peer
+        local = await self.writer.submit(partial(self.sides.leaf_index, peer, index))
+        loop = asyncio.get_running_loop()
+        try:
+            found = await asyncio.to_thread(reconcile, local, PeerRanges(client, index, loop))
+        except (PeerAnswerError, PeerFailed, KeyError, ValueError, TypeError) as exc:
+            log.error("descent with %s failed: %s", peer, exc)
+            return [f"descent failed: {exc}"]
+        await self.writer.submit(partial(self.sides.count_digests, peer, index,
+                                         found.digests_exchanged))
+        left: list[str] = []
+        missing_here = [d.key for d in found.differences
+                        if d.kind is DifferenceKind.MISSING_LOCALLY]
+        missing_there = [d.key for d in found.differences
+                         if d.kind is DifferenceKind.MISSING_AT_PEER]
+        for difference in found.differences:
+            if difference.kind is DifferenceKind.FIELD_MISMATCH:
+                await self.writer.submit(partial(self.sides.field_mismatch, peer, index,
+                                                 difference))
+                left.append("field_mismatch")
+        for start in range(0, len(missing_here), EVIDENCE_KEYS_PER_CALL):
+            keys = missing_here[start:start + EVIDENCE_KEYS_PER_CALL]
+            try:
+                result = await client.call("evidence", {"keys": [list(k) for k in keys]})
+                items = result.get("evidence")
+                if not isinstance(items, list):
+                    raise PeerFailed("malformed", "evidence must be a list")
+            except PeerFailed as exc:
+                items = []
+                log.error("evidence from %s: %s", peer, exc)
+            left += await self.writer.submit(partial(self.sides.repair_locally, peer, index,
+                                                     keys, items))
+        for start in range(0, len(missing_there), EVIDENCE_KEYS_PER_CALL):
+            keys = missing_there[start:start + EVIDENCE_KEYS_PER_CALL]
+            evidence = await self.writer.submit(partial(self.sides.evidence_for, peer, keys))
+            try:
+                result = await client.call("repair", {"window_index": index,
+                                                      "evidence": evidence})
+                outcomes = result.get("outcomes")
+                if not isinstance(outcomes, list):
+                    raise PeerFailed("malformed", "outcomes must be a list")
+            except PeerFailed as exc:
+                outcomes = [{"key": list(k), "outcome": "failed", "detail": str(exc)}
+                            for k in keys]
+            left += await self.writer.submit(partial(self.sides.peer_repaired, peer, index,
+                                                     keys, outcomes))
+        return left
+
+    # views and operator actions --------------------------------------------------------------
+
+    def windows(self, principal: Principal, *, peer: str | None = None,
+                state: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        require_role(principal, Role.ADMIN, Role.REGULATOR, what="read settlement windows")
+        with self.db.read() as conn:
+            return [w.view() for w in records.list_windows(conn, peer=peer, state=state,
+                                                           limit=limit)]
+
+    def statements(self, principal: Principal) -> dict[str, Any]:
+        """Each link's newest window: our signed statement, the peer's, and the co-signed
+        record if they matched. What a regulator collects from every node."""
+        require_role(principal, Role.ADMIN, Role.REGULATOR, what="read statements")
+        with self.db.read() as conn:
+            latest = records.latest_windows(conn)
+        return {"node": self.node_id, "windows": [w.view() for w in latest]}
+
+    def discrepancies(self, principal: Principal, *, peer: str | None = None,
+                      status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        require_role(principal, Role.ADMIN, Role.REGULATOR, what="read discrepancies")
+        with self.db.read() as conn:
+            return records.list_discrepancies(conn, peer=peer, status=status, limit=limit)
+
+    def close_discrepancy(self, principal: Principal, ident: str,
+                          resolution: str) -> dict[str, Any]:
+        """An operator records how a dispute was resolved. The link stays frozen until they
+        also unfreeze it (`POST /api/v1/federation/links/{peer}/unfreeze`)."""
+        require_role(principal, Role.ADMIN, what="resolve a discrepancy")
+        now_ms = self.clock.now_ms()
+        with self.db.write() as conn:
+            if not records.close_discrepancy(conn, ident, by=principal.actor,
+                                             resolution=resolution, now_ms=now_ms):
+                raise NotFound(ErrorCode.DISCREPANCY_NOT_FOUND,
+                               f"no open discrepancy {ident}")
+            found = [d for d in records.list_discrepancies(conn, peer=None, status=None,
+                                                           limit=1) if d["id"] == ident]
+        return found[0] if found else {"id": ident, "status": "closed"}
+
+    def alerts(self) -> dict[str, int]:
+        """Counts for /metrics: open disputes and frozen links."""
+        with self.db.read() as conn:
+            open_disputes = len(records.list_discrepancies(conn, peer=None, status="open",
+                                                           limit=100_000))
+            frozen = conn.execute(select(func.count()).select_from(links)
+                                  .where(links.c.frozen_reason.is_not(None))).scalar_one()
+        return {"open_disputes": open_disputes, "frozen_links": int(frozen)}
