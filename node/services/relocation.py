@@ -207,7 +207,8 @@ class RelocationService:
             "entry_height": entry_height, "settled_entry_height": None,
             "actor": principal.actor, "created_at_ms": now_ms,
             "expires_at_ms": body.expires_at_ms, "committed_at_ms": None,
-            "updated_at_ms": now_ms, "dispute": None,
+            "updated_at_ms": now_ms, "dispute": None, "prepare_hash": None,
+            "answer_transaction_id": None,
         }
         _INSERT.run(conn, record)
         store.add_reserved(conn, to_node, total)  # counted by every cap check until settled
