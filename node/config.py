@@ -58,6 +58,10 @@ class NodeConfig(BaseModel):
         description="after 5 failed attempts in a row, how long the sender to that peer rests "
         "(a random 50-100% of it) before it tries again",
     )
+    policy_file: str = Field(
+        default="", description="the node's time-bank policy, TOML or JSON (relative to the data "
+        "folder); empty: the built-in default policy (docs/timebank.md)",
+    )
     data_dir: str = Field(default="", exclude=True)
 
     @field_validator("directory_anchors", mode="before")

@@ -73,6 +73,29 @@ class ErrorCode(StrEnum):
     PAYMENT_REQUEST_ID_CONFLICT = "payment_request_id_conflict"
     PAYMENT_REQUEST_CLOSED = "payment_request_closed"  # approved or declined already
     PAYMENT_REQUEST_EXPIRED = "payment_request_expired"
+    # the local time bank (docs/timebank.md)
+    POLICY_INVALID = "policy_invalid"
+    POLICY_OUT_OF_BOUNDS = "policy_out_of_bounds"  # outside the federation's bounds
+    POLICY_MONEY_CONVERSION = "policy_money_conversion"  # hours are never money
+    POLICY_UNSUPPORTED = "policy_unsupported"
+    SERVICE_REQUEST_NOT_FOUND = "service_request_not_found"
+    SERVICE_REQUEST_ID_CONFLICT = "service_request_id_conflict"
+    SERVICE_REQUEST_STATE = "service_request_state"  # the step does not fit the request's state
+    CATEGORY_UNKNOWN = "category_unknown"
+    ITEM_UNKNOWN = "item_unknown"
+    NOT_ELIGIBLE = "not_eligible"  # age, residence or vetting rules of the policy
+    AGE_UNKNOWN = "age_unknown"  # a rule needs the member's birth year
+    RECIPIENT_NOT_ALLOWED = "recipient_not_allowed"  # the policy's transfer recipients
+    CREDIT_CLASS_NOT_ALLOWED = "credit_class_not_allowed"
+    GOODS_NOT_ALLOWED = "goods_not_allowed"
+    GOODS_UNKNOWN = "goods_unknown"
+    REDEMPTION_NOT_FOUND = "redemption_not_found"
+    REDEMPTION_ID_CONFLICT = "redemption_id_conflict"
+    DONATION_NOT_FOUND = "donation_not_found"
+    DONATION_ID_CONFLICT = "donation_id_conflict"
+    SPONSOR_NOT_FOUND = "sponsor_not_found"
+    SPONSOR_EXISTS = "sponsor_exists"
+    KIN_EXISTS = "kin_exists"
     # operations
     NOT_MIGRATED = "not_migrated"
     OVERLOADED = "overloaded"

@@ -37,6 +37,8 @@ from node.services.relocation import RelocationService
 from node.services.tokens import TokenService
 from node.services.transfers import TransferService
 from node.services.units import node_unit
+from node.timebank.people import grant_rule
+from node.timebank.service import TimeBank, gift_rule, policy_for
 from protocol.signing import SigningKey
 
 
@@ -58,6 +60,7 @@ class Node:
     reconciler: Reconciler
     relocations: RelocationService
     payments: PaymentService
+    timebank: TimeBank
     _key_override: SigningKey | None = None
 
     def reload_keys(self) -> None:
@@ -144,8 +147,14 @@ def open_node(
     except Exception:
         db.dispose()
         raise
+    try:
+        policy = policy_for(config.policy_file, config.data_path)
+    except Exception:
+        db.dispose()
+        raise
     signer = Signer(keyring, clock=clock, directory=federation.current)
     ledger = Ledger(config.node_id)
+    unit = partial(node_unit, federation, config.node_id, policy.unit.node_unit())
     common = {"db": db, "ledger": ledger, "clock": clock}
     writer = WriteBatcher(db)
     exchange = Exchange(node_id=config.node_id, db=db, writer=writer, federation=federation,
@@ -159,6 +168,11 @@ def open_node(
     retry_ms = exchange.answers.retry.prepare_ms
     RelocationHandlers(node_id=config.node_id, ledger=ledger, retry_ms=retry_ms).install(exchange)
     PaymentHandlers(node_id=config.node_id, retry_ms=retry_ms).install(exchange)
+    grants = GrantService(**common, writer=writer, rule=grant_rule(policy))
+    timebank = TimeBank(**common, node_id=config.node_id, policy=policy, grants=grants,
+                        outgoing=outgoing, federation=federation, unit=unit)
+    if config.policy_file:
+        timebank.open_pool(clock.now_ms())
     return Node(
         config=config,
         db=db,
@@ -167,11 +181,10 @@ def open_node(
         federation=federation,
         ledger=ledger,
         writer=writer,
-        members=MemberService(**common, node_id=config.node_id,
-                              unit=partial(node_unit, federation, config.node_id)),
+        members=MemberService(**common, node_id=config.node_id, unit=unit),
         transfers=TransferService(**common, writer=writer, node_id=config.node_id,
-                                  outgoing=outgoing),
-        grants=GrantService(**common, writer=writer),
+                                  outgoing=outgoing, gift_rule=gift_rule(policy, clock)),
+        grants=grants,
         tokens=TokenService(db, clock),
         ledger_admin=LedgerAdminService(**common, signer=signer),
         exchange=exchange,
@@ -182,5 +195,6 @@ def open_node(
                                       outgoing=outgoing),
         payments=PaymentService(db=db, writer=writer, clock=clock, node_id=config.node_id,
                                 outgoing=outgoing),
+        timebank=timebank,
         _key_override=key,
     )

@@ -25,6 +25,8 @@ from node.api.routes import (
     payments,
     reconciliation,
     relocation,
+    timebank_bank,
+    timebank_requests,
 )
 from node.exchange.transport import TRANSACTIONS_PATH
 from node.reconcile.peer import RECONCILE_PATH
@@ -121,7 +123,8 @@ def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> 
     for router in (money.router, members.router, ledger.router, federation.router,
                    exchange.router, relocation.router, payments.router, health.router,
                    reconciliation.federation_router, reconciliation.router,
-                   reconciliation.metrics_router):
+                   reconciliation.metrics_router, timebank_requests.router,
+                   timebank_bank.router):
         app.include_router(router)
     console.install(app, node)
     app.add_middleware(

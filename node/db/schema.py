@@ -450,3 +450,146 @@ discrepancies = Table(
     Column("closed_at_ms", BigInteger, nullable=True),
     Column("closed_by", ADDRESS, nullable=True),
 )
+
+
+# The local time bank (docs/timebank.md). Vetting of needy members by staff: whether a member is
+# in hardship (earlier redemption age) and whether their services are paid from issuance.
+tb_profiles = Table(
+    "tb_profiles",
+    metadata,
+    Column("member_local_id", ID, ForeignKey("members.local_id"), primary_key=True),
+    Column("hardship", Integer, nullable=False),  # 0 or 1
+    Column("subsidised", Integer, nullable=False),  # 0 or 1
+    Column("reason", String(500), nullable=False),
+    Column("vetted_by", ADDRESS, nullable=False),
+    Column("vetted_at_ms", BigInteger, nullable=False),
+)
+
+# The kin registry: relatives and friends a member may give hours to, as staff recorded them.
+tb_kin = Table(
+    "tb_kin",
+    metadata,
+    Column("member_local_id", ID, ForeignKey("members.local_id"), primary_key=True),
+    Column("relative", ADDRESS, primary_key=True),  # an address at any node
+    Column("relation", String(24), nullable=False),
+    Column("registered_by", ADDRESS, nullable=False),
+    Column("registered_at_ms", BigInteger, nullable=False),
+)
+
+tb_sponsors = Table(
+    "tb_sponsors",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("registered_by", ADDRESS, nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+# Which sponsor funded a sponsored grant.
+tb_sponsorships = Table(
+    "tb_sponsorships",
+    metadata,
+    Column("grant_id", ID, ForeignKey("grants.id"), primary_key=True),
+    Column("sponsor_id", ID, ForeignKey("tb_sponsors.id"), nullable=False, index=True),
+)
+
+tb_service_requests = Table(
+    "tb_service_requests",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("recipient_local_id", ID, ForeignKey("members.local_id"), nullable=False, index=True),
+    Column("station", ID, nullable=True),  # the recipient's station when it was posted
+    Column("category", String(40), nullable=False),
+    Column("item", String(40), nullable=True),
+    Column("description", String(500), nullable=False),
+    # open, accepted, in_progress, completed, disputed, paid, refunded, cancelled
+    Column("state", String(16), nullable=False),
+    Column("payer", String(16), nullable=False),  # recipient, or issuance (subsidised)
+    Column("request_hash", HASH, nullable=False),
+    Column("posted_by", ADDRESS, nullable=False),
+    Column("recipient_age", Integer, nullable=True),
+    Column("volunteer_local_id", ID, nullable=True, index=True),
+    Column("volunteer_age", Integer, nullable=True),
+    Column("created_at_ms", BigInteger, nullable=False),
+    Column("accepted_at_ms", BigInteger, nullable=True),
+    Column("checked_in_at_ms", BigInteger, nullable=True),
+    Column("checked_out_at_ms", BigInteger, nullable=True),
+    Column("duration_minutes", BigInteger, nullable=True),  # as measured
+    Column("rounded_minutes", BigInteger, nullable=True),  # rounded to the policy's step
+    Column("price_minutes", BigInteger, nullable=True),
+    Column("held_minutes", BigInteger, nullable=True),  # in escrow since check-out
+    Column("hold_entry_height", BigInteger, nullable=True),
+    Column("rating", Integer, nullable=True),
+    Column("comment", String(500), nullable=True),
+    Column("confirmed_by", ADDRESS, nullable=True),
+    Column("settled_at_ms", BigInteger, nullable=True),
+    Column("released_minutes", BigInteger, nullable=True),  # paid for the service
+    Column("refunded_minutes", BigInteger, nullable=True),
+    Column("credited_minutes", BigInteger, nullable=True),  # issued to the volunteer
+    Column("overflow_minutes", BigInteger, nullable=True),  # beyond the caps
+    Column("settle_entry_height", BigInteger, nullable=True),
+    Column("updated_at_ms", BigInteger, nullable=False),
+    Index("ix_tb_service_requests_state", "state", "created_at_ms"),
+)
+
+# One dispute at most per request: a complaint holds its payment until staff resolve it.
+tb_disputes = Table(
+    "tb_disputes",
+    metadata,
+    Column("request_id", ID, ForeignKey("tb_service_requests.id"), primary_key=True),
+    Column("state", String(16), nullable=False),  # open, resolved
+    Column("reason", String(500), nullable=False),
+    Column("raised_by", ADDRESS, nullable=False),
+    Column("raised_at_ms", BigInteger, nullable=False),
+    Column("outcome", String(16), nullable=True),  # release, refund, partial
+    Column("released_minutes", BigInteger, nullable=True),
+    Column("resolution", String(500), nullable=True),
+    Column("resolved_by", ADDRESS, nullable=True),
+    Column("resolved_at_ms", BigInteger, nullable=True),
+)
+
+# Every step of a request, a dispute, a vetting or a kin record: who, when, what, and the
+# ledger entry it made. Append-only.
+tb_audit = Table(
+    "tb_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject", String(80), nullable=False),  # e.g. request:r1, member:alice
+    Column("action", String(32), nullable=False),
+    Column("actor", ADDRESS, nullable=False),
+    Column("detail", String(500), nullable=False),
+    Column("entry_height", BigInteger, nullable=True),
+    Column("at_ms", BigInteger, nullable=False),
+    Index("ix_tb_audit_subject", "subject", "id"),
+)
+
+tb_redemptions = Table(
+    "tb_redemptions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("member_local_id", ID, ForeignKey("members.local_id"), nullable=False, index=True),
+    Column("goods", String(40), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("amount_minutes", BigInteger, nullable=False),
+    Column("request_hash", HASH, nullable=False),
+    Column("entry_height", BigInteger, nullable=False),
+    Column("actor", ADDRESS, nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+# Donations into a pool (ours, or another node's through a transfer) and distributions from ours.
+tb_donations = Table(
+    "tb_donations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(16), nullable=False),  # donation, distribution
+    Column("member_local_id", ID, ForeignKey("members.local_id"), nullable=False, index=True),
+    Column("to_node", String(32), nullable=True),  # another node's pool
+    Column("amount_minutes", BigInteger, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("request_hash", HASH, nullable=False),
+    Column("entry_height", BigInteger, nullable=True),
+    Column("transfer_id", ID, nullable=True),  # the cross-node transfer carrying it
+    Column("actor", ADDRESS, nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+)

@@ -33,11 +33,20 @@ from node.services.members import load_member, require_active
 from protocol.credit import CreditClass
 
 STAFF_GRANT_CLASSES = frozenset({CreditClass.GRANTED, CreditClass.SPONSORED})
+# The node policy's grant rules (node/timebank/people.py): given the open connection, the
+# member's row and the class, refuse a class the policy does not issue or an unvetted member.
+GrantRule = Callable[[Connection, Any, CreditClass], None]
+
+
+def _any_grant(conn: Connection, member: Any, credit_class: CreditClass) -> None:
+    return None
 
 
 class GrantService:
-    def __init__(self, *, db: Database, writer: WriteBatcher, ledger: Ledger, clock: Clock) -> None:
+    def __init__(self, *, db: Database, writer: WriteBatcher, ledger: Ledger, clock: Clock,
+                 rule: GrantRule = _any_grant) -> None:
         self.db = db
+        self.rule = rule
         self.writer = writer
         self.ledger = ledger
         self.clock = clock
@@ -79,6 +88,7 @@ class GrantService:
             if existing is not None:
                 return _view(existing), False
             require_active(member)
+            self.rule(conn, member, credit_class)
             entry = self.ledger.post(
                 conn,
                 kind=EntryKind.GRANT,

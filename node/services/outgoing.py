@@ -40,7 +40,8 @@ def pick_class(by_class: dict[CreditClass, int], amount: int, *, requested: Cred
                purpose: Purpose) -> CreditClass:
     """A cross-node prepare carries one credit class (standard §8): the requested one, or the
     first in spending order that covers the whole amount on its own."""
-    allowed = [c for c in SPEND_ORDER
+    # Group-earned hours may only be donated: a donation offers them first.
+    allowed = [c for c in (CreditClass.GROUP_EARNED, *SPEND_ORDER)
                if c is not CreditClass.GROUP_EARNED or purpose is Purpose.DONATION]
     if requested is not None:
         allowed = [requested] if requested in allowed else []

@@ -27,6 +27,13 @@ from protocol.addresses import AddressError, MemberAddress
 from protocol.credit import SPEND_ORDER
 
 COMMITTED = "committed"
+# The node policy's gift rules (node/timebank/eligibility.py): given the open connection, the
+# debtor's member row and the recipient, refuse what the policy does not allow.
+GiftRule = Callable[[Connection, Any, MemberAddress], None]
+
+
+def _any_gift(conn: Connection, debtor: Any, creditor: MemberAddress) -> None:
+    return None
 _INSERT_TRANSFER = insert_row(transfers)
 # Columns only cross-node transfers fill.
 _REMOTE_ONLY = {
@@ -46,9 +53,10 @@ class TransferResult:
 class TransferService:
     def __init__(
         self, *, db: Database, writer: WriteBatcher, ledger: Ledger, clock: Clock, node_id: str,
-        outgoing: OutgoingTransfers,
+        outgoing: OutgoingTransfers, gift_rule: GiftRule = _any_gift,
     ) -> None:
         self.db = db
+        self.gift_rule = gift_rule
         self.writer = writer
         self.ledger = ledger
         self.clock = clock
@@ -125,6 +133,7 @@ class TransferService:
                 raise RuleViolation(ErrorCode.SAME_ACCOUNT, "from and to are the same member")
             require_active(debtor_row)
             require_active(parties[target.local_id])
+            self.gift_rule(conn, debtor_row, target)
             entry = self.ledger.move(
                 conn,
                 debtor=member_account(source.local_id),
@@ -173,6 +182,7 @@ class TransferService:
             if existing is not None:
                 return TransferResult(_view(existing._asdict()), created=False)
             require_active(debtor_row)
+            self.gift_rule(conn, debtor_row, target)
             record = self.outgoing.reserve(
                 conn, transfer_id=transfer_id, debtor=source, creditor=target,
                 amount_minutes=amount_minutes, memo=memo, actor=principal.actor,

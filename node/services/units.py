@@ -77,11 +77,13 @@ class NodeUnit:
 STANDARD_MINUTE = NodeUnit(MINUTE_NAME, UnitRatio(1, 1))
 
 
-def node_unit(federation: FederationService, node_id: str) -> NodeUnit:
-    """The unit this node declared in the directory it holds; the standard minute when it holds
-    none or is not listed in it."""
+def node_unit(federation: FederationService, node_id: str,
+              fallback: NodeUnit = STANDARD_MINUTE) -> NodeUnit:
+    """The unit this node declared in the directory it holds; `fallback` (the unit of the node's
+    policy, the standard minute by default) when it holds none or is not listed in it. The
+    directory wins: it is what peers and the regulator read."""
     directory = federation.current()
     entry = directory.node(node_id) if directory is not None else None
     if entry is None:
-        return STANDARD_MINUTE
+        return fallback
     return NodeUnit(entry.local_unit.name, entry.local_unit.ratio())

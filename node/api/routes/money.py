@@ -24,7 +24,7 @@ from node.api.replay import mark_replay
 from node.runtime import Node
 from node.services.access import Principal
 from node.services.transfers import TransferResult, with_item
-from node.services.units import LocalAmount, node_unit
+from node.services.units import LocalAmount
 
 router = APIRouter(prefix="/api/v1", tags=["money"])
 ClientId = Annotated[str, PathParam(pattern=CLIENT_ID_PATTERN)]
@@ -103,7 +103,7 @@ def _command(node: Node, principal: Principal, body: TransferCreate
     units = None
     amount_minutes = body.amount_minutes
     if body.amount_units is not None:
-        units = node_unit(node.federation, node.config.node_id).convert(body.amount_units)
+        units = node.members.unit().convert(body.amount_units)
         amount_minutes = units.amount_minutes
     assert amount_minutes is not None  # TransferCreate requires exactly one amount
     return units, node.transfers.command(

@@ -16,6 +16,7 @@ from fastapi.routing import iter_route_contexts
 
 from tests.node.api.peer import deliver, payment_request
 from tests.node.api.support import ROLES, World, assert_problem, db_digest
+from tests.node.timebank import matrix as timebank_matrix
 
 Endpoint = tuple[str, str]
 Body = Callable[[World], dict[str, Any]] | None
@@ -173,6 +174,9 @@ MATRIX: dict[Endpoint, tuple[int, ...]] = {
     ("POST", "/api/v1/federation/links/{peer}/unfreeze"): (401, 401, 403, 403, 403, 403, 200, 403),
 }
 # fmt: on
+MATRIX.update(timebank_matrix.MATRIX)
+REQUESTS.update(timebank_matrix.REQUESTS)
+SETUP.update(timebank_matrix.SETUP)
 CODE_BY_STATUS = {401: "unauthenticated", 403: "forbidden"}
 CELLS = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
 

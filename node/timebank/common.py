@@ -1,0 +1,109 @@
+"""What the time-bank services share: the pool and escrow accounts, ages and days in the
+policy's time zone, member profiles, and the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from node.db.schema import accounts, members, tb_audit, tb_profiles
+from node.ledger.journal import Ledger
+from node.ledger.model import AccountKind, member_account
+from node.timebank.policy import NodePolicy
+
+# The node's donation pool is a member account of its own, so another node's donation reaches it
+# as an ordinary transfer to `hardship-pool@<node>` and the federation's totals need no new kind.
+POOL_LOCAL_ID = "hardship-pool"
+POOL_ACCOUNT = member_account(POOL_LOCAL_ID)
+# Service payments held between check-out and confirmation (or a dispute's resolution). A
+# suspense account, of the standard's `pending` kind, apart from the transfers' `pending`.
+ESCROW_ACCOUNT = "pending:services"
+MINUTE_MS = 60_000
+DAY_MS = 24 * 60 * MINUTE_MS
+TEXT_CHARS_MAX = 500
+
+
+class TimebankEntry(StrEnum):
+    """Journal entry kinds the time bank writes. None is reversible by the generic reversal:
+    each is tied to a record whose state would then lie."""
+
+    SERVICE_HOLD = "service_hold"
+    SERVICE_SETTLE = "service_settle"
+    GOODS_REDEMPTION = "goods_redemption"
+    DONATION = "donation"
+    DISTRIBUTION = "distribution"
+
+
+def ensure_accounts(conn: Connection, ledger: Ledger, now_ms: int) -> None:
+    """Create the escrow account and the pool (a member row with no station) on first use."""
+    have = set(conn.execute(select(accounts.c.code).where(
+        accounts.c.code.in_([ESCROW_ACCOUNT, POOL_ACCOUNT]))).scalars())
+    if ESCROW_ACCOUNT not in have:
+        ledger.create_account(conn, code=ESCROW_ACCOUNT, kind=AccountKind.PENDING, now_ms=now_ms)
+    if POOL_ACCOUNT not in have:
+        conn.execute(insert(members).values(
+            local_id=POOL_LOCAL_ID, display_name="Donation and hardship pool 爱心池",
+            station=None, birth_year=None, status="active", created_at_ms=now_ms))
+        ledger.create_account(conn, code=POOL_ACCOUNT, kind=AccountKind.MEMBER, now_ms=now_ms,
+                              member_local_id=POOL_LOCAL_ID, floor_minutes=0)
+
+
+def local_time(now_ms: int, policy: NodePolicy) -> datetime:
+    offset = timedelta(minutes=policy.service.utc_offset_minutes)
+    return datetime.fromtimestamp(now_ms / 1000, tz=UTC) + offset
+
+
+def age_of(birth_year: int | None, now_ms: int, policy: NodePolicy) -> int | None:
+    """Age in whole years by calendar year: members give a birth year, not a date."""
+    if birth_year is None:
+        return None
+    return local_time(now_ms, policy).year - birth_year
+
+
+def day_start_ms(now_ms: int, policy: NodePolicy) -> int:
+    """Start of the policy's local day holding `now_ms` (daily caps count per local day)."""
+    offset_ms = policy.service.utc_offset_minutes * MINUTE_MS
+    return (now_ms + offset_ms) // DAY_MS * DAY_MS - offset_ms
+
+
+AGE_BANDS = ((0, "under_18"), (18, "18_39"), (40, "40_59"), (60, "60_69"), (70, "70_79"),
+             (80, "80_plus"))
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return "unknown"
+    return [name for low, name in AGE_BANDS if age >= low][-1]
+
+
+@dataclass(frozen=True)
+class Profile:
+    hardship: bool = False
+    subsidised: bool = False
+
+
+def load_profile(conn: Connection, local_id: str) -> Profile:
+    row = conn.execute(select(tb_profiles).where(
+        tb_profiles.c.member_local_id == local_id)).one_or_none()
+    if row is None:
+        return Profile()
+    return Profile(hardship=bool(row.hardship), subsidised=bool(row.subsidised))
+
+
+def audit(conn: Connection, *, subject: str, action: str, actor: str, detail: str, now_ms: int,
+          entry_height: int | None = None) -> None:
+    conn.execute(insert(tb_audit).values(
+        subject=subject, action=action, actor=actor, detail=detail[:TEXT_CHARS_MAX],
+        entry_height=entry_height, at_ms=now_ms))
+
+
+def audit_trail(conn: Connection, subject: str) -> list[dict[str, Any]]:
+    rows = conn.execute(select(tb_audit).where(tb_audit.c.subject == subject)
+                        .order_by(tb_audit.c.id))
+    return [{"action": r.action, "actor": r.actor, "detail": r.detail,
+             "entry_height": r.entry_height, "at_ms": r.at_ms} for r in rows]

@@ -1,0 +1,311 @@
+"""A node's operating rules as data: one TOML (or JSON) file, a pydantic model, the federation's
+bounds (node/timebank/bounds.py) and the node's built-in default.
+
+Load with `load_policy(path)`; every refusal is a ConfigError with a stable code
+(`policy_invalid`, `policy_out_of_bounds`, `policy_money_conversion`, `policy_unsupported`)
+and a message naming the field. What each field means: docs/timebank.md.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+
+from node.errors import ConfigError, ErrorCode
+from node.services.units import NodeUnit
+from node.timebank.bounds import (
+    STANDARD_CATEGORIES,
+    STEP_MINUTES_ALLOWED,
+    Breach,
+    money_keys,
+    numeric,
+)
+from protocol.credit import CreditClass
+from protocol.errors import UnitError
+from protocol.units import RATIO_TERM_MAX, UnitRatio
+
+CODE_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+TEXT = r"^[^\x00-\x1f\x7f]*$"
+Code = Annotated[str, Field(pattern=CODE_PATTERN)]
+Text = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT)]
+Age = Annotated[StrictInt, Field(ge=0, le=130)]
+ITEMS_MAX = 200
+POLICY_BYTES_MAX = 256 * 1024
+
+
+class Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Pricing(StrEnum):
+    TIME_WEIGHTED = "time_weighted"  # rounded duration × the category's weight
+    PER_ITEM = "per_item"  # the item's fixed price, whatever the duration
+
+
+class Rounding(StrEnum):
+    NEAREST = "nearest"  # halves up
+    DOWN = "down"
+    UP = "up"
+
+
+class Overflow(StrEnum):
+    DONATION_POOL = "donation_pool"  # the excess is issued to the node's donation pool
+    NOT_CREDITED = "not_credited"  # the excess is recorded on the request, not issued
+
+
+class Recipients(StrEnum):
+    DIRECT_RELATIVES = "direct_relatives"
+    RELATIVES_AND_FRIENDS = "relatives_and_friends"
+    ANYONE = "anyone"
+
+
+class OnDeath(StrEnum):
+    INHERIT_BY_KIN = "inherit_by_kin"
+    DONATE_TO_POOL = "donate_to_pool"
+
+
+class OnClosure(StrEnum):
+    RELOCATE_TO_SUCCESSOR = "relocate_to_successor"
+    MEMBERS_CHOOSE_NODE = "members_choose_node"
+
+
+class UnitSpec(Closed):
+    name: Annotated[str, Field(min_length=1, max_length=40, pattern=TEXT)] = "minute"
+    units: StrictInt = Field(default=1, ge=1, le=RATIO_TERM_MAX)
+    minutes: StrictInt = Field(default=1, ge=1, le=RATIO_TERM_MAX)
+    step_minutes: StrictInt = 1
+
+    def node_unit(self) -> NodeUnit:
+        return NodeUnit(self.name, UnitRatio(self.units, self.minutes))
+
+
+class Category(Closed):
+    code: Code
+    name: Text
+    weight_percent: StrictInt = 100
+
+
+class Item(Closed):
+    code: Code
+    category: Code
+    name: Text
+    price_minutes: StrictInt | None = None
+
+
+class Goods(Closed):
+    code: Code
+    name: Text
+    price_minutes: StrictInt
+
+
+class GoodsRules(Closed):
+    allowed: StrictBool = False
+    items: list[Goods] = Field(default_factory=list, max_length=ITEMS_MAX)
+
+
+class Caps(Closed):
+    daily_minutes: StrictInt | None = None
+    balance_minutes: StrictInt | None = None
+    overflow: Overflow = Overflow.DONATION_POOL
+
+
+class Provider(Closed):
+    min_age: Age | None = None
+    max_age: Age | None = None
+    residence_required: StrictBool = False
+
+
+class Redeemer(Closed):
+    min_age: Age | None = None
+    hardship_min_age: Age | None = None
+    residence_required: StrictBool = False
+
+
+class Credit(Closed):
+    classes: list[CreditClass] = Field(default_factory=lambda: list(CreditClass), min_length=1)
+    granted_requires_vetting: StrictBool = False
+    subsidised_services: StrictBool = True
+
+
+class Transfers(Closed):
+    recipients: Recipients = Recipients.ANYONE
+    giver_min_age: Age | None = None
+
+
+class Expiry(Closed):
+    years: StrictInt | None = None
+
+
+class Lifecycle(Closed):
+    on_death: OnDeath = OnDeath.INHERIT_BY_KIN
+    on_closure: OnClosure = OnClosure.MEMBERS_CHOOSE_NODE
+
+
+class Service(Closed):
+    duration_max_minutes: StrictInt = 480
+    utc_offset_minutes: StrictInt = 480  # China Standard Time: days and ages are counted in it
+
+
+def _standard_categories() -> list[Category]:
+    names = {
+        "daily_living": "Daily living 生活照料",
+        "health": "Health 医疗保健",
+        "home_safety": "Home safety 居家安全",
+        "education_recreation": "Education and recreation 文体娱乐",
+        "professional": "Professional 专业服务",
+    }
+    return [Category(code=code, name=names[code]) for code in STANDARD_CATEGORIES]
+
+
+class NodePolicy(Closed):
+    programme: Code = "default"
+    name: Text = "HourBridge default policy"
+    unit: UnitSpec = Field(default_factory=UnitSpec)
+    pricing: Pricing = Pricing.TIME_WEIGHTED
+    rounding: Rounding = Rounding.NEAREST
+    categories: list[Category] = Field(default_factory=_standard_categories, max_length=40)
+    items: list[Item] = Field(default_factory=list, max_length=ITEMS_MAX)
+    caps: Caps = Field(default_factory=Caps)
+    provider: Provider = Field(default_factory=Provider)
+    redeemer: Redeemer = Field(default_factory=Redeemer)
+    credit: Credit = Field(default_factory=Credit)
+    transfers: Transfers = Field(default_factory=Transfers)
+    goods: GoodsRules = Field(default_factory=GoodsRules)
+    expiry: Expiry = Field(default_factory=Expiry)
+    lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+    service: Service = Field(default_factory=Service)
+
+    def category(self, code: str) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def item(self, code: str) -> Item | None:
+        return next((i for i in self.items if i.code == code), None)
+
+    def goods_item(self, code: str) -> Goods | None:
+        return next((g for g in self.goods.items if g.code == code), None)
+
+    def allows(self, credit_class: CreditClass) -> bool:
+        return credit_class in self.credit.classes
+
+
+DEFAULT_POLICY = NodePolicy()
+
+
+def bound_breaches(policy: NodePolicy) -> list[Breach]:
+    """Every way the policy leaves the federation's bounds (empty: inside them)."""
+    out: list[Breach] = []
+    if policy.unit.step_minutes not in STEP_MINUTES_ALLOWED:
+        out.append(Breach("unit.step_minutes", policy.unit.step_minutes,
+                          f"one of {list(STEP_MINUTES_ALLOWED)}"))
+    try:
+        UnitRatio(policy.unit.units, policy.unit.minutes)
+    except UnitError as exc:
+        out.append(Breach("unit", f"{policy.unit.units}:{policy.unit.minutes}", exc.detail))
+    codes = [c.code for c in policy.categories]
+    for missing in (c for c in STANDARD_CATEGORIES if c not in codes):
+        out.append(Breach("categories", missing, "must include the standard's five categories"))
+    for i, category in enumerate(policy.categories):
+        out += numeric("categories[].weight_percent", category.weight_percent,
+                       shown=f"categories[{i}].weight_percent")
+    for i, item in enumerate(policy.items):
+        out += numeric("items[].price_minutes", item.price_minutes,
+                       shown=f"items[{i}].price_minutes")
+    for i, goods in enumerate(policy.goods.items):
+        out += numeric("goods.items[].price_minutes", goods.price_minutes,
+                       shown=f"goods.items[{i}].price_minutes")
+    out += numeric("caps.daily_minutes", policy.caps.daily_minutes)
+    out += numeric("caps.balance_minutes", policy.caps.balance_minutes)
+    out += numeric("provider.min_age", policy.provider.min_age)
+    out += numeric("provider.max_age", policy.provider.max_age)
+    out += numeric("redeemer.min_age", policy.redeemer.min_age)
+    out += numeric("redeemer.hardship_min_age", policy.redeemer.hardship_min_age)
+    out += numeric("transfers.giver_min_age", policy.transfers.giver_min_age)
+    out += numeric("service.duration_max_minutes", policy.service.duration_max_minutes)
+    out += numeric("service.utc_offset_minutes", policy.service.utc_offset_minutes)
+    if CreditClass.EARNED not in policy.credit.classes:
+        out.append(Breach("credit.classes", [str(c) for c in policy.credit.classes],
+                          "must include earned: service always banks earned hours"))
+    return out
+
+
+def consistency_errors(policy: NodePolicy) -> list[str]:
+    """Rules inside one policy that contradict each other."""
+    out: list[str] = []
+    codes = [c.code for c in policy.categories]
+    if len(set(codes)) != len(codes):
+        out.append("categories: codes must be unique")
+    if len({i.code for i in policy.items}) != len(policy.items):
+        out.append("items: codes must be unique")
+    if len({g.code for g in policy.goods.items}) != len(policy.goods.items):
+        out.append("goods.items: codes must be unique")
+    for i, item in enumerate(policy.items):
+        if item.category not in codes:
+            out.append(f"items[{i}].category = {item.category!r} names no category")
+        if policy.pricing is Pricing.PER_ITEM and item.price_minutes is None:
+            out.append(f"items[{i}].price_minutes is required when pricing = per_item")
+    if policy.pricing is Pricing.PER_ITEM and not policy.items:
+        out.append("pricing = per_item needs at least one item")
+    if policy.goods.items and not policy.goods.allowed:
+        out.append("goods.items is set but goods.allowed = false")
+    hardship, normal = policy.redeemer.hardship_min_age, policy.redeemer.min_age
+    if hardship is not None and (normal is None or hardship > normal):
+        out.append("redeemer.hardship_min_age must be at most redeemer.min_age")
+    low, high = policy.provider.min_age, policy.provider.max_age
+    if low is not None and high is not None and high < low:
+        out.append("provider.max_age must be at least provider.min_age")
+    if policy.credit.subsidised_services and CreditClass.GRANTED not in policy.credit.classes:
+        out.append("credit.subsidised_services pays in granted hours: add granted to "
+                   "credit.classes or set subsidised_services = false")
+    if policy.expiry.years is not None:
+        out.append("expiry.years: this node version does not expire hours; leave it unset")
+    return out
+
+
+def parse_policy(document: Any, *, source: str = "policy") -> NodePolicy:
+    """A raw document (from TOML or JSON) as a checked policy, or ConfigError."""
+    money = money_keys(document)
+    if money:
+        raise ConfigError(
+            f"{source}: hours are never convertible to money; refused field(s): "
+            + ", ".join(money),
+            ErrorCode.POLICY_MONEY_CONVERSION,
+        )
+    try:
+        policy = NodePolicy.model_validate(document)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{source}: {problems}", ErrorCode.POLICY_INVALID) from exc
+    breaches = bound_breaches(policy)
+    if breaches:
+        raise ConfigError(f"{source}: " + "; ".join(b.message() for b in breaches),
+                          ErrorCode.POLICY_OUT_OF_BOUNDS)
+    errors = consistency_errors(policy)
+    if errors:
+        code = (ErrorCode.POLICY_UNSUPPORTED if any(e.startswith("expiry.") for e in errors)
+                else ErrorCode.POLICY_INVALID)
+        raise ConfigError(f"{source}: " + "; ".join(errors), code)
+    return policy
+
+
+def load_policy(path: Path) -> NodePolicy:
+    """Read a `.toml` or `.json` policy file."""
+    if not path.is_file():
+        raise ConfigError(f"policy file {path} does not exist", ErrorCode.POLICY_INVALID)
+    raw = path.read_bytes()
+    if len(raw) > POLICY_BYTES_MAX:
+        raise ConfigError(f"{path}: larger than {POLICY_BYTES_MAX} bytes",
+                          ErrorCode.POLICY_INVALID)
+    try:
+        text = raw.decode("utf-8")
+        document = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"{path}: not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}",
+                          ErrorCode.POLICY_INVALID) from exc
+    return parse_policy(document, source=str(path))
