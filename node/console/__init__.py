@@ -3,6 +3,8 @@
     /console/login       log in with an API token (staff or admin); an HttpOnly session cookie
     /console/members     find and register members; a member's balances, statement, grants,
                          transfers made for them
+    /console/requests    service requests posted for elders, each step of the cycle
+    /console/disputes    complaints holding payments, and their resolution
 
 Pages call the same services as the HTTP API with the signed-in principal; see docs/console.md.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from node.console import pages_auth, pages_members
+from node.console import pages_auth, pages_members, pages_requests
 from node.console.sessions import SessionStore
 from node.console.web import PREFIX
 from node.runtime import Node
@@ -22,7 +24,7 @@ __all__ = ["PREFIX", "install"]
 def install(app: FastAPI, node: Node) -> None:
     """Add the console's routes and its session store to the node's app."""
     app.state.console_sessions = SessionStore(node.clock)
-    # Which optional sections exist; the menu shows only those.
-    app.state.console_features = {"requests": False, "disputes": False}
-    for router in (pages_auth.router, pages_members.router):
+    # Sections the menu shows (all of them on every node today).
+    app.state.console_features = {"requests": True, "disputes": True}
+    for router in (pages_auth.router, pages_members.router, pages_requests.router):
         app.include_router(router)

@@ -10,7 +10,6 @@ message for it, else a general sentence that names the code, so a new code still
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from node.errors import ErrorCode
@@ -129,6 +128,120 @@ _BASE: dict[str, tuple[str, str]] = {
     "done.transfer_made": ("转账已完成。", "The transfer is done."),
     "done.transfer_sent": (
         "转账已提交，正在发往对方节点。", "The transfer is on its way to the other node."),
+    # service requests
+    "requests.title": ("服务需求", "Service requests"),
+    "requests.filter": ("按状态筛选", "Show by state"),
+    "requests.all": ("全部", "all"),
+    "requests.show": ("显示", "Show"),
+    "requests.none": ("没有服务需求。", "No service requests."),
+    "requests.more": ("下一页", "Next page"),
+    "requests.post": ("为老人发布服务需求", "Post a request for an elder"),
+    "requests.post_submit": ("发布", "Post"),
+    "requests.col_id": ("编号", "Number"),
+    "requests.col_recipient": ("服务对象", "For"),
+    "requests.col_service": ("服务", "Service"),
+    "requests.col_volunteer": ("志愿者", "Volunteer"),
+    "requests.col_state": ("状态", "State"),
+    "requests.col_posted": ("发布时间", "Posted"),
+    "request.title": ("服务需求 {id}", "Service request {id}"),
+    "request.for": ("服务对象", "For"),
+    "request.service": ("服务", "Service"),
+    "request.description": ("说明", "Details"),
+    "request.volunteer": ("志愿者", "Volunteer"),
+    "request.payer": ("付款方", "Paid by"),
+    "request.payer_recipient": ("服务对象的时间", "the member's own hours"),
+    "request.payer_issuance": ("本节点补贴", "the node's subsidy"),
+    "request.times": ("时间", "Times"),
+    "request.checked_in": ("签到", "Checked in"),
+    "request.checked_out": ("签退", "Checked out"),
+    "request.duration": ("服务时长（记录）", "Time (recorded)"),
+    "request.price": ("价格", "Price"),
+    "request.held": ("暂扣待付", "Held until confirmed"),
+    "request.credited": ("志愿者所得", "Credited to the volunteer"),
+    "request.overflow": ("超出上限（转入爱心池）", "Over the caps (to the pool)"),
+    "request.refunded": ("退回", "Refunded"),
+    "request.rating": ("评分", "Rating"),
+    "request.comment": ("评价", "Comment"),
+    "request.dispute": ("投诉", "Complaint"),
+    "request.dispute_reason": ("投诉理由", "Complaint"),
+    "request.resolution": ("处理结果", "Resolution"),
+    "request.history": ("处理记录", "History"),
+    "request.col_action": ("操作", "Step"),
+    "request.col_actor": ("操作人", "By"),
+    "request.col_detail": ("说明", "Details"),
+    "request.next": ("下一步", "Next step"),
+    "request.accept": ("代志愿者接单", "Accept for a volunteer"),
+    "request.accept_submit": ("接单", "Accept"),
+    "request.check_in_submit": ("志愿者签到", "Volunteer checks in"),
+    "request.check_out_submit": ("志愿者签退", "Volunteer checks out"),
+    "request.confirm": ("确认并评价（将向志愿者付款）", "Confirm and rate (pays the volunteer)"),
+    "request.confirm_submit": ("确认并付款", "Confirm and pay"),
+    "request.complain": ("投诉（暂停付款）", "Complain (the payment is held)"),
+    "request.complain_submit": ("提交投诉", "File the complaint"),
+    "request.cancel": ("取消需求", "Cancel the request"),
+    "request.cancel_submit": ("取消", "Cancel"),
+    "request.resolve": ("处理投诉", "Resolve the complaint"),
+    "request.resolve_submit": ("处理", "Resolve"),
+    "request.partial_amount": (
+        "部分支付时，付给志愿者的时长", "For a partial payment: paid to the volunteer"),
+    "request.nothing_to_do": ("此需求已办结。", "This request is closed."),
+    "field.recipient": ("服务对象（成员编号）", "For (member ID)"),
+    "field.category": ("服务类别", "Category"),
+    "field.item": ("服务项目", "Service item"),
+    "field.description": ("说明（可不填）", "Details (optional)"),
+    "field.volunteer": ("志愿者（成员编号）", "Volunteer (member ID)"),
+    "field.rating": ("评分（1–5）", "Rating (1–5)"),
+    "field.comment": ("评价（可不填）", "Comment (optional)"),
+    "field.outcome": ("处理方式", "Outcome"),
+    "field.released_minutes": ("付给志愿者的时长", "Paid to the volunteer"),
+    "field.any": ("（不指定）", "(none)"),
+    "state.open": ("待接单", "open"),
+    "state.accepted": ("已接单", "accepted"),
+    "state.in_progress": ("服务中", "in progress"),
+    "state.completed": ("已完成，待确认", "done, to confirm"),
+    "state.disputed": ("投诉处理中", "under complaint"),
+    "state.paid": ("已付款", "paid"),
+    "state.refunded": ("已退回", "refunded"),
+    "state.cancelled": ("已取消", "cancelled"),
+    "outcome.release": ("全部付给志愿者", "pay the volunteer in full"),
+    "outcome.refund": ("全部退回", "refund in full"),
+    "outcome.partial": ("部分支付，其余退回", "pay part, refund the rest"),
+    "history.posted": ("发布", "posted"),
+    "history.accepted": ("接单", "accepted"),
+    "history.checked_in": ("签到", "checked in"),
+    "history.checked_out": ("签退", "checked out"),
+    "history.confirmed": ("确认付款", "confirmed and paid"),
+    "history.cancelled": ("取消", "cancelled"),
+    "history.complaint": ("投诉", "complaint"),
+    "history.resolved_release": ("处理：全部支付", "resolved: paid in full"),
+    "history.resolved_refund": ("处理：全部退回", "resolved: refunded"),
+    "history.resolved_partial": ("处理：部分支付", "resolved: paid in part"),
+    "done.request_posted": ("服务需求已发布。", "The request is posted."),
+    "done.step_accept": ("已接单。", "Accepted."),
+    "done.step_check_in": ("已签到。", "Checked in."),
+    "done.step_check_out": ("已签退，费用已暂扣待确认。", "Checked out; the payment is held."),
+    "done.step_confirm": ("已确认，志愿者已收到时间。", "Confirmed; the volunteer is paid."),
+    "done.step_complaint": ("投诉已登记，付款暂停。", "The complaint is filed; payment is held."),
+    "done.step_resolution": ("投诉已处理。", "The complaint is resolved."),
+    "done.step_cancel": ("需求已取消。", "The request is cancelled."),
+    "entry.service_hold": ("服务费用暂扣", "service payment held"),
+    "entry.service_settle": ("服务结算", "service settled"),
+    "entry.goods_redemption": ("兑换物品", "goods"),
+    "entry.donation": ("捐赠", "donation"),
+    "entry.distribution": ("爱心池发放", "from the pool"),
+    "account.pending:services": ("服务暂扣", "held for services"),
+    # disputes
+    "disputes.title": ("投诉与争议", "Disputes"),
+    "disputes.open": ("待处理", "open"),
+    "disputes.resolved": ("已处理", "resolved"),
+    "disputes.none": ("没有投诉。", "No disputes."),
+    "disputes.col_request": ("服务需求", "Request"),
+    "disputes.col_raised": ("投诉时间", "Raised"),
+    "disputes.col_held": ("暂扣", "Held"),
+    "disputes.col_reason": ("理由", "Reason"),
+    "disputes.col_state": ("状态", "State"),
+    "dispute.open": ("待处理", "open"),
+    "dispute.resolved": ("已处理", "resolved"),
     # amounts and times
     "amount.hm": ("{hours} 小时 {minutes} 分", "{hours} h {minutes} min"),
     "amount.h": ("{hours} 小时", "{hours} h"),
@@ -189,6 +302,25 @@ _ERRORS: dict[ErrorCode, tuple[str, str]] = {
         "超出本节点的结算总上限。", "This would pass the node's overall limit."),
     ErrorCode.OPEN_TRANSFERS: (
         "该成员还有未完成的转账。", "This member still has transfers under way."),
+    ErrorCode.SERVICE_REQUEST_NOT_FOUND: ("没有这个服务需求。", "There is no such request."),
+    ErrorCode.SERVICE_REQUEST_ID_CONFLICT: (
+        "这张表单已提交过不同的内容，请刷新后重试。",
+        "This form was already sent with other values; reload and try again."),
+    ErrorCode.SERVICE_REQUEST_STATE: (
+        "这个需求目前不能进行此操作（可能已被他人处理），请刷新页面。",
+        "This step does not fit the request's state now (someone may have acted); reload."),
+    ErrorCode.CATEGORY_UNKNOWN: ("没有这个服务类别。", "No such service category."),
+    ErrorCode.ITEM_UNKNOWN: ("请选择服务项目。", "Choose a service item."),
+    ErrorCode.NOT_ELIGIBLE: (
+        "按本节点规则，该成员不符合条件（如年龄）。",
+        "By this node's rules the member is not eligible (age, for instance)."),
+    ErrorCode.AGE_UNKNOWN: (
+        "需要该成员的出生年份才能判断。", "The member's year of birth is needed for this rule."),
+    ErrorCode.RECIPIENT_NOT_ALLOWED: (
+        "按本节点规则，不能转给该成员（需登记为亲属）。",
+        "By this node's rules hours cannot go to that member (register them as kin)."),
+    ErrorCode.CREDIT_CLASS_NOT_ALLOWED: (
+        "本节点不发放这类时间。", "This node does not issue that kind of hours."),
     ErrorCode.OVERLOADED: ("系统繁忙，请稍后再试。", "The node is busy; try again shortly."),
     ErrorCode.NOT_MIGRATED: ("节点正在维护。", "The node is under maintenance."),
     ErrorCode.INTERNAL_ERROR: (
@@ -202,15 +334,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     }
     for i, lang in enumerate(LANGUAGES)
 }
-
-
-def add_messages(messages: Mapping[str, tuple[str, str]]) -> None:
-    """Register a page module's own messages (zh, en); a key may be defined only once."""
-    for key, texts in messages.items():
-        if key in CATALOGUE[DEFAULT_LANGUAGE]:
-            raise ValueError(f"console message {key} is defined twice")
-        for i, lang in enumerate(LANGUAGES):
-            CATALOGUE[lang][key] = texts[i]
 
 
 def language(value: str | None) -> str:
