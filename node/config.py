@@ -36,6 +36,12 @@ class NodeConfig(BaseModel):
     body_bytes_max: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     page_size_max: int = Field(default=200, ge=1, le=1000)
     checkpoint_interval_s: int = Field(default=3600, ge=0, description="0 disables")
+    settlement_window_s: int = Field(
+        default=0, ge=-1, le=7 * 86_400,
+        description="how often to close a settlement window on each link this node closes "
+        "(the one with the smaller node id); 0: the federation policy's settlement_window_ms "
+        "(a day by default); -1: never on a schedule (closed on demand only)",
+    )
     directory_source: str = Field(
         default="", description="file path or http(s) URL of the signed federation directory"
     )

@@ -30,6 +30,25 @@ def _refresh_federation(node: Node) -> None:
         log.error("directory refresh failed (%s): %s", exc.code, exc.detail)
 
 
+def _close_windows(node: Node) -> None:
+    """Close a settlement window on every link this node closes, on the server's event loop."""
+    views = node.reconciler.run_on_server(node.reconciler.close_all(scheduled=True))
+    for view in views:
+        log.warning("window %s with %s: %s", view["window_index"], view["peer"], view["state"])
+
+
+def window_interval_s(node: Node) -> int | None:
+    """Seconds between scheduled window closes, or None when they are off."""
+    configured = node.config.settlement_window_s
+    if configured < 0:
+        return None
+    if configured > 0:
+        return configured
+    directory = node.federation.current()
+    policy_ms = directory.policy.settlement_window_ms if directory else 86_400_000
+    return policy_ms // 1000
+
+
 def start_scheduler(node: Node) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     if node.config.directory_refresh_s > 0:
@@ -46,6 +65,12 @@ def start_scheduler(node: Node) -> BackgroundScheduler:
             id="checkpoint",
             max_instances=1,
             coalesce=True,
+        )
+    interval = window_interval_s(node)
+    if interval is not None:
+        scheduler.add_job(
+            _close_windows, "interval", seconds=interval, args=[node], id="windows",
+            max_instances=1, coalesce=True,
         )
     scheduler.start()
     return scheduler

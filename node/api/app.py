@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ from node.api.routes import (
     payments,
     reconciliation,
     relocation,
+    reports,
     timebank_bank,
     timebank_requests,
 )
@@ -93,6 +95,7 @@ READ_THREADS = 4
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = READ_THREADS
     node: Node = app.state.node
+    node.reconciler.attach(asyncio.get_running_loop())
     # The exchange's sender loops run on the server's event loop, beside the handlers.
     await node.exchange.runner.start()
     try:
@@ -124,7 +127,7 @@ def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> 
                    exchange.router, relocation.router, payments.router, health.router,
                    reconciliation.federation_router, reconciliation.router,
                    reconciliation.metrics_router, timebank_requests.router,
-                   timebank_bank.router):
+                   timebank_bank.router, reports.router):
         app.include_router(router)
     console.install(app, node)
     app.add_middleware(

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -45,8 +46,12 @@ from protocol.messages.documents import Statement
 from protocol.statements import Disagreement, compare
 
 log = logging.getLogger("hourbridge.reconcile")
+T = TypeVar("T")
 
 EVIDENCE_KEYS_PER_CALL = 4
+CLOSE_TIMEOUT_S = 3_600.0
+RECOVER_PAGE = 20
+RECOVER_PAGES_MAX = 100_000
 
 
 class Proposal(StrEnum):
@@ -71,6 +76,18 @@ class Reconciler:
                            signer=signer, clock=clock, books=books)
         self.responder = Responder(self.sides)
         self._busy: dict[str, asyncio.Lock] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The server's event loop, where scheduled jobs run their reconciliation."""
+        self._loop = loop
+
+    def run_on_server(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run `coroutine` on the server's loop from a scheduler thread, and wait for it."""
+        if self._loop is None:
+            coroutine.close()
+            raise RuntimeError("the node's server is not running")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(CLOSE_TIMEOUT_S)
 
     def client(self, peer: str) -> PeerClient:
         return PeerClient(node_id=self.node_id, peer=peer, federation=self.federation,
@@ -234,3 +251,45 @@ class Reconciler:
             frozen = conn.execute(select(func.count()).select_from(links)
                                   .where(links.c.frozen_reason.is_not(None))).scalar_one()
         return {"open_disputes": open_disputes, "frozen_links": int(frozen)}
+
+    # rebuilding from peers ---------------------------------------------------------------------
+
+    async def recover(self, peers: list[str] | None = None) -> list[dict[str, Any]]:
+        """For a node restored from an old backup: fetch from each peer the answered
+        transactions of both chains after what our books hold, verify each, and replay it
+        (`hourbridge recover`). Returns what was replayed, per peer and direction."""
+        directory = self.federation.require_current()
+        chosen = peers or [node.node_id for node in directory.nodes
+                           if node.node_id != self.node_id]
+        report = []
+        for peer in chosen:
+            client = self.client(peer)
+            # "from_you": our own transactions, as the peer received and answered them.
+            for direction in ("from_you", "to_you"):
+                report.append(await self._recover_chain(client, direction))
+        return report
+
+    async def _recover_chain(self, client: PeerClient, direction: str) -> dict[str, Any]:
+        peer = client.peer
+        totals: dict[str, Any] = {"peer": peer, "chain": "outgoing" if direction == "from_you"
+                                  else "incoming", "transactions": 0, "credits": 0,
+                                  "debits": 0, "records_restored": 0, "skipped": []}
+        for _ in range(RECOVER_PAGES_MAX):
+            after = await self.writer.submit(partial(self.sides.chain_head, peer, direction))
+            try:
+                page = (await client.call("history", {"direction": direction, "after": after,
+                                                      "limit": RECOVER_PAGE}))["transactions"]
+            except (PeerFailed, KeyError) as exc:
+                totals["error"] = str(exc)
+                return totals
+            if not page:
+                return totals
+            for item in page:
+                applied = await self.writer.submit(partial(self.sides.replay, peer, item))
+                totals["transactions"] += 1
+                totals["credits"] += len(applied.credits)
+                totals["debits"] += len(applied.debits)
+                totals["records_restored"] += len(applied.records_restored)
+                totals["skipped"] += applied.skipped
+        totals["error"] = f"stopped after {RECOVER_PAGES_MAX} pages"
+        return totals

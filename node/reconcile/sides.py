@@ -23,7 +23,13 @@ from node.exchange import store
 from node.keyring import Signer
 from node.reconcile import leaves as q
 from node.reconcile import records
-from node.reconcile.evidence import EvidenceBooks, EvidenceError, find_pairs, verify_pair
+from node.reconcile.evidence import (
+    Applied,
+    EvidenceBooks,
+    EvidenceError,
+    find_pairs,
+    verify_pair,
+)
 from node.reconcile.peer import PeerFailed
 from node.reconcile.window import Computed, compute
 from node.services.federation import FederationService
@@ -67,6 +73,18 @@ class Sides:
             return list(conn.execute(select(links.c.peer_node_id).where(
                 or_(links.c.out_sequence > 0, links.c.in_sequence > 0))
                 .order_by(links.c.peer_node_id)).scalars())
+
+    def chain_head(self, peer: str, direction: str, conn: Connection) -> int:
+        """The last sequence our books hold of one chain of the link, as recover asks."""
+        link = store.link(conn, peer)
+        return link.out_sequence if direction == "from_you" else link.in_sequence
+
+    def replay(self, peer: str, item: Any, conn: Connection) -> Applied:
+        """One answered transaction from the peer's history, verified and applied. Raises
+        EvidenceError when it does not verify: recover stops rather than guess."""
+        pair = verify_pair(item, directory=self.federation.require_current(),
+                           me=self.node_id, peer=peer)
+        return self.books.apply_pair(conn, pair, now_ms=self.clock.now_ms())
 
     # our statement -----------------------------------------------------------------------
 
