@@ -1,0 +1,138 @@
+"""One simulated run: a seed, a number of steps, the auditor after each, then heal and check.
+
+    outcome = simulate(1234, steps=60)
+    assert outcome.failure is None, outcome.report()
+
+Everything the run does comes from random.Random sources seeded by `seed` (the workload, the
+network's faults, the nodes' ids), and time is a FakeClock, so a seed replays exactly: the
+trace of what happened, step by step, hashes to the same digest every time (`outcome.digest`).
+A failure names the step, the broken invariant and the command that replays it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import tempfile
+import traceback
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from node.db.schema import transfers
+from tests.simulation.actions import Actions
+from tests.simulation.bugs import planted
+from tests.simulation.checks import check_healed, check_reconciled, check_step
+from tests.simulation.world import Shape, SimFederation, seeded_world
+
+STEPS = 60  # per seed in CI; scripts/simulate --steps changes it
+VERIFY_EVERY = 10  # steps between two replays of every journal (the last step and healing too)
+
+
+@dataclass
+class Outcome:
+    seed: int
+    steps: int
+    plant: tuple[str, ...] = ()
+    digest: str = ""
+    counts: Counter[str] = field(default_factory=Counter)
+    failure: str | None = None
+    failed_step: int | None = None  # None: during healing, or no failure
+
+    def replay(self) -> str:
+        plants = "".join(f" --plant {name}" for name in self.plant)
+        return f"scripts/simulate --seed {self.seed} --steps {self.steps}{plants} -v"
+
+    def report(self) -> str:
+        where = "healing" if self.failed_step is None else f"step {self.failed_step}"
+        return (f"seed {self.seed} failed at {where}: {self.failure}\n"
+                f"replay: {self.replay()}")
+
+
+def simulate(seed: int, *, steps: int = STEPS, plant: Sequence[str] = (),
+             verbose: bool = False, say: Callable[[str], None] = print,
+             workdir: Path | None = None) -> Outcome:
+    outcome = Outcome(seed=seed, steps=steps, plant=tuple(plant))
+    if not verbose:  # the nodes log every fault they meet; the trace says what happened
+        logging.disable(logging.CRITICAL)
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"hb-sim-{seed}-") as scratch, planted(plant):
+            _run(outcome, workdir or Path(scratch), verbose=verbose, say=say)
+    finally:
+        logging.disable(logging.NOTSET)
+    return outcome
+
+
+def _run(outcome: Outcome, workdir: Path, *, verbose: bool, say: Callable[[str], None]) -> None:
+    rng = random.Random(outcome.seed)
+    shape = Shape.draw(rng)
+    trace: list[str] = [f"seed {outcome.seed}: {shape}"]
+
+    def note(line: str) -> None:
+        trace.append(line)
+        if verbose:
+            say(line)
+
+    if verbose:
+        say(trace[0])
+    step: int | None = 0
+    try:
+        with seeded_world(workdir, outcome.seed, shape) as fed:
+            actions = Actions(fed, rng, outcome.counts)
+            try:
+                for step in range(outcome.steps):
+                    line = actions.run_one(step)
+                    verify = (step + 1) % VERIFY_EVERY == 0 or step + 1 == outcome.steps
+                    _after(fed, note, f"{step:4d} {line}", verify=verify)
+                step = None
+                _heal(fed, note)
+                _tally(fed, outcome.counts)
+            finally:
+                outcome.counts.update(fed.network.injected)
+    except Exception as exc:  # an invariant broke, or a node raised: the run failed here
+        outcome.failed_step = step
+        outcome.failure = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        note(f"FAILED: {outcome.failure}")
+        if verbose:
+            say(traceback.format_exc())
+    outcome.digest = hashlib.sha256("\n".join(trace).encode()).hexdigest()
+
+
+def _after(fed: SimFederation, note: Callable[[str], None], line: str, *, verify: bool) -> None:
+    """What the network did during the step, the restarts it needs, and the auditor."""
+    events, fed.network.events = fed.network.events, []
+    restarted = fed.restart_crashed()
+    totals = check_step(fed, verify=verify)
+    extra = "".join(f" [{e}]" for e in events) + "".join(f" [{n} restarted]" for n in restarted)
+    note(f"{line}{extra} | issued {totals['issued']} in flight {totals['in_flight']}")
+
+
+def _heal(fed: SimFederation, note: Callable[[str], None]) -> None:
+    """The network heals: no more faults or crashes, every link mended, held copies arrive;
+    then time runs on until every transfer is final on both sides."""
+    net = fed.network
+    net.fault_rate = 0.0
+    net.cut.clear()
+    net.armed.clear()
+    while net.held:
+        note(f"heal: {fed.run(net.release_held(0))}")
+    fed.restart_crashed()
+    fed.heal()
+    totals = check_healed(fed)
+    matched = check_reconciled(fed)
+    note(f"healed at {fed.clock.now_ms()} ms | issued {totals['issued']} "
+         f"held {totals['held']} clearing {totals['clearing']} | {matched} windows matched")
+
+
+def _tally(fed: SimFederation, counts: Counter[str]) -> None:
+    for node in fed.nodes.values():
+        with node.db.read() as conn:
+            rows = conn.execute(
+                select(transfers.c.peer_node_id.is_(None), transfers.c.state, func.count())
+                .group_by(transfers.c.peer_node_id.is_(None), transfers.c.state)).all()
+        for local, state, n in rows:
+            counts[f"transfers:{'local' if local else 'cross'}:{state}"] += n
