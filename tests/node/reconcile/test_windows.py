@@ -87,3 +87,20 @@ def _admin():  # type: ignore[no-untyped-def]
     from tests.factories import ADMIN
 
     return ADMIN
+
+
+def test_a_relocation_is_in_the_window_on_both_sides(fed: Federation) -> None:
+    moved = fed.call(SH, "POST", "/api/v1/members/m0/relocation",
+                     {"id": "rel-1", "to_node": NJ, "new_local_id": "m0.sh"})
+    assert moved.status_code == 201, moved.text
+    fed.send(f"m1@{NJ}", f"m2@{SH}", 40)
+    fed.settle()
+
+    view = fed.close_window(SH, NJ)
+
+    assert view["state"] == "matched", view
+    record = view["record"]
+    assert record["outgoing"] == {"count": 1, "sum_minutes": 600}  # m0's whole balance
+    assert record["incoming"] == {"count": 1, "sum_minutes": 40}
+    assert record["closing_position_minutes"] == 40 - 600
+    audit(fed)
