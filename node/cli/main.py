@@ -17,6 +17,7 @@ from rich.table import Table
 from node.cli.directory import directory_app
 from node.cli.node_federation import federation_app, keys_app
 from node.cli.reconcile import recover, window_app
+from node.cli.reports import report_app, verify_report_cmd
 from node.clock import SystemClock
 from node.config import NodeConfig, load_config, save_config
 from node.db.engine import Database
@@ -34,6 +35,8 @@ app.add_typer(federation_app, name="federation")
 app.add_typer(keys_app, name="keys")
 app.add_typer(token_app, name="token")
 app.add_typer(directory_app, name="directory")
+app.add_typer(report_app, name="report")
+app.command("verify-report")(verify_report_cmd)
 app.add_typer(window_app, name="window")
 app.command("recover")(recover)
 out = Console(soft_wrap=True)

@@ -1,0 +1,154 @@
+"""Regulator reports from the command line (docs/reports.md).
+
+    hourbridge report node --data DIR --out DIR
+    hourbridge report federation --directory FILE --tokens FILE --out DIR
+                                 (--authority DIR | --data DIR) [--node ID=TOKEN ...]
+    hourbridge verify-report FILE --directory FILE [--anchor KEY]
+
+verify-report exits 0 with a one-line summary, 1 when the report does not verify (each problem
+on its own line), 2 on a usage error (no directory, say).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from node.cli.authority import AuthorityFolder
+from node.config import load_config
+from node.errors import ConfigError
+from node.keys import passphrase_from_env
+from node.reports import federation, node_report
+from node.reports.evidence import load_directory
+from node.reports.verify import ReportInvalid, verify_report
+from node.runtime import open_node
+from node.services.federation import parse_anchor
+from protocol.directory import Directory
+from protocol.errors import ProtocolError
+from protocol.signing import SigningKey
+from protocol.wire import parse_object
+
+report_app = typer.Typer(help="Signed reports for regulators (JSON, CSV, HTML).",
+                         no_args_is_help=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+FILE_BYTES_MAX = 16 * 1024 * 1024
+
+OutOpt = Annotated[Path, typer.Option("--out", help="folder for report.json/.csv/.html")]
+DirectoryOpt = Annotated[Path, typer.Option("--directory", help="the signed directory (JSON)")]
+AnchorOpt = Annotated[list[str] | None, typer.Option(
+    "--anchor", help="pinned authority key `ed25519:…=<key>`; default: the directory's own")]
+
+
+def _read_object(path: Path, what: str) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"{what} {path} not found")
+    try:
+        return parse_object(path.read_bytes(), bytes_max=FILE_BYTES_MAX)
+    except ProtocolError as exc:
+        raise ConfigError(f"{what} {path}: {exc.detail}") from exc
+
+
+def _directory(path: Path, anchors: list[str] | None) -> tuple[dict[str, Any], Directory]:
+    document = _read_object(path, "directory")
+    try:
+        return document, load_directory(document,
+                                        anchors=[parse_anchor(a) for a in anchors or []])
+    except ProtocolError as exc:
+        raise ConfigError(f"directory {path} does not verify: {exc.code.value}: "
+                          f"{exc.detail}") from exc
+
+
+def _tokens(path: Path | None, pairs: list[str]) -> dict[str, str]:
+    """Regulator tokens by node id: a JSON object file, then `ID=TOKEN` options over it."""
+    tokens: dict[str, str] = {}
+    if path is not None:
+        tokens.update({str(k): str(v) for k, v in _read_object(path, "tokens").items()})
+    for pair in pairs:
+        node_id, sep, token = pair.partition("=")
+        if not sep or not node_id or not token:
+            raise ConfigError(f"--node {pair!r}: expected NODE_ID=TOKEN")
+        tokens[node_id] = token
+    return tokens
+
+
+@report_app.command("node")
+def report_node(
+    data: Annotated[Path, typer.Option("--data", envvar="HOURBRIDGE_DATA",
+                                       help="the node's data folder")],
+    out_dir: OutOpt,
+) -> None:
+    """This node's report, signed with its key, at one ledger height (a fresh checkpoint)."""
+    node = open_node(load_config(data))
+    try:
+        path, document = node_report.build(node, out_dir)
+    finally:
+        node.close()
+    out.print(f"node report of {document['node']} at ledger height "
+              f"{document['checkpoint']['height']}: {path} (and report.csv, report.html)")
+
+
+def _compiler(directory: Directory, authority: Path | None,
+              data: Path | None) -> tuple[str, SigningKey]:
+    if (authority is None) == (data is None):
+        raise ConfigError("sign with exactly one of --authority DIR or --data DIR")
+    if authority is not None:
+        key = AuthorityFolder(authority).load_key(passphrase_from_env())
+        if not any(k.key_id == key.key_id for k in directory.authority_keys):
+            raise ConfigError(f"authority key {key.key_id} is not in the directory")
+        return directory.federation_id, key
+    assert data is not None
+    node = open_node(load_config(data))
+    try:
+        return node.config.node_id, node.signer.key()
+    finally:
+        node.close()
+
+
+@report_app.command("federation")
+def report_federation(
+    directory_file: DirectoryOpt,
+    out_dir: OutOpt,
+    tokens_file: Annotated[Path | None, typer.Option(
+        "--tokens", help='JSON file {"node-id": "regulator token", ...}')] = None,
+    node: Annotated[list[str] | None, typer.Option(
+        "--node", help="NODE_ID=TOKEN, repeatable (over --tokens)")] = None,
+    authority: Annotated[Path | None, typer.Option(
+        help="sign as the federation authority with its folder's key")] = None,
+    data: Annotated[Path | None, typer.Option(
+        "--data", help="sign as this node instead")] = None,
+    anchor: AnchorOpt = None,
+) -> None:
+    """Collect every node's newest signed statements, compute net positions and unmatched
+    pairs, and write the signed federation report."""
+    document, directory = _directory(directory_file, anchor)
+    tokens = _tokens(tokens_file, node or [])
+    signer, key = _compiler(directory, authority, data)
+    path, report = federation.build(directory=document, tokens=tokens, out_dir=out_dir,
+                                    signer=signer, key=key)
+    totals = report["totals"]
+    out.print(f"federation report of {report['federation_id']}: {len(report['nodes'])} nodes "
+              f"({len(report['failures'])} not collected), {totals['links']} links, "
+              f"{totals['unmatched']} unmatched: {path}")
+    for failure in report["failures"]:
+        err.print(f"  not collected: {failure['node']}: {failure['error']}")
+
+
+def verify_report_cmd(
+    file: Annotated[Path, typer.Argument(help="report.json, or the .html/.csv beside it")],
+    directory_file: DirectoryOpt,
+    anchor: AnchorOpt = None,
+) -> None:
+    """Verify a report offline: canonical bytes, every signature, every total, the files."""
+    _, directory = _directory(directory_file, anchor)
+    try:
+        verified = verify_report(file, directory=directory)
+    except ReportInvalid as exc:
+        err.print(f"[red]NOT VERIFIED[/] {exc.path}:", highlight=False)
+        for problem in exc.problems:
+            err.print(f"  - {problem}", highlight=False, markup=False)
+        raise typer.Exit(1) from exc
+    out.print(f"verified: {verified.summary}", highlight=False, markup=False)

@@ -1,0 +1,131 @@
+"""What a node's own database says for its report, read in one transaction so every figure is
+at the same ledger height as the checkpoint signed with it.
+
+    activity        per local day: hours issued (by credit class), redeemed, expired
+    liability       per holder age band: members holding hours, outstanding minutes, and the
+                    volunteer supply (earned minutes and volunteers over the last 365 days)
+    discrepancies   reconciliation's findings by age (now − found), open and closed
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from node.db.schema import accounts, balances, discrepancies, journal_entries, members, postings
+from node.ledger.model import AccountKind, EntryKind
+from node.timebank.common import AGE_BANDS, DAY_MS, MINUTE_MS, TimebankEntry, age_band, age_of
+from node.timebank.policy import NodePolicy
+from protocol.credit import CreditClass
+
+CLASSES = tuple(str(c) for c in CreditClass)
+AGE_BAND_NAMES = (*(name for _, name in AGE_BANDS), "unknown")
+SUPPLY_PERIOD_MS = 365 * DAY_MS
+# Entries that issue hours earned by serving: a settled service, and an operator's grant of
+# earned hours (paper records of past service brought onto the ledger).
+EARNING_KINDS = (str(TimebankEntry.SERVICE_SETTLE), str(EntryKind.GRANT))
+# Ages of discrepancies: (upper bound in ms or None, name).
+DISCREPANCY_AGES = ((DAY_MS, "under_1d"), (7 * DAY_MS, "1d_7d"), (30 * DAY_MS, "7d_30d"),
+                    (None, "30d_plus"))
+OPEN_ITEMS_MAX = 1_000
+
+
+def day_name(day_index: int) -> str:
+    return datetime.fromtimestamp(day_index * DAY_MS // 1000, tz=UTC).date().isoformat()
+
+
+def activity(conn: Connection, *, utc_offset_minutes: int) -> list[dict[str, Any]]:
+    """Per local day, the minutes leaving issuance (by class) and entering redemption and
+    expiry. A reversal counts on its own day, as a negative issue: the sums over all days are
+    the accounts' balances, which the checkpoint signs."""
+    offset_ms = utc_offset_minutes * MINUTE_MS
+    day = ((journal_entries.c.created_at_ms + offset_ms) // DAY_MS).label("day")
+    kinds = (str(AccountKind.ISSUANCE), str(AccountKind.REDEMPTION), str(AccountKind.EXPIRY))
+    rows = conn.execute(
+        select(day, accounts.c.kind, postings.c.credit_class,
+               func.sum(postings.c.amount_minutes).label("minutes"))
+        .select_from(postings.join(journal_entries,
+                                   postings.c.entry_height == journal_entries.c.height)
+                     .join(accounts, accounts.c.code == postings.c.account_code))
+        .where(accounts.c.kind.in_(kinds))
+        .group_by(day, accounts.c.kind, postings.c.credit_class))
+    by_day: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        item = by_day.setdefault(int(row.day), {
+            "day": day_name(int(row.day)), "issued_by_class": dict.fromkeys(CLASSES, 0),
+            "redeemed_minutes": 0, "expired_minutes": 0})
+        minutes = int(row.minutes)
+        if row.kind == AccountKind.ISSUANCE:
+            item["issued_by_class"][row.credit_class] -= minutes
+        elif row.kind == AccountKind.REDEMPTION:
+            item["redeemed_minutes"] += minutes
+        else:
+            item["expired_minutes"] += minutes
+    return [by_day[d] for d in sorted(by_day)]
+
+
+def _band(birth_year: int | None, now_ms: int, policy: NodePolicy) -> str:
+    return age_band(age_of(birth_year, now_ms, policy))
+
+
+def liability(conn: Connection, *, now_ms: int, policy: NodePolicy) -> list[dict[str, Any]]:
+    """Per age band of the holder: hours members hold against the hours volunteers of that age
+    earned in the last 365 days. Ages are by calendar year of birth at the report's time."""
+    rows = {name: {"age_band": name, "holders": 0, "outstanding_minutes": 0,
+                   "supply_minutes": 0, "volunteers": 0} for name in AGE_BAND_NAMES}
+    held = conn.execute(
+        select(accounts.c.code, members.c.birth_year,
+               func.coalesce(func.sum(balances.c.balance_minutes), 0).label("minutes"))
+        .select_from(accounts.join(balances, balances.c.account_code == accounts.c.code)
+                     .outerjoin(members, members.c.local_id == accounts.c.member_local_id))
+        .where(accounts.c.kind == str(AccountKind.MEMBER))
+        .group_by(accounts.c.code, members.c.birth_year))
+    for row in held:
+        band = rows[_band(row.birth_year, now_ms, policy)]
+        band["outstanding_minutes"] += int(row.minutes)
+        band["holders"] += int(row.minutes) > 0
+    earned = conn.execute(
+        select(accounts.c.code, members.c.birth_year,
+               func.sum(postings.c.amount_minutes).label("minutes"))
+        .select_from(postings.join(journal_entries,
+                                   postings.c.entry_height == journal_entries.c.height)
+                     .join(accounts, accounts.c.code == postings.c.account_code)
+                     .outerjoin(members, members.c.local_id == accounts.c.member_local_id))
+        .where(accounts.c.kind == str(AccountKind.MEMBER),
+               postings.c.credit_class == str(CreditClass.EARNED),
+               postings.c.amount_minutes > 0,
+               journal_entries.c.kind.in_(EARNING_KINDS),
+               journal_entries.c.created_at_ms > now_ms - SUPPLY_PERIOD_MS)
+        .group_by(accounts.c.code, members.c.birth_year))
+    for row in earned:
+        band = rows[_band(row.birth_year, now_ms, policy)]
+        band["supply_minutes"] += int(row.minutes)
+        band["volunteers"] += 1
+    return [rows[name] for name in AGE_BAND_NAMES]
+
+
+def discrepancy_age(age_ms: int) -> str:
+    return next(name for bound, name in DISCREPANCY_AGES if bound is None or age_ms < bound)
+
+
+def discrepancy_ages(conn: Connection, *, now_ms: int) -> tuple[list[dict[str, Any]],
+                                                                 list[dict[str, Any]]]:
+    """Counts of discrepancies by age (now − found_at_ms), open and closed, and the open ones
+    themselves (the oldest first, at most OPEN_ITEMS_MAX)."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"open": 0, "closed": 0})
+    found = conn.execute(select(discrepancies.c.status, discrepancies.c.found_at_ms))
+    for row in found:
+        counts[discrepancy_age(now_ms - int(row.found_at_ms))][
+            "open" if row.status == "open" else "closed"] += 1
+    rows = [{"age": name, **counts[name]} for _, name in DISCREPANCY_AGES]
+    open_rows = conn.execute(
+        select(discrepancies).where(discrepancies.c.status == "open")
+        .order_by(discrepancies.c.found_at_ms, discrepancies.c.id).limit(OPEN_ITEMS_MAX))
+    items = [{"id": r.id, "peer": r.peer_node_id, "window_index": int(r.window_index),
+              "kind": r.kind, "transfer_id": r.transfer_id, "found_at_ms": int(r.found_at_ms),
+              "detail": r.detail} for r in open_rows]
+    return rows, items

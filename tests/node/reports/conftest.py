@@ -1,0 +1,109 @@
+"""A three-node federation with transfers, members of known ages, earned hours and one disputed
+link, reconciled once; its node and federation reports are written once per module and copied
+by tests that tamper with them."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+
+from node.db.schema import members, remote_transfers, transfers
+from node.reports import federation, node_report
+from node.services.access import Role
+from protocol.credit import CreditClass
+from protocol.directory import Directory, decode_directory
+from tests.factories import grant
+from tests.federation import Federation
+from tests.support import AUTHORITY, FEDERATION_ID
+
+SH, NJ, GZ = "sh-pudong", "nj-gulou", "gz-nansha"
+
+
+def regulator_client(fed: Federation) -> httpx.AsyncClient:
+    """An HTTP client reaching each in-process node at its directory URL."""
+    return httpx.AsyncClient(mounts={
+        f"http://{node_id}.test": httpx.ASGITransport(app=fed.network.apps[node_id])
+        for node_id in fed.node_ids})
+
+
+def regulator_tokens(fed: Federation) -> dict[str, str]:
+    return {node_id: fed.nodes[node_id].tokens.create(role=Role.REGULATOR,
+                                                      label="regulator").token
+            for node_id in fed.node_ids}
+
+
+def federation_report(fed: Federation, out_dir: Path, *, tokens: dict[str, str] | None = None,
+                      ) -> tuple[Path, dict[str, Any]]:
+    return fed.run(federation.build_async(
+        directory=fed.directory, tokens=regulator_tokens(fed) if tokens is None else tokens,
+        out_dir=out_dir, signer=FEDERATION_ID, key=AUTHORITY, now_ms=fed.clock.now_ms(),
+        client=regulator_client(fed)))
+
+
+def set_birth_years(fed: Federation, node_id: str, years: dict[str, int]) -> None:
+    with fed.nodes[node_id].db.write() as conn:
+        for local_id, year in years.items():
+            conn.execute(update(members).where(members.c.local_id == local_id)
+                         .values(birth_year=year))
+
+
+def dispute_link(fed: Federation, debtor: str, creditor: str) -> None:
+    """The creditor's node records another amount for the debtor's last transfer: the link's
+    reconciliation finds a field mismatch no evidence settles, and disputes it."""
+    debtor_node = debtor.split("@")[1]
+    creditor_node = creditor.split("@")[1]
+    assert fed.send(debtor, creditor, 30, transfer_id="disputed").status_code == 201
+    fed.settle()
+    with fed.nodes[debtor_node].db.read() as conn:
+        wire = conn.execute(select(transfers.c.wire_id)
+                            .where(transfers.c.id == "disputed")).scalar_one()
+    with fed.nodes[creditor_node].db.write() as conn:
+        conn.execute(update(remote_transfers).where(remote_transfers.c.transfer_id == wire)
+                     .values(amount_minutes=300))
+
+
+@dataclass
+class Reports:
+    fed: Federation
+    directory: Directory
+    node_dir: Path  # SH's node report
+    federation_dir: Path
+    views: dict[tuple[str, str], dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reports]:
+    root = tmp_path_factory.mktemp("reports")
+    fed = Federation(root / "fed", [SH, NJ, GZ], members=3, grant_minutes=600)
+    set_birth_years(fed, SH, {"m0": 1950, "m1": 1990})  # 76 and 36 in 2026
+    grant(fed.nodes[SH], "m1", 240, CreditClass.EARNED)  # paper records of service
+    fed.send(f"m0@{SH}", f"m1@{NJ}", 10)
+    fed.send(f"m0@{NJ}", f"m1@{GZ}", 20)
+    fed.send(f"m0@{GZ}", f"m1@{SH}", 35)
+    fed.settle()
+    dispute_link(fed, f"m2@{SH}", f"m2@{NJ}")
+    views = fed.reconcile()
+    node_report.build(fed.nodes[SH], root / "node")
+    federation_report(fed, root / "federation")
+    try:
+        yield Reports(fed, decode_directory(fed.directory), root / "node", root / "federation",
+                      views)
+    finally:
+        fed.close()
+
+
+@pytest.fixture
+def node_copy(reports: Reports, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(reports.node_dir, tmp_path / "node")) / "report.json"
+
+
+@pytest.fixture
+def federation_copy(reports: Reports, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(reports.federation_dir, tmp_path / "federation")) / "report.json"

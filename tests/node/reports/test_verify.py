@@ -1,0 +1,128 @@
+"""`verify-report` offline: it passes on a fresh report and fails, naming why, after any edit of
+report.json, report.html or report.csv, after a statement signed by another node is swapped in,
+and when the directory lacks the signer."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from node.reports.evidence import unsigned
+from node.reports.verify import ReportInvalid, verify_report
+from protocol.canonical import canonical_bytes
+from protocol.directory import Directory, decode_directory
+from protocol.signing import SigningKey, sign_object
+from tests.node.reports.conftest import GZ, NJ, SH, Reports
+from tests.support import AUTHORITY, FEDERATION_ID, directory_document, node_key
+
+
+def problems(path: Path, reports: Reports, directory: Directory | None = None) -> str:
+    with pytest.raises(ReportInvalid) as caught:
+        verify_report(path, directory=directory or reports.directory)
+    return " | ".join(caught.value.problems)
+
+
+def edit_byte(path: Path, offset: int) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[offset] = ord("7") if raw[offset] != ord("7") else ord("3")
+    path.write_bytes(bytes(raw))
+
+
+def offset_of(path: Path, text: str, occurrence: int = 0) -> int:
+    raw = path.read_bytes()
+    at = -1
+    for _ in range(occurrence + 1):
+        at = raw.index(text.encode(), at + 1)
+    return at + len(text)  # the first byte of the value after `text`
+
+
+def test_fresh_reports_verify_from_any_of_their_three_files(reports: Reports) -> None:
+    for folder in (reports.node_dir, reports.federation_dir):
+        for name in ("report.json", "report.html", "report.csv"):
+            assert verify_report(folder / name, directory=reports.directory).path == \
+                folder / "report.json"
+
+
+@pytest.mark.parametrize("where", [
+    '"closing_position_minutes":',  # inside the first embedded statement
+    '"net_position_minutes":',  # a stated total
+    '"issued_at_ms":',  # the first document's time
+    '"signatures":{"',  # a signer's name
+])
+def test_a_changed_byte_at_a_named_place_fails(reports: Reports, federation_copy: Path,
+                                               where: str) -> None:
+    edit_byte(federation_copy, offset_of(federation_copy, where))
+    assert problems(federation_copy, reports)
+
+
+def test_a_changed_byte_anywhere_fails(reports: Reports, node_copy: Path,
+                                       federation_copy: Path) -> None:
+    rng = random.Random(5)
+    for path in (node_copy, federation_copy):
+        original = path.read_bytes()
+        for offset in sorted(rng.sample(range(len(original)), 25)):
+            edit_byte(path, offset)
+            if path.read_bytes() != original:
+                assert problems(path, reports), offset
+            path.write_bytes(original)
+        verify_report(path, directory=reports.directory)
+
+
+def test_an_added_space_is_not_the_canonical_encoding(reports: Reports, node_copy: Path) -> None:
+    raw = node_copy.read_bytes()
+    node_copy.write_bytes(raw[:1] + b" " + raw[1:])
+    assert "not its canonical encoding (first difference at byte 1)" in problems(node_copy,
+                                                                                   reports)
+
+
+@pytest.mark.parametrize("name", ["report.html", "report.csv"])
+def test_an_edited_page_or_table_fails(reports: Reports, node_copy: Path, name: str) -> None:
+    sibling = node_copy.with_name(name)
+    sibling.write_text(sibling.read_text(encoding="utf-8").replace("total", "tota1", 1),
+                       encoding="utf-8")
+    assert f"{name} is not the file the report was written with" in problems(node_copy, reports)
+    assert problems(sibling, reports)  # named by the edited file itself, too
+
+
+def resign(path: Path, document: dict, signer: str, key: SigningKey) -> None:
+    path.write_bytes(canonical_bytes(sign_object(unsigned(document), signer=signer, key=key)))
+
+
+def test_a_statement_signed_by_another_node_swapped_in_fails(reports: Reports,
+                                                             federation_copy: Path) -> None:
+    document = json.loads(federation_copy.read_bytes())
+    by_node = {c["node"]: c["windows"] for c in document["collected"]}
+    gz_about_nj = next(w for w in by_node[GZ] if w["peer"] == NJ)
+    sh_about_nj = next(w for w in by_node[SH] if w["peer"] == NJ)
+    sh_about_nj["statement"] = gz_about_nj["statement"]  # validly signed, by GZ
+    # Re-signed by the compiler, so only the embedded evidence can tell.
+    resign(federation_copy, document, FEDERATION_ID, AUTHORITY)
+    found = problems(federation_copy, reports)
+    assert "sh-pudong→nj-gulou statement: signature by sh-pudong: missing_signature" in found
+
+
+def test_a_signed_report_stating_a_wrong_total_fails_on_recomputation(
+        reports: Reports, node_copy: Path, federation_copy: Path) -> None:
+    node_doc = json.loads(node_copy.read_bytes())
+    node_doc["liability"]["totals"]["outstanding_minutes"] += 60
+    resign(node_copy, node_doc, SH, node_key(SH))
+    node_copy.with_name("report.csv").unlink()
+    node_copy.with_name("report.html").unlink()
+    assert "liability totals: the report states" in problems(node_copy, reports)
+    fed_doc = json.loads(federation_copy.read_bytes())
+    fed_doc["nets"][0]["net_position_minutes"] -= 1
+    fed_doc["links"][2]["matched"] = True
+    resign(federation_copy, fed_doc, FEDERATION_ID, AUTHORITY)
+    found = problems(federation_copy, reports)
+    assert "nets: the report states" in found and "links: the report states" in found
+
+
+def test_a_directory_without_the_signer_fails(reports: Reports) -> None:
+    without_sh = decode_directory(directory_document([NJ, GZ]))
+    found = problems(reports.node_dir / "report.json", reports, without_sh)
+    assert "signature by sh-pudong: unknown_sender" in found
+    found = problems(reports.federation_dir / "report.json", reports, without_sh)
+    assert "sh-pudong→gz-nansha statement: signature by sh-pudong: unknown_sender" in found
