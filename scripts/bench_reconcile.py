@@ -26,6 +26,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from bench_docs import write_json, write_section
 from rich.console import Console
@@ -35,6 +36,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from protocol.conformance.fixtures import T0_MS, vector_directory, vector_key  # noqa: E402
 from protocol.merkle import LeafKey, TransferLeaf, leaf_hash, root_from_leaf_hashes  # noqa: E402
 from protocol.merkle_diff import (  # noqa: E402
     Bound,
@@ -42,6 +44,15 @@ from protocol.merkle_diff import (  # noqa: E402
     LeafIndex,
     RangeSummary,
     reconcile,
+)
+from protocol.reconciliation import (  # noqa: E402
+    admit_reply,
+    admit_request,
+    build_reply,
+    build_request,
+    key_from_json,
+    leaf_from_json,
+    leaf_to_json,
 )
 
 console = Console()
@@ -71,6 +82,49 @@ class CountingIndex(LeafIndex):
         answer = super().summary(lo, hi)
         self.bytes_hashed += 32 * answer.count
         return answer
+
+
+class SignedPeer:
+    """The peer's index behind the reconciliation exchange's signed documents: every question is
+    a signed `reconciliation.request` admitted by the peer, every answer a signed reply admitted
+    by the asker (protocol/reconciliation.py), as between two nodes, without HTTP or database."""
+
+    def __init__(self, index: LeafIndex) -> None:
+        self.index = index
+        self.directory = vector_directory()
+        self.asker, self.answerer = vector_key("sh-pudong"), vector_key("nj-gulou")
+        self.round_trips = 0
+
+    def _ask(self, op: str, lo: Bound, hi: Bound) -> dict[str, Any]:
+        def bound(key: Bound) -> list[str] | None:
+            return None if key is None else list(key)
+        self.round_trips += 1
+        raw = build_request(request_id=f"{self.round_trips:032x}", sender="sh-pudong",
+                            receiver="nj-gulou", op=op, args={"lo": bound(lo), "hi": bound(hi)},
+                            issued_at_ms=T0_MS, key=self.asker)
+        request = admit_request(raw, directory=self.directory, receiver="nj-gulou",
+                                now_ms=T0_MS)
+        lo_, hi_ = key_from_json(request.args["lo"]), key_from_json(request.args["hi"])
+        if op == "summary":
+            found = self.index.summary(lo_, hi_)
+            result: dict[str, Any] = {"count": found.count, "digest": found.digest.hex()}
+        elif op == "split_key":
+            result = {"key": list(self.index.split_key(lo_, hi_))}
+        else:
+            result = {"leaves": [leaf_to_json(leaf) for leaf in self.index.leaves(lo_, hi_)]}
+        reply = build_reply(request, result=result, issued_at_ms=T0_MS, key=self.answerer)
+        return admit_reply(reply, directory=self.directory, request=raw)
+
+    def summary(self, lo: Bound, hi: Bound) -> RangeSummary:
+        answer = self._ask("summary", lo, hi)
+        return RangeSummary(answer["count"], bytes.fromhex(answer["digest"]))
+
+    def split_key(self, lo: Bound, hi: Bound) -> LeafKey:
+        key = self._ask("split_key", lo, hi)["key"]
+        return (key[0], key[1])
+
+    def leaves(self, lo: Bound, hi: Bound) -> Sequence[TransferLeaf]:
+        return [leaf_from_json(item) for item in self._ask("leaves", lo, hi)["leaves"]]
 
 
 @dataclass
@@ -189,9 +243,16 @@ def run(args: argparse.Namespace) -> tuple[list[Measure], Facts, bool]:
         result = reconcile(local, peer, leaf_threshold=args.threshold)
         reconcile_seconds = time.perf_counter() - started
         progress.remove_task(task)
+        task = progress.add_task("reconciling over signed requests and replies", total=None)
+        signed_peer = SignedPeer(peer)
+        started = time.perf_counter()
+        signed = reconcile(local, signed_peer, leaf_threshold=args.threshold)
+        signed_seconds = time.perf_counter() - started
+        progress.remove_task(task)
         limits = measure_limits(window, progress)
     found = {(difference.kind, difference.key) for difference in result.differences}
-    exact = found == expected and len(result.differences) == len(expected)
+    exact = (found == expected and len(result.differences) == len(expected)
+             and signed.differences == result.differences)
     n = args.transfers
     hashed = local.bytes_hashed + peer.bytes_hashed
     bulk_rate = limits["bulk_bytes"] / limits["bulk"]
@@ -205,6 +266,9 @@ def run(args: argparse.Namespace) -> tuple[list[Measure], Facts, bool]:
                 f"{result.leaves_exchanged:,} leaves exchanged; range digests hashed "
                 f"{hashed / 2**20:,.0f} MiB over both sides ({hashed / (2 * 32 * n):.1f} × "
                 "each side's leaf hashes)"),
+        Measure("reconcile, every question signed", signed_seconds,
+                f"{signed_peer.round_trips:,} round trips, each a signed request admitted and a "
+                "signed reply admitted (Ed25519 both ways; no HTTP, no database)"),
         Measure("limit: hash every leaf", limits["leaf"],
                 f"SHA-256(0x00 ‖ leaf bytes), {n / limits['leaf']:,.0f} leaves/s"),
         Measure("limit: one bulk SHA-256 pass", limits["bulk"],
