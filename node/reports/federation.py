@@ -148,6 +148,9 @@ async def build_async(*, directory: dict[str, Any], tokens: dict[str, str], out_
                         signer=signer, key=key)
 
 
-def build(**kwargs: Any) -> tuple[Path, dict[str, Any]]:
-    """`build_async` from synchronous code (the CLI, ./scripts/up)."""
-    return asyncio.run(build_async(**kwargs))
+def build(*, directory: dict[str, Any], tokens: dict[str, str], out_dir: Path, signer: str,
+          key: SigningKey, anchors: list[VerifyKey] | None = None, now_ms: int | None = None,
+          ) -> tuple[Path, dict[str, Any]]:
+    """`build_async` from synchronous code (the CLI, ./scripts/up), with its own HTTP client."""
+    return asyncio.run(build_async(directory=directory, tokens=tokens, out_dir=out_dir,
+                                   signer=signer, key=key, anchors=anchors, now_ms=now_ms))

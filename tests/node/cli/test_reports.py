@@ -1,0 +1,62 @@
+"""`hourbridge report node|federation` and `hourbridge verify-report` as a regulator runs them,
+on real node folders and a directory signed by a real authority folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner, Result
+
+from node.cli.main import app
+from tests.node.cli.directory_support import CLEAN_ENV, hb, hb_refuses
+
+
+def run(*args: object) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args], env=CLEAN_ENV)
+
+
+def test_a_node_report_verifies_and_an_edit_is_named(node_data: dict[str, Path], auth: Path,
+                                                     tmp_path: Path) -> None:
+    hb("report", "node", "--data", node_data["sh-pudong"], "--out", tmp_path)
+    directory = auth / "directory.json"
+    anchor = hb("directory", "anchor", "--authority", auth).stdout.strip()
+
+    ok = run("verify-report", tmp_path / "report.html", "--directory", directory,
+             "--anchor", anchor)
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout.startswith("verified: report.node signed by sh-pudong")
+
+    page = tmp_path / "report.html"
+    page.write_bytes(page.read_bytes().replace(b"</body>", b"<p>ok</p></body>"))
+    failed = run("verify-report", tmp_path / "report.json", "--directory", directory)
+    assert failed.exit_code == 1
+    assert "report.html is not the file the report was written with" in failed.output
+
+
+def test_a_federation_report_names_the_nodes_it_could_not_reach(
+        node_data: dict[str, Path], auth: Path, tmp_path: Path) -> None:
+    directory = auth / "directory.json"
+    # No node is serving: every node is named, with why, and the report still verifies.
+    made = hb("report", "federation", "--directory", directory, "--authority", auth,
+              "--node", "sh-pudong=hb_token", "--out", tmp_path)
+    assert "3 nodes (3 not collected)" in made.stdout
+    assert "no regulator token for nj-gulou" in made.output
+    ok = run("verify-report", tmp_path / "report.json", "--directory", directory)
+    assert ok.exit_code == 0, ok.output
+    assert "signed by cn-eldercare" in ok.stdout
+
+
+def test_the_compiler_must_be_one_signer(auth: Path, node_data: dict[str, Path],
+                                         tmp_path: Path) -> None:
+    detail = hb_refuses("report", "federation", "--directory", auth / "directory.json",
+                        "--authority", auth, "--data", node_data["sh-pudong"], "--out", tmp_path)
+    assert detail == "sign with exactly one of --authority DIR or --data DIR"
+    assert hb_refuses("report", "federation", "--directory", auth / "directory.json",
+                      "--authority", auth, "--node", "sh-pudong", "--out", tmp_path) == \
+        "--node 'sh-pudong': expected NODE_ID=TOKEN"
+
+
+def test_verify_report_without_a_directory_is_a_usage_error(tmp_path: Path) -> None:
+    detail = hb_refuses("verify-report", tmp_path / "report.json", "--directory",
+                        tmp_path / "missing.json")
+    assert detail.startswith("directory ") and detail.endswith("not found")
