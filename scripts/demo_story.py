@@ -177,4 +177,33 @@ class Story:
         self.note(f"Shanghai refused it ({late['reason_code']}) and named the new address "
                   f"{late['relocated_to']}; Wu Jing's 30 min are back: she holds "
                   f"{_minutes(_available(nj, 'wu-jing'))}")
+
+        self.say(5, "The day closes: each link settles a window, signed by both cities.")
+        self.close_windows()
         self.console.rule()
+
+    def close_windows(self) -> list[dict[str, Any]]:
+        """Close a settlement window on every link (the smaller node id closes) and show each
+        window's record: co-signed by both nodes when their statements match."""
+        views = []
+        ids = sorted(self.nodes)
+        for closer in ids:
+            for peer in (p for p in ids if p > closer):
+                with self.nodes[closer].client() as http:
+                    reply = http.post("/api/v1/reconciliation/windows", json={"peer": peer},
+                                      timeout=60)
+                if reply.status_code == 404:  # no transfer ever crossed this link
+                    continue
+                if reply.status_code != 200:
+                    raise StoryError(f"closing the window {closer}-{peer}: {reply.text[:300]}")
+                (view,) = reply.json()["items"]
+                views.append(view)
+                record = view.get("record") or {}
+                signers = ", ".join(sorted(record.get("signatures", {}))) or "nobody"
+                self.note(f"{closer} ↔ {peer}: window {view['window_index']} {view['state']}; "
+                          f"{peer} owes {closer} {_minutes(view['closing_position_minutes'])}; "
+                          f"signed by {signers}")
+                if view["state"] != "matched":
+                    raise StoryError(f"window {closer}-{peer} ended {view['state']}: "
+                                     f"{view.get('discrepancies')}")
+        return views
