@@ -132,10 +132,12 @@ def _figure(value: float, unit: str) -> str:
     return f"{value:.3f} {unit}" if unit == "s" else f"{value:,.0f} {unit}"
 
 
-def markdown(table: list[Row], *, quick: bool, command: str) -> str:
+def markdown(table: list[Row], *, quick: bool, command: str, shared: bool = False) -> str:
     lines = [
         DOC_START,
-        f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores, Python "
+        f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores"
+        + (" (shared with other work at the time: read the ratios, not the rates)"
+           if shared else "") + ", Python "
         f"{platform.python_version()}" + (" (--quick: smoke-test sizes, not figures to keep)"
                                           if quick else "") + ".",
         "",
@@ -158,6 +160,8 @@ def main() -> int:
                         help="the file to write the table into (default docs/performance.md)")
     parser.add_argument("--sections", action="store_true",
                         help="each script also rewrites its own section of docs/performance.md")
+    parser.add_argument("--shared", action="store_true",
+                        help="say in the docs that other work shared the machine")
     args = parser.parse_args()
     if args.quick and (args.sections or args.out.resolve() == PERFORMANCE_DOC.resolve()):
         parser.error("--quick figures are not for docs/performance.md: give --out FILE")
@@ -170,7 +174,7 @@ def main() -> int:
     plain = fastapi_limit(FASTAPI_REQUESTS["quick" if args.quick else "full"])
     table = rows(figures["ledger"], figures["federation"], figures["reconcile"], plain.rate)
     command = "./scripts/bench" + (" --quick" if args.quick else "")
-    section = markdown(table, quick=args.quick, command=command)
+    section = markdown(table, quick=args.quick, command=command, shared=args.shared)
     print(section)
     path = write_section(DOC_START, DOC_END, section, new_heading=f"{HEADING}\n\n{INTRO}",
                          path=args.out)

@@ -24,15 +24,18 @@ their links cut and delayed by a proxy, then healed, drained and checked hour by
   both sides or on neither; each member's balance equal to the grant plus what the client saw
   committed; the federation's hours equal to those issued; every link's two clearing positions
   opposite (A's with B = -(B's with A)) and equal to the net of the transfers committed across
-  it; no member below its floor. Last, the nodes stop and tests/audit.py audits the books
-  (ledgers verify, chain heads agree, nothing queued).
+  it; every link's settlement window closed with `hourbridge window close` and matched (both
+  sides co-sign it, no dispute); no member below its floor. Last, the nodes stop and
+  tests/audit.py audits the books (ledgers verify, chain heads agree, nothing queued).
 
-Exit status 0 only if every check holds: hours lost 0, hours duplicated 0.
+Exit status 0 only if every check holds: hours lost 0, hours duplicated 0. `--write-docs`
+records the table in docs/testing.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -48,17 +51,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import click  # noqa: E402
-import typer  # noqa: E402
-from chaos_books import Outcome, check, print_report  # noqa: E402  (scripts/ is sys.path[0])
+from bench_docs import write_section  # noqa: E402  (scripts/ is sys.path[0])
+from chaos_books import Outcome, check, report  # noqa: E402
 from chaos_load import Load  # noqa: E402
 
-from node.cli.main import app as cli_app  # noqa: E402
 from node.exchange.faults import CRASH_ENV  # noqa: E402
 from tests.integration.processes import (  # noqa: E402
+    SERVE,
     Cluster,
     HarnessError,
     check_books,
+    child_env,
 )
 
 NODES = ["bj-xicheng", "nj-gulou", "sh-pudong"]
@@ -66,16 +69,28 @@ MEMBERS = [f"m{i}" for i in range(8)]
 GRANT_MINUTES = 50_000
 CRASH_POINTS = ("sender_after_commit", "sender_after_reply", "receiver_after_commit")
 PROGRESS_EVERY_S = 5.0
+TESTING_DOC = ROOT / "docs" / "testing.md"
+DOC_START = "<!-- chaos:start -->"
+DOC_END = "<!-- chaos:end -->"
 PROXY_WAIT_S = 10.0
 
 
-def reconciliation_note() -> str:
-    """How the link positions were compared: by a reconciliation command once the node has one
-    (docs/federation.md, "Operating the links"), else from each node's ledger, read-only."""
-    commands = typer.main.get_command(cli_app)
-    if isinstance(commands, click.Group) and "reconcile" in commands.commands:
-        return "`hourbridge reconcile` exists but is not called by this script yet"
-    return "no `hourbridge reconcile` command yet: positions read from each node's ledger"
+def reconcile(cluster: Cluster) -> tuple[str, bool]:
+    """Close a settlement window on every link and reconcile it, as an operator would with
+    `hourbridge window close` (docs/reconciliation.md), from the node with the smaller id (the
+    one whose scheduler closes that link). Every window must match, with no dispute."""
+    states = []
+    for a, b in itertools.combinations(NODES, 2):
+        done = subprocess.run([*SERVE, "window", "close", "--data", str(cluster[a].data),
+                               "--peer", b, "--json"], capture_output=True, text=True,
+                              env=child_env({}), timeout=120)
+        if done.returncode not in (0, 2):
+            raise HarnessError(f"window close {a}/{b} exited {done.returncode}: "
+                               f"{done.stdout[-800:]}{done.stderr[-800:]}")
+        for view in json.loads(done.stdout):
+            states.append(f"{a}/{b} {view['state']}")
+    matched = all(state.endswith(" matched") for state in states) and bool(states)
+    return "`hourbridge window close`: " + ", ".join(states), matched
 
 
 class Chaos:
@@ -241,7 +256,7 @@ class Chaos:
         outcome.kills = {"SIGKILL": self.sigkills, "crash points": self.crash_deaths,
                          "restarts with a crash point": self.restarts_with_point}
         outcome.proxy = self.proxy_counts()
-        outcome.reconciliation = reconciliation_note()
+        outcome.reconciliation, outcome.reconciled = reconcile(self.cluster)
         outcome.seconds = time.monotonic() - self.started
         self.cluster.stop()
         outcome.audit = check_books(self.cluster)  # raises if the books do not balance
@@ -266,13 +281,26 @@ def main() -> int:
     parser.add_argument("--drain-s", type=float, default=240.0,
                         help="how long the healed federation may take to drain its queues")
     parser.add_argument("--keep", type=Path, help="keep the nodes' folders here")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="record the table in docs/testing.md")
+    parser.add_argument("--shared", action="store_true",
+                        help="say in the docs that other work shared the machine")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="hourbridge-chaos-"))
     chaos = Chaos(folder / "fed", args)
     ok = False
     try:
         outcome = chaos.run()
-        ok = print_report(outcome, args)
+        table = report(outcome, args)
+        print(f"\n{table}", flush=True)
+        ok = outcome.ok
+        if args.write_docs:
+            shared = " (shared with other work at the time)" if args.shared else ""
+            section = "\n".join([DOC_START, f"Run {time.strftime('%Y-%m-%d')} on "
+                                  f"{os.cpu_count()} cores{shared}.", "", table, DOC_END])
+            path = write_section(DOC_START, DOC_END, section, path=TESTING_DOC,
+                                 new_heading="## Chaos: real processes, kill -9, a faulty network")
+            print(f"written to {path}")
     except (HarnessError, AssertionError) as exc:
         print(f"chaos: FAILED: {exc}", flush=True)
     finally:

@@ -51,6 +51,7 @@ class Outcome:
     proxy: dict[str, int] = field(default_factory=dict)
     audit: dict[str, int] = field(default_factory=dict)
     reconciliation: str = ""
+    reconciled: bool = False  # every link's settlement window matched
     seconds: float = 0.0
 
     @property
@@ -67,7 +68,7 @@ class Outcome:
         return (self.lost == 0 and self.duplicated == 0 and self.still_open == 0
                 and self.refused_but_recorded == 0 and self.below_floor == 0
                 and not any(a.startswith("server_error") for a in self.answers)
-                and self.answers["unanswered"] == 0
+                and self.answers["unanswered"] == 0 and self.reconciled
                 and all(link.symmetric and link.matches_transfers for link in self.links))
 
 
@@ -164,7 +165,8 @@ def check(cluster: Cluster, load: Load, nodes: list[str], members: list[str],
     return out
 
 
-def print_report(out: Outcome, args: argparse.Namespace) -> bool:
+def report(out: Outcome, args: argparse.Namespace) -> str:
+    """The run's table in Markdown (it reads as well in a terminal), with its command."""
     rejected = Counter({k.split(":", 1)[1]: v for k, v in out.answers.items()
                         if k.startswith("rejected:")})
     rows = [
@@ -199,12 +201,14 @@ def print_report(out: Outcome, args: argparse.Namespace) -> bool:
         ("wall time", f"{out.seconds:.0f} s"),
     ]
     width = max(len(name) for name, _ in rows)
-    print(f"\nCommand: .venv/bin/python scripts/chaos.py --kills {args.kills} --seed {args.seed} "
-          f"--rate {args.rate:g} --workers {args.workers}\n")
-    print(f"| {'measure'.ljust(width)} | result |")
-    print(f"|{'-' * (width + 2)}|--------|")
-    for name, value in rows:
-        print(f"| {name.ljust(width)} | {value} |")
     verdict = "PASSED" if out.ok else "FAILED"
-    print(f"\nchaos: {verdict}: {out.lost} minutes lost, {out.duplicated} duplicated.")
-    return out.ok
+    return "\n".join([
+        f"Command: `.venv/bin/python scripts/chaos.py --kills {args.kills} --seed {args.seed} "
+        f"--rate {args.rate:g} --workers {args.workers}`",
+        "",
+        f"| {'measure'.ljust(width)} | result |",
+        f"|{'-' * (width + 2)}|--------|",
+        *(f"| {name.ljust(width)} | {value} |" for name, value in rows),
+        "",
+        f"chaos: {verdict}: {out.lost} minutes lost, {out.duplicated} duplicated.",
+    ])

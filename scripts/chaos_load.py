@@ -15,8 +15,18 @@ from tests.integration.processes import Cluster
 
 LOCAL_SHARE = 1 / 3  # the rest goes to a member of another node
 MINUTES_MAX = 120
+# Some transfers must fail, so that releasing hours is tested under the faults too: to a
+# member the peer does not have (refused by the peer, released at home), and more than
+# anyone holds (refused at home).
+UNKNOWN_CREDITOR_SHARE = 0.05
+TOO_MUCH_SHARE = 0.02
+TOO_MUCH_MINUTES = 500_000
 REQUEST_TIMEOUT_S = 5.0
-RETRY_DEADLINE_S = 120.0
+# A client whose node does not answer asks again with the same id, for this long, then moves
+# on; what is still unanswered is asked again after the heal, for up to RETRY_DEADLINE_S each.
+RETRY_WHILE_DOWN_S = 6.0
+RETRY_PAUSE_S = 0.1
+RETRY_DEADLINE_S = 60.0
 
 
 @dataclass
@@ -74,14 +84,25 @@ class Load:
         else:
             peer, creditor = rng.choice([x for x in self.nodes if x != home]), \
                 rng.choice(self.members)
+        if peer != home and rng.random() < UNKNOWN_CREDITOR_SHARE:
+            creditor = "nobody"
+        minutes = (TOO_MUCH_MINUTES if rng.random() < TOO_MUCH_SHARE
+                   else rng.randint(1, MINUTES_MAX))
         return Job(home, f"chaos-{self.seed}-{worker}-{n}", debtor, f"{creditor}@{peer}",
-                   rng.randint(1, MINUTES_MAX))
+                   minutes)
 
-    def post(self, job: Job, clients: dict[str, httpx.Client]) -> None:
-        try:
-            job.answer = answer_of(clients[job.home].post("/api/v1/transfers", json=job.body))
-        except httpx.TransportError:
-            job.answer = None  # killed mid-request, or down: ask again after the heal
+    def post(self, job: Job, clients: dict[str, httpx.Client], *, retry_s: float) -> None:
+        """Post, and post again with the same id while the node does not answer."""
+        deadline = time.monotonic() + retry_s
+        while True:
+            try:
+                job.answer = answer_of(clients[job.home].post("/api/v1/transfers",
+                                                              json=job.body))
+            except httpx.TransportError:
+                job.answer = None  # killed mid-request, or down
+            if job.answer is not None or time.monotonic() > deadline:
+                return
+            time.sleep(RETRY_PAUSE_S)
 
     def worker(self, index: int) -> None:
         rng = random.Random(f"{self.seed}-{index}")
@@ -93,7 +114,7 @@ class Load:
             while not self.halt.is_set():
                 job = self.make_job(rng, index, n)
                 n += 1
-                self.post(job, clients)
+                self.post(job, clients, retry_s=0 if self.halt.is_set() else RETRY_WHILE_DOWN_S)
                 with self.lock:
                     self.jobs.append(job)
                 due += interval
@@ -115,18 +136,24 @@ class Load:
         self.threads = []
 
     def retry_unanswered(self) -> None:
-        """The client's retry: the same request, same id, until the node answers."""
-        clients = self.clients()
-        deadline = time.monotonic() + RETRY_DEADLINE_S
-        try:
-            for job in self.jobs:
-                while job.answer is None and time.monotonic() < deadline:
-                    self.post(job, clients)
-                    if job.answer is None:
-                        time.sleep(0.1)
-        finally:
-            for client in clients.values():
-                client.close()
+        """The client's retry after the heal: the same request, same id, until answered."""
+        waiting = [job for job in self.jobs if job.answer is None]
+
+        def retry(share: list[Job]) -> None:
+            clients = self.clients()
+            try:
+                for job in share:
+                    self.post(job, clients, retry_s=RETRY_DEADLINE_S)
+            finally:
+                for client in clients.values():
+                    client.close()
+
+        threads = [threading.Thread(target=retry, args=(waiting[i::self.workers],))
+                   for i in range(self.workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def counts(self) -> Counter[str]:
         with self.lock:
