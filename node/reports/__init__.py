@@ -1,4 +1,5 @@
-"""Regulator reports (DESIGN §8, docs/standard.md §18, docs/reports.md).
+"""Regulator reports (DESIGN §8; the documents: docs/standard.md §19; how a regulator makes and
+checks them: docs/reconciliation.md, "Reports for regulators").
 
     document.py    the signed report envelope: kinds, file hashes, writing the three files
     evidence.py    checks of the signed statements, records and checkpoints a report embeds

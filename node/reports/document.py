@@ -1,4 +1,4 @@
-"""The report document (docs/standard.md §18): a signed JSON object like every other document of
+"""The report document (docs/standard.md §19): a signed JSON object like every other document of
 the standard, written as its canonical (RFC 8785) bytes beside the CSV and HTML renderings whose
 SHA-256 it carries, so an edit to any of the three files is detected."""
 
