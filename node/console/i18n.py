@@ -96,6 +96,20 @@ _BASE: dict[str, tuple[str, str]] = {
     "field.reason": ("理由", "Reason"),
     "field.to": ("转给（成员编号或地址）", "To (member ID or address)"),
     "field.memo": ("备注（可不填）", "Note (optional)"),
+    # vetting
+    "vetting.title": ("困难审核", "Vetting"),
+    "vetting.intro": (
+        "记录审核结果：困难成员可提前享受服务；受补贴成员的服务由本节点支付。",
+        "Record the result: members in hardship may redeem earlier; a subsidised member's "
+        "services are paid by the node."),
+    "vetting.hardship": ("困难成员", "In hardship"),
+    "vetting.subsidised": ("服务由本节点补贴", "Services paid by the node"),
+    "vetting.none": ("尚未审核。", "Not vetted yet."),
+    "vetting.by": ("{who} 于 {when} 审核：{reason}", "Vetted by {who} on {when}: {reason}"),
+    "vetting.submit": ("保存审核结果", "Save the vetting"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "done.vetted": ("审核结果已保存。", "The vetting is saved."),
     # grants and transfers
     "grant.title": ("发放时间", "Grant hours"),
     "grant.intro": (

@@ -1,9 +1,10 @@
-"""Members: find, register, the member page (balances, statement), grants and transfers.
+"""Members: find, register, the member page (balances, statement, vetting), grants, transfers.
 
 Every action goes through the service the HTTP API uses (node.members, node.grants,
-node.transfers) with the signed-in principal, so the console can do exactly what that token
-could do over the API, no more. Forms carry a client id made when the page was drawn: sending
-the same form twice replays the first result instead of moving hours twice.
+node.transfers, node.timebank.people) with the signed-in principal, so the console can do
+exactly what that token could do over the API, no more. Forms carry a client id made when the
+page was drawn: sending the same form twice replays the first result instead of moving hours
+twice.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 
 from node.api.models import GrantCreate, MemberCreate, TransferCreate
+from node.api.timebank_models import Vetting
 from node.console import i18n
 from node.console.web import (
     PREFIX,
@@ -94,6 +96,7 @@ def _member_view(staff: Desk, local_id: str, before_height: int | None) -> dict[
         "balance": members.balance(staff.principal, local_id),
         "statement": members.statement(staff.principal, local_id, before_height=before_height,
                                        limit=STATEMENT_LINES),
+        "profile": staff.node.timebank.people.profile(staff.principal, local_id),
     }
 
 
@@ -120,6 +123,18 @@ async def grant(local_id: LocalId, signed_in: StaffForm) -> Response:
         staff.principal, grant_id=body.id, local_id=local_id, amount_minutes=body.amount_minutes,
         credit_class=body.credit_class, reason=body.reason))
     return redirect(f"{PREFIX}/members/{local_id}?done=grant_made")
+
+
+@router.post("/members/{local_id}/vetting")
+async def vet(local_id: LocalId, signed_in: StaffForm) -> Response:
+    """Record that staff vetted a member: in hardship, subsidised, or neither (audited)."""
+    staff, form = signed_in
+    body = validated(Vetting, hardship=form.get("hardship") == "yes",
+                     subsidised=form.get("subsidised") == "yes", reason=form.get("reason", ""))
+    await run_in_threadpool(staff.node.timebank.people.vet, staff.principal, local_id,
+                            hardship=body.hardship, subsidised=body.subsidised,
+                            reason=body.reason)
+    return redirect(f"{PREFIX}/members/{local_id}?done=vetted")
 
 
 @router.post("/members/{local_id}/transfers")

@@ -84,7 +84,12 @@ def test_staff_run_a_service_cycle_and_a_dispute_in_the_browser(
         assert page.inner_text("h1") == "成员：王芳"
         assert data_minutes(page, "#available") == 0
 
-        # A vetted elder gets two hours from the node.
+        # Staff vet the elder as in hardship; then she gets two hours from the node.
+        page.check("input[name=hardship]")
+        page.fill("#vetting-reason", "独居，低保户")
+        page.click("section[aria-labelledby=vetting-h] button[type=submit]")
+        page.wait_for_selector("text=审核结果已保存。")
+        assert page.get_attribute("#vetting-state", "data-hardship") == "yes"
         page.fill("#grant-hours", "2")
         page.select_option("#credit_class", "granted")
         page.fill("#reason", "困难老人补贴")

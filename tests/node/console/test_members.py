@@ -126,3 +126,21 @@ def test_an_operator_sees_every_station_and_may_grant_earned(api: Api, staff_tok
     assert listed(admin.get("/console/members").text) == ["li.ming", "wang.fang", "zhao.lei"]
     page = admin.get("/console/members/zhao.lei")
     assert page.status_code == 200 and '<option value="earned">' in page.text
+
+
+def test_staff_vet_a_member_and_the_page_shows_it(staff: TestClient, api: Api) -> None:
+    page = staff.get("/console/members/wang.fang")
+    assert 'data-hardship="no" data-subsidised="no"' in page.text and "尚未审核" in page.text
+    done = post_form(staff, "/console/members/wang.fang/vetting", "/console/members/wang.fang",
+                     hardship="yes", reason="独居，低保户")
+    assert done.status_code == 303
+    after = staff.get(done.headers["location"]).text
+    assert "审核结果已保存" in after and 'data-hardship="yes" data-subsidised="no"' in after
+    assert "独居，低保户" in after
+    got = api.client.get("/api/v1/members/wang.fang/vetting", headers=api.admin).json()
+    assert (got["hardship"], got["subsidised"]) == (True, False)
+    no_reason = post_form(staff, "/console/members/wang.fang/vetting",
+                          "/console/members/wang.fang", subsidised="yes", reason="")
+    assert no_reason.status_code == 422 and "理由" in no_reason.text
+    assert api.client.get("/api/v1/members/wang.fang/vetting",
+                          headers=api.admin).json()["subsidised"] is False
