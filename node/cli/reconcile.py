@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from node.config import load_config
-from node.runtime import open_node
+from node.runtime import Node, open_node
 from node.services.access import Principal, Role
 
 window_app = typer.Typer(help="Settlement windows and reconciliation with peers.",
@@ -33,7 +34,24 @@ DataOpt = Annotated[
 PeerOpt = Annotated[str | None, typer.Option("--peer", help="one peer; default: every link")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 OPERATOR = Principal(Role.ADMIN, "cli")
+T = TypeVar("T")
 out = Console(soft_wrap=True)
+
+
+def _against_peers(data: Path, work: Callable[[Node], Awaitable[T]]) -> T:
+    """Open the node, run `work` (which talks to the peers) and close everything again."""
+    node = open_node(load_config(data))
+
+    async def run() -> T:
+        try:
+            return await work(node)
+        finally:
+            await node.exchange.transport.aclose()
+
+    try:
+        return asyncio.run(run())
+    finally:
+        node.close()
 
 
 def _when(ms: int | None) -> str:
@@ -61,21 +79,12 @@ def _windows_table(views: list[dict[str, Any]]) -> Table:
 @window_app.command("close")
 def close(data: DataOpt, peer: PeerOpt = None, as_json: JsonOpt = False) -> None:
     """Close the next settlement window with each peer (or one) and reconcile it."""
-    node = open_node(load_config(data))
-    try:
-        reconciler = node.reconciler
+    async def work(node: Node) -> list[dict[str, Any]]:
+        if peer is not None:
+            return [await node.reconciler.close(peer)]
+        return await node.reconciler.close_all()
 
-        async def run() -> list[dict[str, Any]]:
-            try:
-                if peer is not None:
-                    return [await reconciler.close(peer)]
-                return await reconciler.close_all()
-            finally:
-                await node.exchange.transport.aclose()
-
-        views = asyncio.run(run())
-    finally:
-        node.close()
+    views = _against_peers(data, work)
     if as_json:
         out.print_json(json.dumps(views))
     else:
@@ -111,17 +120,8 @@ def disputes(data: DataOpt) -> None:
 def recover(data: DataOpt, peer: PeerOpt = None, as_json: JsonOpt = False) -> None:
     """For a node restored from an old backup: fetch the signed evidence of every later
     cross-node transfer from the peers, verify it and replay it. Run before `serve`."""
-    node = open_node(load_config(data))
-    try:
-        async def run() -> list[dict[str, Any]]:
-            try:
-                return await node.reconciler.recover(None if peer is None else [peer])
-            finally:
-                await node.exchange.transport.aclose()
-
-        report = asyncio.run(run())
-    finally:
-        node.close()
+    report = _against_peers(
+        data, lambda node: node.reconciler.recover(None if peer is None else [peer]))
     if as_json:
         out.print_json(json.dumps(report))
         if any(row.get("error") for row in report):

@@ -146,20 +146,20 @@ class Responder:
             raise _refuse(ReasonCode.BAD_SIGNATURE, exc.detail) from exc
         index = theirs.window_index
         last = records.last_window(conn, peer)
-        if last is not None and index <= last.index and last.state != records.OPEN:
-            held = records.window(conn, peer, index)
-            if held is not None and held.peer_statement == theirs.model_dump(mode="json"):
-                return {"statement": held.statement, "record": held.record}  # a repeat
-        expected = 1 if last is None else (last.index if last.state == records.OPEN
-                                           else last.index + 1)
-        if index != expected:
+        if (last is not None and index == last.index and last.state != records.OPEN
+                and last.peer_statement == theirs.model_dump(mode="json")):
+            return {"statement": last.statement, "record": last.record}  # a repeat
+        # The next window, or the last one again: a closer that stopped half way (a crash, a
+        # lost reply) or an operator who resolved a dispute asks for it afresh.
+        following = 1 if last is None else last.index + 1
+        if index not in (following, following - 1):
             raise _refuse(ReasonCode.SEQUENCE_GAP, f"window {index} proposed; the next window "
-                          f"with {peer} here is {expected}")
+                          f"with {peer} here is {following}")
         self._take_late_response(conn, peer, index, args.get("late_response"))
         try:
             mine = sides.save(conn, peer, index, theirs.incoming_sequence_cut,
                               theirs.outgoing_sequence_cut,
-                              first=last is None or last.index != index)
+                              first=index == following)
         except CutUnknown as exc:
             raise _refuse(ReasonCode.SEQUENCE_GAP, str(exc)) from exc
         found = compare(Statement.model_validate(mine.statement), theirs)

@@ -104,3 +104,25 @@ def test_a_relocation_is_in_the_window_on_both_sides(fed: Federation) -> None:
     assert record["incoming"] == {"count": 1, "sum_minutes": 40}
     assert record["closing_position_minutes"] == 40 - 600
     audit(fed)
+
+
+def test_a_window_whose_reply_was_lost_is_closed_again(fed: Federation) -> None:
+    from node.exchange.transport import Reply
+
+    fed.send(f"m0@{SH}", f"m1@{NJ}", 30)
+    fed.settle()
+
+    def lose_first_reply(receiver: str, path: str, reply: Reply) -> Reply:
+        fed.network.tamper = None
+        return Reply(502, b"bad gateway", "text/plain")
+
+    fed.network.tamper = lose_first_reply
+    first = fed.close_window(SH, NJ)
+    assert first["state"] == "open"  # NJ co-signed, but SH never heard
+    assert fed.nodes[NJ].reconciler.windows(_admin())[0]["state"] == "matched"
+
+    again = fed.close_window(SH, NJ)
+
+    assert (again["window_index"], again["state"]) == (1, "matched")
+    assert fed.nodes[NJ].reconciler.windows(_admin())[0]["record"] == again["record"]
+    assert fed.close_window(SH, NJ)["window_index"] == 2
