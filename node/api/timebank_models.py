@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from node.api.models import CLIENT_ID_PATTERN, TEXT, Closed, Minutes, StrictInt
+from node.api.models import CLIENT_ID_PATTERN, TEXT, Closed, GrantOut, Minutes, StrictInt
 from node.timebank.disputes import Outcome
 from node.timebank.eligibility import RELATIONS
 from protocol.addresses import LOCAL_ID_PATTERN, NODE_ID_PATTERN
@@ -183,15 +183,7 @@ class Funding(Closed):
     reason: Reason
 
 
-class FundingOut(BaseModel):
-    id: str
-    member: str
-    amount_minutes: int
-    credit_class: str
-    reason: str
-    approved_by: str
-    entry_height: int
-    created_at_ms: int
+class FundingOut(GrantOut):
     sponsor: str
 
 
@@ -248,9 +240,7 @@ class PoolOut(BaseModel):
     by_class_minutes: dict[str, int]
 
 
-class CatalogueOut(BaseModel):
-    """Service standards and exchange rates."""
-
+class ProgrammeOut(BaseModel):
     programme: str
     name: str
     unit: dict[str, Any]
@@ -260,32 +250,26 @@ class CatalogueOut(BaseModel):
     items: list[dict[str, Any]]
     goods: dict[str, Any]
     caps: dict[str, Any]
-    eligibility: dict[str, Any]
-    credit_classes: list[str]
     transfers: dict[str, Any]
     lifecycle: dict[str, Any]
+
+
+class CatalogueOut(ProgrammeOut):
+    """Service standards and exchange rates."""
+
+    eligibility: dict[str, Any]
+    credit_classes: list[str]
     hours_convertible_to_money: bool
     exchange_rates: dict[str, Any]
 
 
-class PolicyOut(BaseModel):
+class PolicyOut(ProgrammeOut):
     """The node's policy document as loaded (docs/timebank.md)."""
 
-    programme: str
-    name: str
-    unit: dict[str, Any]
-    pricing: str
-    rounding: str
-    categories: list[dict[str, Any]]
-    items: list[dict[str, Any]]
-    caps: dict[str, Any]
     provider: dict[str, Any]
     redeemer: dict[str, Any]
     credit: dict[str, Any]
-    transfers: dict[str, Any]
-    goods: dict[str, Any]
     expiry: dict[str, Any]
-    lifecycle: dict[str, Any]
     service: dict[str, Any]
 
 

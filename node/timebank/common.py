@@ -14,6 +14,8 @@ from sqlalchemy.engine import Connection
 from node.db.schema import accounts, members, tb_audit, tb_profiles
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, member_account
+from node.services.access import Principal, require_act_for
+from node.services.members import load_member
 from node.timebank.policy import NodePolicy
 
 # The node's donation pool is a member account of its own, so another node's donation reaches it
@@ -51,6 +53,13 @@ def ensure_accounts(conn: Connection, ledger: Ledger, now_ms: int) -> None:
             station=None, birth_year=None, status="active", created_at_ms=now_ms))
         ledger.create_account(conn, code=POOL_ACCOUNT, kind=AccountKind.MEMBER, now_ms=now_ms,
                               member_local_id=POOL_LOCAL_ID, floor_minutes=0)
+
+
+def acting_for(conn: Connection, principal: Principal, local_id: str) -> Any:
+    """The member's row, once the principal is known to act for them (403 otherwise)."""
+    row = load_member(conn, local_id)
+    require_act_for(principal, local_id=local_id, station=row.station)
+    return row
 
 
 def local_time(now_ms: int, policy: NodePolicy) -> datetime:

@@ -28,7 +28,6 @@ from node.ledger.model import AccountKind, Posting, member_account, transfer_leg
 from node.services.access import (
     Principal,
     Role,
-    require_act_for,
     require_read_member,
     require_role,
 )
@@ -39,6 +38,7 @@ from node.timebank.common import (
     POOL_ACCOUNT,
     POOL_LOCAL_ID,
     TimebankEntry,
+    acting_for,
     audit,
     ensure_accounts,
     load_profile,
@@ -71,8 +71,7 @@ class Donations:
                                   "amount_minutes": amount_minutes, "reason": reason})
         now_ms = self.clock.now_ms()
         with self.db.write() as conn:
-            row = load_member(conn, member)
-            require_act_for(principal, local_id=member, station=row.station)
+            row = acting_for(conn, principal, member)
             existing = self._existing(conn, donation_id, body_hash)
             if existing is not None:
                 return existing, False
@@ -109,8 +108,7 @@ class Donations:
                                   "amount_minutes": amount_minutes, "reason": reason})
         now_ms = self.clock.now_ms()
         with self.db.write() as conn:
-            row = load_member(conn, member)
-            require_act_for(principal, local_id=member, station=row.station)
+            row = acting_for(conn, principal, member)
             existing = self._existing(conn, distribution_id, body_hash)
             if existing is not None:
                 return existing, False

@@ -17,10 +17,10 @@ from node.db.schema import tb_redemptions
 from node.errors import ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
 from node.ledger.model import AMOUNT_MINUTES_MAX, AccountKind, member_account
-from node.services.access import Principal, require_act_for, require_read_member
+from node.services.access import Principal, require_read_member
 from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, require_active
-from node.timebank.common import TimebankEntry, age_of, audit, load_profile
+from node.timebank.common import TimebankEntry, acting_for, age_of, audit, load_profile
 from node.timebank.eligibility import check_redeemer
 from node.timebank.policy import NodePolicy
 from protocol.credit import SPEND_ORDER
@@ -41,8 +41,7 @@ class GoodsService:
         body_hash = request_hash({"member": member, "goods": goods, "quantity": quantity})
         now_ms = self.clock.now_ms()
         with self.db.write() as conn:
-            row = load_member(conn, member)
-            require_act_for(principal, local_id=member, station=row.station)
+            row = acting_for(conn, principal, member)
             amount, name = self._price(goods, quantity)
             existing = find_existing(conn, tb_redemptions, record_id=redemption_id,
                                      body_hash=body_hash,

@@ -29,7 +29,7 @@ from node.services.access import (
 )
 from node.services.grants import GrantService
 from node.services.members import load_member
-from node.timebank.common import POOL_LOCAL_ID, audit, audit_trail, load_profile
+from node.timebank.common import POOL_LOCAL_ID, acting_for, audit, audit_trail, load_profile
 from node.timebank.eligibility import RELATIONS
 from node.timebank.policy import NodePolicy
 from protocol.addresses import AddressError, MemberAddress
@@ -76,8 +76,7 @@ class People:
                                 "services from issuance (credit.subsidised_services)")
         now_ms = self.clock.now_ms()
         with self.db.write() as conn:
-            member = load_member(conn, local_id)
-            require_act_for(principal, local_id=local_id, station=member.station)
+            acting_for(conn, principal, local_id)
             values = {"hardship": int(hardship), "subsidised": int(subsidised), "reason": reason,
                       "vetted_by": principal.actor, "vetted_at_ms": now_ms}
             found = conn.execute(update(tb_profiles).where(
@@ -130,8 +129,7 @@ class People:
                                 "a member is not their own relative, nor is a pool")
         now_ms = self.clock.now_ms()
         with self.db.write() as conn:
-            member = load_member(conn, local_id)
-            require_act_for(principal, local_id=local_id, station=member.station)
+            acting_for(conn, principal, local_id)
             rows = self._kin_rows(conn, local_id)
             existing = next((r for r in rows if r["relative"] == str(address)), None)
             if existing is not None and existing["relation"] != relation:

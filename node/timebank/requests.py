@@ -42,6 +42,7 @@ from node.timebank import settle
 from node.timebank.common import (
     MINUTE_MS,
     POOL_LOCAL_ID,
+    acting_for,
     age_of,
     audit,
     audit_trail,
@@ -76,8 +77,7 @@ class ServiceRequests:
         """Post a request for `recipient` (the member themself, or staff for an elder)."""
         now_ms = self.clock.now_ms()
         with self.db.write() as conn:
-            member = load_member(conn, recipient)
-            require_act_for(principal, local_id=recipient, station=member.station)
+            member = acting_for(conn, principal, recipient)
             category = self._category(category, item)
             body_hash = request_hash({"recipient": recipient, "category": category,
                                       "item": item, "description": description})
@@ -128,8 +128,7 @@ class ServiceRequests:
         now_ms = self.clock.now_ms()
         with self.db.write() as conn:
             row = self._load(conn, request_id)
-            person = load_member(conn, volunteer)
-            require_act_for(principal, local_id=volunteer, station=person.station)
+            person = acting_for(conn, principal, volunteer)
             self._require_state(row, OPEN, "accepted")
             require_active(person)
             if volunteer in (row.recipient_local_id, POOL_LOCAL_ID):
