@@ -162,6 +162,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_listening(port: int, server: subprocess.Popen[bytes], what: str) -> None:
+    """Until the server just started accepts connections on `port` (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.05)
+
+
 def bench_http(node: Node, count: int, progress: Progress) -> Result:
     token = node.tokens.create(role=Role.ADMIN, label="bench").token
     data, port = node.config.data_path, node.config.port
@@ -171,15 +184,7 @@ def bench_http(node: Node, count: int, progress: Progress) -> Result:
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("node did not start") from None
-                time.sleep(0.05)
+        wait_listening(port, server, "node")
         task = progress.add_task("HTTP API", total=count)
         start = time.perf_counter()
         # uvloop keeps the load generator light, so the server gets the machine's other core.

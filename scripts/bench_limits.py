@@ -7,14 +7,13 @@ from __future__ import annotations
 import asyncio
 import pstats
 import signal
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench_ledger import bench_raw
+from bench_ledger import bench_raw, wait_listening
 from http_cpu_probe import CONNECTIONS, drive
 from rich.console import Console
 from rich.progress import Progress
@@ -100,15 +99,7 @@ def fastapi_limit(requests: int) -> Limit:
     server = subprocess.Popen([sys.executable, str(SCRIPTS / "bench_plain_app.py"), str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the plain FastAPI app did not start") from None
-                time.sleep(0.05)
+        wait_listening(port, server, "the plain FastAPI app")
         asyncio.run(drive(server.pid, port, "post", "plain", min(requests, 1_000)))  # warm up
         done, seconds, cpu_us = asyncio.run(drive(server.pid, port, "post", "plain", requests))
     finally:

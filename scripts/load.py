@@ -50,6 +50,7 @@ INTRO = ("What `scripts/load.py` measures: two node processes under a fixed offe
          "interval and each node's resident memory (VmRSS). Memory must stay flat: the "
          "least-squares growth over the second half of the run must stay under the limit.")
 CHART = ROOT / "docs" / "performance-load.svg"
+DRAIN_S = 120.0
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Sample:
     posted: int  # in the interval
     committed: int  # in the interval
     rss_mb: dict[str, float] = field(default_factory=dict)
+    db_mb: dict[str, float] = field(default_factory=dict)  # the SQLite file and its WAL
 
 
 def rss_mb(pid: int) -> float:
@@ -65,6 +67,11 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def db_mb(path: Path) -> float:
+    files = [path, path.with_name(path.name + "-wal")]
+    return sum(f.stat().st_size for f in files if f.exists()) / 2**20
 
 
 def committed(cluster: Cluster) -> int:
@@ -108,12 +115,14 @@ class Sampler:
             sample = Sample(time.monotonic() - started, posted - last_posted,
                             done - last_committed,
                             {n: rss_mb(node.process.pid) for n, node in self.cluster.nodes.items()
-                             if node.process is not None})
+                             if node.process is not None},
+                            {n: db_mb(node.db_path) for n, node in self.cluster.nodes.items()})
             last_posted, last_committed = posted, done
             self.samples.append(sample)
             print(f"[{sample.t_s:6.1f} s] posted {sample.posted / self.interval:7.1f}/s, "
                   f"committed {sample.committed / self.interval:7.1f}/s, RSS "
-                  + ", ".join(f"{n} {mb:6.1f} MB" for n, mb in sample.rss_mb.items()),
+                  + ", ".join(f"{n} {mb:6.1f} MB (database {sample.db_mb[n]:6.1f} MB)"
+                              for n, mb in sample.rss_mb.items()),
                   flush=True)
 
 
@@ -149,11 +158,13 @@ def markdown(samples: list[Sample], slopes: dict[str, float], args: argparse.Nam
         "",
         f"![throughput and memory over time]({CHART.name})",
         "",
-        "| time | posted/s | committed/s | " + " | ".join(f"RSS {n}" for n in nodes) + " |",
-        "|---:|---:|---:|" + "---:|" * len(nodes),
+        "| time | posted/s | committed/s | " + " | ".join(f"RSS {n}" for n in nodes) + " | "
+        + " | ".join(f"database {n}" for n in nodes) + " |",
+        "|---:|---:|---:|" + "---:|" * 2 * len(nodes),
         *(f"| {s.t_s:.0f} s | {s.posted / args.interval:,.0f} | "
           f"{s.committed / args.interval:,.0f} | "
-          + " | ".join(f"{s.rss_mb[n]:.1f} MB" for n in nodes) + " |" for s in shown),
+          + " | ".join(f"{s.rss_mb[n]:.1f} MB" for n in nodes) + " | "
+          + " | ".join(f"{s.db_mb[n]:.1f} MB" for n in nodes) + " |" for s in shown),
         "",
         *(f"RSS growth of {n} over the second half: {slope:+.2f} MB/min (limit "
           f"{args.rss_slope_max:g}): **{'flat' if slope <= args.rss_slope_max else 'GROWS'}**."
@@ -193,6 +204,8 @@ def main() -> int:
         load(cluster, args, phase)
         sampler.halt.set()
         sampler.thread.join()
+        cluster.wait_for(lambda: cluster.open_transfers(A) + cluster.open_transfers(B) == 0,
+                         "the last transfers to commit", timeout_s=DRAIN_S)
         cluster.stop()
         totals = check_books(cluster)
         print(f"books balance: {totals}")
