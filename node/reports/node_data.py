@@ -1,5 +1,6 @@
-"""What a node's own database says for its report, read in one transaction so every figure is
-at the same ledger height as the checkpoint signed with it.
+"""What a node's own database says for its report. Ledger figures are summed from the journal's
+postings up to a checkpoint's height, so they reconcile with the totals that checkpoint signs
+whatever was written since.
 
     activity        per local day: hours issued (by credit class), redeemed, expired
     liability       per holder age band: members holding hours, outstanding minutes, and the
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from node.db.schema import accounts, balances, discrepancies, journal_entries, members, postings
+from node.db.schema import accounts, discrepancies, journal_entries, members, postings
 from node.ledger.model import AccountKind, EntryKind
 from node.timebank.common import AGE_BANDS, DAY_MS, MINUTE_MS, TimebankEntry, age_band, age_of
 from node.timebank.policy import NodePolicy
@@ -38,7 +39,7 @@ def day_name(day_index: int) -> str:
     return datetime.fromtimestamp(day_index * DAY_MS // 1000, tz=UTC).date().isoformat()
 
 
-def activity(conn: Connection, *, utc_offset_minutes: int) -> list[dict[str, Any]]:
+def activity(conn: Connection, *, height: int, utc_offset_minutes: int) -> list[dict[str, Any]]:
     """Per local day, the minutes leaving issuance (by class) and entering redemption and
     expiry. A reversal counts on its own day, as a negative issue: the sums over all days are
     the accounts' balances, which the checkpoint signs."""
@@ -51,7 +52,7 @@ def activity(conn: Connection, *, utc_offset_minutes: int) -> list[dict[str, Any
         .select_from(postings.join(journal_entries,
                                    postings.c.entry_height == journal_entries.c.height)
                      .join(accounts, accounts.c.code == postings.c.account_code))
-        .where(accounts.c.kind.in_(kinds))
+        .where(accounts.c.kind.in_(kinds), journal_entries.c.height <= height)
         .group_by(day, accounts.c.kind, postings.c.credit_class))
     by_day: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -72,17 +73,23 @@ def _band(birth_year: int | None, now_ms: int, policy: NodePolicy) -> str:
     return age_band(age_of(birth_year, now_ms, policy))
 
 
-def liability(conn: Connection, *, now_ms: int, policy: NodePolicy) -> list[dict[str, Any]]:
+def _member_postings() -> Any:
+    return (postings.join(journal_entries, postings.c.entry_height == journal_entries.c.height)
+            .join(accounts, accounts.c.code == postings.c.account_code)
+            .outerjoin(members, members.c.local_id == accounts.c.member_local_id))
+
+
+def liability(conn: Connection, *, height: int, now_ms: int,
+              policy: NodePolicy) -> list[dict[str, Any]]:
     """Per age band of the holder: hours members hold against the hours volunteers of that age
     earned in the last 365 days. Ages are by calendar year of birth at the report's time."""
     rows = {name: {"age_band": name, "holders": 0, "outstanding_minutes": 0,
                    "supply_minutes": 0, "volunteers": 0} for name in AGE_BAND_NAMES}
     held = conn.execute(
         select(accounts.c.code, members.c.birth_year,
-               func.coalesce(func.sum(balances.c.balance_minutes), 0).label("minutes"))
-        .select_from(accounts.join(balances, balances.c.account_code == accounts.c.code)
-                     .outerjoin(members, members.c.local_id == accounts.c.member_local_id))
-        .where(accounts.c.kind == str(AccountKind.MEMBER))
+               func.sum(postings.c.amount_minutes).label("minutes"))
+        .select_from(_member_postings())
+        .where(accounts.c.kind == str(AccountKind.MEMBER), journal_entries.c.height <= height)
         .group_by(accounts.c.code, members.c.birth_year))
     for row in held:
         band = rows[_band(row.birth_year, now_ms, policy)]
@@ -91,11 +98,8 @@ def liability(conn: Connection, *, now_ms: int, policy: NodePolicy) -> list[dict
     earned = conn.execute(
         select(accounts.c.code, members.c.birth_year,
                func.sum(postings.c.amount_minutes).label("minutes"))
-        .select_from(postings.join(journal_entries,
-                                   postings.c.entry_height == journal_entries.c.height)
-                     .join(accounts, accounts.c.code == postings.c.account_code)
-                     .outerjoin(members, members.c.local_id == accounts.c.member_local_id))
-        .where(accounts.c.kind == str(AccountKind.MEMBER),
+        .select_from(_member_postings())
+        .where(accounts.c.kind == str(AccountKind.MEMBER), journal_entries.c.height <= height,
                postings.c.credit_class == str(CreditClass.EARNED),
                postings.c.amount_minutes > 0,
                journal_entries.c.kind.in_(EARNING_KINDS),

@@ -1,8 +1,10 @@
-"""`hourbridge report node`: one node's signed report (DESIGN §8).
+"""`hourbridge report node` and `GET /api/v1/reports/node`: one node's signed report (DESIGN §8).
 
-Every figure is read in the same database transaction as the ledger checkpoint signed with it,
-so the report's totals agree with that checkpoint: hours issued over all days = −issuance,
-redeemed = redemption, expired = expiry, outstanding over all age bands = member.
+Every ledger figure is summed from the journal up to the height of the checkpoint the report
+embeds, so the report's totals agree with that signed checkpoint: hours issued over all days =
+−issuance, redeemed = redemption, expired = expiry, outstanding over all age bands = member.
+The command signs a fresh checkpoint first; the API, which a regulator may call and which
+therefore writes nothing, reports at the newest checkpoint (the scheduler signs them).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from node.ledger.checkpoint import create_checkpoint
+from node.ledger.checkpoint import latest_checkpoint
 from node.reconcile import records
 from node.reports import figures, node_data
 from node.reports.document import NODE_KIND, envelope, seal, write_report
@@ -21,17 +23,16 @@ from node.runtime import Node
 from node.services.access import Principal, Role, require_role
 
 
-def node_body(node: Node) -> dict[str, Any]:
-    """The unsigned node report, read at one ledger height."""
+def node_body(node: Node, checkpoint: dict[str, Any]) -> dict[str, Any]:
+    """The unsigned node report, with ledger figures at `checkpoint`'s height."""
     now_ms = node.clock.now_ms()
     policy = node.timebank.policy
-    with node.db.write() as conn:
-        checkpoint = create_checkpoint(conn, ledger=node.ledger, key=node.signer.key(),
-                                       now_ms=now_ms)
+    height = int(checkpoint["height"])
+    with node.db.read() as conn:
         windows = [report_window(w.view()) for w in records.latest_windows(conn)]
-        activity = node_data.activity(conn,
+        activity = node_data.activity(conn, height=height,
                                       utc_offset_minutes=policy.service.utc_offset_minutes)
-        liability = node_data.liability(conn, now_ms=now_ms, policy=policy)
+        liability = node_data.liability(conn, height=height, now_ms=now_ms, policy=policy)
         ages, open_items = node_data.discrepancy_ages(conn, now_ms=now_ms)
     node_id = node.config.node_id
     positions = figures.position_rows(node_id, windows)
@@ -52,10 +53,12 @@ def node_body(node: Node) -> dict[str, Any]:
 
 
 def rendered(node: Node, principal: Principal) -> dict[str, Any]:
-    """For the API: the signed report and its CSV and HTML, as one object (admin, regulator).
-    Making it signs a ledger checkpoint, as the node's scheduler does."""
+    """For the API: the signed report and its CSV and HTML, as one object (admin, regulator),
+    at the newest checkpoint (404 `checkpoint_not_found` before the first)."""
     require_role(principal, Role.ADMIN, Role.REGULATOR, what="read the node's report")
-    body = node_body(node)
+    with node.db.read() as conn:
+        checkpoint = latest_checkpoint(conn)
+    body = node_body(node, checkpoint)
     csv_text, html_text = render_csv(body), render_html(body)
     return {"report": seal(body, csv_text=csv_text, html_text=html_text,
                            signer=node.config.node_id, key=node.signer.key()),
@@ -63,7 +66,8 @@ def rendered(node: Node, principal: Principal) -> dict[str, Any]:
 
 
 def build(node: Node, out_dir: Path) -> tuple[Path, dict[str, Any]]:
-    """Write report.json (signed by the node), report.csv and report.html into `out_dir`."""
-    body = node_body(node)
+    """Sign a checkpoint now, then write report.json (signed by the node), report.csv and
+    report.html into `out_dir`."""
+    body = node_body(node, node.ledger_admin.checkpoint())
     return write_report(out_dir, body, csv_text=render_csv(body), html_text=render_html(body),
                         signer=node.config.node_id, key=node.signer.key())

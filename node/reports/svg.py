@@ -66,7 +66,7 @@ def heatmap(title: str, rows: list[str], columns: list[str],
     """A matrix: rows × columns, each cell coloured by its value (blue owed to the row's node,
     red owed by it), blank where there is none."""
     cell, left, head = 70, 110, 90
-    width, height = left + cell * len(columns) + 10, head + cell * len(rows) // 2 + 10
+    width, height = left + cell * len(columns) + 50, head + cell * len(rows) // 2 + 10
     extreme = max([abs(v) for v in cells.values()] or [1]) or 1
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} '
              f'{height}" width="{width}"><title>{escape(title)}</title>']

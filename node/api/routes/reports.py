@@ -1,10 +1,12 @@
-"""Reports for regulators (docs/reports.md): this node's signed report with its CSV and HTML."""
+"""Reports for regulators (docs/reconciliation.md, "Reports for regulators"): this node's signed
+report with its CSV and HTML."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
 from node.api.deps import NodeDep, PrincipalDep
 from node.reports import node_report
@@ -12,9 +14,17 @@ from node.reports import node_report
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 
-@router.get("/node", summary="This node's signed report, its CSV and its HTML (admin, regulator)",
-            description="Write `report` as report.json in its canonical (RFC 8785) bytes, `csv` "
-            "as report.csv and `html` as report.html, then `hourbridge verify-report` checks "
-            "them. Each call signs a ledger checkpoint and reads every figure at its height.")
+class NodeReportOut(BaseModel):
+    report: dict[str, Any] = Field(description="the signed report.node document (standard §19)")
+    csv: str = Field(description="report.csv, whose SHA-256 the report states")
+    html: str = Field(description="report.html, whose SHA-256 the report states")
+
+
+@router.get("/node", response_model=NodeReportOut,
+            summary="This node's signed report, its CSV and its HTML (admin, regulator)",
+            description="Figures at the newest ledger checkpoint (404 `checkpoint_not_found` "
+            "before the first). Write `report` as report.json in its canonical (RFC 8785) "
+            "bytes, `csv` as report.csv and `html` as report.html; `hourbridge verify-report` "
+            "then checks them.")
 def node_report_route(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     return node_report.rendered(node, principal)

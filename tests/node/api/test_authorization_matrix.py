@@ -17,6 +17,7 @@ from fastapi.routing import iter_route_contexts
 from tests.node.api.peer import deliver, payment_request
 from tests.node.api.support import ROLES, World, assert_problem, db_digest
 from tests.node.reconcile import matrix as reconcile_matrix
+from tests.node.reports import matrix as reports_matrix
 from tests.node.timebank import matrix as timebank_matrix
 
 Endpoint = tuple[str, str]
@@ -182,6 +183,9 @@ MATRIX.update(reconcile_matrix.MATRIX)
 REQUESTS.update(reconcile_matrix.REQUESTS)
 SETUP.update(reconcile_matrix.SETUP)
 SIGNED |= reconcile_matrix.SIGNED
+MATRIX.update(reports_matrix.MATRIX)
+REQUESTS.update(reports_matrix.REQUESTS)
+SETUP.update(reports_matrix.SETUP)
 CODE_BY_STATUS = {401: "unauthenticated", 403: "forbidden"}
 CELLS = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
 

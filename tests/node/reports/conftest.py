@@ -90,6 +90,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reports]:
     fed.settle()
     dispute_link(fed, f"m2@{SH}", f"m2@{NJ}")
     views = fed.reconcile()
+    assert {link: view["state"] for link, view in views.items()} == {
+        (GZ, NJ): "matched", (GZ, SH): "matched", (NJ, SH): "disputed"}, views
     node_report.build(fed.nodes[SH], root / "node")
     federation_report(fed, root / "federation")
     try:
