@@ -83,8 +83,9 @@ def liability(conn: Connection, *, height: int, now_ms: int,
               policy: NodePolicy) -> list[dict[str, Any]]:
     """Per age band of the holder: hours members hold against the hours volunteers of that age
     earned in the last 365 days. Ages are by calendar year of birth at the report's time."""
-    rows = {name: {"age_band": name, "holders": 0, "outstanding_minutes": 0,
-                   "supply_minutes": 0, "volunteers": 0} for name in AGE_BAND_NAMES}
+    rows: dict[str, dict[str, Any]] = {
+        name: {"age_band": name, "holders": 0, "outstanding_minutes": 0, "supply_minutes": 0,
+               "volunteers": 0} for name in AGE_BAND_NAMES}
     held = conn.execute(
         select(accounts.c.code, members.c.birth_year,
                func.sum(postings.c.amount_minutes).label("minutes"))
@@ -94,7 +95,11 @@ def liability(conn: Connection, *, height: int, now_ms: int,
     for row in held:
         band = rows[_band(row.birth_year, now_ms, policy)]
         band["outstanding_minutes"] += int(row.minutes)
-        band["holders"] += int(row.minutes) > 0
+        band["holders"] += 1 if int(row.minutes) > 0 else 0
+    # A grant an operator reversed (a typo) is no supply.
+    reversed_heights = (select(journal_entries.c.reverses_height)
+                        .where(journal_entries.c.reverses_height.is_not(None),
+                               journal_entries.c.height <= height))
     earned = conn.execute(
         select(accounts.c.code, members.c.birth_year,
                func.sum(postings.c.amount_minutes).label("minutes"))
@@ -103,6 +108,7 @@ def liability(conn: Connection, *, height: int, now_ms: int,
                postings.c.credit_class == str(CreditClass.EARNED),
                postings.c.amount_minutes > 0,
                journal_entries.c.kind.in_(EARNING_KINDS),
+               journal_entries.c.height.not_in(reversed_heights),
                journal_entries.c.created_at_ms > now_ms - SUPPLY_PERIOD_MS)
         .group_by(accounts.c.code, members.c.birth_year))
     for row in earned:
