@@ -140,7 +140,14 @@ def record_discrepancy(conn: Connection, *, peer: str, index: int, kind: str, ou
 def dispute(conn: Connection, *, peer: str, index: int, kind: str, detail: str, now_ms: int,
             key: tuple[str, str] | None = None, evidence: Any = None) -> str:
     """A difference no signed evidence settles: record it open and freeze the link, so no new
-    transfer crosses it until an operator has looked (docs/reconciliation.md)."""
+    transfer crosses it until an operator has looked (docs/reconciliation.md). The same dispute
+    found again (the window proposed a second time) is not recorded twice."""
+    same = discrepancies.c.transfer_id == key[1] if key else discrepancies.c.transfer_id.is_(None)
+    held = conn.execute(select(discrepancies.c.id).where(
+        discrepancies.c.peer_node_id == peer, discrepancies.c.window_index == index,
+        discrepancies.c.kind == kind, discrepancies.c.status == "open", same)).first()
+    if held is not None:
+        return str(held.id)
     ident = record_discrepancy(conn, peer=peer, index=index, kind=kind, outcome=DISPUTED,
                                detail=detail, now_ms=now_ms, key=key, evidence=evidence)
     store.freeze(conn, peer, reason=f"dispute_{kind}"[:48],

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi import Response as HttpResponse
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from node.api.deps import NodeDep, PrincipalDep
@@ -21,9 +22,73 @@ router = APIRouter(prefix="/api/v1/reconciliation", tags=["reconciliation"])
 PAGE_MAX = 500
 
 
+class ReconciliationReply(BaseModel):
+    """A `reconciliation.reply` document, signed by this node (docs/reconciliation.md)."""
+
+    model_config = ConfigDict(extra="allow")
+    standard: str
+    kind: str
+    request_hash: str
+    sender: str
+    receiver: str
+    result: dict[str, Any]
+    issued_at_ms: int
+    signatures: dict[str, dict[str, str]]
+
+
+class Window(BaseModel):
+    """One settlement window of one link: our statement, the peer's, and the co-signed record
+    when they matched."""
+
+    model_config = ConfigDict(extra="allow")
+    peer: str
+    window_index: int
+    state: Literal["open", "matched", "disputed"]
+    outgoing_cut: int
+    incoming_cut: int
+    closing_position_minutes: int
+    digests_exchanged: int
+    closed_at_ms: int
+    reconciled_at_ms: int | None
+    statement: dict[str, Any]
+    peer_statement: dict[str, Any] | None
+    record: dict[str, Any] | None
+
+
+class WindowPage(BaseModel):
+    items: list[Window]
+
+
+class Statements(BaseModel):
+    node: str
+    windows: list[Window]
+
+
+class Discrepancy(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    peer_node_id: str
+    window_index: int
+    kind: str
+    outcome: Literal["repaired", "carried", "disputed"]
+    status: Literal["open", "closed"]
+    debtor_node: str | None
+    transfer_id: str | None
+    detail: str
+    evidence: Any
+    found_at_ms: int
+    closed_at_ms: int | None
+    closed_by: str | None
+
+
+class DiscrepancyPage(BaseModel):
+    items: list[Discrepancy]
+
+
 @federation_router.post(
     RECONCILE_PATH,
     summary="A peer's signed reconciliation request; answered with this node's signed reply",
+    response_model=ReconciliationReply,
     description="docs/reconciliation.md. Operations: propose, summary, split_key, leaves, "
     "evidence, repair, history. A refused request gets problem+json whose `reason` is the "
     "standard's reason code.",
@@ -46,7 +111,8 @@ class ResolveIn(BaseModel):
     resolution: str = Field(min_length=1, max_length=300)
 
 
-@router.post("/windows", summary="Close a settlement window now and reconcile it (admin)")
+@router.post("/windows", response_model=WindowPage,
+             summary="Close a settlement window now and reconcile it (admin)")
 async def close_windows(body: CloseIn, node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     require_role(principal, Role.ADMIN, what="close settlement windows")
     reconciler = node.reconciler
@@ -57,7 +123,8 @@ async def close_windows(body: CloseIn, node: NodeDep, principal: PrincipalDep) -
     return {"items": [await reconciler.close(body.peer)]}
 
 
-@router.get("/windows", summary="Settlement windows, newest first (admin, regulator)")
+@router.get("/windows", response_model=WindowPage,
+            summary="Settlement windows, newest first (admin, regulator)")
 def list_windows(
     node: NodeDep, principal: PrincipalDep,
     peer: Annotated[str | None, Query(pattern=NODE_ID_PATTERN)] = None,
@@ -67,13 +134,14 @@ def list_windows(
     return {"items": node.reconciler.windows(principal, peer=peer, state=state, limit=limit)}
 
 
-@router.get("/statements",
+@router.get("/statements", response_model=Statements,
             summary="Each link's newest signed statements and co-signed record (regulator)")
 def statements(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     return node.reconciler.statements(principal)
 
 
-@router.get("/discrepancies", summary="What reconciliation found, newest first (admin, regulator)")
+@router.get("/discrepancies", response_model=DiscrepancyPage,
+            summary="What reconciliation found, newest first (admin, regulator)")
 def list_discrepancies(
     node: NodeDep, principal: PrincipalDep,
     peer: Annotated[str | None, Query(pattern=NODE_ID_PATTERN)] = None,
@@ -84,27 +152,27 @@ def list_discrepancies(
                                                    limit=limit)}
 
 
-@router.post("/discrepancies/{ident}/close",
+@router.post("/discrepancies/{ident}/close", response_model=Discrepancy,
              summary="Record how an open dispute was resolved (admin)")
 def close_discrepancy(ident: Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")],
                       body: ResolveIn, node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     return node.reconciler.close_discrepancy(principal, ident, body.resolution)
 
 
-metrics_router = APIRouter(tags=["health"])
-
-
-@metrics_router.get("/metrics", summary="Prometheus counters: open disputes, frozen links")
-def metrics(node: NodeDep) -> HttpResponse:
-    counts = node.reconciler.alerts()
-    text = (
+async def metrics(request: Request) -> PlainTextResponse:
+    """Prometheus text: open disputes and frozen links. A plain route, outside the JSON API's
+    OpenAPI document: it serves text/plain to scrapers, and counts only."""
+    counts = request.app.state.node.reconciler.alerts()
+    return PlainTextResponse(
         "# HELP hourbridge_open_disputes Reconciliation disputes awaiting an operator.\n"
         "# TYPE hourbridge_open_disputes gauge\n"
         f"hourbridge_open_disputes {counts['open_disputes']}\n"
         "# HELP hourbridge_frozen_links Links on which new transfers are refused.\n"
         "# TYPE hourbridge_frozen_links gauge\n"
-        f"hourbridge_frozen_links {counts['frozen_links']}\n"
+        f"hourbridge_frozen_links {counts['frozen_links']}\n",
+        media_type="text/plain; version=0.0.4",
     )
-    return HttpResponse(text, media_type="text/plain; version=0.0.4")
 
 
+metrics_router = APIRouter()
+metrics_router.add_route("/metrics", metrics, methods=["GET"], include_in_schema=False)

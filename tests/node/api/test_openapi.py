@@ -13,7 +13,7 @@ from tests.conftest import Api
 
 PUBLIC_PATHS = frozenset(
     {"/healthz", "/readyz", "/federation/v1/keys", "/federation/v1/directory",
-     "/federation/v1/transactions"}
+     "/federation/v1/transactions", "/federation/v1/reconciliation"}
 )
 ERROR_STATUSES = ("400", "401", "403", "404", "409", "413", "422")
 PROBLEM_REF = "#/components/schemas/Problem"

@@ -240,3 +240,14 @@ def test_an_operator_closes_a_dispute_and_unfreezes(fed: Federation) -> None:
     assert closed.json()["status"] == "closed"
     assert fed.call(SH, "POST", f"/api/v1/federation/links/{NJ}/unfreeze").status_code == 200
     assert fed.close_window(SH, NJ)["state"] == "matched"
+
+
+def test_a_dispute_raises_the_alert_metrics(fed: Federation) -> None:
+    def metrics() -> dict[str, int]:
+        text = fed.call(SH, "GET", "/metrics").text
+        return {line.split()[0]: int(line.split()[1]) for line in text.splitlines()
+                if line.startswith("hourbridge_")}
+
+    assert metrics() == {"hourbridge_open_disputes": 0, "hourbridge_frozen_links": 0}
+    test_a_chain_break_is_disputed_on_both_sides(fed)
+    assert metrics() == {"hourbridge_open_disputes": 1, "hourbridge_frozen_links": 1}
