@@ -35,6 +35,7 @@ from demo_directory import (
     DirectoryFailed,
     ensure_directory,
 )
+from demo_report import ReportFailed, write_and_verify
 from demo_seed import SITES, SeedError, Site, balances, expected_balances, seed
 from demo_story import STORY_DELTAS, Story, StoryError, already_told
 from demo_story import Node as StoryNode
@@ -317,6 +318,9 @@ def run(nodes: list[Running], data: Path, *, smoke: bool, fresh: bool) -> None:
     if smoke:
         verify(nodes, seen, told=already_told(story_nodes))
     Story(story_nodes, console).run()
+    write_and_verify(data, directory, {n.site.node_id: tokens[n.site.node_id]["regulator"]
+                                       for n in nodes},
+                     hourbridge=HOURBRIDGE, env=child_env(), console=console)
     if smoke:
         return
     console.print("\nnodes are running; press Ctrl-C to stop them", style="bold")
@@ -354,7 +358,7 @@ def main() -> int:
     except Stop as why:
         console.print(f"\n{why}: stopping the nodes")
         return 0
-    except (Failed, SeedError, StoryError, NodeError, DirectoryFailed) as exc:
+    except (Failed, SeedError, StoryError, NodeError, DirectoryFailed, ReportFailed) as exc:
         console.print(f"[red]error:[/] {exc}")
         return 1
     finally:

@@ -125,7 +125,8 @@ def _federation_sections(doc: dict[str, Any]) -> list[str]:
                [[f"{link['a']} – {link['b']}", "yes 是" if link["matched"] else "NO 否",
                  "; ".join(link["reasons"])] for link in links]),
         "<h2>未能收集 Nodes not collected</h2>",
-        _table(["node 节点", "error 错误"], [[f["node"], f["error"]] for f in doc["failures"]]),
+        _table(["node 节点", "error 错误"], [[f["node"], f["error"]] for f in doc["failures"]])
+        if doc["failures"] else "<p>Every node answered. 所有节点均已收集。</p>",
     ]
 
 

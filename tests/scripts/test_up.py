@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "federation.py"
 NODES = ("sh-pudong", "nj-gulou", "bj-chaoyang")
-RUN_TIMEOUT_S = 45
+RUN_TIMEOUT_S = 120
 
 # The demo data by hand: grants in, gifts moved from volunteer to elder.
 SEEDED_MINUTES = {
@@ -89,6 +89,13 @@ def smoke(data: Path, base_port: int) -> str:
     return done.stdout
 
 
+def assert_verify_report(report: Path, directory: Path, *, ok: bool) -> None:
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "hourbridge"), "verify-report", str(report),
+         "--directory", str(directory)], capture_output=True, text=True, timeout=60)
+    assert (done.returncode == 0) == ok, f"{done.stdout}\n{done.stderr}"
+
+
 def verified_balances(output: str) -> dict[str, int]:
     return {
         match["address"]: int(match["minutes"])
@@ -123,6 +130,24 @@ def test_smoke_seeds_verifies_and_stops_and_a_rerun_adds_nothing(tmp_path: Path)
         mode = stat.S_IMODE((data / node / "demo-tokens.json").stat().st_mode)
         assert mode == 0o600, f"{node} tokens are mode {oct(mode)}"
         assert set(tokens[node]) == {"admin", "regulator", "staff", "member"}
+
+    # The day closes: a co-signed window on each link, and the regulator's report, verified.
+    assert "bj-chaoyang ↔ sh-pudong: window 1 matched" in first, first
+    assert "nj-gulou ↔ sh-pudong: window 1 matched" in first, first
+    report = data / "report" / "report.json"
+    assert f"{report.with_suffix('.html')}" in first and "verified: report.federation" in first
+    assert_verify_report(report, data / "directory.json", ok=True)
+    original = report.read_bytes()
+    for offset in (len(original) // 3, len(original) // 2, len(original) - 10):
+        edited = bytearray(original)
+        edited[offset] = ord("0") if edited[offset] != ord("0") else ord("1")
+        report.write_bytes(bytes(edited))
+        assert_verify_report(report, data / "directory.json", ok=False)
+    report.write_bytes(original)
+    html = report.with_suffix(".html")
+    html.write_text(html.read_text(encoding="utf-8").replace("cn-demo", "cn-dem0", 1),
+                    encoding="utf-8")
+    assert_verify_report(report, data / "directory.json", ok=False)
 
     second = smoke(data, base_port)
     assert verified_balances(second) == AFTER_STORY  # the story replayed: nothing moved twice
