@@ -16,6 +16,7 @@ from node.ledger.model import EntryKind, Posting, clearing_account, member_accou
 from protocol.credit import CreditClass
 from tests.factories import ADMIN
 from tests.federation import Fault, Federation, audit
+from tests.support import PgDatabases
 
 SH, NJ = "sh-pudong", "nj-gulou"
 
@@ -251,3 +252,35 @@ def test_a_dispute_raises_the_alert_metrics(fed: Federation) -> None:
     assert metrics() == {"hourbridge_open_disputes": 0, "hourbridge_frozen_links": 0}
     test_a_chain_break_is_disputed_on_both_sides(fed)
     assert metrics() == {"hourbridge_open_disputes": 1, "hourbridge_frozen_links": 1}
+
+
+def test_reconciliation_repairs_and_disputes_on_postgresql_too(
+    tmp_path: Path, pg_databases: PgDatabases | None
+) -> None:
+    if pg_databases is None:
+        pytest.skip("set HOURBRIDGE_TEST_PG_URL to run the PostgreSQL variant")
+    with pg_databases.database(NJ) as url:
+        fed = Federation(tmp_path, [SH, NJ], members=3, grant_minutes=600,
+                         database_urls={NJ: url})
+        try:
+            sent_and_settled(fed, 30, 40)
+            with fed.nodes[NJ].db.write() as conn:
+                conn.execute(delete(remote_transfers)
+                             .where(remote_transfers.c.transfer_id == wire(fed, "x1")))
+            assert fed.close_window(SH, NJ)["state"] == "matched"
+            assert found(fed, NJ) == [("missing_locally", "repaired", "closed")]
+            fed.send(f"m0@{SH}", f"m1@{NJ}", 5)
+            fed.settle()
+            with fed.nodes[NJ].db.write() as conn:
+                conn.execute(update(in_transactions).values(transaction_hash="0" * 64))
+            assert fed.close_window(SH, NJ)["state"] == "disputed"
+            (dispute,) = fed.call(NJ, "GET", "/api/v1/reconciliation/discrepancies?status=open"
+                                  ).json()["items"]
+            closed = fed.call(NJ, "POST",
+                              f"/api/v1/reconciliation/discrepancies/{dispute['id']}/close",
+                              {"resolution": "restored the chain from the peer's copy"})
+            assert closed.json()["status"] == "closed", closed.text
+            assert "resolved: restored" in closed.json()["detail"]
+            audit(fed)
+        finally:
+            fed.close()
