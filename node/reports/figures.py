@@ -16,6 +16,14 @@ ACTIVITY_FIELDS = ("redeemed_minutes", "expired_minutes")
 LIABILITY_FIELDS = ("holders", "outstanding_minutes", "supply_minutes", "volunteers")
 
 
+def same(what: str, stated: Any, recomputed: Any) -> list[str]:
+    """A problem when a stated figure is not what its inputs give."""
+    if stated == recomputed:
+        return []
+    return [f"{what}: the report states {str(stated)[:200]}, the embedded data give "
+            f"{str(recomputed)[:200]}"]
+
+
 def activity_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     by_class: dict[str, int] = {}
     for row in rows:

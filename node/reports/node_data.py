@@ -6,6 +6,9 @@ whatever was written since.
     liability       per holder age band: members holding hours, outstanding minutes, and the
                     volunteer supply (earned minutes and volunteers over the last 365 days)
     discrepancies   reconciliation's findings by age (now − found), open and closed
+    in_doubt        outgoing cross-node transfers in state in_doubt now (not at the checkpoint:
+                    a transfer's past states are not journaled)
+    frozen_links    links an unresolved difference froze, now
 """
 
 from __future__ import annotations
@@ -17,7 +20,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from node.db.schema import accounts, discrepancies, journal_entries, members, postings
+from node.db.schema import (
+    accounts,
+    discrepancies,
+    journal_entries,
+    links,
+    members,
+    postings,
+    transfers,
+)
 from node.ledger.model import AccountKind, EntryKind
 from node.timebank.common import AGE_BANDS, DAY_MS, MINUTE_MS, TimebankEntry, age_band, age_of
 from node.timebank.policy import NodePolicy
@@ -139,3 +150,33 @@ def discrepancy_ages(conn: Connection, *, now_ms: int) -> tuple[list[dict[str, A
               "kind": r.kind, "transfer_id": r.transfer_id, "found_at_ms": int(r.found_at_ms),
               "detail": r.detail} for r in open_rows]
     return rows, items
+
+
+def in_doubt(conn: Connection) -> dict[str, Any]:
+    """Outgoing cross-node transfers whose expiry passed with no final answer from the peer:
+    their count and minutes, and the transfers themselves (the longest in doubt first, at most
+    OPEN_ITEMS_MAX). A transfer is in doubt since its expiry."""
+    where = transfers.c.state == "in_doubt"
+    count, minutes = conn.execute(
+        select(func.count(), func.coalesce(func.sum(transfers.c.amount_minutes), 0))
+        .where(where)).one()
+    rows = conn.execute(
+        select(transfers.c.wire_id, transfers.c.peer_node_id, transfers.c.amount_minutes,
+               transfers.c.expires_at_ms)
+        .where(where).order_by(transfers.c.expires_at_ms, transfers.c.id).limit(OPEN_ITEMS_MAX))
+    items = [{"transfer_id": r.wire_id, "peer": r.peer_node_id,
+              "amount_minutes": int(r.amount_minutes), "since_ms": int(r.expires_at_ms)}
+             for r in rows]
+    return {"count": int(count), "minutes": int(minutes), "items": items}
+
+
+def frozen_links(conn: Connection) -> list[dict[str, Any]]:
+    """Links frozen by a difference no signed evidence settled: new transfers on them are
+    refused until an operator unfreezes them."""
+    rows = conn.execute(
+        select(links.c.peer_node_id, links.c.frozen_reason, links.c.frozen_at_ms,
+               links.c.reserved_minutes)
+        .where(links.c.frozen_reason.is_not(None)).order_by(links.c.peer_node_id))
+    return [{"peer": r.peer_node_id, "reason": r.frozen_reason,
+             "since_ms": int(r.frozen_at_ms or 0), "reserved_minutes": int(r.reserved_minutes)}
+            for r in rows]

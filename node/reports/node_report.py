@@ -3,6 +3,9 @@
 Every ledger figure is summed from the journal up to the height of the checkpoint the report
 embeds, so the report's totals agree with that signed checkpoint: hours issued over all days =
 −issuance, redeemed = redemption, expired = expiry, outstanding over all age bands = member.
+Transfers in doubt, frozen links and service quality (the time bank's statistics over the 365
+days before the report) are as of the report's time and are the node's signed claim: the
+verifier checks only that they agree with themselves (node/reports/quality.py).
 The command signs a fresh checkpoint first; the API, which a regulator may call and which
 therefore writes nothing, reports at the newest checkpoint (the scheduler signs them).
 """
@@ -14,7 +17,7 @@ from typing import Any
 
 from node.ledger.checkpoint import latest_checkpoint
 from node.reconcile import records
-from node.reports import figures, node_data
+from node.reports import figures, node_data, quality
 from node.reports.document import NODE_KIND, envelope, seal, write_report
 from node.reports.evidence import report_window
 from node.reports.render_csv import render_csv
@@ -34,6 +37,10 @@ def node_body(node: Node, checkpoint: dict[str, Any]) -> dict[str, Any]:
                                       utc_offset_minutes=policy.service.utc_offset_minutes)
         liability = node_data.liability(conn, height=height, now_ms=now_ms, policy=policy)
         ages, open_items = node_data.discrepancy_ages(conn, now_ms=now_ms)
+        in_doubt = node_data.in_doubt(conn)
+        frozen = node_data.frozen_links(conn)
+    stats = node.timebank.statistics_for(from_ms=now_ms - quality.SERVICE_PERIOD_MS,
+                                         to_ms=now_ms)
     node_id = node.config.node_id
     positions = figures.position_rows(node_id, windows)
     return {
@@ -49,6 +56,8 @@ def node_body(node: Node, checkpoint: dict[str, Any]) -> dict[str, Any]:
         "liability": {"rows": liability, "totals": figures.liability_totals(liability)},
         "discrepancies": {"rows": ages, "totals": figures.discrepancy_totals(ages),
                           "open_items": open_items},
+        "in_doubt": in_doubt,
+        "service": quality.service(stats, frozen),
     }
 
 

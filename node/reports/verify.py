@@ -8,19 +8,22 @@
  4. every embedded statement, record and checkpoint verifies against the directory, with a key
     valid at that document's own signing time;
  5. every total, net position and unmatched pair is recomputed from the embedded signed inputs
-    (node/reports/figures.py) and compared with what the report states.
+    (node/reports/figures.py) and compared with what the report states;
+ 6. in a federation report, every embedded node report passes every check of a node report
+    (node/reports/node_checks.py), and the federation-wide sums are recomputed from them
+    (node/reports/aggregates.py).
 
 Every problem found is reported, not only the first.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from node.reports import figures
+from node.reports.aggregates import aggregates
 from node.reports.document import (
     CSV_NAME,
     FEDERATION_KIND,
@@ -30,8 +33,9 @@ from node.reports.document import (
     REPORT_BYTES_MAX,
     sha256_file_hex,
 )
-from node.reports.evidence import check_checkpoint, check_report_signature, check_window
-from node.reports.node_data import OPEN_ITEMS_MAX, discrepancy_age
+from node.reports.evidence import check_report_signature
+from node.reports.figures import same
+from node.reports.node_checks import MALFORMED, embedded_problems, node_content, windows_problems
 from protocol.canonical import CanonicalError, canonical_bytes
 from protocol.directory import Directory
 from protocol.errors import ProtocolError
@@ -93,83 +97,52 @@ def _files(path: Path, document: dict[str, Any]) -> tuple[list[str], list[str]]:
     return problems, checked
 
 
-def _same(what: str, stated: Any, recomputed: Any) -> list[str]:
-    if stated == recomputed:
-        return []
-    return [f"{what}: the report states {str(stated)[:200]}, the embedded data give "
-            f"{str(recomputed)[:200]}"]
+def _every_node_once(nodes: list[str], kept: list[dict[str, Any]],
+                     missing: list[dict[str, Any]], what: str) -> list[str]:
+    named = [entry["node"] for entry in [*kept, *missing]]
+    if sorted(named) != sorted(nodes):
+        return [f"every node asked must appear once in {what}, collected or failed"]
+    return []
 
 
-def _windows(windows: list[dict[str, Any]], node: str, directory: Directory) -> list[str]:
-    problems = [p for w in windows for p in check_window(w, node=node, directory=directory)]
-    peers = Counter(w.get("peer") for w in windows)
-    problems += [f"{node}: more than one window with {peer}" for peer, n in peers.items() if n > 1]
+def _node_reports(doc: dict[str, Any], directory: Directory) -> list[str]:
+    """Every embedded node report passes every check of a node report, and the aggregates are
+    what they sum to."""
+    reports = {entry["node"]: entry["report"] for entry in doc["node_reports"]}
+    problems = _every_node_once(doc["nodes"], doc["node_reports"], doc["node_report_failures"],
+                                "node_reports")
+    for node, report in reports.items():
+        problems += embedded_problems(report, node=node, directory=directory)
+    if problems:
+        return problems
+    again = aggregates(reports)
+    for member, figures_again in again.items():
+        problems += same(f"aggregates.{member}", doc["aggregates"][member], figures_again)
     return problems
 
 
-def _check_node(doc: dict[str, Any], signer: str, directory: Directory) -> tuple[list[str],
-                                                                                 str]:
-    node, windows = doc["node"], doc["windows"]
-    problems = [] if signer == node else [f"a report of {node} signed by {signer}"]
-    problems += check_checkpoint(doc["checkpoint"], node=node, directory=directory)
-    problems += _windows(windows, node, directory)
-    if problems:  # recomputing from unverified inputs would prove nothing
-        return problems, ""
-    rows = figures.position_rows(node, windows)
-    problems += _same("positions", doc["positions"]["rows"], rows)
-    problems += _same("net position", doc["positions"]["net_position_minutes"],
-                      sum(r["closing_position_minutes"] for r in rows))
-    signed = {t["account_kind"]: t["balance_minutes"] for t in doc["checkpoint"]["totals"]}
-    activity = doc["activity"]
-    totals = figures.activity_totals(activity["rows"])
-    problems += _same("activity rows", activity["rows"], figures.activity_rows(activity["rows"]))
-    problems += _same("activity totals", activity["totals"], totals)
-    problems += _same("hours issued against the checkpoint's issuance",
-                      totals["issued_minutes"], -signed["issuance"])
-    problems += _same("hours redeemed against the checkpoint", totals["redeemed_minutes"],
-                      signed["redemption"])
-    problems += _same("hours expired against the checkpoint", totals["expired_minutes"],
-                      signed["expiry"])
-    liability = doc["liability"]
-    owed = figures.liability_totals(liability["rows"])
-    problems += _same("liability totals", liability["totals"], owed)
-    problems += _same("outstanding hours against the checkpoint's member total",
-                      owed["outstanding_minutes"], signed["member"])
-    found = doc["discrepancies"]
-    counted = figures.discrepancy_totals(found["rows"])
-    problems += _same("discrepancy totals", found["totals"], counted)
-    if counted["open"] <= OPEN_ITEMS_MAX:
-        by_age = Counter(discrepancy_age(doc["issued_at_ms"] - i["found_at_ms"])
-                         for i in found["open_items"])
-        problems += _same("open discrepancies by age", [r["open"] for r in found["rows"]],
-                          [by_age[r["age"]] for r in found["rows"]])
-    summary = (f"node {node} at ledger height {doc['checkpoint']['height']}: {len(windows)} "
-               f"links, net position {sum(r['closing_position_minutes'] for r in rows)} min, "
-               f"{counted['open']} open discrepancies")
-    return problems, summary
-
-
 def _check_federation(doc: dict[str, Any], directory: Directory) -> tuple[list[str], str]:
-    problems = _same("federation", doc["federation_id"], directory.federation_id)
+    problems = same("federation", doc["federation_id"], directory.federation_id)
     nodes = doc["nodes"]
     collected = {entry["node"]: entry["windows"] for entry in doc["collected"]}
     failed = {entry["node"]: entry["error"] for entry in doc["failures"]}
-    if len(collected) != len(doc["collected"]) or sorted(nodes) != sorted([*collected, *failed]):
-        problems.append("every node asked must appear once, collected or failed")
+    problems += _every_node_once(nodes, doc["collected"], doc["failures"], "collected")
     for node, windows in collected.items():
-        problems += _windows(windows, node, directory)
+        problems += windows_problems(windows, node, directory)
+    problems += _node_reports(doc, directory)
     if problems:
         return problems, ""
     again = figures.federation_figures(nodes, collected, failed)
     for member in ("positions", "nets", "links", "totals"):
-        problems += _same(member, doc[member], again[member])
+        problems += same(member, doc[member], again[member])
     totals = again["totals"]
     signed = sum(1 + (w["peer_statement"] is not None) + (w["record"] is not None)
                  for windows in collected.values() for w in windows)
     summary = (f"federation {doc['federation_id']}: {len(nodes)} nodes ({len(failed)} not "
                f"collected), {totals['links']} links ({totals['matched']} matched, "
                f"{totals['unmatched']} unmatched), {signed} signed statements and records, "
-               f"net positions sum to {totals['net_position_minutes']} min")
+               f"net positions sum to {totals['net_position_minutes']} min; "
+               f"{len(doc['node_reports'])} signed node reports embedded and checked")
     return problems, summary
 
 
@@ -182,11 +155,11 @@ def verify_report(path: Path, *, directory: Directory) -> Verified:
     problems += file_problems
     try:
         if document["kind"] == NODE_KIND:
-            found, summary = _check_node(document, signer, directory)
+            found, summary = node_content(document, signer, directory)
         else:
             assert document["kind"] == FEDERATION_KIND
             found, summary = _check_federation(document, directory)
-    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+    except MALFORMED as exc:
         found, summary = [f"the report lacks or misshapes a member: {exc!r}"], ""
     problems += found
     if problems:
