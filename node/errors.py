@@ -56,10 +56,7 @@ class ErrorCode(StrEnum):
     PEER_NOT_ACTIVE = "peer_not_active"
     LINK_FROZEN = "link_frozen"
     RECONCILIATION_REFUSED = "reconciliation_refused"  # a peer's reconciliation request
-    RECONCILIATION_FAILED = "reconciliation_failed"  # the peer could not be asked or answered
-    WINDOW_NOT_FOUND = "window_not_found"
     DISCREPANCY_NOT_FOUND = "discrepancy_not_found"
-    REPORT_INVALID = "report_invalid"
     PARTNER_CAP_EXCEEDED = "partner_cap_exceeded"
     OVERALL_CAP_EXCEEDED = "overall_cap_exceeded"
     NO_SINGLE_CLASS = "no_single_class"

@@ -35,7 +35,6 @@ _STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.OVERLOADED: 503,
     ErrorCode.NO_DIRECTORY: 503,
     ErrorCode.INTERNAL_ERROR: 500,
-    ErrorCode.RECONCILIATION_FAILED: 502,
 }
 _STATUS_BY_CLASS: tuple[tuple[type[NodeError], int], ...] = (
     (NotFound, 404),
