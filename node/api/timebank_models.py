@@ -107,19 +107,12 @@ class ServiceRequestPage(BaseModel):
     next_after: str | None
 
 
-class DisputeLine(BaseModel):
+class DisputeLine(DisputeOut):
+    """A dispute in the staff's list: the dispute, with the request it holds."""
+
     request_id: str
     station: str | None
     held_minutes: int | None
-    state: str
-    reason: str
-    raised_by: str
-    raised_at_ms: int
-    outcome: str | None
-    released_minutes: int | None
-    resolution: str | None
-    resolved_by: str | None
-    resolved_at_ms: int | None
 
 
 class DisputePage(BaseModel):
