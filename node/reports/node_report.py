@@ -39,8 +39,9 @@ def node_body(node: Node, checkpoint: dict[str, Any]) -> dict[str, Any]:
         ages, open_items = node_data.discrepancy_ages(conn, now_ms=now_ms)
         in_doubt = node_data.in_doubt(conn)
         frozen = node_data.frozen_links(conn)
-    stats = node.timebank.statistics_for(from_ms=now_ms - quality.SERVICE_PERIOD_MS,
-                                         to_ms=now_ms)
+    # [from, to) up to and including the report's millisecond.
+    stats = node.timebank.statistics_for(from_ms=now_ms + 1 - quality.SERVICE_PERIOD_MS,
+                                         to_ms=now_ms + 1)
     node_id = node.config.node_id
     positions = figures.position_rows(node_id, windows)
     return {

@@ -8,6 +8,7 @@ import csv
 import io
 from typing import Any
 
+from node.reports.aggregates import SERVICE_FIELDS
 from node.reports.document import NODE_KIND
 from node.reports.node_data import CLASSES
 
@@ -19,32 +20,83 @@ def _table(writer: Any, name: str, header: list[str], rows: list[list[Any]]) -> 
     writer.writerow([])
 
 
+def _activity(writer: Any, name: str, activity: dict[str, Any]) -> None:
+    issued = [f"issued_{c}_minutes" for c in CLASSES]
+    _table(writer, name,
+           ["day", *issued, "issued_minutes", "redeemed_minutes", "expired_minutes"],
+           [[r["day"], *(r["issued_by_class"].get(c, 0) for c in CLASSES), r["issued_minutes"],
+             r["redeemed_minutes"], r["expired_minutes"]]
+            for r in [*activity["rows"], {**activity["totals"], "day": "total"}]])
+
+
+def _liability(writer: Any, name: str, liability: dict[str, Any]) -> None:
+    _table(writer, name,
+           ["age_band", "holders", "outstanding_minutes", "supply_minutes", "volunteers"],
+           [[r["age_band"], r["holders"], r["outstanding_minutes"], r["supply_minutes"],
+             r["volunteers"]]
+            for r in [*liability["rows"], {**liability["totals"], "age_band": "total"}]])
+
+
+def _discrepancies(writer: Any, name: str, found: dict[str, Any]) -> None:
+    _table(writer, name, ["age", "open", "closed"],
+           [[r["age"], r["open"], r["closed"]]
+            for r in [*found["rows"], {**found["totals"], "age": "total"}]])
+
+
 def _node_tables(writer: Any, doc: dict[str, Any]) -> None:
     positions = doc["positions"]
     _table(writer, "positions", ["peer", "window_index", "state", "closing_position_minutes"],
            [[p["peer"], p["window_index"], p["state"], p["closing_position_minutes"]]
             for p in positions["rows"]] + [["total", "", "", positions["net_position_minutes"]]])
-    activity = doc["activity"]
-    issued = [f"issued_{name}_minutes" for name in CLASSES]
-    _table(writer, "activity",
-           ["day", *issued, "issued_minutes", "redeemed_minutes", "expired_minutes"],
-           [[r["day"], *(r["issued_by_class"].get(c, 0) for c in CLASSES), r["issued_minutes"],
-             r["redeemed_minutes"], r["expired_minutes"]]
-            for r in [*activity["rows"], {**activity["totals"], "day": "total"}]])
-    liability = doc["liability"]
-    _table(writer, "liability",
-           ["age_band", "holders", "outstanding_minutes", "supply_minutes", "volunteers"],
-           [[r["age_band"], r["holders"], r["outstanding_minutes"], r["supply_minutes"],
-             r["volunteers"]]
-            for r in [*liability["rows"], {**liability["totals"], "age_band": "total"}]])
+    _activity(writer, "activity", doc["activity"])
+    _liability(writer, "liability", doc["liability"])
     found = doc["discrepancies"]
-    _table(writer, "discrepancies", ["age", "open", "closed"],
-           [[r["age"], r["open"], r["closed"]]
-            for r in [*found["rows"], {**found["totals"], "age": "total"}]])
+    _discrepancies(writer, "discrepancies", found)
     _table(writer, "open_discrepancies",
            ["id", "peer", "window_index", "kind", "transfer_id", "found_at_ms", "detail"],
            [[i["id"], i["peer"], i["window_index"], i["kind"], i["transfer_id"] or "",
              i["found_at_ms"], i["detail"]] for i in found["open_items"]])
+    doubt = doc["in_doubt"]
+    _table(writer, "in_doubt", ["transfer_id", "peer", "amount_minutes", "since_ms"],
+           [[i["transfer_id"], i["peer"], i["amount_minutes"], i["since_ms"]]
+            for i in doubt["items"]] + [["total", doubt["count"], doubt["minutes"], ""]])
+    service = doc["service"]
+    requests, ratings, disputes = service["requests"], service["ratings"], service["disputes"]
+    _table(writer, "service", ["from_ms", "to_ms", "posted", "completed", "cancelled",
+                               "ratings", "rating_stars", "disputes_raised", "disputes_open",
+                               "held_minutes"],
+           [[service["from_ms"], service["to_ms"], requests["posted"], requests["completed"],
+             requests["cancelled"], ratings["count"], ratings["sum"], disputes["raised"],
+             disputes["open"], disputes["held_minutes"]]])
+    _table(writer, "frozen_links", ["peer", "reason", "since_ms", "reserved_minutes"],
+           [[f["peer"], f["reason"], f["since_ms"], f["reserved_minutes"]]
+            for f in service["frozen_links"]])
+
+
+def _by_node(writer: Any, name: str, section: dict[str, Any], fields: list[str]) -> None:
+    rows = [[r["node"], *(r[f] for f in fields)] for r in section["by_node"]]
+    if "totals" in section and all(f in section["totals"] for f in fields):
+        rows.append(["total", *(section["totals"][f] for f in fields)])
+    _table(writer, name, ["node", *fields], rows)
+
+
+def _aggregate_tables(writer: Any, doc: dict[str, Any]) -> None:
+    _table(writer, "node_reports", ["node", "checkpoint_height", "issued_at_ms", "error"],
+           [[e["node"], e["report"]["checkpoint"]["height"], e["report"]["issued_at_ms"], ""]
+            for e in doc["node_reports"]]
+           + [[f["node"], "", "", f["error"]] for f in doc["node_report_failures"]])
+    sums = doc["aggregates"]
+    _activity(writer, "federation_activity", sums["activity"])
+    _by_node(writer, "federation_activity_by_node", sums["activity"],
+             ["utc_offset_minutes", "issued_minutes", "redeemed_minutes", "expired_minutes"])
+    _liability(writer, "federation_liability", sums["liability"])
+    _by_node(writer, "federation_liability_by_node", sums["liability"],
+             ["holders", "outstanding_minutes", "supply_minutes", "volunteers"])
+    _discrepancies(writer, "federation_discrepancies", sums["discrepancies"])
+    _by_node(writer, "federation_discrepancies_by_node", sums["discrepancies"],
+             ["open", "closed"])
+    _by_node(writer, "federation_in_doubt", sums["in_doubt"], ["count", "minutes"])
+    _by_node(writer, "federation_service", sums["service"], list(SERVICE_FIELDS))
 
 
 def _federation_tables(writer: Any, doc: dict[str, Any]) -> None:
@@ -61,6 +113,7 @@ def _federation_tables(writer: Any, doc: dict[str, Any]) -> None:
              "; ".join(link["reasons"])] for link in doc["links"]])
     _table(writer, "failures", ["node", "error"],
            [[f["node"], f["error"]] for f in doc["failures"]])
+    _aggregate_tables(writer, doc)
 
 
 def render_csv(doc: dict[str, Any]) -> str:

@@ -1,6 +1,7 @@
 """A three-node federation with transfers, members of known ages, earned hours and one disputed
 link, reconciled once; its node and federation reports are written once per module and copied
-by tests that tamper with them."""
+by tests that tamper with them. One federation report is written before two of the nodes
+signed a checkpoint, so their node reports are missing from it."""
 
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ class Reports:
     directory: Directory
     node_dir: Path  # SH's node report
     federation_dir: Path
+    early_dir: Path  # the federation report before NJ and GZ signed a checkpoint
     views: dict[tuple[str, str], dict[str, Any]]
 
 
@@ -93,10 +95,13 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reports]:
     assert {link: view["state"] for link, view in views.items()} == {
         (GZ, NJ): "matched", (GZ, SH): "matched", (NJ, SH): "disputed"}, views
     node_report.build(fed.nodes[SH], root / "node")
+    federation_report(fed, root / "early")
+    for node_id in (NJ, GZ):
+        fed.nodes[node_id].ledger_admin.checkpoint()
     federation_report(fed, root / "federation")
     try:
         yield Reports(fed, decode_directory(fed.directory), root / "node", root / "federation",
-                      views)
+                      root / "early", views)
     finally:
         fed.close()
 

@@ -108,3 +108,63 @@ def test_a_node_serving_a_forged_statement_is_not_collected(reports: Reports,
     failures = {f["node"]: f["error"] for f in document["failures"]}
     assert "bad_signature" in failures[GZ]
     assert GZ not in [c["node"] for c in document["collected"]]
+
+
+def test_each_nodes_signed_report_is_embedded_and_the_federation_figures_are_their_sums(
+        reports: Reports) -> None:
+    document = load(reports.federation_dir / "report.json")
+    assert document["node_report_failures"] == []
+    embedded = {e["node"]: e["report"] for e in document["node_reports"]}
+    assert sorted(embedded) == [GZ, NJ, SH]
+    for node_id, report in embedded.items():
+        assert list(report["signatures"]) == [node_id]
+        verify_evidence(report, directory=reports.directory, time_member="issued_at_ms")
+    fed = reports.fed
+    sums = document["aggregates"]
+    # Every member of the three nodes holds the hours the ledgers say: 3 members each.
+    held = sum(fed.balance(f"m{i}@{n}") for i in range(3) for n in (SH, NJ, GZ))
+    assert sums["liability"]["totals"]["outstanding_minutes"] == held
+    bands = {r["age_band"]: r for r in sums["liability"]["rows"]}
+    assert (bands["18_39"]["supply_minutes"], bands["18_39"]["volunteers"]) == (240, 1)
+    # 600 granted to each of 9 members, 240 earned at SH.
+    assert sums["activity"]["totals"]["issued_by_class"]["granted"] == 9 * 600
+    assert sums["activity"]["totals"]["issued_minutes"] == 9 * 600 + 240
+    assert [r["issued_minutes"] for r in sums["activity"]["by_node"]] == [1800, 1800, 2040]
+    # The disputed link's discrepancy is open at both of its nodes.
+    assert {r["node"]: r["open"] for r in sums["discrepancies"]["by_node"]} == {
+        GZ: 0, NJ: 1, SH: 1}
+    assert sums["discrepancies"]["totals"]["open"] == 2
+    assert sums["in_doubt"]["totals"] == {"count": 0, "minutes": 0}
+    assert [r["frozen_links"] for r in sums["service"]["by_node"]] == [0, 1, 1]
+    verified = verify_report(reports.federation_dir / "report.json", directory=reports.directory)
+    assert "3 signed node reports embedded and checked" in verified.summary
+
+
+def test_a_node_without_a_checkpoint_is_named_and_the_rest_is_summed(reports: Reports) -> None:
+    document = load(reports.early_dir / "report.json")
+    failures = {f["node"]: f["error"] for f in document["node_report_failures"]}
+    assert sorted(failures) == [GZ, NJ]
+    assert failures[NJ].startswith("HTTP 404 checkpoint_not_found")
+    assert [e["node"] for e in document["node_reports"]] == [SH]
+    assert document["failures"] == []  # the statements were collected all the same
+    sums = document["aggregates"]
+    assert [r["node"] for r in sums["liability"]["by_node"]] == [SH]
+    sh = load(reports.node_dir / "report.json")
+    assert sums["liability"]["rows"] == sh["liability"]["rows"]
+    verify_report(reports.early_dir / "report.json", directory=reports.directory)
+
+
+def test_the_federation_page_and_table_show_the_federation_wide_figures(
+        reports: Reports) -> None:
+    page = (reports.federation_dir / "report.html").read_text(encoding="utf-8")
+    for heading in ("Node reports embedded", "Issuance and redemption over time — federation",
+                    "Outstanding hours by holder age against volunteer supply — federation",
+                    "Discrepancies by age — federation", "Discrepancies by node",
+                    "Transfers in doubt", "Service quality"):
+        assert heading in page
+    assert page.count("<svg") == 6  # nets, positions, activity, liability, ages, by node
+    table = (reports.federation_dir / "report.csv").read_text(encoding="utf-8")
+    document = load(reports.federation_dir / "report.json")
+    outstanding = document["aggregates"]["liability"]["totals"]["outstanding_minutes"]
+    assert f"federation_liability,total,9,{outstanding}," in table
+    assert "federation_discrepancies_by_node,sh-pudong,1,0" in table

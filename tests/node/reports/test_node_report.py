@@ -94,9 +94,10 @@ def test_the_disputed_link_shows_as_an_open_discrepancy_aged_by_its_finding(
 def test_the_page_has_a_chart_and_a_table_for_each_part(reports: Reports) -> None:
     page = (reports.node_dir / "report.html").read_text(encoding="utf-8")
     for heading in ("Positions between nodes", "Issuance and redemption over time",
-                    "Outstanding hours by holder age", "Discrepancies by age", "节点间头寸"):
+                    "Outstanding hours by holder age", "Discrepancies by age", "节点间头寸",
+                    "Transfers in doubt", "Service quality"):
         assert heading in page
-    assert page.count("<svg") == 4
+    assert page.count("<svg") == 5  # and the ratings
     assert "<script" not in page
 
 

@@ -126,3 +126,44 @@ def test_a_directory_without_the_signer_fails(reports: Reports) -> None:
     assert "signature by sh-pudong: unknown_sender" in found
     found = problems(reports.federation_dir / "report.json", reports, without_sh)
     assert "sh-pudong→gz-nansha statement: signature by sh-pudong: unknown_sender" in found
+
+
+def test_an_edit_inside_an_embedded_node_report_fails_even_re_signed(
+        reports: Reports, federation_copy: Path) -> None:
+    document = json.loads(federation_copy.read_bytes())
+    embedded = {e["node"]: e for e in document["node_reports"]}
+    nj = embedded[NJ]["report"]
+    nj["liability"]["rows"][0]["outstanding_minutes"] += 60  # the aggregates follow it
+    nj["liability"]["totals"]["outstanding_minutes"] += 60
+    document["aggregates"]["liability"]["rows"][0]["outstanding_minutes"] += 60
+    resign(federation_copy, document, FEDERATION_ID, AUTHORITY)
+    found = problems(federation_copy, reports)
+    assert "nj-gulou node report: the report: signature by nj-gulou: bad_signature" in found
+    # Re-signed by NJ itself, the node's own totals still contradict its checkpoint.
+    embedded[NJ]["report"] = sign_object(unsigned(nj), signer=NJ, key=node_key(NJ))
+    resign(federation_copy, document, FEDERATION_ID, AUTHORITY)
+    found = problems(federation_copy, reports)
+    assert ("nj-gulou node report: outstanding hours against the checkpoint's member total"
+            in found)
+
+
+def test_a_changed_aggregate_or_a_swapped_node_report_fails_even_re_signed(
+        reports: Reports, federation_copy: Path) -> None:
+    original = json.loads(federation_copy.read_bytes())
+    document = json.loads(federation_copy.read_bytes())
+    document["aggregates"]["activity"]["totals"]["redeemed_minutes"] += 1
+    document["aggregates"]["discrepancies"]["by_node"][0]["open"] += 1
+    resign(federation_copy, document, FEDERATION_ID, AUTHORITY)
+    found = problems(federation_copy, reports)
+    assert "aggregates.activity: the report states" in found
+    assert "aggregates.discrepancies: the report states" in found
+    swapped = json.loads(json.dumps(original))
+    reports_by_node = {e["node"]: e for e in swapped["node_reports"]}
+    reports_by_node[SH]["report"] = reports_by_node[GZ]["report"]  # validly signed, by GZ
+    resign(federation_copy, swapped, FEDERATION_ID, AUTHORITY)
+    assert "not sh-pudong's node report" in problems(federation_copy, reports)
+    dropped = json.loads(json.dumps(original))
+    dropped["node_reports"] = [e for e in dropped["node_reports"] if e["node"] != GZ]
+    resign(federation_copy, dropped, FEDERATION_ID, AUTHORITY)
+    assert "every node asked must appear once in node_reports" in problems(federation_copy,
+                                                                            reports)
