@@ -1,9 +1,11 @@
 """The demo's federation report: what a regulator (民政局) would collect once the day's windows
 are closed, written and then checked the way a regulator checks it, offline.
 
-`write_and_verify` collects every node's signed statements with the regulator tokens, writes
-report.json (signed by the federation authority), report.csv and report.html, and runs the real
-`hourbridge verify-report` on the result.
+`write_and_verify` first has each node sign a ledger checkpoint (as its scheduler would), so
+each node's report is at the day's end; it then collects every node's signed statements and
+signed node report with the regulator tokens, writes report.json (signed by the federation
+authority), report.csv and report.html, and runs the real `hourbridge verify-report` on the
+result.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import httpx
 from demo_directory import AUTHORITY_DIR, FEDERATION_ID, DemoDirectory
 from rich.console import Console
 
@@ -20,18 +23,41 @@ from node.keys import passphrase_from_env
 from node.reports import federation
 
 REPORT_DIR = "report"
+CHECKPOINTS_PATH = "/api/v1/ledger/checkpoints"
 
 
 class ReportFailed(Exception):
     pass
 
 
+def sign_checkpoints(admins: dict[str, tuple[str, str]]) -> dict[str, int]:
+    """Each node signs a ledger checkpoint now: {node id: height}. `admins`: the node's base
+    URL and an admin token, by node id."""
+    heights = {}
+    for node_id, (url, token) in admins.items():
+        answer = httpx.post(url.rstrip("/") + CHECKPOINTS_PATH, timeout=30.0,
+                            headers={"Authorization": f"Bearer {token}"})
+        if answer.status_code not in (200, 201):
+            raise ReportFailed(f"{node_id} did not sign a checkpoint: HTTP "
+                               f"{answer.status_code} {answer.text[:200]}")
+        heights[node_id] = int(answer.json()["height"])
+    return heights
+
+
 def write_and_verify(data: Path, directory: DemoDirectory, regulator_tokens: dict[str, str],
-                     *, hourbridge: str, env: dict[str, str], console: Console) -> Path:
+                     *, admins: dict[str, tuple[str, str]], hourbridge: str,
+                     env: dict[str, str], console: Console) -> Path:
+    heights = sign_checkpoints(admins)
+    console.print("\nledger checkpoints signed: " + ", ".join(
+        f"{node_id} at height {height}" for node_id, height in sorted(heights.items())))
     key = AuthorityFolder(data / AUTHORITY_DIR).load_key(passphrase_from_env())
-    path, _ = federation.build(
+    path, report = federation.build(
         directory=json.loads(directory.path.read_text(encoding="utf-8")),
         tokens=regulator_tokens, out_dir=data / REPORT_DIR, signer=FEDERATION_ID, key=key)
+    missing = report["failures"] + report["node_report_failures"]
+    if missing:
+        raise ReportFailed("the report misses nodes: " + "; ".join(
+            f"{m['node']}: {m['error']}" for m in missing))
     checked = subprocess.run(
         [hourbridge, "verify-report", str(path), "--directory", str(directory.path)],
         env=env, capture_output=True, text=True)

@@ -320,6 +320,8 @@ def run(nodes: list[Running], data: Path, *, smoke: bool, fresh: bool) -> None:
     Story(story_nodes, console).run()
     write_and_verify(data, directory, {n.site.node_id: tokens[n.site.node_id]["regulator"]
                                        for n in nodes},
+                     admins={n.site.node_id: (n.url, tokens[n.site.node_id]["admin"])
+                             for n in nodes},
                      hourbridge=HOURBRIDGE, env=child_env(), console=console)
     if smoke:
         return

@@ -64,13 +64,22 @@ def liability(found: dict[str, Any], *, scope: str) -> list[str]:
     ]
 
 
+NO_DISCREPANCY = "<p>No discrepancy was ever found. 从未发现对账差异。</p>"
+
+
+def open_closed_chart(title: str, rows: list[dict[str, Any]], key: str) -> str:
+    """Open and closed discrepancies per row; a sentence instead of an empty chart."""
+    if not any(r["open"] or r["closed"] for r in rows):
+        return NO_DISCREPANCY
+    return bars(title, [r[key] for r in rows], [Series("open 未结", [r["open"] for r in rows]),
+                                                Series("closed 已结", [r["closed"] for r in rows])])
+
+
 def discrepancies(found: dict[str, Any], *, scope: str) -> list[str]:
     rows = found["rows"]
     return [
         f"<h2>对账差异（按时长） Discrepancies by age{scope}</h2>",
-        bars("Discrepancies by age since found", [r["age"] for r in rows],
-             [Series("open 未结", [r["open"] for r in rows]),
-              Series("closed 已结", [r["closed"] for r in rows])]),
+        open_closed_chart("Discrepancies by age since found", rows, "age"),
         table(["age 时长", "open 未结", "closed 已结"],
               [[r["age"], r["open"], r["closed"]] for r in rows],
               total=["total 合计", found["totals"]["open"], found["totals"]["closed"]]),
