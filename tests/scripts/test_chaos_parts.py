@@ -18,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from bench_ledger import wait_listening  # noqa: E402
 from chaos_books import Link, Outcome, _transfers  # noqa: E402
 from chaos_load import Job  # noqa: E402
 
@@ -106,17 +107,6 @@ def _exchange(port: int) -> bytes:
         return b""
 
 
-def _wait_listening(port: int) -> None:
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            assert time.monotonic() < deadline, "the proxy never listened"
-            time.sleep(0.05)
-
-
 def test_the_proxy_refuses_everything_until_healed(echo_port: int, tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -126,7 +116,7 @@ def test_the_proxy_refuses_everything_until_healed(echo_port: int, tmp_path: Pat
                               f"--route={listen}:{echo_port}", "--refuse=1", "--delay=0",
                               "--partition=0", f"--stats={stats}"])
     try:
-        _wait_listening(listen)
+        wait_listening(listen, proxy, "the proxy")
         assert [_exchange(listen) for _ in range(3)] == [b""] * 3
         proxy.send_signal(signal.SIGUSR1)
         deadline = time.monotonic() + 10
