@@ -135,6 +135,8 @@ def report_federation(
               f"{totals['unmatched']} unmatched: {path}")
     for failure in report["failures"]:
         err.print(f"  not collected: {failure['node']}: {failure['error']}")
+    for failure in report["node_report_failures"]:
+        err.print(f"  node report not collected: {failure['node']}: {failure['error']}")
 
 
 def verify_report_cmd(
