@@ -22,6 +22,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_CACHE_KIB = 64 * 1024
 PG_POOL_SIZE = 10
 WAL_CHECKPOINT_INTERVAL_S = 1.0
+# Past this size the background checkpoint waits for readers and restarts the log (below).
+WAL_RESTART_BYTES = 64 * 1024 * 1024
 CHECKPOINT_STOP_TIMEOUT_S = 10.0
 
 
@@ -53,6 +55,8 @@ def _sqlite_engine(url: str, *, background_checkpoints: bool) -> Engine:
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         if background_checkpoints:
             cursor.execute("PRAGMA wal_autocheckpoint=0")  # WalCheckpointer does it instead
+        # A log that was restarted is cut back to this size instead of keeping its high mark.
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_RESTART_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -71,6 +75,13 @@ class WalCheckpointer:
     belongs to a batch of transfers, and everyone in the batch waits. Here a background thread
     checkpoints every `interval_s` instead (PASSIVE: it never blocks the writer), and sqlite3
     releases the GIL while it copies and fsyncs.
+
+    A PASSIVE checkpoint cannot copy frames a reader may still need, and the log only starts
+    over when one has copied everything; under steady load some reader always is, so the log
+    (and the shared-memory index mapped into the process) would grow without end. When the log
+    passes WAL_RESTART_BYTES the thread runs a TRUNCATE checkpoint instead: it waits for the
+    readers of older snapshots (new writers wait meanwhile, for the length of short reads) and
+    starts the log over at zero bytes.
     """
 
     def __init__(self, engine: Engine, *, interval_s: float) -> None:
@@ -82,8 +93,18 @@ class WalCheckpointer:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
+            self.checkpoint()
+
+    def checkpoint(self) -> str:
+        """One round: PASSIVE, then TRUNCATE if the log is still past its limit. Returns the
+        mode that ran last."""
+        with self.engine.connect() as conn:
+            _busy, frames, _copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+            page_size = conn.exec_driver_sql("PRAGMA page_size").scalar_one()
+            if frames * page_size <= WAL_RESTART_BYTES:
+                return "PASSIVE"
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").all()
+            return "TRUNCATE"
 
     def stop(self) -> None:
         self._stop.set()
