@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from node.db.schema import ledger_head
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-SQLITE_CACHE_KIB = 64 * 1024
+SQLITE_CACHE_KIB = 8 * 1024
 PG_POOL_SIZE = 10
 WAL_CHECKPOINT_INTERVAL_S = 1.0
 # Past this size the background checkpoint waits for readers and restarts the log (below).
@@ -50,8 +50,11 @@ def _sqlite_engine(url: str, *, background_checkpoints: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        # A larger page cache keeps the ledger's hot B-tree pages (balances, head, index tops)
-        # in memory; the default is 2 MiB.
+        # A larger page cache than the default 2 MiB keeps the ledger's hot B-tree pages
+        # (balances, head, index tops) in memory. Not much larger: every pooled connection has
+        # its own, and an append-only journal keeps touching new pages, so at 64 MiB the caches
+        # filled with cold pages and a node's memory grew for as long as the node ran
+        # (docs/performance.md, "Sustained load and memory").
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         if background_checkpoints:
             cursor.execute("PRAGMA wal_autocheckpoint=0")  # WalCheckpointer does it instead
