@@ -108,8 +108,9 @@ def history(conn: Connection, me: str, peer: str, *, direction: str, after: int,
 
 
 def verify_pair(item: dict[str, Any], *, directory: Directory, me: str, peer: str) -> Pair:
-    """Both signatures, the binding of response to transaction, and that the pair is on the
-    link between us and `peer`. Raises EvidenceError."""
+    """Both signatures (the transaction's by its sender, the response's by the transaction's
+    receiver), the binding of response to transaction, that the response answers every
+    request, and that the pair is on the link between us and `peer`. Raises EvidenceError."""
     transaction_text, response_text = item.get("transaction"), item.get("response")
     if not isinstance(transaction_text, str) or not isinstance(response_text, str):
         raise EvidenceError("evidence needs a transaction and a response")
@@ -122,6 +123,11 @@ def verify_pair(item: dict[str, Any], *, directory: Directory, me: str, peer: st
                                   request=transaction)
     except ProtocolError as exc:
         raise EvidenceError(f"evidence does not verify: {exc.code.value}: {exc.detail}") from exc
+    if list(transaction.signatures) != [transaction.sender]:
+        # Signed, but by whom? Only the sender's own signature makes it the sender's word.
+        raise EvidenceError("the transaction is not signed by its sender")
+    if response.reason is not None:
+        raise EvidenceError("the response refuses the whole transaction: it commits nothing")
     if {transaction.sender, transaction.receiver} != {me, peer}:
         raise EvidenceError("evidence is about another link")
     if canonical_bytes(document) != raw:

@@ -169,6 +169,33 @@ def list_discrepancies(conn: Connection, *, peer: str | None, status: str | None
     ]
 
 
+def discrepancy(conn: Connection, ident: str) -> dict[str, Any] | None:
+    row = conn.execute(select(discrepancies).where(discrepancies.c.id == ident)).first()
+    if row is None:
+        return None
+    return {**row._asdict(),
+            "evidence": None if row.evidence is None else json.loads(row.evidence)}
+
+
+def window_discrepancies(conn: Connection, peer: str, index: int) -> list[dict[str, Any]]:
+    """Everything found in one window, oldest first."""
+    rows = conn.execute(select(discrepancies).where(
+        discrepancies.c.peer_node_id == peer, discrepancies.c.window_index == index)
+        .order_by(discrepancies.c.found_at_ms, discrepancies.c.id))
+    return [{**row._asdict(), "evidence": None} for row in rows]
+
+
+def open_disputes(conn: Connection, *, peer: str | None = None,
+                  index: int | None = None) -> int:
+    query = select(func.count()).select_from(discrepancies).where(
+        discrepancies.c.status == "open")
+    if peer is not None:
+        query = query.where(discrepancies.c.peer_node_id == peer)
+    if index is not None:
+        query = query.where(discrepancies.c.window_index == index)
+    return int(conn.execute(query).scalar_one())
+
+
 def close_discrepancy(conn: Connection, ident: str, *, by: str, resolution: str,
                       now_ms: int) -> bool:
     changed = conn.execute(update(discrepancies).where(

@@ -12,12 +12,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from node.errors import ErrorCode, FederationRefusal
+from node.errors import ErrorCode, FederationRefusal, NodeError
 from node.reconcile import records
 from node.reconcile.evidence import EvidenceError, history, verify_pair
 from node.reconcile.peer import PeerFailed
@@ -37,6 +39,7 @@ from protocol.reconciliation import (
 from protocol.signing import sign_object
 from protocol.statements import compare
 
+log = logging.getLogger("hourbridge.reconcile")
 LEAVES_PER_REPLY_MAX = 4 * LEAF_THRESHOLD_DEFAULT
 EVIDENCE_PER_REPLY_MAX = 4
 HISTORY_PAGE_MAX = 20
@@ -54,9 +57,11 @@ def _int(args: dict[str, Any], name: str, low: int = 0) -> int:
 
 
 class Responder:
-    def __init__(self, sides: Sides) -> None:
+    def __init__(self, sides: Sides, *, closing: Callable[[str], bool]) -> None:
+        """`closing(peer)`: this node is closing a window with `peer` right now."""
         self.sides = sides
         self.node_id = sides.node_id
+        self.closing = closing
 
     async def serve(self, raw: bytes) -> bytes:
         sides = self.sides
@@ -75,6 +80,10 @@ class Responder:
     async def _dispatch(self, request: Request) -> dict[str, Any]:
         args, peer, writer = request.args, request.sender, self.sides.writer
         if request.op == "propose":
+            if self.closing(peer):
+                # Both sides closing one link at once would cut it twice: one waits.
+                raise _refuse(ReasonCode.RECEIVER_UNAVAILABLE,
+                              f"closing a window with {peer} right now; propose again later")
             return await writer.submit(partial(self._propose, peer, args))
         if request.op in ("summary", "split_key", "leaves"):
             index = await writer.submit(partial(self._index, peer, _int(args, "window_index", 1)))
@@ -149,13 +158,18 @@ class Responder:
         if (last is not None and index == last.index and last.state != records.OPEN
                 and last.peer_statement == theirs.model_dump(mode="json")):
             return {"statement": last.statement, "record": last.record}  # a repeat
+        if last is not None and index == last.index and last.state == records.MATCHED:
+            # Both nodes signed this window's record: it is never reopened or rewritten.
+            raise _refuse(ReasonCode.SEQUENCE_REPLAYED, f"window {index} with {peer} is "
+                          f"matched and co-signed; the next is {index + 1}")
         # The next window, or the last one again: a closer that stopped half way (a crash, a
         # lost reply) or an operator who resolved a dispute asks for it afresh.
         following = 1 if last is None else last.index + 1
         if index not in (following, following - 1):
             raise _refuse(ReasonCode.SEQUENCE_GAP, f"window {index} proposed; the next window "
                           f"with {peer} here is {following}")
-        self._take_late_response(conn, peer, index, args.get("late_response"))
+        self._take_late_response(conn, peer, index, theirs.incoming_sequence_cut,
+                                 args.get("late_response"))
         try:
             mine = sides.save(conn, peer, index, theirs.incoming_sequence_cut,
                               theirs.outgoing_sequence_cut,
@@ -164,8 +178,7 @@ class Responder:
             raise _refuse(ReasonCode.SEQUENCE_GAP, str(exc)) from exc
         found = compare(Statement.model_validate(mine.statement), theirs)
         sides.remember_peer(peer, index, theirs, found, conn)
-        has_dispute = any(d["window_index"] == index for d in records.list_discrepancies(
-            conn, peer=peer, status="open", limit=1_000))
+        has_dispute = records.open_disputes(conn, peer=peer, index=index) > 0
         if not found and not has_dispute and sides.books_agree(conn, peer, index,
                                                               dispute=args.get("final") is True):
             record = sign_object(theirs.model_dump(mode="json"), signer=self.node_id,
@@ -176,7 +189,8 @@ class Responder:
             sides.dispute_mismatch(peer, index, [d.value for d in found], conn)
         return {"statement": mine.statement, "record": None}
 
-    def _take_late_response(self, conn: Connection, peer: str, index: int, item: Any) -> None:
+    def _take_late_response(self, conn: Connection, peer: str, index: int, cut: int,
+                            item: Any) -> None:
         """The closer's signed response to our last transaction before the cut, which we may
         never have received: apply it, as if it had arrived (a late receipt)."""
         if not isinstance(item, dict):
@@ -185,11 +199,14 @@ class Responder:
         try:
             pair = verify_pair(item, directory=sides.federation.require_current(),
                                me=self.node_id, peer=peer)
-        except EvidenceError:
-            return  # not evidence; the comparison will show what differs
-        if pair.transaction.sender != self.node_id:
+            if pair.transaction.sender != self.node_id or pair.transaction.sequence != cut:
+                return  # not the answer to our transaction at the cut
+            with conn.begin_nested():
+                applied = sides.books.apply_pair(conn, pair, now_ms=sides.clock.now_ms())
+        except (EvidenceError, NodeError) as exc:
+            # Not usable evidence; the comparison will show what differs.
+            log.warning("late response from %s not applied: %s", peer, exc)
             return
-        applied = sides.books.apply_pair(conn, pair, now_ms=sides.clock.now_ms())
         if applied.answers_applied:
             records.record_discrepancy(
                 conn, peer=peer, index=index, kind="state_mismatch", outcome=records.REPAIRED,

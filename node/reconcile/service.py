@@ -35,7 +35,7 @@ from node.exchange.service import Exchange
 from node.keyring import Signer
 from node.ledger.journal import Ledger
 from node.reconcile import records
-from node.reconcile.evidence import EvidenceBooks
+from node.reconcile.evidence import EvidenceBooks, EvidenceError
 from node.reconcile.peer import PeerClient, PeerFailed, PeerRanges
 from node.reconcile.responder import Responder
 from node.reconcile.sides import Proposed, Sides
@@ -52,6 +52,9 @@ EVIDENCE_KEYS_PER_CALL = 4
 CLOSE_TIMEOUT_S = 3_600.0
 RECOVER_PAGE = 20
 RECOVER_PAGES_MAX = 100_000
+
+
+_FREE = asyncio.Lock()
 
 
 class Proposal(StrEnum):
@@ -74,8 +77,9 @@ class Reconciler:
         books = EvidenceBooks(node_id=node_id, ledger=ledger, courier=exchange.courier)
         self.sides = Sides(node_id=node_id, db=db, writer=writer, federation=federation,
                            signer=signer, clock=clock, books=books)
-        self.responder = Responder(self.sides)
         self._busy: dict[str, asyncio.Lock] = {}
+        self.responder = Responder(self.sides, closing=lambda peer: self._busy.get(
+            peer, _FREE).locked())
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -239,15 +243,14 @@ class Reconciler:
                                              resolution=resolution, now_ms=now_ms):
                 raise NotFound(ErrorCode.DISCREPANCY_NOT_FOUND,
                                f"no open discrepancy {ident}")
-            found = [d for d in records.list_discrepancies(conn, peer=None, status=None,
-                                                           limit=1) if d["id"] == ident]
-        return found[0] if found else {"id": ident, "status": "closed"}
+            found = records.discrepancy(conn, ident)
+        assert found is not None  # closed in this very transaction
+        return found
 
     def alerts(self) -> dict[str, int]:
         """Counts for /metrics: open disputes and frozen links."""
         with self.db.read() as conn:
-            open_disputes = len(records.list_discrepancies(conn, peer=None, status="open",
-                                                           limit=100_000))
+            open_disputes = records.open_disputes(conn)
             frozen = conn.execute(select(func.count()).select_from(links)
                                   .where(links.c.frozen_reason.is_not(None))).scalar_one()
         return {"open_disputes": open_disputes, "frozen_links": int(frozen)}
@@ -285,7 +288,12 @@ class Reconciler:
             if not page:
                 return totals
             for item in page:
-                applied = await self.writer.submit(partial(self.sides.replay, peer, item))
+                try:
+                    applied = await self.writer.submit(partial(self.sides.replay, peer, item))
+                except EvidenceError as exc:
+                    # Stop rather than guess: what follows may depend on this transaction.
+                    totals["error"] = f"transaction after {after} does not verify: {exc}"
+                    return totals
                 totals["transactions"] += 1
                 totals["credits"] += len(applied.credits)
                 totals["debits"] += len(applied.debits)

@@ -93,11 +93,15 @@ class Sides:
         return sign_object(document, signer=self.node_id, key=self.signer.key())
 
     def cut_and_sign(self, peer: str, conn: Connection) -> Proposed:
-        """Close the next window of the link at our chain heads (or redo an open one)."""
+        """Close the next window of the link at our chain heads. A window the peer never
+        answered (still open, or disputed on our side alone) is proposed again as it was: the
+        same statement, so a peer that did co-sign it recognises the repeat."""
         link = store.link(conn, peer)
         last = records.last_window(conn, peer)
-        index = 1 if last is None else (
-            last.index if last.state == records.OPEN else last.index + 1)
+        if last is not None and (last.state == records.OPEN or last.peer_statement is None):
+            return Proposed(last.index, last.statement,
+                            self._late_response(conn, peer, last.incoming_cut))
+        index = 1 if last is None else last.index + 1
         return self.save(conn, peer, index, link.out_sequence, link.in_sequence, first=True)
 
     def recompute(self, peer: str, index: int, conn: Connection) -> Proposed:
@@ -117,14 +121,17 @@ class Sides:
         self._indexes.pop((peer, index), None)
         if first:
             self._check_books(conn, peer, index, computed, now_ms)
-        late = None
-        if incoming_cut > 0:
-            row = conn.execute(select(in_transactions.c.document, in_transactions.c.response)
-                               .where(in_transactions.c.sender == peer,
-                                      in_transactions.c.sequence == incoming_cut)).first()
-            if row is not None:
-                late = {"transaction": row.document, "response": row.response}
-        return Proposed(index, statement, late)
+        return Proposed(index, statement, self._late_response(conn, peer, incoming_cut))
+
+    @staticmethod
+    def _late_response(conn: Connection, peer: str, incoming_cut: int) -> dict[str, Any] | None:
+        """The peer's transaction at our incoming cut with the response we signed for it."""
+        if incoming_cut == 0:
+            return None
+        row = conn.execute(select(in_transactions.c.document, in_transactions.c.response)
+                           .where(in_transactions.c.sender == peer,
+                                  in_transactions.c.sequence == incoming_cut)).first()
+        return None if row is None else {"transaction": row.document, "response": row.response}
 
     def _check_books(self, conn: Connection, peer: str, index: int, computed: Computed,
                      now_ms: int) -> None:
@@ -374,10 +381,7 @@ class Sides:
         """The final proposal still differs: a dispute, unless one is open for it already."""
         window = records.window(conn, peer, index)
         assert window is not None
-        open_ones = [d for d in records.list_discrepancies(conn, peer=peer, status="open",
-                                                           limit=1_000)
-                     if d["window_index"] == index]
-        if not open_ones:
+        if not records.open_disputes(conn, peer=peer, index=index):
             theirs = window.peer_statement or {}
             mine = window.statement
             entries_agree = (theirs.get("merkle_root") == mine["merkle_root"])
@@ -392,9 +396,7 @@ class Sides:
         assert window is not None
         if window.state != records.DISPUTED:
             self.books_agree(conn, peer, index, dispute=True)
-        found = [d for d in records.list_discrepancies(conn, peer=peer, status=None,
-                                                       limit=10_000)
-                 if d["window_index"] == index]
+        found = records.window_discrepancies(conn, peer, index)
         if window.state == records.OPEN and any(d["status"] == "open" for d in found):
             self._mark(conn, peer, index, records.DISPUTED)
             window = records.window(conn, peer, index)
