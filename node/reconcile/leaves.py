@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Column, Table, and_, func, select
 from sqlalchemy.engine import Connection
 
 from node.db.schema import (
@@ -118,25 +118,18 @@ def open_transfers(conn: Connection, peer: str) -> list[str]:
 
 def out_head(conn: Connection, peer: str, sequence: int) -> str | None:
     """Hash of our transaction `sequence` to `peer` (genesis for 0); None if we have none."""
-    if sequence == 0:
-        return GENESIS_HASH
-    return conn.execute(select(out_transactions.c.transaction_hash).where(
-        out_transactions.c.peer_node_id == peer, out_transactions.c.sequence == sequence)
-    ).scalar_one_or_none()
+    return _head(conn, out_transactions, out_transactions.c.peer_node_id, peer, sequence)
 
 
 def in_head(conn: Connection, peer: str, sequence: int) -> str | None:
+    """Hash of `peer`'s transaction `sequence` to us (genesis for 0); None if we have none."""
+    return _head(conn, in_transactions, in_transactions.c.sender, peer, sequence)
+
+
+def _head(conn: Connection, table: Table, peer_column: Column[str], peer: str,
+          sequence: int) -> str | None:
     if sequence == 0:
         return GENESIS_HASH
-    return conn.execute(select(in_transactions.c.transaction_hash).where(
-        in_transactions.c.sender == peer, in_transactions.c.sequence == sequence)
-    ).scalar_one_or_none()
-
-
-def unanswered(conn: Connection, peer: str, upto: int) -> list[int]:
-    """Sequences of our transactions to `peer`, up to `upto`, whose response we do not hold."""
-    return list(conn.execute(
-        select(out_transactions.c.sequence).where(
-            out_transactions.c.peer_node_id == peer, out_transactions.c.sequence <= upto,
-            out_transactions.c.response.is_(None))
-        .order_by(out_transactions.c.sequence)).scalars())
+    found = conn.execute(select(table.c.transaction_hash).where(
+        peer_column == peer, table.c.sequence == sequence)).scalar_one_or_none()
+    return None if found is None else str(found)

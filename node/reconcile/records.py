@@ -114,11 +114,22 @@ def save_window(conn: Connection, *, peer: str, index: int, outgoing_cut: int,
 
 def settle_window(conn: Connection, *, peer: str, index: int, state: str,
                   peer_statement: dict[str, Any] | None, record: dict[str, Any] | None,
-                  digests: int, now_ms: int) -> None:
+                  now_ms: int) -> None:
     conn.execute(update(windows).where(
         windows.c.peer_node_id == peer, windows.c.window_index == index).values(
         state=state, peer_statement=_text(peer_statement), record=_text(record),
-        digests_exchanged=windows.c.digests_exchanged + digests, reconciled_at_ms=now_ms))
+        reconciled_at_ms=now_ms))
+
+
+def mark_window(conn: Connection, *, peer: str, index: int, now_ms: int,
+                state: str | None = None, digests: int = 0) -> None:
+    """Change only a window's state, or add to its digest count."""
+    values: dict[str, Any] = {"reconciled_at_ms": now_ms,
+                              "digests_exchanged": windows.c.digests_exchanged + digests}
+    if state is not None:
+        values["state"] = state
+    conn.execute(update(windows).where(
+        windows.c.peer_node_id == peer, windows.c.window_index == index).values(**values))
 
 
 def record_discrepancy(conn: Connection, *, peer: str, index: int, kind: str, outcome: str,

@@ -54,9 +54,6 @@ RECOVER_PAGE = 20
 RECOVER_PAGES_MAX = 100_000
 
 
-_FREE = asyncio.Lock()
-
-
 class Proposal(StrEnum):
     MATCHED = "matched"  # co-signed
     DIFFERS = "differs"  # look for the differences
@@ -78,8 +75,8 @@ class Reconciler:
         self.sides = Sides(node_id=node_id, db=db, writer=writer, federation=federation,
                            signer=signer, clock=clock, books=books)
         self._busy: dict[str, asyncio.Lock] = {}
-        self.responder = Responder(self.sides, closing=lambda peer: self._busy.get(
-            peer, _FREE).locked())
+        self.responder = Responder(
+            self.sides, closing=lambda peer: peer in self._busy and self._busy[peer].locked())
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:

@@ -120,7 +120,7 @@ class Sides:
                             incoming_cut=incoming_cut, statement=statement, now_ms=now_ms)
         self._indexes.pop((peer, index), None)
         if first:
-            self._check_books(conn, peer, index, computed, now_ms)
+            self._check_books(conn, peer, index, now_ms)
         return Proposed(index, statement, self._late_response(conn, peer, incoming_cut))
 
     @staticmethod
@@ -133,8 +133,7 @@ class Sides:
                                   in_transactions.c.sequence == incoming_cut)).first()
         return None if row is None else {"transaction": row.document, "response": row.response}
 
-    def _check_books(self, conn: Connection, peer: str, index: int, computed: Computed,
-                     now_ms: int) -> None:
+    def _check_books(self, conn: Connection, peer: str, index: int, now_ms: int) -> None:
         """What our own books say before any comparison: reservations carried past the cut,
         and entries counted twice (no evidence can repair those)."""
         for wire_id in q.open_transfers(conn, peer):
@@ -207,14 +206,14 @@ class Sides:
             window.closing if signed.issuer == self.node_id else -window.closing)
         records.settle_window(conn, peer=peer, index=index, state=records.MATCHED,
                               peer_statement=theirs.model_dump(mode="json"), record=record,
-                              digests=0, now_ms=self.clock.now_ms())
+                              now_ms=self.clock.now_ms())
 
     def remember_peer(self, peer: str, index: int, theirs: Statement,
                       found: list[Disagreement], conn: Connection) -> None:
         now_ms = self.clock.now_ms()
         records.settle_window(conn, peer=peer, index=index, state=records.OPEN,
                               peer_statement=theirs.model_dump(mode="json"), record=None,
-                              digests=0, now_ms=now_ms)
+                              now_ms=now_ms)
         if Disagreement.CHAIN in found or Disagreement.WINDOW in found:
             self.chain_break(conn, peer, index, theirs, now_ms)
 
@@ -236,11 +235,8 @@ class Sides:
             log.warning("window %s with %s stays open: %s", index, peer, failure)
 
     def _mark(self, conn: Connection, peer: str, index: int, state: str) -> None:
-        window = records.window(conn, peer, index)
-        if window is not None:
-            records.settle_window(conn, peer=peer, index=index, state=state,
-                                  peer_statement=window.peer_statement, record=window.record,
-                                  digests=0, now_ms=self.clock.now_ms())
+        records.mark_window(conn, peer=peer, index=index, state=state,
+                            now_ms=self.clock.now_ms())
 
     # descent and repair --------------------------------------------------------------------
 
@@ -259,11 +255,8 @@ class Sides:
         return cached
 
     def count_digests(self, peer: str, index: int, digests: int, conn: Connection) -> None:
-        window = records.window(conn, peer, index)
-        assert window is not None
-        records.settle_window(conn, peer=peer, index=index, state=window.state,
-                              peer_statement=window.peer_statement, record=window.record,
-                              digests=digests, now_ms=self.clock.now_ms())
+        records.mark_window(conn, peer=peer, index=index, digests=digests,
+                            now_ms=self.clock.now_ms())
 
     def field_mismatch(self, peer: str, index: int, difference: Difference,
                        conn: Connection) -> None:

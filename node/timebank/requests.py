@@ -34,7 +34,6 @@ from node.services.access import (
     can_read_member,
     deny,
     require_act_for,
-    require_role,
 )
 from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, require_active
@@ -316,7 +315,3 @@ class ServiceRequests:
         if history:
             view["history"] = audit_trail(conn, subject(row.id))
         return view
-
-
-def require_staff(principal: Principal, what: str) -> None:
-    require_role(principal, Role.ADMIN, Role.STAFF, what=what)

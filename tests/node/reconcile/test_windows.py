@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from node.exchange.transport import Reply
 from protocol.envelope import verify_evidence
 from protocol.messages.documents import Statement
+from tests.factories import ADMIN
 from tests.federation import Federation, audit
 
 SH, NJ, GZ = "sh-pudong", "nj-gulou", "gz-nansha"
@@ -39,7 +41,7 @@ def test_matching_statements_become_a_co_signed_record(fed: Federation) -> None:
     assert (statement.outgoing.count, statement.outgoing.sum_minutes) == (2, 60)
     assert (statement.incoming.count, statement.incoming.sum_minutes) == (1, 120)
     assert statement.closing_position_minutes == 60
-    peer_view = fed.nodes[SH].reconciler.windows(_admin(), peer=NJ)[0]
+    peer_view = fed.nodes[SH].reconciler.windows(ADMIN, peer=NJ)[0]
     assert peer_view["state"] == "matched"
     assert peer_view["record"] == record
     # The per-link invariant: each side's position is minus the other's.
@@ -83,11 +85,6 @@ def test_every_link_reconciles_and_positions_net_to_zero(fed: Federation) -> Non
     assert sum(net.values()) == 0
 
 
-def _admin():  # type: ignore[no-untyped-def]
-    from tests.factories import ADMIN
-
-    return ADMIN
-
 
 def test_a_relocation_is_in_the_window_on_both_sides(fed: Federation) -> None:
     moved = fed.call(SH, "POST", "/api/v1/members/m0/relocation",
@@ -107,8 +104,6 @@ def test_a_relocation_is_in_the_window_on_both_sides(fed: Federation) -> None:
 
 
 def test_a_window_whose_reply_was_lost_is_closed_again(fed: Federation) -> None:
-    from node.exchange.transport import Reply
-
     fed.send(f"m0@{SH}", f"m1@{NJ}", 30)
     fed.settle()
 
@@ -119,10 +114,10 @@ def test_a_window_whose_reply_was_lost_is_closed_again(fed: Federation) -> None:
     fed.network.tamper = lose_first_reply
     first = fed.close_window(SH, NJ)
     assert first["state"] == "open"  # NJ co-signed, but SH never heard
-    assert fed.nodes[NJ].reconciler.windows(_admin())[0]["state"] == "matched"
+    assert fed.nodes[NJ].reconciler.windows(ADMIN)[0]["state"] == "matched"
 
     again = fed.close_window(SH, NJ)
 
     assert (again["window_index"], again["state"]) == (1, "matched")
-    assert fed.nodes[NJ].reconciler.windows(_admin())[0]["record"] == again["record"]
+    assert fed.nodes[NJ].reconciler.windows(ADMIN)[0]["record"] == again["record"]
     assert fed.close_window(SH, NJ)["window_index"] == 2
