@@ -34,6 +34,13 @@ class NodeConfig(BaseModel):
     port: int = Field(default=8700, ge=1, le=65535)
     key_file: str = KEY_FILE
     body_bytes_max: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    body_read_timeout_s: int = Field(
+        default=15, ge=1, le=300,
+        description="time a client has to send a request's whole body (408 body_timeout)",
+    )
+    keepalive_timeout_s: int = Field(
+        default=5, ge=1, le=300, description="an idle kept-alive connection closes after this",
+    )
     page_size_max: int = Field(default=200, ge=1, le=1000)
     checkpoint_interval_s: int = Field(default=3600, ge=0, description="0 disables")
     settlement_window_s: int = Field(
@@ -123,5 +130,10 @@ def load_config(data_dir: Path, env: dict[str, str] | None = None) -> NodeConfig
 def save_config(config: NodeConfig) -> Path:
     path = config.data_path / CONFIG_FILE
     values = config.model_dump(exclude={"data_dir"})
-    path.write_text(tomli_w.dumps(values), encoding="utf-8")
+    # Mode 0600 from the first byte (and for a file that was looser): it may hold a database
+    # password (node/datadir.py).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(tomli_w.dumps(values))
     return path

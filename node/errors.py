@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "bad_request"
     MALFORMED_JSON = "malformed_json"
     BODY_TOO_LARGE = "body_too_large"
+    BODY_TIMEOUT = "body_timeout"  # the declared body did not arrive within body_read_timeout_s
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     ROUTE_NOT_FOUND = "route_not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
@@ -38,6 +39,7 @@ class ErrorCode(StrEnum):
     LINK_NOT_FOUND = "link_not_found"
     # conflicts
     MEMBER_EXISTS = "member_exists"
+    LOCAL_ID_RESERVED = "local_id_reserved"  # the id of an account the node owns
     TRANSFER_ID_CONFLICT = "transfer_id_conflict"
     GRANT_ID_CONFLICT = "grant_id_conflict"
     ALREADY_REVERSED = "already_reversed"
@@ -65,6 +67,8 @@ class ErrorCode(StrEnum):
     RELOCATION_NOT_FOUND = "relocation_not_found"
     RELOCATION_ID_CONFLICT = "relocation_id_conflict"
     OPEN_TRANSFERS = "open_transfers"  # a member with reserved transfers cannot relocate yet
+    # a member party to a service request that can still pay, refund or hold hours
+    OPEN_SERVICE_REQUESTS = "open_service_requests"
     NEGATIVE_BALANCE = "negative_balance"  # a debt does not travel with a relocation
     PAYMENT_REQUEST_NOT_FOUND = "payment_request_not_found"
     PAYMENT_REQUEST_ID_CONFLICT = "payment_request_id_conflict"
@@ -78,6 +82,8 @@ class ErrorCode(StrEnum):
     SERVICE_REQUEST_NOT_FOUND = "service_request_not_found"
     SERVICE_REQUEST_ID_CONFLICT = "service_request_id_conflict"
     SERVICE_REQUEST_STATE = "service_request_state"  # the step does not fit the request's state
+    SEPARATION_OF_DUTIES = "separation_of_duties"  # who served a visit does not pay for it
+    SUBSIDY_CAP_EXCEEDED = "subsidy_cap_exceeded"  # a station's subsidised minutes today
     CATEGORY_UNKNOWN = "category_unknown"
     ITEM_UNKNOWN = "item_unknown"
     NOT_ELIGIBLE = "not_eligible"  # age, residence or vetting rules of the policy
@@ -95,6 +101,8 @@ class ErrorCode(StrEnum):
     KIN_EXISTS = "kin_exists"
     # operations
     NOT_MIGRATED = "not_migrated"
+    # a member registered under a system account's id (issue 12): fixed by an operator
+    SYSTEM_ACCOUNT_TAKEN = "system_account_taken"
     OVERLOADED = "overloaded"
     CONFIG_INVALID = "config_invalid"
     INTERNAL_ERROR = "internal_error"

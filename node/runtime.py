@@ -15,7 +15,7 @@ from node.config import NodeConfig
 from node.db.batch import WriteBatcher
 from node.db.engine import Database
 from node.db.migrate import require_migrated, upgrade
-from node.db.schema import accounts, node_info
+from node.db.schema import node_info
 from node.errors import ConfigError
 from node.exchange.payments import PaymentHandlers
 from node.exchange.relocation import RelocationHandlers
@@ -25,7 +25,6 @@ from node.exchange.transport import Transport
 from node.keyring import Signer, load_keyring, register_first_key
 from node.keys import passphrase_from_env
 from node.ledger.journal import Ledger
-from node.ledger.model import SYSTEM_ACCOUNTS
 from node.reconcile.service import Reconciler
 from node.services.federation import FederationService, parse_anchor
 from node.services.grants import GrantService
@@ -34,6 +33,7 @@ from node.services.members import MemberService
 from node.services.outgoing import OutgoingTransfers
 from node.services.payments import PaymentService
 from node.services.relocation import RelocationService
+from node.services.system_accounts import ensure_system_accounts, open_system_accounts
 from node.services.tokens import TokenService
 from node.services.transfers import TransferService
 from node.services.units import node_unit
@@ -70,11 +70,15 @@ class Node:
         )
 
     def refresh_directory(self) -> bool:
-        """Load the configured directory source; True if a newer directory was accepted."""
-        if not self.config.directory_source:
-            return False
-        _, changed = self.federation.load(self.config.directory_source)
-        return changed
+        """Adopt a directory another process stored (`hourbridge federation load`), then load
+        the configured source; True if the directory in force changed."""
+        return self.federation.refresh(self.config.directory_source)
+
+    def refresh_federation(self) -> bool:
+        """The scheduled refresh, also run on an operator's demand: keys rotated by the CLI,
+        then the directory. True if the directory in force changed."""
+        self.reload_keys()
+        return self.refresh_directory()
 
     def close(self) -> None:
         self.writer.close()
@@ -85,8 +89,9 @@ def bootstrap_database(
     db: Database, *, node_id: str, now_ms: int, key: SigningKey | None = None,
     key_file: str = "",
 ) -> None:
-    """Migrate, record which node owns this database, create the system accounts and, given
-    the node's first key, start its key history."""
+    """Migrate, record which node owns this database, create the system accounts (the pool and
+    escrow among them: node/services/system_accounts.py) and, given the node's first key, start
+    its key history."""
     upgrade(db)
     if key is not None:
         register_first_key(db, key, key_file=key_file, now_ms=now_ms)
@@ -99,10 +104,7 @@ def bootstrap_database(
             conn.execute(insert(node_info).values(key="node_id", value=node_id))
         elif owner != node_id:
             raise ConfigError(f"this database belongs to node {owner}, not {node_id}")
-        have = set(conn.execute(select(accounts.c.code)).scalars())
-        for kind in SYSTEM_ACCOUNTS:
-            if str(kind) not in have:
-                ledger.create_account(conn, code=str(kind), kind=kind, now_ms=now_ms)
+        ensure_system_accounts(conn, ledger, now_ms)
 
 
 def _check_owner(db: Database, node_id: str) -> None:
@@ -147,13 +149,16 @@ def open_node(
     except Exception:
         db.dispose()
         raise
+    ledger = Ledger(config.node_id)
     try:
         policy = policy_for(config.policy_file, config.data_path)
+        # Before anything can credit the pool: refuse a member registered under its id, and
+        # create the system accounts a database made before `init` created them lacks.
+        open_system_accounts(db, ledger, clock.now_ms())
     except Exception:
         db.dispose()
         raise
     signer = Signer(keyring, clock=clock, directory=federation.current)
-    ledger = Ledger(config.node_id)
     unit = partial(node_unit, federation, config.node_id, policy.unit.node_unit())
     common = {"db": db, "ledger": ledger, "clock": clock}
     writer = WriteBatcher(db)
@@ -171,8 +176,6 @@ def open_node(
     grants = GrantService(**common, writer=writer, rule=grant_rule(policy))
     timebank = TimeBank(**common, node_id=config.node_id, policy=policy, grants=grants,
                         outgoing=outgoing, federation=federation, unit=unit)
-    if config.policy_file:
-        timebank.open_pool(clock.now_ms())
     return Node(
         config=config,
         db=db,

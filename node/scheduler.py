@@ -19,20 +19,22 @@ def _checkpoint(node: Node) -> None:
 
 
 def _refresh_federation(node: Node) -> None:
-    """Keys rotated by the CLI, and a newer directory from the configured source."""
-    node.reload_keys()
+    """Keys rotated by the CLI, a directory the CLI stored, and a newer one from the configured
+    source (`POST /api/v1/federation/directory/refresh` runs the same now)."""
     try:
-        if node.refresh_directory():
+        if node.refresh_federation():
             current = node.federation.current()
             log.warning("accepted directory serial %s", current.serial if current else None)
     except NodeError as exc:
         # A bad or unreachable source keeps the directory in force; operators see the reason.
-        log.error("directory refresh failed (%s): %s", exc.code, exc.detail)
+        log.error("federation refresh failed (%s): %s", exc.code, exc.detail)
 
 
 def _close_windows(node: Node) -> None:
     """Close a settlement window on every link this node closes, on the server's event loop."""
-    views = node.reconciler.run_on_server(node.reconciler.close_all(scheduled=True))
+    interval_s = window_interval_s(node) or 86_400
+    views = node.reconciler.run_on_server(
+        node.reconciler.close_all(scheduled_every_ms=interval_s * 1000))
     for view in views:
         log.warning("window %s with %s: %s", view["window_index"], view["peer"], view["state"])
 

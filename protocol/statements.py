@@ -111,3 +111,36 @@ def compare(ours: Statement, theirs: Statement) -> list[Disagreement]:
     if entries_match and not positions_mirror:
         found.append(Disagreement.TOTALS)
     return found
+
+
+# Trust the cut, not the closer (standard §11.1). A window's closer chooses both cuts; the other
+# side co-signs only if neither cut leaves out a transaction it has seen answered well before the
+# closer signed. "Well before" is the skew bound: two honest clocks differ by less, so a
+# transaction answered earlier than `issued_at_ms - skew_ms` by our clock was answered before
+# the closer cut, by its clock too.
+IN_FLIGHT_MAX = 1  # transactions past the cut of our incoming chain the closer may not have seen
+
+
+def is_fresh(*, issued_at_ms: int, now_ms: int, skew_ms: int) -> bool:
+    """A statement proposed for co-signing was signed within the skew bound of our clock. A
+    stale one could date its cut before the transactions it leaves out."""
+    return abs(now_ms - issued_at_ms) <= skew_ms
+
+
+def cut_hides(*, cut: int, sequence: int, answered_at_ms: int, issued_at_ms: int, skew_ms: int,
+              in_flight: int) -> bool:
+    """Does a cut at `cut` leave out transaction `sequence`, which we saw answered at
+    `answered_at_ms` (our clock), although the closer must have known of it when it signed at
+    `issued_at_ms`? `in_flight` transactions past the cut are allowed whenever they were answered:
+    the closer cuts our incoming chain at the last answer it received (IN_FLIGHT_MAX), our
+    outgoing chain at the last transaction it accepted (0)."""
+    return sequence > cut + in_flight and answered_at_ms < issued_at_ms - skew_ms
+
+
+def carried_twice(*, cut: int, previous_cut: int, answered_at_ms: int,
+                  previous_cut_at_ms: int) -> bool:
+    """The transaction in flight past one window's cut (answered at `answered_at_ms`, before
+    that window was cut at `previous_cut_at_ms`) must be inside the next window: by then the
+    closer has had a whole window to retry it and receive our answer. Is it left out again?"""
+    return cut == previous_cut and answered_at_ms < previous_cut_at_ms
+

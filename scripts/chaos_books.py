@@ -10,6 +10,7 @@ from itertools import combinations
 
 from chaos_load import Job, Load
 
+from node.services.system_ids import SYSTEM_MEMBER_IDS
 from tests.integration.processes import Cluster
 
 OPEN_STATES = ("pending", "in_doubt")
@@ -144,6 +145,8 @@ def check(cluster: Cluster, load: Load, nodes: list[str], members: list[str],
     for node_id in nodes:
         credited.update(_credited(cluster, node_id))
     expected = {f"{m}@{n}": grant_minutes for n in nodes for m in members}
+    # Every node holds its donation pool from `init` on; the chaos load never donates.
+    expected |= {f"{local_id}@{n}": 0 for n in nodes for local_id in SYSTEM_MEMBER_IDS}
     net: dict[tuple[str, str], int] = defaultdict(int)
     _transfers(out, load.jobs, rows, credited, expected, net)
     for node_id in nodes:

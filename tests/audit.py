@@ -44,7 +44,8 @@ def _totals(node: Node) -> dict[str, int]:
     return totals
 
 
-def audit(fed: Books, *, quiescent: bool = True, verify: bool = True) -> dict[str, int]:
+def audit(fed: Books, *, quiescent: bool = True, verify: bool = True,
+          minted: Mapping[tuple[str, str, str], int] | None = None) -> dict[str, int]:
     """The federation's books, checked from every node's database. Returns the totals.
 
     Always: every ledger verifies (hash chain, balances replay, floors); every node's books
@@ -54,7 +55,11 @@ def audit(fed: Books, *, quiescent: bool = True, verify: bool = True) -> dict[st
     creditor's node committed, with the same prepare. Quiescent (no transfer open): each link's
     two clearing balances cancel and nothing is reserved anywhere. `verify=False` skips the
     journal replay (a caller auditing after every step replays it every few steps instead).
+    `minted`: prepares forged with a stolen key that a creditor's node committed, by (forger,
+    victim, transfer id): minutes nobody issued, which the audit counts apart.
     """
+    minted = minted or {}
+    forged = {(forger, transfer_id) for forger, _, transfer_id in minted}
     committed_at: dict[tuple[str, str], str] = {}
     for node_id, node in fed.nodes.items():
         with node.db.read() as conn:
@@ -63,7 +68,8 @@ def audit(fed: Books, *, quiescent: bool = True, verify: bool = True) -> dict[st
                 assert result.ok, f"{node_id}: {result.problems[:3]}"
             for row in conn.execute(select(remote_transfers).where(
                     remote_transfers.c.state == "committed")):
-                committed_at[(row.debtor_node, row.transfer_id)] = row.prepare_hash
+                if (row.debtor_node, row.transfer_id) not in forged:
+                    committed_at[(row.debtor_node, row.transfer_id)] = row.prepare_hash
     in_flight = 0
     seen = 0
     totals = {node_id: _totals(node) for node_id, node in fed.nodes.items()}
@@ -85,13 +91,15 @@ def audit(fed: Books, *, quiescent: bool = True, verify: bool = True) -> dict[st
                         seen += 1
     assert seen == len(committed_at), "a peer committed a transfer no debtor node sent"
     clearing = sum(t.get("clearing", 0) for t in totals.values())
-    assert clearing + in_flight == 0, f"clearing {clearing} + in flight {in_flight} != 0"
+    created = sum(minted.values())
+    assert clearing + in_flight + created == 0, \
+        f"clearing {clearing} + in flight {in_flight} + minted {created} != 0"
     issued = -sum(t.get("issuance", 0) for t in totals.values())
     held = sum(t.get("member", 0) + t.get("pending", 0) for t in totals.values())
     gone = sum(t.get("redemption", 0) + t.get("expiry", 0) for t in totals.values())
     # Hours a creditor's node credited while the debtor's node still holds them reserved are
     # counted on both sides until the receipt arrives: exactly the in-flight amount.
-    assert held + gone == issued + in_flight, "hours created or destroyed"
+    assert held + gone == issued + in_flight + created, "hours created or destroyed"
     for node_id, node in fed.nodes.items():
         with node.db.read() as conn:
             reserved = conn.execute(select(func.coalesce(func.sum(links.c.reserved_minutes), 0))
@@ -106,5 +114,6 @@ def audit(fed: Books, *, quiescent: bool = True, verify: bool = True) -> dict[st
                 if a < b:
                     ab = totals[a].get(f"clearing:{b}", 0)
                     ba = totals[b].get(f"clearing:{a}", 0)
-                    assert ab + ba == 0, f"link {a}/{b}: {ab} + {ba} != 0"
+                    made = sum(m for (f, v, _), m in minted.items() if {f, v} == {a, b})
+                    assert ab + ba + made == 0, f"link {a}/{b}: {ab} + {ba} + {made} != 0"
     return {"issued": issued, "held": held, "clearing": clearing, "in_flight": in_flight}

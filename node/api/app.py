@@ -12,7 +12,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from node import console
-from node.api import problems
+from node.api import docs, problems
 from node.api.limits import BodyGuardMiddleware
 from node.api.models import Problem
 from node.api.problems import PROBLEM_MEDIA_TYPE
@@ -118,10 +118,13 @@ def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> 
         version="1",
         description="Member, staff, admin and regulator API of one HourBridge time bank node.",
         responses=ERROR_RESPONSES,
+        docs_url=None,  # node/api/docs.py serves /docs from packaged assets, not a CDN
+        redoc_url=None,
     )
     app.state.node = node
     app.state.on_shutdown = on_shutdown
     problems.install(app)
+    docs.install(app)
     # Routes are matched in order: the busiest (money) first.
     for router in (money.router, members.router, ledger.router, federation.router,
                    exchange.router, relocation.router, payments.router, health.router,
@@ -135,6 +138,7 @@ def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> 
         own_limits={TRANSACTIONS_PATH: TRANSACTION_BYTES_CEILING,
                     RECONCILE_PATH: SIZE_FACTOR * TRANSACTION_BYTES_CEILING},
         form_prefix=f"{console.PREFIX}/",
+        body_read_timeout_s=node.config.body_read_timeout_s,
     )
     app.openapi = _problem_media_type(app)  # type: ignore[method-assign]
     return app

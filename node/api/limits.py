@@ -1,6 +1,9 @@
 """The request body guard, run before any handler (pure ASGI, so nothing is parsed first).
 
 * a body over `body_bytes_max` → 413 body_too_large (declared or streamed)
+* a body that has not arrived whole within `body_read_timeout_s` → 408 body_timeout, and the
+  connection closes: a client that declares more than it sends (or trickles it) cannot hold a
+  connection and a task open for as long as it likes
 * a Content-Length that is not a number → 400 malformed_json
 * a non-empty body that is not JSON by its Content-Type → 415 unsupported_media_type
 * JSON with a repeated key → 400 malformed_json: on the money path "last one wins" is an
@@ -16,6 +19,7 @@ application/x-www-form-urlencoded, under the same size limit; the console parses
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -26,6 +30,7 @@ from node.errors import ErrorCode
 
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 FORM_MEDIA_TYPE = b"application/x-www-form-urlencoded"
+BODY_READ_TIMEOUT_S = 15.0
 
 
 class _DuplicateKey(ValueError):
@@ -52,9 +57,11 @@ def _is_json(content_type: bytes) -> bool:
 
 class BodyGuardMiddleware:
     def __init__(self, app: ASGIApp, *, body_bytes_max: int,
-                 own_limits: dict[str, int] | None = None, form_prefix: str | None = None) -> None:
+                 own_limits: dict[str, int] | None = None, form_prefix: str | None = None,
+                 body_read_timeout_s: float = BODY_READ_TIMEOUT_S) -> None:
         self.app = app
         self.body_bytes_max = body_bytes_max
+        self.body_read_timeout_s = body_read_timeout_s
         self.own_limits = own_limits or {}
         self.form_prefix = form_prefix
 
@@ -76,7 +83,11 @@ class BodyGuardMiddleware:
         if declared is not None and int(declared) > self.body_bytes_max:
             await self._too_large(scope, send)
             return
-        body = await self._read(receive)
+        try:
+            body = await self._read(receive)
+        except TimeoutError:
+            await self._timed_out(scope, send)
+            return
         if body is None:
             await self._too_large(scope, send)
             return
@@ -102,7 +113,11 @@ class BodyGuardMiddleware:
         await self.app(scope, _replay(body, receive), send)
 
     async def _bounded(self, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await self._read(receive, limit)
+        try:
+            body = await self._read(receive, limit)
+        except TimeoutError:
+            await self._timed_out(scope, send)
+            return
         if body is None:
             await self._refuse(scope, send, 413, ErrorCode.BODY_TOO_LARGE,
                                f"request body exceeds {limit} bytes")
@@ -110,22 +125,28 @@ class BodyGuardMiddleware:
         await self.app(scope, _replay(body, receive), send)
 
     async def _read(self, receive: Receive, limit: int | None = None) -> bytes | None:
-        """The whole body, or None as soon as it passes the limit (the rest is not read)."""
+        """The whole body, or None as soon as it passes the limit (the rest is not read).
+        TimeoutError if it has not all arrived within body_read_timeout_s."""
         limit = self.body_bytes_max if limit is None else limit
         chunks: list[bytes] = []
         size = 0
         more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return b""
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                return None
-            chunks.append(chunk)
-            more = message.get("more_body", False)
+        async with asyncio.timeout(self.body_read_timeout_s):
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return b""
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    return None
+                chunks.append(chunk)
+                more = message.get("more_body", False)
         return b"".join(chunks)
+
+    async def _timed_out(self, scope: Scope, send: Send) -> None:
+        await self._refuse(scope, send, 408, ErrorCode.BODY_TIMEOUT,
+                           f"the request body did not arrive within {self.body_read_timeout_s:g} s")
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
         await self._refuse(

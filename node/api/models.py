@@ -283,6 +283,15 @@ class LinkPage(BaseModel):
     items: list[LinkOut]
 
 
+class DirectoryRefreshOut(BaseModel):
+    federation_id: str
+    serial: int = Field(description="the directory in force after the refresh")
+    issued_at_ms: int
+    changed: bool = Field(description="true if the refresh brought a newer directory")
+    statuses: dict[str, str] = Field(
+        description="each listed node's status (active, suspended, retired), by node id")
+
+
 TRANSFER_BATCH_MAX = 100
 
 

@@ -28,8 +28,11 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 _STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.FORBIDDEN: 403,
+    ErrorCode.SEPARATION_OF_DUTIES: 403,
+    ErrorCode.SUBSIDY_CAP_EXCEEDED: 409,
     ErrorCode.MALFORMED_JSON: 400,
     ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.BODY_TIMEOUT: 408,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.NOT_MIGRATED: 503,
     ErrorCode.OVERLOADED: 503,

@@ -14,12 +14,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from node.cli.admin import admin_app
 from node.cli.directory import directory_app
 from node.cli.node_federation import federation_app, keys_app
 from node.cli.reconcile import recover, window_app
 from node.cli.reports import report_app, verify_report_cmd
 from node.clock import SystemClock
 from node.config import NodeConfig, load_config, save_config
+from node.datadir import (
+    SERVE_UMASK,
+    create_private_file,
+    loose_modes_warning,
+    make_private_dir,
+    sqlite_file,
+)
 from node.db.engine import Database
 from node.db.migrate import upgrade
 from node.errors import ConfigError, NodeError
@@ -38,6 +46,7 @@ app.add_typer(directory_app, name="directory")
 app.add_typer(report_app, name="report")
 app.command("verify-report")(verify_report_cmd)
 app.add_typer(window_app, name="window")
+app.add_typer(admin_app, name="admin")
 app.command("recover")(recover)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -65,8 +74,9 @@ def init(
         bool, typer.Option(help=f"encrypt the key with a passphrase (or set {PASSPHRASE_ENV})")
     ] = False,
 ) -> None:
-    """Create the config, an Ed25519 signing key (mode 0600) and the database."""
-    data.mkdir(parents=True, exist_ok=True)
+    """Create the config, an Ed25519 signing key and the database, in a folder only this user
+    may read (0700, every file 0600)."""
+    make_private_dir(data)
     config = NodeConfig(
         node_id=node_id,
         region=region,
@@ -87,6 +97,9 @@ def init(
     # Read it back as `serve` will, so HOURBRIDGE_* variables (a database URL kept out of the
     # file, say) apply to the database created here too.
     config = load_config(data)
+    database = sqlite_file(config)
+    if database is not None:
+        create_private_file(database)
     bootstrap_database(
         Database(config.resolved_database_url()), node_id=node_id,
         now_ms=SystemClock().now_ms(), key=key, key_file=config.key_file,
@@ -118,7 +131,12 @@ def serve(
     from node.scheduler import start_scheduler
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    node = open_node(load_config(data), serving=True)
+    os.umask(SERVE_UMASK)  # whatever the node creates (SQLite's -wal and -shm, keys) is private
+    config = load_config(data)
+    loose = loose_modes_warning(config)
+    if loose:
+        logging.getLogger("hourbridge.serve").warning("data folder not private: %s", loose)
+    node = open_node(config, serving=True)
     if node.config.directory_source:
         node.refresh_directory()  # a bad source stops the start: better than serving untrusted
     scheduler = start_scheduler(node)
@@ -142,6 +160,9 @@ def serve(
             port=port or node.config.port,
             log_level=log_level,
             access_log=False,
+            # An idle kept-alive connection closes after this; a body that is slower than
+            # body_read_timeout_s is answered 408 by the body guard (node/api/limits.py).
+            timeout_keep_alive=node.config.keepalive_timeout_s,
         )
     finally:
         stop()

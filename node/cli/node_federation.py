@@ -1,6 +1,7 @@
 """Node-side federation commands: the directory this node trusts, and its own keys.
 
     hourbridge federation load --data DIR [SOURCE]   accept a signed directory (file or URL)
+    hourbridge federation refresh --data DIR         make the running node pull it now
     hourbridge federation show --data DIR            the directory in force
     hourbridge federation links --data DIR           chain heads, queues and freezes per peer
     hourbridge federation unfreeze --data DIR PEER   let a frozen link run again
@@ -14,12 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from node.clock import SystemClock
-from node.config import load_config
+from node.config import NodeConfig, load_config
 from node.errors import ConfigError
 from node.keyring import rotate_keys
 from node.keys import passphrase_from_env
@@ -28,6 +30,10 @@ from node.services.access import Principal, Role
 from protocol.directory import key_text
 
 DAY_MS = 86_400_000
+TOKEN_ENV = "HOURBRIDGE_ADMIN_TOKEN"
+REFRESH_PATH = "/api/v1/federation/directory/refresh"
+# The node may fetch its directory_source over HTTP (10 s) before it answers.
+REFRESH_TIMEOUT_S = 30.0
 federation_app = typer.Typer(help="The federation directory this node trusts.",
                              no_args_is_help=True)
 keys_app = typer.Typer(help="This node's own signing keys.", no_args_is_help=True)
@@ -58,8 +64,45 @@ def load(
     finally:
         node.close()
     verb = "now holds" if changed else "already held"
-    Console().print(f"{node.config.node_id} {verb} directory {directory.federation_id} "
-                    f"serial {directory.serial} ({len(directory.nodes)} nodes)")
+    Console(soft_wrap=True).print(
+        f"{node.config.node_id} {verb} directory {directory.federation_id} serial "
+        f"{directory.serial} ({len(directory.nodes)} nodes); a running node adopts it at its "
+        "next refresh, or now with `hourbridge federation refresh`")
+
+
+def _local_url(config: NodeConfig) -> str:
+    """Where this machine reaches the node `serve` runs: its listening address, with a
+    wildcard address replaced by loopback."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(config.host, config.host)
+    return f"http://{f'[{host}]' if ':' in host else host}:{config.port}"
+
+
+@federation_app.command("refresh")
+def refresh(
+    data: DataOpt,
+    token: Annotated[str, typer.Option(envvar=TOKEN_ENV, help="an admin token of the node")],
+    url: Annotated[str | None, typer.Option(help="the running node's base URL; default: "
+                                            "its host and port from the config")] = None,
+) -> None:
+    """Make the running node pull the directory now, as its scheduled refresh does: it adopts
+    a directory `federation load` stored and loads its directory_source."""
+    base = (url or _local_url(load_config(data))).rstrip("/")
+    try:
+        reply = httpx.post(f"{base}{REFRESH_PATH}", timeout=REFRESH_TIMEOUT_S,
+                           headers={"Authorization": f"Bearer {token}"})
+    except httpx.TransportError as exc:
+        raise ConfigError(f"no node answers at {base} ({exc}): is `hourbridge serve` "
+                          "running? (--url names another address)") from exc
+    body = reply.json() if reply.headers.get("content-type", "").endswith("json") else {}
+    if reply.status_code != 200:
+        reason = f" ({body['reason']})" if body.get("reason") else ""
+        raise ConfigError(f"{base} refused the refresh: HTTP {reply.status_code} "
+                          f"{body.get('code', '')}{reason}: {body.get('detail', reply.text)}")
+    suspended = sorted(n for n, status in body["statuses"].items() if status != "active")
+    verb = "now holds" if body["changed"] else "already held"
+    inactive = f"; not active: {', '.join(suspended)}" if suspended else ""
+    Console(soft_wrap=True).print(f"the node at {base} {verb} directory "
+                                  f"{body['federation_id']} serial {body['serial']}{inactive}")
 
 
 @federation_app.command("show")

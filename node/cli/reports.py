@@ -1,8 +1,8 @@
 """Regulator reports from the command line (docs/reports.md).
 
     hourbridge report node --data DIR --out DIR
-    hourbridge report federation --directory FILE --tokens FILE --out DIR
-                                 (--authority DIR | --data DIR) [--node ID=TOKEN ...]
+    hourbridge report federation --directory FILE --tokens FILE --out DIR --authority DIR
+                                 [--node ID=TOKEN ...]
     hourbridge verify-report FILE --directory FILE [--anchor KEY]
 
 verify-report exits 0 with a one-line summary, 1 when the report does not verify (each problem
@@ -91,52 +91,40 @@ def report_node(
               f"{document['checkpoint']['height']}: {path} (and report.csv, report.html)")
 
 
-def _compiler(directory: Directory, authority: Path | None,
-              data: Path | None) -> tuple[str, SigningKey]:
-    if (authority is None) == (data is None):
-        raise ConfigError("sign with exactly one of --authority DIR or --data DIR")
-    if authority is not None:
-        key = AuthorityFolder(authority).load_key(passphrase_from_env())
-        if not any(k.key_id == key.key_id for k in directory.authority_keys):
-            raise ConfigError(f"authority key {key.key_id} is not in the directory")
-        return directory.federation_id, key
-    assert data is not None
-    node = open_node(load_config(data))
-    try:
-        return node.config.node_id, node.signer.key()
-    finally:
-        node.close()
+def _authority_key(directory: Directory, authority: Path) -> SigningKey:
+    """The federation authority's key: the only signer of a federation report (docs/standard.md
+    §19), since which nodes answered, and why not, is its word alone."""
+    key = AuthorityFolder(authority).load_key(passphrase_from_env())
+    if not any(k.key_id == key.key_id for k in directory.authority_keys):
+        raise ConfigError(f"authority key {key.key_id} is not in the directory")
+    return key
 
 
 @report_app.command("federation")
 def report_federation(
     directory_file: DirectoryOpt,
     out_dir: OutOpt,
+    authority: Annotated[Path, typer.Option(
+        help="the federation authority's folder: its key signs the report")],
     tokens_file: Annotated[Path | None, typer.Option(
         "--tokens", help='JSON file {"node-id": "regulator token", ...}')] = None,
     node: Annotated[list[str] | None, typer.Option(
         "--node", help="NODE_ID=TOKEN, repeatable (over --tokens)")] = None,
-    authority: Annotated[Path | None, typer.Option(
-        help="sign as the federation authority with its folder's key")] = None,
-    data: Annotated[Path | None, typer.Option(
-        "--data", help="sign as this node instead")] = None,
     anchor: AnchorOpt = None,
 ) -> None:
-    """Collect every node's newest signed statements, compute net positions and unmatched
-    pairs, and write the signed federation report."""
+    """Collect every node's signed report, compute net positions, unmatched pairs and the hours
+    past each link's last co-signed cut, and write the federation report, signed by the
+    federation authority."""
     document, directory = _directory(directory_file, anchor)
     tokens = _tokens(tokens_file, node or [])
-    signer, key = _compiler(directory, authority, data)
-    path, report = federation.build(directory=document, tokens=tokens, out_dir=out_dir,
-                                    signer=signer, key=key)
+    key = _authority_key(directory, authority)
+    path, report = federation.build(directory=document, tokens=tokens, out_dir=out_dir, key=key)
     totals = report["totals"]
     out.print(f"federation report of {report['federation_id']}: {len(report['nodes'])} nodes "
-              f"({len(report['failures'])} not collected), {totals['links']} links, "
-              f"{totals['unmatched']} unmatched: {path}")
-    for failure in report["failures"]:
-        err.print(f"  not collected: {failure['node']}: {failure['error']}")
+              f"({len(report['node_report_failures'])} not collected), {totals['links']} "
+              f"links, {totals['unmatched']} unmatched: {path}")
     for failure in report["node_report_failures"]:
-        err.print(f"  node report not collected: {failure['node']}: {failure['error']}")
+        err.print(f"  not collected: {failure['node']}: {failure['error']}")
 
 
 def verify_report_cmd(

@@ -190,6 +190,10 @@ _BASE: dict[str, tuple[str, str]] = {
     "request.check_out_submit": ("志愿者签退", "Volunteer checks out"),
     "request.confirm": ("确认并评价（将向志愿者付款）", "Confirm and rate (pays the volunteer)"),
     "request.confirm_submit": ("确认并付款", "Confirm and pay"),
+    "request.duties_hint": (
+        "付款须由服务对象本人、另一位工作人员或管理员确认，代志愿者接单、签到或签退的人不能确认。",
+        "Payment is approved by the recipient, another staff member or an admin, never by "
+        "whoever accepted, checked in or checked out for the volunteer."),
     "request.complain": ("投诉（暂停付款）", "Complain (the payment is held)"),
     "request.complain_submit": ("提交投诉", "File the complaint"),
     "request.cancel": ("取消需求", "Cancel the request"),
@@ -290,6 +294,9 @@ _ERRORS: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.TRANSFER_NOT_FOUND: ("没有这笔转账。", "There is no such transfer."),
     ErrorCode.GRANT_NOT_FOUND: ("没有这笔发放。", "There is no such grant."),
     ErrorCode.MEMBER_EXISTS: ("这个成员编号已被使用。", "This member ID is taken."),
+    ErrorCode.LOCAL_ID_RESERVED: (
+        "这个编号属于本节点的系统账户（爱心池），不能用作成员编号。",
+        "This ID belongs to an account of the node itself (the donation pool)."),
     ErrorCode.TRANSFER_ID_CONFLICT: (
         "这张表单已提交过不同的内容，请刷新后重试。",
         "This form was already sent with other values; reload and try again."),
@@ -316,6 +323,9 @@ _ERRORS: dict[ErrorCode, tuple[str, str]] = {
         "超出本节点的结算总上限。", "This would pass the node's overall limit."),
     ErrorCode.OPEN_TRANSFERS: (
         "该成员还有未完成的转账。", "This member still has transfers under way."),
+    ErrorCode.OPEN_SERVICE_REQUESTS: (
+        "该成员还有未结清的服务需求，请先完成确认或取消。",
+        "This member still has service requests to settle: confirm or cancel them first."),
     ErrorCode.SERVICE_REQUEST_NOT_FOUND: ("没有这个服务需求。", "There is no such request."),
     ErrorCode.SERVICE_REQUEST_ID_CONFLICT: (
         "这张表单已提交过不同的内容，请刷新后重试。",
@@ -323,6 +333,14 @@ _ERRORS: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.SERVICE_REQUEST_STATE: (
         "这个需求目前不能进行此操作（可能已被他人处理），请刷新页面。",
         "This step does not fit the request's state now (someone may have acted); reload."),
+    ErrorCode.SEPARATION_OF_DUTIES: (
+        "您曾代志愿者接单、签到或签退，不能再确认付款：请由服务对象本人、另一位工作人员或管理员确认。",
+        "You acted for the volunteer (accepted, checked in or out), so you cannot also approve "
+        "the payment: the recipient, another staff member or an admin must."),
+    ErrorCode.SUBSIDY_CAP_EXCEEDED: (
+        "本站今天的补贴服务时长已达上限，请明天再确认付款。",
+        "This station's subsidised service for today has reached its cap; confirm the "
+        "payment tomorrow."),
     ErrorCode.CATEGORY_UNKNOWN: ("没有这个服务类别。", "No such service category."),
     ErrorCode.ITEM_UNKNOWN: ("请选择服务项目。", "Choose a service item."),
     ErrorCode.NOT_ELIGIBLE: (

@@ -593,3 +593,15 @@ tb_donations = Table(
     Column("actor", ADDRESS, nullable=False),
     Column("created_at_ms", BigInteger, nullable=False),
 )
+
+# Accounts the node created for itself (node/services/system_accounts.py): the ledger's own, the
+# service escrow and the donation pool. Only init, start-up, migration 0007 and the operator's
+# `hourbridge admin reclaim-system-id` write here, so a member registered under a system id never
+# carries the mark: a `members` row with such an id and no row here is an impostor.
+system_accounts = Table(
+    "system_accounts",
+    metadata,
+    Column("code", ADDRESS, ForeignKey("accounts.code"), primary_key=True),
+    Column("purpose", String(24), nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+)

@@ -1,7 +1,8 @@
 """Relocation over the exchange (standard §8, §10): both nodes' halves.
 
 New home node, answering relocation.prepare in the database transaction that stores the peer's
-transaction: refuse `member_exists` if the new local id is taken (final), refuse temporarily
+transaction: refuse `member_exists` if the new local id is taken or is a system account's id
+(node/services/system_ids.py; final), refuse temporarily
 while the old node's net debit toward us is at its cap, else create the member, credit every
 class from the old node's clearing account (one relocation_in entry), keep the history summary
 and answer relocation.receipt with the new address.
@@ -30,6 +31,7 @@ from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, EntryKind, Posting, member_account
 from node.services.members import ACTIVE, MEMBER_FLOOR_MINUTES
 from node.services.relocation import COMMITTED, PENDING, REJECTED, RELOCATED, RELOCATING
+from node.services.system_ids import SYSTEM_MEMBER_IDS
 from protocol.addresses import MemberAddress
 from protocol.canonical import canonical_bytes, sha256_hex
 from protocol.credit import CreditClass
@@ -72,6 +74,12 @@ class RelocationHandlers:
                 return refuse(request, ReasonCode.MALFORMED,
                               f"relocation id {body.relocation_id} was used for other content")
             return self._receipt(request, held.new_local_id, held.committed_at_ms)
+        if body.new_local_id in SYSTEM_MEMBER_IDS:
+            # Even before this node created its pool: a member under the pool's id would
+            # receive every donation (issue 12). Final, as for any taken id.
+            return refuse(request, ReasonCode.MEMBER_EXISTS,
+                          f"{body.new_local_id}@{self.node_id} is the node's donation pool; "
+                          "choose another local id")
         taken = conn.execute(select(members.c.local_id)
                              .where(members.c.local_id == body.new_local_id)).first()
         if taken is not None:

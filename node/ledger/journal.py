@@ -12,10 +12,12 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from node.db.fast import FastStatement, in_params, in_values, insert_row
-from node.db.schema import accounts, balances, journal_entries, ledger_head, postings
+from node.db.schema import accounts, balances, journal_entries, ledger_head, members, postings
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation, require
 from node.ledger.hashing import rehash
 from node.ledger.model import (
+    MEMBER_RELOCATED,
+    MEMBER_RELOCATING,
     POSTINGS_PER_ENTRY_MAX,
     REVERSIBLE_KINDS,
     AccountKind,
@@ -60,10 +62,12 @@ def _state_statement(count: int) -> FastStatement:
             accounts.c.code,
             accounts.c.kind,
             accounts.c.floor_minutes,
+            members.c.status,
             balances.c.credit_class,
             balances.c.balance_minutes,
         )
-        .select_from(accounts.outerjoin(balances))
+        .select_from(accounts.outerjoin(balances).outerjoin(
+            members, members.c.local_id == accounts.c.member_local_id))
         .where(accounts.c.code.in_(in_params(count)))
     )
 
@@ -73,13 +77,15 @@ class AccountState:
     kind: str
     floor_minutes: int | None
     by_class: dict[str, int]
+    member_status: str | None = None  # a member account's member's status
 
 
 def read_state(conn: Connection, codes: list[str]) -> dict[str, AccountState]:
     """Kind, floor and balance by class of each named account, in one query."""
     state: dict[str, AccountState] = {}
     for row in _state_statement(len(codes)).rows(conn, in_values(codes)):
-        account = state.setdefault(row.code, AccountState(row.kind, row.floor_minutes, {}))
+        account = state.setdefault(
+            row.code, AccountState(row.kind, row.floor_minutes, {}, row.status))
         if row.credit_class is not None:
             account.by_class[row.credit_class] = row.balance_minutes
     require(len(state) == len(set(codes)), f"unknown account among {codes}")
@@ -177,6 +183,7 @@ class Ledger:
         check_postings(legs)
         if state is None:
             state = read_state(conn, sorted({p.account for p in legs}))
+        _refuse_credit_to_moved(state, legs, kind)
         new_balances = _apply(state, legs)
         height, prev_hash = self.head(conn)
         draft = Entry(
@@ -279,6 +286,24 @@ class Ledger:
             .group_by(accounts.c.kind)
         )
         return {kind: int(total) for kind, total in rows}
+
+
+def _refuse_credit_to_moved(
+    state: dict[str, AccountState], legs: tuple[Posting, ...], kind: str
+) -> None:
+    """No hours land on the account of a member who moved to another node (issue 12): there
+    nothing could ever spend or move them. Every path that credits a member checks the member
+    first; this is the backstop, for all of them at once."""
+    for p in legs:
+        if p.amount_minutes <= 0:
+            continue
+        status = state[p.account].member_status
+        if status == MEMBER_RELOCATED:
+            raise RuleViolation(ErrorCode.MEMBER_RELOCATED,
+                                f"{p.account} moved to another node; no hours may land on it")
+        if status == MEMBER_RELOCATING and kind != EntryKind.RELOCATION_OUT:
+            raise RuleViolation(ErrorCode.MEMBER_INACTIVE,
+                                f"{p.account} is relocating; no hours may land on it")
 
 
 def _apply(

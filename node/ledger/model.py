@@ -50,6 +50,14 @@ class EntryKind(StrEnum):
 REVERSIBLE_KINDS = frozenset({EntryKind.GRANT, EntryKind.TRANSFER})
 
 
+# Member statuses whose account takes no new hours (node/services/relocation.py). A relocated
+# member's hours went to their new node: nothing here can spend or move what lands later. A
+# relocating member's balances are reserved and on their way: only the relocation's own release
+# (a relocation_out entry, on a final refusal) may give hours back.
+MEMBER_RELOCATING = "relocating"
+MEMBER_RELOCATED = "relocated"
+
+
 SYSTEM_ACCOUNTS: tuple[AccountKind, ...] = (
     AccountKind.ISSUANCE,
     AccountKind.REDEMPTION,

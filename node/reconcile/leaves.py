@@ -98,6 +98,17 @@ def incoming_leaves(conn: Connection, peer: str, span: Span) -> list[TransferLea
     return found
 
 
+CHAIN_END = 2**62  # beyond any sequence a chain reaches
+
+
+def past_cuts(conn: Connection, me: str, peer: str, *, outgoing_cut: int,
+              incoming_cut: int) -> tuple[list[TransferLeaf], list[TransferLeaf]]:
+    """(outgoing, incoming): the committed transfers and relocations past the two cuts of the
+    link, i.e. not yet in any window at or below them."""
+    return (outgoing_leaves(conn, me, peer, Span(outgoing_cut, CHAIN_END)),
+            incoming_leaves(conn, peer, Span(incoming_cut, CHAIN_END)))
+
+
 def pending(conn: Connection, peer: str) -> tuple[int, int]:
     """(count, minutes) our members have reserved toward `peer` without a final answer."""
     count, total = conn.execute(

@@ -28,10 +28,11 @@ CALL_TIMEOUT_S = 30.0
 class PeerFailed(Exception):
     """The peer could not be asked, refused, or answered with something that does not verify."""
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: str, detail: str, reason: str | None = None) -> None:
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
+        self.reason = reason  # the standard's reason code of a refusal (§12), if it gave one
 
 
 class PeerClient:
@@ -58,7 +59,8 @@ class PeerClient:
         except TransportError as exc:
             raise PeerFailed("peer_unreachable", str(exc)) from exc
         if reply.status != 200:
-            raise PeerFailed(_problem_code(reply.body), reply.body[:300].decode("utf-8", "replace"))
+            code, reason = _problem_codes(reply.body)
+            raise PeerFailed(code, reply.body[:300].decode("utf-8", "replace"), reason)
         try:
             return admit_reply(reply.body, directory=directory, request=raw)
         except ProtocolError as exc:
@@ -66,12 +68,15 @@ class PeerClient:
                              f"reply does not verify: {exc.code.value}: {exc.detail}") from exc
 
 
-def _problem_code(body: bytes) -> str:
+def _problem_codes(body: bytes) -> tuple[str, str | None]:
+    """The problem's code and the standard's reason code in it, if any."""
     try:
         problem = parse_object(body, bytes_max=64 * 1024)
     except ProtocolError:
-        return "peer_refused"
-    return str(problem.get("code") or "peer_refused")
+        return "peer_refused", None
+    reason = problem.get("reason")
+    return (str(problem.get("code") or "peer_refused"),
+            reason if isinstance(reason, str) else None)
 
 
 def _bound(key: Bound) -> list[str] | None:

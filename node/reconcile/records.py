@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from node.db.schema import discrepancies, journal_entries, postings, windows
@@ -91,25 +91,43 @@ def latest_windows(conn: Connection) -> list[Window]:
     return [_window(row) for row in rows]
 
 
+def last_matched_window(conn: Connection, peer: str) -> Window | None:
+    """The link's newest co-signed window: everything past its cuts is not yet reconciled."""
+    row = conn.execute(select(windows).where(windows.c.peer_node_id == peer,
+                                             windows.c.state == MATCHED)
+                       .order_by(windows.c.window_index.desc()).limit(1)).first()
+    return None if row is None else _window(row)
+
+
+def window_peers(conn: Connection) -> list[str]:
+    """Every peer this node holds a window with."""
+    return list(conn.execute(select(windows.c.peer_node_id).distinct()
+                             .order_by(windows.c.peer_node_id)).scalars())
+
+
 def _text(value: dict[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, separators=(",", ":"))
 
 
 def save_window(conn: Connection, *, peer: str, index: int, outgoing_cut: int,
                 incoming_cut: int, statement: dict[str, Any], now_ms: int) -> None:
-    """Our statement for a window, new or recomputed (same window, new facts)."""
+    """Our statement for a window, new or recomputed (same window, new facts). `closed_at_ms`
+    is when the window was cut at these cuts: a recomputation at the same cuts keeps it."""
     values = {
         "outgoing_cut": outgoing_cut, "incoming_cut": incoming_cut,
         "closing_position_minutes": statement["closing_position_minutes"], "state": OPEN,
-        "statement": _text(statement), "closed_at_ms": now_ms,
+        "statement": _text(statement),
     }
-    changed = conn.execute(update(windows).where(
-        windows.c.peer_node_id == peer, windows.c.window_index == index).values(**values))
+    same = (windows.c.peer_node_id == peer) & (windows.c.window_index == index)
+    changed = conn.execute(update(windows).where(same).values(
+        closed_at_ms=case(((windows.c.outgoing_cut == outgoing_cut)
+                           & (windows.c.incoming_cut == incoming_cut), windows.c.closed_at_ms),
+                          else_=now_ms), **values))
     if not changed.rowcount:
         conn.execute(insert(windows).values(peer_node_id=peer, window_index=index,
                                             peer_statement=None, record=None,
                                             digests_exchanged=0, reconciled_at_ms=None,
-                                            **values))
+                                            closed_at_ms=now_ms, **values))
 
 
 def settle_window(conn: Connection, *, peer: str, index: int, state: str,

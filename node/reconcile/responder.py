@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from node.errors import ErrorCode, FederationRefusal, NodeError
-from node.reconcile import records
+from node.reconcile import cuts, records
 from node.reconcile.evidence import EvidenceError, history, verify_pair
 from node.reconcile.peer import PeerFailed
 from node.reconcile.sides import Sides
@@ -37,7 +37,7 @@ from protocol.reconciliation import (
     leaf_to_json,
 )
 from protocol.signing import sign_object
-from protocol.statements import compare
+from protocol.statements import compare, is_fresh
 
 log = logging.getLogger("hourbridge.reconcile")
 LEAVES_PER_REPLY_MAX = 4 * LEAF_THRESHOLD_DEFAULT
@@ -168,6 +168,7 @@ class Responder:
         if index not in (following, following - 1):
             raise _refuse(ReasonCode.SEQUENCE_GAP, f"window {index} proposed; the next window "
                           f"with {peer} here is {following}")
+        signed_at_ms = self._cut_time(conn, peer, last, theirs)
         self._take_late_response(conn, peer, index, theirs.incoming_sequence_cut,
                                  args.get("late_response"))
         try:
@@ -176,6 +177,12 @@ class Responder:
                               first=index == following)
         except CutUnknown as exc:
             raise _refuse(ReasonCode.SEQUENCE_GAP, str(exc)) from exc
+        hidden = cuts.hidden_by(conn, me=self.node_id, peer=peer,
+                                theirs=theirs.model_copy(update={"issued_at_ms": signed_at_ms}),
+                                skew_ms=sides.federation.require_current().policy.skew_ms)
+        if hidden is not None:
+            self._cut_behind(conn, peer, index, theirs, hidden)
+            return {"statement": mine.statement, "record": None}
         found = compare(Statement.model_validate(mine.statement), theirs)
         sides.remember_peer(peer, index, theirs, found, conn)
         has_dispute = records.open_disputes(conn, peer=peer, index=index) > 0
@@ -188,6 +195,44 @@ class Responder:
         if args.get("final") is True:
             sides.dispute_mismatch(peer, index, [d.value for d in found], conn)
         return {"statement": mine.statement, "record": None}
+
+    def _cut_time(self, conn: Connection, peer: str, last: records.Window | None,
+                  theirs: Statement) -> int:
+        """When the closer cut this window, as far as we can tell (standard §11.1): the signing
+        time of a statement we have not seen at these cuts, which must then be fresh; for a
+        window we hold at the same cuts (the closer's final proposal, or a proposal repeated
+        after a lost reply), no later than when we first saw it."""
+        sides = self.sides
+        held = last if last is not None and last.index == theirs.window_index else None
+        if held is not None and (held.outgoing_cut, held.incoming_cut) == (
+                theirs.incoming_sequence_cut, theirs.outgoing_sequence_cut):
+            return min(theirs.issued_at_ms, held.closed_at_ms)
+        skew_ms = sides.federation.require_current().policy.skew_ms
+        now_ms = sides.clock.now_ms()
+        if not is_fresh(issued_at_ms=theirs.issued_at_ms, now_ms=now_ms, skew_ms=skew_ms):
+            # A stale statement could date its cut before the transactions it leaves out.
+            raise _refuse(ReasonCode.CLOCK_SKEW, f"statement signed at {theirs.issued_at_ms} ms, "
+                          f"{now_ms - theirs.issued_at_ms} ms from our clock (bound {skew_ms}): "
+                          "cut the window again")
+        return theirs.issued_at_ms
+
+    def _cut_behind(self, conn: Connection, peer: str, index: int, theirs: Statement,
+                    hidden: cuts.Hidden) -> None:
+        """The closer's cut leaves out a transaction it knew of: never co-signed (§11.1)."""
+        sides = self.sides
+        now_ms = sides.clock.now_ms()
+        log.error("window %s with %s: %s", index, peer, hidden.detail(peer))
+        records.dispute(conn, peer=peer, index=index, kind="cut_behind", now_ms=now_ms,
+                        detail=hidden.detail(peer),
+                        evidence={"peer_statement": theirs.model_dump(mode="json"),
+                                  "chain": hidden.chain, "cut": hidden.cut,
+                                  "sequence": hidden.sequence,
+                                  "answered_at_ms": hidden.answered_at_ms,
+                                  "transfers_past_cut": hidden.transfers,
+                                  "minutes_past_cut": hidden.minutes})
+        records.settle_window(conn, peer=peer, index=index, state=records.DISPUTED,
+                              peer_statement=theirs.model_dump(mode="json"), record=None,
+                              now_ms=now_ms)
 
     def _take_late_response(self, conn: Connection, peer: str, index: int, cut: int,
                             item: Any) -> None:

@@ -34,7 +34,7 @@ from node.errors import ErrorCode, NotFound
 from node.exchange.service import Exchange
 from node.keyring import Signer
 from node.ledger.journal import Ledger
-from node.reconcile import records
+from node.reconcile import cuts, records
 from node.reconcile.evidence import EvidenceBooks, EvidenceError
 from node.reconcile.peer import PeerClient, PeerFailed, PeerRanges
 from node.reconcile.responder import Responder
@@ -43,6 +43,7 @@ from node.services.access import Principal, Role, require_role
 from node.services.federation import FederationService
 from protocol.merkle_diff import DifferenceKind, PeerAnswerError, reconcile
 from protocol.messages.documents import Statement
+from protocol.reasons import ReasonCode
 from protocol.statements import Disagreement, compare
 
 log = logging.getLogger("hourbridge.reconcile")
@@ -58,6 +59,7 @@ class Proposal(StrEnum):
     MATCHED = "matched"  # co-signed
     DIFFERS = "differs"  # look for the differences
     FAILED = "failed"  # unreachable (the window stays open), or disputed already
+    STALE = "stale"  # the peer saw a statement signed too long ago: cut the window again
 
 
 class Reconciler:
@@ -103,13 +105,22 @@ class Reconciler:
         directory = self.federation.require_current()
         return [peer for peer in self.sides.linked_peers() if directory.node(peer) is not None]
 
-    async def close_all(self, *, scheduled: bool = False) -> list[dict[str, Any]]:
-        """Close a window on every link. The scheduler closes only the links where this node
-        has the smaller id, so two nodes' schedules never cut one link twice."""
+    async def close_all(self, *, scheduled_every_ms: int | None = None) -> list[dict[str, Any]]:
+        """Close a window on every link. The scheduler (`scheduled_every_ms`: its interval)
+        closes the links where this node has the smaller id, so two nodes' schedules do not
+        cut one link twice, and any other link whose chains hold a transaction that has waited
+        past the last co-signed cut for too long (`cuts.overdue`): the scheduled closer's
+        choice, or its silence, must not hide our side of the link (standard §11.1)."""
         results = []
         for peer in self.peers():
-            if scheduled and peer < self.node_id:
-                continue
+            if scheduled_every_ms is not None and peer < self.node_id:
+                with self.db.read() as conn:
+                    late = cuts.overdue(conn, peer, now_ms=self.clock.now_ms(),
+                                        window_ms=scheduled_every_ms)
+                if not late:
+                    continue
+                log.warning("closing a window with %s ourselves: a transaction has waited past "
+                            "the last co-signed cut for %s windows", peer, cuts.OVERDUE_WINDOWS)
             results.append(await self.close(peer))
         return results
 
@@ -123,6 +134,11 @@ class Reconciler:
         mine = await self.writer.submit(partial(sides.cut_and_sign, peer))
         client = self.client(peer)
         outcome = await self._propose(client, mine, final=False)
+        if outcome is Proposal.STALE:
+            # A window proposed before and never answered: the peer judges a cut by when it
+            # was signed (standard §11.1), so we cut it again at our heads, and sign afresh.
+            mine = await self.writer.submit(partial(sides.recut, peer, mine.index))
+            outcome = await self._propose(client, mine, final=False)
         if outcome is Proposal.DIFFERS:
             left = await self._descend_and_repair(client, mine.index)
             mine = await self.writer.submit(partial(sides.recompute, peer, mine.index))
@@ -140,6 +156,9 @@ class Reconciler:
             })
             theirs = self.sides.verify_statement(result.get("statement"), peer)
         except PeerFailed as exc:
+            if exc.reason == ReasonCode.CLOCK_SKEW and not final:
+                log.warning("window %s with %s: %s", index, peer, exc.detail)
+                return Proposal.STALE
             await self.writer.submit(partial(self.sides.peer_failed, peer, index, exc))
             return Proposal.FAILED
         record = result.get("record")

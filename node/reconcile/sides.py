@@ -104,6 +104,11 @@ class Sides:
         index = 1 if last is None else last.index + 1
         return self.save(conn, peer, index, link.out_sequence, link.in_sequence, first=True)
 
+    def recut(self, peer: str, index: int, conn: Connection) -> Proposed:
+        """Cut an unanswered window again at our chain heads, and sign it afresh."""
+        link = store.link(conn, peer)
+        return self.save(conn, peer, index, link.out_sequence, link.in_sequence, first=True)
+
     def recompute(self, peer: str, index: int, conn: Connection) -> Proposed:
         window = records.window(conn, peer, index)
         assert window is not None

@@ -55,6 +55,23 @@ def _statement(document: Any, *, issuer: str, counterparty: str, directory: Dire
     return statement, []
 
 
+def check_record(record: Any, *, node: str, peer: str, directory: Directory,
+                 what: str) -> tuple[Statement | None, list[str]]:
+    """A co-signed record of the link node–peer: signed by both, and a statement of one of
+    them about the other (nothing else, not even an `unsigned` member)."""
+    problems = [p for signer in (node, peer)
+                for p in _signed_by(record, signer, directory, what)]
+    if problems:
+        return None, problems
+    try:
+        statement = Statement.model_validate(record)
+    except ValidationError as exc:
+        return None, [f"{what} is not a statement: {exc.errors()[0]['msg']}"]
+    if {statement.issuer, statement.counterparty} != {node, peer}:
+        return None, [f"{what} is about {statement.issuer}–{statement.counterparty}"]
+    return statement, []
+
+
 def check_window(window: Any, *, node: str, directory: Directory) -> list[str]:
     """One link's newest window as `node` reported it: its own statement signed by itself, the
     peer's signed by the peer, and the record, if any, one of the two co-signed by both."""
@@ -75,8 +92,8 @@ def check_window(window: Any, *, node: str, directory: Directory) -> list[str]:
                                what=f"{where} peer statement")[1]
     record = window.get("record")
     if record is not None:
-        for signer in (node, peer):
-            problems += _signed_by(record, signer, directory, f"{where} record")
+        problems += check_record(record, node=node, peer=peer, directory=directory,
+                                 what=f"{where} record")[1]
         candidates = [d for d in (window.get("statement"), theirs) if isinstance(d, dict)]
         if isinstance(record, dict) and unsigned(record) not in [unsigned(d) for d in candidates]:
             problems.append(f"{where}: the record is neither side's statement")

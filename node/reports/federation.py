@@ -1,12 +1,13 @@
 """`hourbridge report federation`: the multilateral view (DESIGN §7), for a regulator.
 
-Collects every node's signed statements for the newest window of each link and its signed node
-report over HTTP (node/reports/collect.py), verifies each against the directory, and computes
-each node's net position against the federation and every unmatched pair
-(node/reports/figures.py) and the federation-wide sums of the node reports' figures
-(node/reports/aggregates.py). The report embeds every collected signed document verbatim and
-is signed by whoever compiled it: the federation authority or a node (docs/decisions.md,
-"Regulator reports"). `verify-report` recomputes everything from it.
+Collects every node's signed node report over HTTP (node/reports/collect.py), verifies each
+against the directory, and computes, from the windows inside them, each node's net position
+against the federation and every unmatched pair (node/reports/figures.py), the hours past each
+link's last co-signed cut per direction (node/reports/unreconciled.py), and the
+federation-wide sums of the node reports' figures (node/reports/aggregates.py). The report
+embeds every collected node report verbatim, names the directory it was made against (serial
+and hash) and is signed by the federation authority (docs/standard.md §19, "Who signs"):
+`verify-report` holds it to exactly that directory's nodes and recomputes everything from it.
 
 Callable from Python as `build(...)` (or `build_async(...)` inside an event loop); tests pass an
 `httpx.AsyncClient` whose transports reach in-process nodes.
@@ -21,7 +22,7 @@ from typing import Any
 import httpx
 
 from node.clock import SystemClock
-from node.reports import figures
+from node.reports import figures, unreconciled
 from node.reports.aggregates import aggregates
 from node.reports.collect import Collected, asked_nodes, collect
 from node.reports.document import FEDERATION_KIND, envelope, write_report
@@ -35,48 +36,49 @@ from protocol.signing import SigningKey, VerifyKey
 def federation_body(directory: Directory, found: Collected, *,
                     issued_at_ms: int) -> dict[str, Any]:
     nodes = [entry.node_id for entry in asked_nodes(directory)]
-    collected, failed, reports = found.windows, found.failed, found.reports
+    reports, failed = found.reports, found.failed
     return {
         **envelope(FEDERATION_KIND, issued_at_ms=issued_at_ms),
         "federation_id": directory.federation_id,
         "directory_serial": directory.serial,
         "directory_hash": directory.content_hash(),
         "nodes": nodes,
-        "collected": [{"node": node, "windows": collected[node]} for node in sorted(collected)],
-        "failures": [{"node": node, "error": failed[node]} for node in sorted(failed)],
-        **figures.federation_figures(nodes, collected, failed),
         "node_reports": [{"node": node, "report": reports[node]} for node in sorted(reports)],
-        "node_report_failures": [{"node": node, "error": error}
-                                 for node, error in sorted(found.reports_failed.items())],
+        "node_report_failures": [{"node": node, "error": failed[node]}
+                                 for node in sorted(failed)],
+        **figures.federation_figures(nodes, reports, failed),
+        "unreconciled": unreconciled.federation_section(reports),
         "aggregates": aggregates(reports),
     }
 
 
 async def build_async(*, directory: dict[str, Any], tokens: dict[str, str], out_dir: Path,
-                      signer: str, key: SigningKey, anchors: list[VerifyKey] | None = None,
+                      key: SigningKey, anchors: list[VerifyKey] | None = None,
                       now_ms: int | None = None, client: httpx.AsyncClient | None = None,
                       ) -> tuple[Path, dict[str, Any]]:
     """Collect, compute and write report.json/.csv/.html into `out_dir`.
 
     `directory`: the signed directory document (its nodes' base URLs are where to ask);
-    `tokens`: a regulator token per node id; `signer`/`key`: the federation id and the
-    authority's key, or a node id and that node's key. Returns the JSON's path and document.
+    `tokens`: a regulator token per node id; `key`: an authority key the directory lists
+    (the report is signed as the federation). Returns the JSON's path and document.
     """
     held = load_directory(directory, anchors=anchors)
+    if not any(record.key_id == key.key_id for record in held.authority_keys):
+        raise ValueError(f"key {key.key_id} is not an authority key of the directory")
     issued_at_ms = SystemClock().now_ms() if now_ms is None else now_ms
     if client is None:
         async with httpx.AsyncClient() as own:
-            found = await collect(held, tokens, client=own)
+            found = await collect(held, tokens, client=own, collected_at_ms=issued_at_ms)
     else:
-        found = await collect(held, tokens, client=client)
+        found = await collect(held, tokens, client=client, collected_at_ms=issued_at_ms)
     body = federation_body(held, found, issued_at_ms=issued_at_ms)
     return write_report(out_dir, body, csv_text=render_csv(body), html_text=render_html(body),
-                        signer=signer, key=key)
+                        signer=held.federation_id, key=key)
 
 
-def build(*, directory: dict[str, Any], tokens: dict[str, str], out_dir: Path, signer: str,
+def build(*, directory: dict[str, Any], tokens: dict[str, str], out_dir: Path,
           key: SigningKey, anchors: list[VerifyKey] | None = None, now_ms: int | None = None,
           ) -> tuple[Path, dict[str, Any]]:
     """`build_async` from synchronous code (the CLI, ./scripts/up), with its own HTTP client."""
     return asyncio.run(build_async(directory=directory, tokens=tokens, out_dir=out_dir,
-                                   signer=signer, key=key, anchors=anchors, now_ms=now_ms))
+                                   key=key, anchors=anchors, now_ms=now_ms))

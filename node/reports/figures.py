@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from node.reports.evidence import unsigned
+from node.reports.node_data import CLASSES
 from protocol.messages.documents import Statement
 from protocol.statements import compare
 
@@ -25,7 +26,8 @@ def same(what: str, stated: Any, recomputed: Any) -> list[str]:
 
 
 def activity_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    by_class: dict[str, int] = {}
+    """Every credit class, with no rows too: the format's member set is closed."""
+    by_class = dict.fromkeys(CLASSES, 0)
     for row in rows:
         for name, minutes in row["issued_by_class"].items():
             by_class[name] = by_class.get(name, 0) + minutes
@@ -78,7 +80,7 @@ def link_problems(a: str, b: str, *, wa: dict[str, Any] | None, wb: dict[str, An
     reasons = []
     for node, peer, window in ((a, b, wa), (b, a, wb)):
         if node in failed:
-            reasons.append(f"no verified statements from {node}")
+            reasons.append(f"no verified node report from {node}")
         elif window is None:
             reasons.append(f"{node} holds no window with {peer}")
         elif window["state"] == "disputed":
@@ -100,19 +102,36 @@ def link_problems(a: str, b: str, *, wa: dict[str, Any] | None, wb: dict[str, An
     return reasons
 
 
-def federation_figures(nodes: list[str], collected: dict[str, list[dict[str, Any]]],
+def open_discrepancies(reports: dict[str, dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """Open discrepancies by (node, peer), as the embedded node reports list them."""
+    found: dict[tuple[str, str], int] = {}
+    for node, report in reports.items():
+        for item in report["discrepancies"]["open_items"]:
+            found[(node, item["peer"])] = found.get((node, item["peer"]), 0) + 1
+    return found
+
+
+def federation_figures(nodes: list[str], reports: dict[str, dict[str, Any]],
                        failed: dict[str, str]) -> dict[str, Any]:
-    """Positions, net positions and the state of every link, from every node's newest signed
-    statements. `nodes`: every node asked; `collected`: the verified windows by node;
-    `failed`: why a node's statements are missing."""
+    """Positions, net positions and the state of every link, from the windows of every node's
+    signed node report (a node's windows enter only inside its report, so none can be left
+    out alone). `nodes`: every node asked; `reports`: the verified node reports by node;
+    `failed`: why a node's report is missing. A link is every pair a report names: by a
+    window, an open discrepancy, or a row of hours past the last co-signed cut."""
+    collected = {node: report["windows"] for node, report in reports.items()}
     positions = [row for node in sorted(collected)
                  for row in position_rows(node, collected[node])]
     by_link = {(node, w["peer"]): w for node, windows in collected.items() for w in windows}
-    pairs = sorted({tuple(sorted(link)) for link in by_link})
+    disputes = open_discrepancies(reports)
+    named = {(node, row["peer"]) for node, report in reports.items()
+             for row in report["unreconciled"]["rows"]}
+    pairs = sorted({tuple(sorted(link)) for link in (*by_link, *disputes, *named)})
     links = []
     for a, b in pairs:
         reasons = link_problems(a, b, wa=by_link.get((a, b)), wb=by_link.get((b, a)),
                                 failed=failed)
+        reasons += [f"open discrepancies at {node}: {disputes[(node, peer)]}"
+                    for node, peer in ((a, b), (b, a)) if (node, peer) in disputes]
         links.append({"a": a, "b": b, "matched": not reasons, "reasons": reasons})
     node_nets = nets(nodes, positions)
     unmatched = sum(1 for link in links if not link["matched"])

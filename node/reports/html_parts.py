@@ -118,3 +118,27 @@ def service(found: dict[str, Any]) -> list[str]:
                for f in found["frozen_links"]])
         if found["frozen_links"] else "<p>No link is frozen. 无冻结链路。</p>",
     ]
+
+
+PAST_CUT_LEAD = ("<p>Committed transfers (and relocations) after the cuts of each link's last "
+                 "co-signed window: in no co-signed window yet. They sit there until the next "
+                 "window matches; hours that stay there, or that one side received but the "
+                 "other never sent, are for an operator to look at. 尚未纳入共签对账窗口的时数。"
+                 "</p>")
+
+
+def unreconciled(found: dict[str, Any]) -> list[str]:
+    """A node's hours past each link's last co-signed cut (at the report's time)."""
+    totals = found["totals"]
+    return [
+        "<h2>最后共签截点之后的时数 Hours past the last co-signed cut (at the report's time)"
+        "</h2>", PAST_CUT_LEAD,
+        table(["peer 对方节点", "last co-signed window 最后共签窗口", "outgoing cut",
+               "incoming cut", "sent 发出", "sent (min)", "received 收到", "received (min)"],
+              [[r["peer"], r["window_index"] or "none 无", r["outgoing_cut"], r["incoming_cut"],
+                r["outgoing"]["count"], r["outgoing"]["sum_minutes"], r["incoming"]["count"],
+                r["incoming"]["sum_minutes"]] for r in found["rows"]],
+              total=["total 合计", "", "", "", totals["outgoing"]["count"],
+                     totals["outgoing"]["sum_minutes"], totals["incoming"]["count"],
+                     totals["incoming"]["sum_minutes"]]),
+    ]

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from node.reports import figures, quality
+from node.reports import figures, quality, unreconciled
 from node.reports.document import NODE_KIND
 from node.reports.evidence import check_checkpoint, check_report_signature, check_window
 from node.reports.figures import same
+from node.reports.members import NODE_REPORT, member_problems
 from node.reports.node_data import OPEN_ITEMS_MAX, discrepancy_age
 from protocol.directory import Directory
 
@@ -80,18 +81,45 @@ def node_content(doc: dict[str, Any], signer: str, directory: Directory) -> tupl
     problems += _discrepancy_problems(doc)
     problems += quality.in_doubt_problems(node, doc["in_doubt"], items_max=OPEN_ITEMS_MAX)
     problems += quality.service_problems(node, doc["service"])
+    problems += unreconciled.node_problems(doc, directory)
+    past = doc["unreconciled"]["totals"]
     summary = (f"node {node} at ledger height {doc['checkpoint']['height']}: {len(windows)} "
                f"links, net position {net} min, {doc['discrepancies']['totals']['open']} open "
-               f"discrepancies, {doc['in_doubt']['count']} transfers in doubt")
+               f"discrepancies, {doc['in_doubt']['count']} transfers in doubt, "
+               f"{past['outgoing']['sum_minutes']} min sent and "
+               f"{past['incoming']['sum_minutes']} min received past the last co-signed cuts")
     return problems, summary
 
 
+# A federation report collects every node report at once, each answer within 30 s: a node
+# report made further than this (plus the clock skew) from the federation report's own time was
+# not made for it, and an older one could stand for a node as it was before a dispute. Either
+# side, so that a compiler whose clock runs a little ahead still collects every node.
+COLLECTION_MS_MAX = 5 * 60 * 1000
+
+
+def timely_problems(doc: dict[str, Any], *, node: str, collected_at_ms: int,
+                    directory: Directory) -> list[str]:
+    """An embedded node report was made during the collection that began at `collected_at_ms`
+    (the federation report's `issued_at_ms`): within COLLECTION_MS_MAX and the policy's skew of
+    it."""
+    bound_ms = directory.policy.skew_ms + COLLECTION_MS_MAX
+    made = doc.get("issued_at_ms")
+    earliest, latest = collected_at_ms - bound_ms, collected_at_ms + bound_ms
+    if isinstance(made, int) and earliest <= made <= latest:
+        return []
+    return [f"{node} node report: issued at {made}, not during the collection the federation "
+            f"report was made from ({earliest} to {latest})"]
+
+
 def embedded_problems(doc: Any, *, node: str, directory: Directory) -> list[str]:
-    """A node report carried inside another document: it must be `node`'s, signed by it, and
-    pass every check of a node report. Each problem names the node."""
+    """A node report carried inside another document: it must be `node`'s, signed by it, have
+    exactly the members of a node report and pass every check of one. Each problem names the
+    node."""
     if not isinstance(doc, dict) or doc.get("kind") != NODE_KIND or doc.get("node") != node:
         return [f"{node}: the embedded document is not {node}'s node report"]
     signer, problems = check_report_signature(doc, directory=directory)
+    problems += member_problems(doc, NODE_REPORT, where="the report")
     try:
         problems += node_content(doc, signer, directory)[0]
     except MALFORMED as exc:

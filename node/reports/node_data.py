@@ -9,6 +9,9 @@ whatever was written since.
     in_doubt        outgoing cross-node transfers in state in_doubt now (not at the checkpoint:
                     a transfer's past states are not journaled)
     frozen_links    links an unresolved difference froze, now
+    unreconciled    per link, the committed transfers past the last co-signed window's cuts,
+                    now (as the windows are: docs/reconciliation.md, "Hours past the last
+                    co-signed cut")
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
+from node.db.engine import Database
 from node.db.schema import (
     accounts,
     discrepancies,
@@ -30,6 +34,7 @@ from node.db.schema import (
     transfers,
 )
 from node.ledger.model import AccountKind, EntryKind
+from node.reconcile import leaves, records
 from node.timebank.common import AGE_BANDS, DAY_MS, MINUTE_MS, TimebankEntry, age_band, age_of
 from node.timebank.policy import NodePolicy
 from protocol.credit import CreditClass
@@ -180,3 +185,39 @@ def frozen_links(conn: Connection) -> list[dict[str, Any]]:
     return [{"peer": r.peer_node_id, "reason": r.frozen_reason,
              "since_ms": int(r.frozen_at_ms or 0), "reserved_minutes": int(r.reserved_minutes)}
             for r in rows]
+
+
+def _direction(found: list[Any]) -> dict[str, int]:
+    return {"count": len(found), "sum_minutes": sum(leaf.amount_minutes for leaf in found)}
+
+
+def linked_peers(conn: Connection) -> list[str]:
+    """Every peer a transaction crossed the link with, or a window was closed with."""
+    carried = conn.execute(select(links.c.peer_node_id).where(
+        or_(links.c.out_sequence > 0, links.c.in_sequence > 0))).scalars()
+    return sorted({*carried, *records.window_peers(conn)})
+
+
+def unreconciled(conn: Connection, *, me: str) -> list[dict[str, Any]]:
+    """Per link: the newest co-signed (matched) window, its record and its two cuts (0 and 0,
+    no record, before the first), and the committed transfers and relocations past those cuts
+    on our outgoing chain (sent) and on our incoming chain (received). Hours there are in no
+    co-signed window yet; a peer whose cut hides our incoming chain leaves them there."""
+    rows = []
+    for peer in linked_peers(conn):
+        matched = records.last_matched_window(conn, peer)
+        outgoing_cut, incoming_cut = ((0, 0) if matched is None
+                                      else (matched.outgoing_cut, matched.incoming_cut))
+        sent, received = leaves.past_cuts(conn, me, peer, outgoing_cut=outgoing_cut,
+                                          incoming_cut=incoming_cut)
+        rows.append({"peer": peer, "window_index": 0 if matched is None else matched.index,
+                     "outgoing_cut": outgoing_cut, "incoming_cut": incoming_cut,
+                     "record": None if matched is None else matched.record,
+                     "outgoing": _direction(sent), "incoming": _direction(received)})
+    return rows
+
+
+def unreconciled_now(db: Database, *, me: str) -> list[dict[str, Any]]:
+    """`unreconciled` in a read of its own: what GET /metrics shows per peer and direction."""
+    with db.read() as conn:
+        return unreconciled(conn, me=me)

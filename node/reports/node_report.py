@@ -5,7 +5,9 @@ embeds, so the report's totals agree with that signed checkpoint: hours issued o
 −issuance, redeemed = redemption, expired = expiry, outstanding over all age bands = member.
 Transfers in doubt, frozen links and service quality (the time bank's statistics over the 365
 days before the report) are as of the report's time and are the node's signed claim: the
-verifier checks only that they agree with themselves (node/reports/quality.py).
+verifier checks only that they agree with themselves (node/reports/quality.py). So are the
+windows and the hours past each link's last co-signed cut (node/reports/unreconciled.py), read
+in the same database snapshot as the windows they are measured against.
 The command signs a fresh checkpoint first; the API, which a regulator may call and which
 therefore writes nothing, reports at the newest checkpoint (the scheduler signs them).
 """
@@ -17,7 +19,7 @@ from typing import Any
 
 from node.ledger.checkpoint import latest_checkpoint
 from node.reconcile import records
-from node.reports import figures, node_data, quality
+from node.reports import figures, node_data, quality, unreconciled
 from node.reports.document import NODE_KIND, envelope, seal, write_report
 from node.reports.evidence import report_window
 from node.reports.render_csv import render_csv
@@ -39,6 +41,7 @@ def node_body(node: Node, checkpoint: dict[str, Any]) -> dict[str, Any]:
         ages, open_items = node_data.discrepancy_ages(conn, now_ms=now_ms)
         in_doubt = node_data.in_doubt(conn)
         frozen = node_data.frozen_links(conn)
+        past_cuts = node_data.unreconciled(conn, me=node.config.node_id)
     # [from, to) up to and including the report's millisecond.
     stats = node.timebank.statistics_for(from_ms=now_ms + 1 - quality.SERVICE_PERIOD_MS,
                                          to_ms=now_ms + 1)
@@ -59,6 +62,7 @@ def node_body(node: Node, checkpoint: dict[str, Any]) -> dict[str, Any]:
                           "open_items": open_items},
         "in_doubt": in_doubt,
         "service": quality.service(stats, frozen),
+        "unreconciled": unreconciled.node_section(past_cuts),
     }
 
 

@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 from node.reports.aggregates import SERVICE_FIELDS
+from node.reports.attention import attention
 from node.reports.document import NODE_KIND
 from node.reports.node_data import CLASSES
 
@@ -71,6 +72,17 @@ def _node_tables(writer: Any, doc: dict[str, Any]) -> None:
     _table(writer, "frozen_links", ["peer", "reason", "since_ms", "reserved_minutes"],
            [[f["peer"], f["reason"], f["since_ms"], f["reserved_minutes"]]
             for f in service["frozen_links"]])
+    past = doc["unreconciled"]
+    totals = past["totals"]
+    _table(writer, "unreconciled",
+           ["peer", "window_index", "outgoing_cut", "incoming_cut", "sent_count",
+            "sent_minutes", "received_count", "received_minutes"],
+           [[r["peer"], r["window_index"], r["outgoing_cut"], r["incoming_cut"],
+             r["outgoing"]["count"], r["outgoing"]["sum_minutes"], r["incoming"]["count"],
+             r["incoming"]["sum_minutes"]] for r in past["rows"]]
+           + [["total", "", "", "", totals["outgoing"]["count"],
+               totals["outgoing"]["sum_minutes"], totals["incoming"]["count"],
+               totals["incoming"]["sum_minutes"]]])
 
 
 def _by_node(writer: Any, name: str, section: dict[str, Any], fields: list[str]) -> None:
@@ -99,7 +111,25 @@ def _aggregate_tables(writer: Any, doc: dict[str, Any]) -> None:
     _by_node(writer, "federation_service", sums["service"], list(SERVICE_FIELDS))
 
 
+def _counted(found: dict[str, int] | None) -> list[Any]:
+    return ["", ""] if found is None else [found["count"], found["sum_minutes"]]
+
+
+def _unreconciled(writer: Any, past: dict[str, Any]) -> None:
+    _table(writer, "unreconciled",
+           ["from", "to", "sender_window_index", "sent_count", "sent_minutes",
+            "receiver_window_index", "received_count", "received_minutes"],
+           [[r["from"], r["to"], "" if r["sender_window_index"] is None
+             else r["sender_window_index"], *_counted(r["sent"]),
+             "" if r["receiver_window_index"] is None else r["receiver_window_index"],
+             *_counted(r["received"])] for r in past["rows"]]
+           + [["total", "", "", *_counted(past["totals"]["sent"]), "",
+               *_counted(past["totals"]["received"])]])
+
+
 def _federation_tables(writer: Any, doc: dict[str, Any]) -> None:
+    _table(writer, "attention", ["what", "where", "detail"],
+           [list(line) for line in attention(doc)])
     _table(writer, "positions",
            ["node", "peer", "window_index", "state", "closing_position_minutes"],
            [[p["node"], p["peer"], p["window_index"], p["state"], p["closing_position_minutes"]]
@@ -111,8 +141,7 @@ def _federation_tables(writer: Any, doc: dict[str, Any]) -> None:
     _table(writer, "links", ["a", "b", "matched", "reasons"],
            [[link["a"], link["b"], "yes" if link["matched"] else "no",
              "; ".join(link["reasons"])] for link in doc["links"]])
-    _table(writer, "failures", ["node", "error"],
-           [[f["node"], f["error"]] for f in doc["failures"]])
+    _unreconciled(writer, doc["unreconciled"])
     _aggregate_tables(writer, doc)
 
 

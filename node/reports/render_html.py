@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 from node.reports import html_parts as parts
+from node.reports.attention import attention
 from node.reports.document import NODE_KIND
 from node.reports.html_parts import table, when
 from node.reports.svg import Series, bars, heatmap
@@ -51,6 +52,7 @@ def _node_sections(doc: dict[str, Any]) -> list[str]:
                 i["detail"]] for i in found["open_items"]]),
         *parts.in_doubt(doc["in_doubt"], reserved_minutes=reserved),
         *parts.service(doc["service"]),
+        *parts.unreconciled(doc["unreconciled"]),
     ]
 
 
@@ -81,10 +83,38 @@ def _position_sections(doc: dict[str, Any]) -> list[str]:
         table(["link 链路", "matched 匹配", "reasons 原因"],
               [[f"{link['a']} – {link['b']}", "yes 是" if link["matched"] else "NO 否",
                 "; ".join(link["reasons"])] for link in links]),
-        "<h2>未能收集 Statements not collected</h2>",
-        table(["node 节点", "error 错误"], [[f["node"], f["error"]] for f in doc["failures"]])
-        if doc["failures"] else "<p>Every node answered. 所有节点均已收集。</p>",
+        *_past_cut(doc["unreconciled"]),
     ]
+
+
+def _counted(found: dict[str, int] | None) -> list[Any]:
+    return ["–", "–"] if found is None else [found["count"], found["sum_minutes"]]
+
+
+def _past_cut(past: dict[str, Any]) -> list[str]:
+    totals = past["totals"]
+    return [
+        "<h2>最后共签截点之后的时数 Hours past the last co-signed cut, by direction</h2>",
+        parts.PAST_CUT_LEAD,
+        table(["from 发出节点", "to 接收节点", "sender's window 发出方窗口", "sent 发出",
+               "sent (min)", "receiver's window 接收方窗口", "received 收到", "received (min)"],
+              [[r["from"], r["to"], r["sender_window_index"] or "–", *_counted(r["sent"]),
+                r["receiver_window_index"] or "–", *_counted(r["received"])]
+               for r in past["rows"]],
+              total=["total 合计", "", "", *_counted(totals["sent"]), "",
+                     *_counted(totals["received"])]),
+    ]
+
+
+def _attention(doc: dict[str, Any]) -> list[str]:
+    found = attention(doc)
+    if not found:
+        return ["<h2>是否有异常 Is anything wrong?</h2>",
+                '<p class="ok">No. Every node was collected, every link matched, no hours wait '
+                "past a co-signed cut, nothing is in doubt or disputed. 无异常。</p>"]
+    return ["<h2>是否有异常 Is anything wrong?</h2>",
+            f'<p class="bad">To look at 需关注 ({len(found)}):</p>',
+            table(["what 事项", "where 位置", "detail 详情"], [list(line) for line in found])]
 
 
 def _federation_wide(doc: dict[str, Any]) -> list[str]:
@@ -136,7 +166,9 @@ def render_html(doc: dict[str, Any]) -> str:
                 f"<code>{escape(checkpoint['head_hash'])}</code>. Signed by the node.</p>")
         return _page(f"节点报告 Node report: {doc['node']}", lead, _node_sections(doc))
     lead = (f"<p>Federation 联盟 <b>{escape(doc['federation_id'])}</b>, directory serial "
-            f"{doc['directory_serial']}, issued 生成于 {issued}. Every statement and node report "
-            "below is embedded signed in report.json.</p>")
+            f"{doc['directory_serial']} (hash <code>{escape(doc['directory_hash'][:16])}…</code>), "
+            f"issued 生成于 {issued}, signed by the federation authority. Every node report below "
+            "is embedded signed in report.json, with every statement and record inside it. "
+            "Verify with the directory of that serial.</p>")
     return _page(f"联盟对账报告 Federation report: {doc['federation_id']}", lead,
-                 _position_sections(doc) + _federation_wide(doc))
+                 _attention(doc) + _position_sections(doc) + _federation_wide(doc))

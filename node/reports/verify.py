@@ -2,16 +2,21 @@
 
  1. report.json is exactly its canonical (RFC 8785) encoding: any changed byte that still
     parses changes the encoding or the signed bytes;
- 2. the report's signature, by a node of the directory or by the federation authority, with a
-    key valid at `issued_at_ms`;
+ 2. the report's signature, with a key valid at `issued_at_ms`: a node report's by its node,
+    a federation report's by the federation authority;
  3. the CSV and HTML next to it hash to what the report states;
- 4. every embedded statement, record and checkpoint verifies against the directory, with a key
+ 4. the report has exactly the members the format defines, at every level
+    (node/reports/members.py);
+ 5. every embedded statement, record and checkpoint verifies against the directory, with a key
     valid at that document's own signing time;
- 5. every total, net position and unmatched pair is recomputed from the embedded signed inputs
+ 6. every total, net position and unmatched pair is recomputed from the embedded signed inputs
     (node/reports/figures.py) and compared with what the report states;
- 6. in a federation report, every embedded node report passes every check of a node report
-    (node/reports/node_checks.py), and the federation-wide sums are recomputed from them
-    (node/reports/aggregates.py).
+ 7. a federation report names the directory given (serial and hash) and covers exactly its
+    nodes that are not retired; every embedded node report passes every check of a node report
+    (node/reports/node_checks.py); links, positions and the hours past the last co-signed cuts
+    are recomputed from the windows and figures inside them, so a window, an open discrepancy
+    or a node cannot be left out unless the whole node is named as not collected; and the
+    federation-wide sums are recomputed from them (node/reports/aggregates.py).
 
 Every problem found is reported, not only the first.
 """
@@ -22,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from node.reports import figures
+from node.reports import figures, unreconciled
 from node.reports.aggregates import aggregates
+from node.reports.collect import asked_nodes
 from node.reports.document import (
     CSV_NAME,
     FEDERATION_KIND,
@@ -35,7 +41,8 @@ from node.reports.document import (
 )
 from node.reports.evidence import check_report_signature
 from node.reports.figures import same
-from node.reports.node_checks import MALFORMED, embedded_problems, node_content, windows_problems
+from node.reports.members import FEDERATION_REPORT, NODE_REPORT, member_problems
+from node.reports.node_checks import MALFORMED, embedded_problems, node_content, timely_problems
 from protocol.canonical import CanonicalError, canonical_bytes
 from protocol.directory import Directory
 from protocol.errors import ProtocolError
@@ -105,45 +112,76 @@ def _every_node_once(nodes: list[str], kept: list[dict[str, Any]],
     return []
 
 
-def _node_reports(doc: dict[str, Any], directory: Directory) -> list[str]:
-    """Every embedded node report passes every check of a node report, and the aggregates are
-    what they sum to."""
-    reports = {entry["node"]: entry["report"] for entry in doc["node_reports"]}
-    problems = _every_node_once(doc["nodes"], doc["node_reports"], doc["node_report_failures"],
-                                "node_reports")
-    for node, report in reports.items():
-        problems += embedded_problems(report, node=node, directory=directory)
-    if problems:
-        return problems
-    again = aggregates(reports)
-    for member, figures_again in again.items():
-        problems += same(f"aggregates.{member}", doc["aggregates"][member], figures_again)
+def _pinned(doc: dict[str, Any], signer: str, directory: Directory) -> list[str]:
+    """The report names the directory given (serial and hash), covers exactly its nodes that
+    are not retired, and is signed by its federation authority."""
+    problems = same("federation", doc["federation_id"], directory.federation_id)
+    stated = (doc["directory_serial"], doc["directory_hash"])
+    given = (directory.serial, directory.content_hash())
+    if stated != given:
+        problems.append(f"the report was made against directory serial {stated[0]} (hash "
+                        f"{str(stated[1])[:16]}…), not the one given (serial {given[0]}, hash "
+                        f"{given[1][:16]}…): verify it with the directory it names")
+    problems += same("nodes (every node of the directory not retired)", doc["nodes"],
+                     [entry.node_id for entry in asked_nodes(directory)])
+    if signer != directory.federation_id:
+        problems.append(f"a federation report is signed by the federation authority "
+                        f"({directory.federation_id}), not by {signer}")
     return problems
 
 
-def _check_federation(doc: dict[str, Any], directory: Directory) -> tuple[list[str], str]:
-    problems = same("federation", doc["federation_id"], directory.federation_id)
-    nodes = doc["nodes"]
-    collected = {entry["node"]: entry["windows"] for entry in doc["collected"]}
-    failed = {entry["node"]: entry["error"] for entry in doc["failures"]}
-    problems += _every_node_once(nodes, doc["collected"], doc["failures"], "collected")
-    for node, windows in collected.items():
-        problems += windows_problems(windows, node, directory)
-    problems += _node_reports(doc, directory)
+def _node_reports(doc: dict[str, Any], directory: Directory) -> list[str]:
+    """Every embedded node report passes every check of a node report and was made during the
+    collection the federation report was made from."""
+    problems = _every_node_once(doc["nodes"], doc["node_reports"], doc["node_report_failures"],
+                                "node_reports")
+    for entry in doc["node_reports"]:
+        found = embedded_problems(entry["report"], node=entry["node"], directory=directory)
+        problems += found or timely_problems(entry["report"], node=entry["node"],
+                                             collected_at_ms=doc["issued_at_ms"],
+                                             directory=directory)
+    return problems
+
+
+def _recomputed(doc: dict[str, Any]) -> list[str]:
+    """Every figure again, from the embedded node reports alone."""
+    reports = {entry["node"]: entry["report"] for entry in doc["node_reports"]}
+    failed = {entry["node"]: entry["error"] for entry in doc["node_report_failures"]}
+    again = {**figures.federation_figures(doc["nodes"], reports, failed),
+             "unreconciled": unreconciled.federation_section(reports),
+             **{f"aggregates.{name}": value for name, value in aggregates(reports).items()}}
+    problems = []
+    for member, value in again.items():
+        stated = doc
+        for name in member.split("."):
+            stated = stated[name]
+        problems += same(member, stated, value)
+    return problems
+
+
+def _summary(doc: dict[str, Any]) -> str:
+    totals, past = doc["totals"], doc["unreconciled"]
+    windows = [w for e in doc["node_reports"] for w in e["report"]["windows"]]
+    signed = sum(1 + (w["peer_statement"] is not None) + (w["record"] is not None)
+                 for w in windows)
+    return (f"federation {doc['federation_id']} at directory serial {doc['directory_serial']}: "
+            f"{len(doc['nodes'])} nodes ({len(doc['node_report_failures'])} not collected), "
+            f"{totals['links']} links ({totals['matched']} matched, {totals['unmatched']} "
+            f"unmatched), {signed} signed statements and records, net positions sum to "
+            f"{totals['net_position_minutes']} min, {len(unreconciled.with_hours(past))} "
+            f"directions with hours past the last co-signed cut "
+            f"({past['totals']['sent']['sum_minutes']} min sent, "
+            f"{past['totals']['received']['sum_minutes']} min received); "
+            f"{len(doc['node_reports'])} signed node reports embedded and checked")
+
+
+def _check_federation(doc: dict[str, Any], signer: str,
+                      directory: Directory) -> tuple[list[str], str]:
+    problems = _pinned(doc, signer, directory) + _node_reports(doc, directory)
     if problems:
         return problems, ""
-    again = figures.federation_figures(nodes, collected, failed)
-    for member in ("positions", "nets", "links", "totals"):
-        problems += same(member, doc[member], again[member])
-    totals = again["totals"]
-    signed = sum(1 + (w["peer_statement"] is not None) + (w["record"] is not None)
-                 for windows in collected.values() for w in windows)
-    summary = (f"federation {doc['federation_id']}: {len(nodes)} nodes ({len(failed)} not "
-               f"collected), {totals['links']} links ({totals['matched']} matched, "
-               f"{totals['unmatched']} unmatched), {signed} signed statements and records, "
-               f"net positions sum to {totals['net_position_minutes']} min; "
-               f"{len(doc['node_reports'])} signed node reports embedded and checked")
-    return problems, summary
+    problems = _recomputed(doc)
+    return problems, "" if problems else _summary(doc)
 
 
 def verify_report(path: Path, *, directory: Directory) -> Verified:
@@ -153,12 +191,14 @@ def verify_report(path: Path, *, directory: Directory) -> Verified:
     signer, problems = check_report_signature(document, directory=directory)
     file_problems, checked = _files(json_path, document)
     problems += file_problems
+    shape = NODE_REPORT if document["kind"] == NODE_KIND else FEDERATION_REPORT
+    problems += member_problems(document, shape, where="the report")
     try:
         if document["kind"] == NODE_KIND:
             found, summary = node_content(document, signer, directory)
         else:
             assert document["kind"] == FEDERATION_KIND
-            found, summary = _check_federation(document, directory)
+            found, summary = _check_federation(document, signer, directory)
     except MALFORMED as exc:
         found, summary = [f"the report lacks or misshapes a member: {exc!r}"], ""
     problems += found

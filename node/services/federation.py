@@ -5,6 +5,12 @@ key(s) in its config (`directory_anchors`), accepts a document only through
 `protocol.directory.accept_directory`, and stores every accepted one. At start-up it replays the
 stored ones in serial order through the same check, so a restart neither trusts an unverified
 row nor forgets the newest serial (an older one stays refused).
+
+The database, not this process's memory, is the record of what is held: another process on the
+same database (`hourbridge federation load` beside a running node, a second `serve`) may store a
+newer serial at any time. So every accept first adopts, inside the write lock, whatever newer
+serials are stored, and only then decides whether the document is news; a serial is never
+inserted twice, and a running node catches up with the CLI at its next refresh (`refresh`).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 
 from node.clock import Clock
 from node.db.engine import Database
@@ -65,11 +72,25 @@ class FederationService:
 
     def _replay_stored(self) -> Directory | None:
         with self.db.read() as conn:
-            rows = conn.execute(select(directories).order_by(directories.c.serial)).all()
-        held: Directory | None = None
-        for row in rows:
-            held = self._check(json.loads(row.document), held)
+            return self._newer_stored(conn, None)
+
+    def _newer_stored(self, conn: Connection, held: Directory | None) -> Directory | None:
+        """`held`, or the newest stored directory past it, each row checked in serial order
+        against the one before, exactly as when it was first accepted."""
+        query = select(directories.c.document).order_by(directories.c.serial)
+        if held is not None:
+            query = query.where(directories.c.serial > held.serial)
+        for document in conn.execute(query).scalars():
+            held = self._check(json.loads(document), held)
         return held
+
+    def catch_up(self) -> bool:
+        """Adopt what another process stored since this one last looked; True if it did."""
+        with self._lock:
+            before = self._current
+            with self.db.read() as conn:
+                self._current = self._newer_stored(conn, before)
+            return self._current is not before
 
     def _check(self, document: object, held: Directory | None) -> Directory:
         if not self.anchors:
@@ -80,21 +101,38 @@ class FederationService:
             raise _refusal(ErrorCode.DIRECTORY_REFUSED, exc) from exc
 
     def accept(self, document: dict[str, Any]) -> tuple[Directory, bool]:
-        """Verify and, if newer, store and hold `document`. Returns (directory, changed)."""
+        """Verify and, if newer than anything stored, store `document`; hold the newest.
+
+        Returns (directory in force, changed): `changed` is True when this process now holds
+        a newer directory than before, whether `document` brought it or another process had
+        stored it already (then `document` is a repeat and nothing is written)."""
         with self._lock:
-            held = self._current
-            accepted = self._check(document, held)
-            if accepted is held:
-                return accepted, False
+            before = self._current
             with self.db.write() as conn:
-                conn.execute(insert(directories).values(
-                    serial=accepted.serial, federation_id=accepted.federation_id,
-                    issued_at_ms=accepted.issued_at_ms, content_hash=accepted.content_hash(),
-                    document=json.dumps(document, sort_keys=True, ensure_ascii=False),
-                    accepted_at_ms=self.clock.now_ms(),
-                ))
+                # Under the write lock no other process can store a serial between this read
+                # and the insert below.
+                held = self._current = self._newer_stored(conn, before)
+                accepted = self._check(document, held)
+                if accepted is not held:
+                    conn.execute(insert(directories).values(
+                        serial=accepted.serial, federation_id=accepted.federation_id,
+                        issued_at_ms=accepted.issued_at_ms,
+                        content_hash=accepted.content_hash(),
+                        document=json.dumps(document, sort_keys=True, ensure_ascii=False),
+                        accepted_at_ms=self.clock.now_ms(),
+                    ))
             self._current = accepted
-            return accepted, True
+            return accepted, accepted is not before
+
+    def refresh(self, source: str) -> bool:
+        """What a running node does on its schedule and when its operator asks: adopt what
+        another process stored, then load `source` if one is configured. True if the
+        directory in force changed."""
+        adopted = self.catch_up()
+        if not source:
+            return adopted
+        _, loaded = self.load(source)
+        return adopted or loaded
 
     def load(self, source: str) -> tuple[Directory, bool]:
         """Accept the directory at `source`: a file path or an http(s) URL."""

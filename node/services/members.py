@@ -24,6 +24,7 @@ from node.services.access import (
     require_read_member,
     require_role,
 )
+from node.services.system_ids import SYSTEM_MEMBER_IDS, refuse_system_id
 from node.services.units import STANDARD_MINUTE, NodeUnit
 
 ACTIVE = "active"
@@ -111,6 +112,7 @@ class MemberService:
             if station not in (None, principal.station):
                 raise deny(principal, f"register members for station {station}")
             station = principal.station
+        refuse_system_id(local_id, what="choose another id for the member")
         now_ms = self.clock.now_ms()
         with self.db.write() as conn:
             exists = conn.execute(
@@ -148,9 +150,11 @@ class MemberService:
     def list(
         self, principal: Principal, *, after: str | None, limit: int, search: str | None = None
     ) -> list[MemberRecord]:
-        """Members by id; `search`: only those whose id or name contains it (any case)."""
+        """Members by id; `search`: only those whose id or name contains it (any case). The
+        pool is the node's account, not a member: GET /api/v1/pool shows it."""
         require_role(principal, Role.ADMIN, Role.STAFF, Role.REGULATOR, what="list members")
-        query = select(members).order_by(members.c.local_id).limit(limit)
+        query = (select(members).where(members.c.local_id.not_in(sorted(SYSTEM_MEMBER_IDS)))
+                 .order_by(members.c.local_id).limit(limit))
         if after is not None:
             query = query.where(members.c.local_id > after)
         if search:

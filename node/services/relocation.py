@@ -1,8 +1,9 @@
 """Relocation at the member's old home node (standard §10): the member's whole account moves to
 another node.
 
-In one database transaction: check the member (active, nothing reserved in open transfers),
-the peer, the link and this node's net debit caps; reserve every credit class (member ->
+In one database transaction: check the member (active, nothing reserved in open transfers, no
+service request that can still pay, refund or hold their hours: node/timebank/parties.py), the
+peer, the link and this node's net debit caps; reserve every credit class (member ->
 pending, one relocation_out entry); mark the member `relocating`; record the relocation with the
 balances and the history summary this node vouches for; queue the signed relocation.prepare.
 The new node's receipt settles it (node/exchange/relocation.py): pending -> clearing, the member
@@ -36,7 +37,14 @@ from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
 from node.exchange import store
 from node.exchange.requests import new_id
 from node.ledger.journal import Ledger
-from node.ledger.model import AccountKind, EntryKind, Posting, member_account
+from node.ledger.model import (
+    MEMBER_RELOCATED,
+    MEMBER_RELOCATING,
+    AccountKind,
+    EntryKind,
+    Posting,
+    member_account,
+)
 from node.services.access import (
     Principal,
     Role,
@@ -48,6 +56,8 @@ from node.services.access import (
 from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, require_active
 from node.services.outgoing import OutgoingTransfers
+from node.services.system_ids import refuse_system_id
+from node.timebank.parties import NAMED_MAX, unsettled_requests
 from protocol.credit import CreditClass
 from protocol.messages import encode_message
 from protocol.messages.other import (
@@ -62,8 +72,8 @@ from protocol.transfer_rules import check_debit_caps
 PENDING = "pending"
 COMMITTED = "committed"
 REJECTED = "rejected"
-RELOCATING = "relocating"  # member status while the relocation is reserved
-RELOCATED = "relocated"  # member status once the new node committed it
+RELOCATING = MEMBER_RELOCATING  # member status while the relocation is reserved
+RELOCATED = MEMBER_RELOCATED  # member status once the new node committed it
 _INSERT = insert_row(relocations)
 
 
@@ -117,6 +127,8 @@ class RelocationService:
             raise RuleViolation(ErrorCode.VALIDATION_FAILED,
                                 f"{local_id} is a member of {to_node} already; a relocation "
                                 "moves a member to another node")
+        refuse_system_id(local_id, what="it does not relocate")
+        refuse_system_id(new_local_id, what="no member takes it at any node")
         body_hash = request_hash(
             {"member": local_id, "to_node": to_node, "new_local_id": new_local_id}
         )
@@ -149,6 +161,7 @@ class RelocationService:
             raise Conflict(ErrorCode.OPEN_TRANSFERS,
                            f"{address} has {open_count} transfer(s) to other nodes still open; "
                            "relocate once they are settled")
+        _refuse_unsettled_requests(conn, local_id, address)
         _, me, policy = self.outgoing.peer_entry(to_node)
         link = store.link(conn, to_node)
         if link.frozen_reason is not None:
@@ -231,6 +244,18 @@ class RelocationService:
             member = load_member(conn, row.member_local_id)
         require_read_member(principal, local_id=member.local_id, station=member.station)
         return _view(row._mapping, self.node_id)
+
+
+def _refuse_unsettled_requests(conn: Connection, local_id: str, address: str) -> None:
+    # A refund or a volunteer's pay settled after the move would land on the `relocated`
+    # account, where nothing can spend or move it (issue 12, finding 5).
+    pending = unsettled_requests(conn, local_id)
+    if pending:
+        named = ", ".join(pending[:NAMED_MAX]) + (", ..." if len(pending) > NAMED_MAX else "")
+        raise Conflict(ErrorCode.OPEN_SERVICE_REQUESTS,
+                       f"{address} is recipient or volunteer of service request(s) {named} "
+                       "that can still pay, refund or hold hours; relocate once each is paid, "
+                       "refunded or cancelled")
 
 
 def _json(value: Any) -> str:

@@ -15,6 +15,7 @@ from node.db.fast import FastStatement
 from node.db.schema import api_tokens, members
 from node.errors import AuthError, ErrorCode, NodeError, NotFound
 from node.services.access import Principal, Role
+from node.services.system_ids import refuse_system_id
 
 TOKEN_PREFIX = "hb_"
 CACHE_TTL_MS = 5_000
@@ -124,6 +125,9 @@ class TokenService:
 def _check_scope(role: Role, *, member_local_id: str | None, station: str | None) -> None:
     if (role == Role.MEMBER) != (member_local_id is not None):
         raise NodeError(ErrorCode.VALIDATION_FAILED, "a member token names exactly one member")
+    if member_local_id is not None:
+        # A member token for the pool would spend the pool's hours as their owner.
+        refuse_system_id(member_local_id, what="no member token acts for it")
     if (role == Role.STAFF) != (station is not None):
         raise NodeError(ErrorCode.VALIDATION_FAILED, "a staff token names exactly one station")
 

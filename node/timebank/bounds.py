@@ -20,6 +20,8 @@ NUMERIC_BOUNDS: dict[str, tuple[int, int]] = {
     "goods.items[].price_minutes": (5, 6_000),
     "caps.daily_minutes": (60, 1_440),
     "caps.balance_minutes": (6_000, 600_000),
+    # A station's subsidised visits per local day: one hour up to 240 hours.
+    "caps.station_subsidised_daily_minutes": (60, 14_400),
     "provider.min_age": (14, 70),
     "provider.max_age": (50, 90),
     "redeemer.min_age": (50, 80),

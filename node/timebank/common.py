@@ -11,20 +11,19 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from node.db.schema import accounts, members, tb_audit, tb_profiles
+from node.db.schema import tb_audit, tb_profiles
 from node.ledger.journal import Ledger
-from node.ledger.model import AccountKind, member_account
 from node.services.access import Principal, require_act_for
 from node.services.members import load_member
+from node.services.system_accounts import ensure_system_accounts
+from node.services.system_ids import ESCROW_ACCOUNT as ESCROW_ACCOUNT
+from node.services.system_ids import POOL_ACCOUNT as POOL_ACCOUNT
+from node.services.system_ids import POOL_LOCAL_ID as POOL_LOCAL_ID
 from node.timebank.policy import NodePolicy
 
-# The node's donation pool is a member account of its own, so another node's donation reaches it
-# as an ordinary transfer to `hardship-pool@<node>` and the federation's totals need no new kind.
-POOL_LOCAL_ID = "hardship-pool"
-POOL_ACCOUNT = member_account(POOL_LOCAL_ID)
-# Service payments held between check-out and confirmation (or a dispute's resolution). A
-# suspense account, of the standard's `pending` kind, apart from the transfers' `pending`.
-ESCROW_ACCOUNT = "pending:services"
+# Re-exported above: the pool (`hardship-pool`, a member account so that another node's donation
+# reaches it as an ordinary transfer) and the escrow account belong to the node, which creates
+# them at `init` (node/services/system_ids.py, system_accounts.py).
 MINUTE_MS = 60_000
 DAY_MS = 24 * 60 * MINUTE_MS
 TEXT_CHARS_MAX = 500
@@ -42,17 +41,9 @@ class TimebankEntry(StrEnum):
 
 
 def ensure_accounts(conn: Connection, ledger: Ledger, now_ms: int) -> None:
-    """Create the escrow account and the pool (a member row with no station) on first use."""
-    have = set(conn.execute(select(accounts.c.code).where(
-        accounts.c.code.in_([ESCROW_ACCOUNT, POOL_ACCOUNT]))).scalars())
-    if ESCROW_ACCOUNT not in have:
-        ledger.create_account(conn, code=ESCROW_ACCOUNT, kind=AccountKind.PENDING, now_ms=now_ms)
-    if POOL_ACCOUNT not in have:
-        conn.execute(insert(members).values(
-            local_id=POOL_LOCAL_ID, display_name="Donation and hardship pool 爱心池",
-            station=None, birth_year=None, status="active", created_at_ms=now_ms))
-        ledger.create_account(conn, code=POOL_ACCOUNT, kind=AccountKind.MEMBER, now_ms=now_ms,
-                              member_local_id=POOL_LOCAL_ID, floor_minutes=0)
+    """The escrow account and the pool exist from `init` or start-up; this only guards a
+    database that lost them. Never adopts a member registered under the pool's id."""
+    ensure_system_accounts(conn, ledger, now_ms)
 
 
 def acting_for(conn: Connection, principal: Principal, local_id: str) -> Any:

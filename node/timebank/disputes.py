@@ -6,6 +6,10 @@ resolve    staff of the request's station, or an admin, decide with a reason:
            release  the volunteer is paid the whole hold
            refund   the hold goes back to the recipient (or to issuance for a subsidised member)
            partial  `released_minutes` (more than 0, less than the hold) is paid, the rest refunded
+           A release or partial pays the volunteer as a confirmation does, so it obeys the same
+           separation of duties (whoever acted for the volunteer does not resolve it with pay,
+           403 separation_of_duties) and the station's subsidy cap. A refund pays nobody: any
+           staff of the station may make it.
 Every step goes to the request's audit trail with the ledger entry it made.
 """
 
@@ -65,6 +69,8 @@ class Disputes:
             service._require_state(row, DISPUTED, "resolved")
             held = int(row.held_minutes or 0)
             released = _released(outcome, released_minutes, held)
+            if released:
+                service.require_separate(conn, principal, row, f"{outcome} resolution")
             done, entry = settle.settle(conn, service.ledger, service.policy, row=row,
                                         released=released, actor=principal.actor,
                                         memo=f"dispute {request_id}: {outcome}", now_ms=now_ms)

@@ -108,10 +108,18 @@ class GoodsRules(Closed):
     items: list[Goods] = Field(default_factory=list, max_length=ITEMS_MAX)
 
 
+# Minutes of subsidised service a station may release per local day unless its policy says
+# otherwise: 40 hours, some forty one-hour visits. A station's staff can serve subsidised
+# elders with no hours of theirs at stake, so the node's issuance through them is bounded.
+STATION_SUBSIDISED_DAILY_MINUTES = 2_400
+
+
 class Caps(Closed):
     daily_minutes: StrictInt | None = None
     balance_minutes: StrictInt | None = None
     overflow: Overflow = Overflow.DONATION_POOL
+    # Never unset: there is always a cap on what one station pays from issuance in a day.
+    station_subsidised_daily_minutes: StrictInt = STATION_SUBSIDISED_DAILY_MINUTES
 
 
 class Provider(Closed):
@@ -220,6 +228,8 @@ def bound_breaches(policy: NodePolicy) -> list[Breach]:
                        shown=f"goods.items[{i}].price_minutes")
     out += numeric("caps.daily_minutes", policy.caps.daily_minutes)
     out += numeric("caps.balance_minutes", policy.caps.balance_minutes)
+    out += numeric("caps.station_subsidised_daily_minutes",
+                   policy.caps.station_subsidised_daily_minutes)
     out += numeric("provider.min_age", policy.provider.min_age)
     out += numeric("provider.max_age", policy.provider.max_age)
     out += numeric("redeemer.min_age", policy.redeemer.min_age)
@@ -261,9 +271,25 @@ def consistency_errors(policy: NodePolicy) -> list[str]:
     if policy.credit.subsidised_services and CreditClass.GRANTED not in policy.credit.classes:
         out.append("credit.subsidised_services pays in granted hours: add granted to "
                    "credit.classes or set subsidised_services = false")
+    largest = visit_price_max(policy)
+    if policy.credit.subsidised_services and (
+            policy.caps.station_subsidised_daily_minutes < largest):
+        out.append(f"caps.station_subsidised_daily_minutes = "
+                   f"{policy.caps.station_subsidised_daily_minutes} is below the {largest} "
+                   "minutes one visit can cost: such a subsidised visit could never be paid")
     if policy.expiry.years is not None:
         out.append("expiry.years: this node version does not expire hours; leave it unset")
     return out
+
+
+def visit_price_max(policy: NodePolicy) -> int:
+    """The most one visit can cost: the dearest item, or the longest visit counted, rounded up
+    to the step, at the heaviest weight."""
+    if policy.pricing is Pricing.PER_ITEM:
+        return max((i.price_minutes or 0 for i in policy.items), default=0)
+    step = policy.unit.step_minutes
+    longest = -(-policy.service.duration_max_minutes // step) * step
+    return max((longest * c.weight_percent // 100 for c in policy.categories), default=0)
 
 
 def parse_policy(document: Any, *, source: str = "policy") -> NodePolicy:

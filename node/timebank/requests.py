@@ -13,6 +13,12 @@ priced. Check-out holds the payment in escrow (from the recipient's hours, or fr
 subsidised member); the recipient or staff confirm and rate 1-5, which releases it and banks the
 volunteer's earned hours under the caps. Every step is audited (`history`). A step that does not
 fit the request's state is refused (409 service_request_state) and writes nothing.
+
+Separation of duties: whoever took a step on the volunteer's side (accepted, checked in or
+checked out) never takes the step that pays for it (403 separation_of_duties), so one staff
+token cannot run a whole cycle and mint earned hours. The payer's side is the recipient
+herself, another staff member of her station or an admin. Who took each step is read from the
+audit trail, written in the same transaction as the step.
 """
 
 from __future__ import annotations
@@ -24,8 +30,8 @@ from sqlalchemy.engine import Connection
 
 from node.clock import Clock
 from node.db.engine import Database
-from node.db.schema import tb_disputes, tb_service_requests
-from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
+from node.db.schema import tb_audit, tb_disputes, tb_service_requests
+from node.errors import AuthError, Conflict, ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
 from node.services.access import (
     Principal,
@@ -54,6 +60,9 @@ from node.timebank.policy import NodePolicy, Pricing
 OPEN, ACCEPTED, IN_PROGRESS, COMPLETED = "open", "accepted", "in_progress", "completed"
 DISPUTED, PAID, REFUNDED, CANCELLED = "disputed", "paid", "refunded", "cancelled"
 STATES = (OPEN, ACCEPTED, IN_PROGRESS, COMPLETED, DISPUTED, PAID, REFUNDED, CANCELLED)
+# The audited steps taken for the volunteer: check-in and check-out set the measured time, hence
+# the price, as much as acceptance chooses who is paid.
+VOLUNTEER_STEPS = ("accepted", "checked_in", "checked_out")
 LIST_MAX = 200
 
 
@@ -184,12 +193,14 @@ class ServiceRequests:
 
     def confirm(self, principal: Principal, request_id: str, *, rating: int,
                 comment: str) -> dict[str, Any]:
-        """The recipient (or staff) confirm and rate: the held payment is released."""
+        """The recipient (or staff, or an admin, who took no volunteer-side step) confirm and
+        rate: the held payment is released."""
         now_ms = self.clock.now_ms()
         with self.db.write() as conn:
             row = self._load(conn, request_id)
             self._require_recipient_side(conn, principal, row)
             self._require_state(row, COMPLETED, "confirmed")
+            self.require_separate(conn, principal, row, "confirm")
             done, entry = settle.settle(conn, self.ledger, self.policy, row=row,
                                         released=int(row.held_minutes or 0),
                                         actor=principal.actor,
@@ -283,6 +294,18 @@ class ServiceRequests:
         if principal.role == Role.STAFF and row.station == principal.station:
             return
         raise deny(principal, f"act for the volunteer of request {row.id}")
+
+    @staticmethod
+    def require_separate(conn: Connection, principal: Principal, row: Any, step: str) -> None:
+        """403 separation_of_duties when the principal took a volunteer-side step of `row`."""
+        served = set(conn.execute(select(tb_audit.c.actor).where(
+            tb_audit.c.subject == subject(row.id),
+            tb_audit.c.action.in_(VOLUNTEER_STEPS))).scalars())
+        if principal.actor in served:
+            raise AuthError(ErrorCode.SEPARATION_OF_DUTIES,
+                            f"{principal.actor} acted for the volunteer of request {row.id}; "
+                            f"its {step} must come from the recipient, another staff member or "
+                            "an admin")
 
     @staticmethod
     def _require_recipient_side(conn: Connection, principal: Principal, row: Any) -> None:

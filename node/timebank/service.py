@@ -27,7 +27,7 @@ from node.services.grants import GrantService
 from node.services.outgoing import OutgoingTransfers
 from node.services.units import NodeUnit
 from node.timebank.catalogue import catalogue
-from node.timebank.common import age_of, ensure_accounts
+from node.timebank.common import age_of
 from node.timebank.disputes import Disputes
 from node.timebank.donations import Donations
 from node.timebank.eligibility import check_gift
@@ -78,12 +78,6 @@ class TimeBank:
         self.donations = Donations(db=db, ledger=ledger, clock=clock, node_id=node_id,
                                    outgoing=outgoing, policy=policy)
         self.goods = GoodsService(db=db, ledger=ledger, clock=clock, policy=policy)
-
-    def open_pool(self, now_ms: int) -> None:
-        """Create the pool and escrow accounts now, so another node's donation finds the pool
-        before anything here used it. Done at start by nodes that run a policy file."""
-        with self.db.write() as conn:
-            ensure_accounts(conn, self.ledger, now_ms)
 
     def catalogue(self, principal: Principal) -> dict[str, Any]:
         del principal  # any authenticated role may read the node's standards

@@ -9,6 +9,7 @@ settle   at confirmation or a dispute's resolution: the released part of the hol
          (escrow -> redemption, class by class in hold order), the rest goes back where it came
          from, and the volunteer is issued `earned` hours for what was released: up to the
          daily and balance caps, the overflow to the donation pool as `donated` or not at all.
+         A subsidised release also fits its station's daily cap or is refused (`subsidy_room`).
 
 Service retires the recipient's hours and banks new earned hours for the volunteer, so a
 regulator sees both sides: hours redeemed for care and hours issued for service.
@@ -23,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from node.db.schema import tb_service_requests
-from node.errors import ErrorCode, RuleViolation, require
+from node.errors import Conflict, ErrorCode, RuleViolation, require
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, Entry, Posting, member_account
 from node.timebank.common import ESCROW_ACCOUNT, POOL_ACCOUNT, TimebankEntry, day_start_ms
@@ -91,6 +92,39 @@ def rooms(conn: Connection, ledger: Ledger, policy: NodePolicy, *, volunteer: st
     return daily, balance
 
 
+def subsidy_room(conn: Connection, policy: NodePolicy, *, station: str | None,
+                 now_ms: int) -> int:
+    """Minutes of subsidised service the station may still release today (local day).
+
+    Counted when a hold is released, not when it is made: hours held in escrow buy nothing
+    yet, a refund gives them back to issuance, and a visit refused here keeps the duration it
+    was checked out with until it is confirmed on a later day. Requests of members with no
+    station share one count.
+    """
+    column = tb_service_requests.c
+    start = day_start_ms(now_ms, policy)
+    at_station = column.station.is_(None) if station is None else column.station == station
+    today = conn.execute(select(func.coalesce(func.sum(column.released_minutes), 0)).where(
+        column.payer == PAYER_ISSUANCE, at_station,
+        column.settled_at_ms >= start)).scalar_one()
+    return policy.caps.station_subsidised_daily_minutes - int(today)
+
+
+def require_subsidy_room(conn: Connection, policy: NodePolicy, *, row: Any, released: int,
+                         now_ms: int) -> None:
+    """409 subsidy_cap_exceeded when releasing a subsidised hold would pass the day's cap."""
+    if row.payer != PAYER_ISSUANCE or released == 0:
+        return
+    room = subsidy_room(conn, policy, station=row.station, now_ms=now_ms)
+    if released > room:
+        cap = policy.caps.station_subsidised_daily_minutes
+        raise Conflict(ErrorCode.SUBSIDY_CAP_EXCEEDED,
+                       f"station {row.station or '(none)'} has released {cap - room} of its "
+                       f"{cap} subsidised minutes today (caps.station_subsidised_daily_minutes); "
+                       f"releasing {released} more would pass the cap: settle it after local "
+                       "midnight")
+
+
 def hold(conn: Connection, ledger: Ledger, *, payer: str, recipient: str, amount_minutes: int,
          request_id: str, actor: str, now_ms: int) -> Entry:
     if payer == PAYER_ISSUANCE:
@@ -156,6 +190,7 @@ def settle(conn: Connection, ledger: Ledger, policy: NodePolicy, *, row: Any, re
     if not 0 <= released <= held_total:
         raise RuleViolation(ErrorCode.VALIDATION_FAILED,
                             f"{released} minutes is not between 0 and the {held_total} held")
+    require_subsidy_room(conn, policy, row=row, released=released, now_ms=now_ms)
     volunteer = str(row.volunteer_local_id)
     daily, balance = rooms(conn, ledger, policy, volunteer=volunteer, now_ms=now_ms)
     credit = split_credit(released, daily_room=daily, balance_room=balance)

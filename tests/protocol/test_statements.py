@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from protocol.messages.documents import Statement
-from protocol.statements import Disagreement, WindowFacts, compare, statement_document
+from protocol.statements import (
+    IN_FLIGHT_MAX,
+    Disagreement,
+    WindowFacts,
+    carried_twice,
+    compare,
+    cut_hides,
+    is_fresh,
+    statement_document,
+)
 
 ROOT = "a" * 64
 OUT_HEAD, IN_HEAD = "b" * 64, "c" * 64
@@ -68,3 +77,36 @@ def test_different_entries_are_not_also_reported_as_totals() -> None:
 def test_entries_that_agree_with_positions_that_do_not_are_totals() -> None:
     shifted = replace(NJ, opening_position_minutes=60)
     assert compare(statement(SH), statement(shifted)) == [Disagreement.TOTALS]
+
+
+# Trust the cut, not the closer (standard §11.1) -----------------------------------------------
+
+SKEW = 120_000
+
+
+def test_a_statement_is_fresh_within_the_skew_bound_either_way() -> None:
+    assert is_fresh(issued_at_ms=1_000_000, now_ms=1_000_000 + SKEW, skew_ms=SKEW)
+    assert is_fresh(issued_at_ms=1_000_000 + SKEW, now_ms=1_000_000, skew_ms=SKEW)
+    assert not is_fresh(issued_at_ms=1_000_000, now_ms=1_000_001 + SKEW, skew_ms=SKEW)
+    assert not is_fresh(issued_at_ms=1_000_001 + SKEW, now_ms=1_000_000, skew_ms=SKEW)
+
+
+def test_a_cut_hides_what_was_answered_before_the_closer_could_cut() -> None:
+    signed = 10_000_000
+
+    def hides(sequence: int, answered_at_ms: int, in_flight: int = IN_FLIGHT_MAX) -> bool:
+        return cut_hides(cut=5, sequence=sequence, answered_at_ms=answered_at_ms,
+                         issued_at_ms=signed, skew_ms=SKEW, in_flight=in_flight)
+
+    long_ago = signed - SKEW - 1
+    assert hides(7, long_ago)
+    assert not hides(6, long_ago)  # the one in flight
+    assert hides(6, long_ago, in_flight=0)  # our outgoing chain: none in flight
+    assert not hides(7, signed - SKEW)  # may have been sent after the cut
+    assert not hides(5, long_ago)  # inside the window
+
+
+def test_the_transaction_in_flight_at_one_cut_must_be_inside_the_next_window() -> None:
+    assert carried_twice(cut=5, previous_cut=5, answered_at_ms=99, previous_cut_at_ms=100)
+    assert not carried_twice(cut=6, previous_cut=5, answered_at_ms=99, previous_cut_at_ms=100)
+    assert not carried_twice(cut=5, previous_cut=5, answered_at_ms=100, previous_cut_at_ms=100)

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from tests.simulation.adversary import Adversary
 from tests.simulation.network import CRASH_POINTS, EXPIRY_MS, SKEW_MS
 from tests.simulation.world import MEMBERS, NodeDied, SimFederation
 
@@ -23,10 +24,13 @@ TRANSFERS = "/api/v1/transfers"
 
 
 class Actions:
-    def __init__(self, fed: SimFederation, rng: random.Random, counts: Counter[str]) -> None:
+    def __init__(self, fed: SimFederation, rng: random.Random, counts: Counter[str], *,
+                 adversary: Adversary | None = None) -> None:
         self.fed = fed
         self.rng = rng
         self.counts = counts
+        # Where members act: every node but a stolen-key adversary's, which is all attacker.
+        self.homes = [n for n in fed.node_ids if adversary is None or n != adversary.node_id]
         self.requests: list[tuple[str, str, dict[str, Any], int]] = []  # node, path, body, status
         self.step = 0
         self.table: list[tuple[int, Callable[[], str]]] = [
@@ -37,6 +41,8 @@ class Actions:
             (4, self.partition), (2, self.mend), (4, self.arm_crash), (2, self.crash_at_rest),
             (3, self.release_held),
         ]
+        if adversary is not None:
+            self.table += [(10, adversary.forge), (12, adversary.hide)]
 
     def run_one(self, step: int) -> str:
         self.step = step
@@ -61,7 +67,7 @@ class Actions:
     def _item(self, node_id: str, *, remote: bool, n: int | None = None) -> dict[str, Any]:
         debtor = self._member(node_id)
         if remote:
-            peer = self.rng.choice([p for p in self.fed.node_ids if p != node_id])
+            peer = self.rng.choice([p for p in self.homes if p != node_id])
             creditor = (f"ghost@{peer}" if self.rng.random() < 0.08 else self._member(peer))
         else:
             creditor = self._member(node_id)
@@ -84,15 +90,15 @@ class Actions:
                 f"{response.status_code} {outcome}")
 
     def remote_transfer(self) -> str:
-        node_id = self.rng.choice(self.fed.node_ids)
+        node_id = self.rng.choice(self.homes)
         return self._transfer(node_id, self._item(node_id, remote=True))
 
     def local_transfer(self) -> str:
-        node_id = self.rng.choice(self.fed.node_ids)
+        node_id = self.rng.choice(self.homes)
         return self._transfer(node_id, self._item(node_id, remote=False))
 
     def batch(self) -> str:
-        node_id = self.rng.choice(self.fed.node_ids)
+        node_id = self.rng.choice(self.homes)
         items = [self._item(node_id, remote=self.rng.random() < 0.8, n=i)
                  for i in range(self.rng.randint(2, 5))]
         body = {"items": items}
@@ -116,7 +122,7 @@ class Actions:
     def crash_after_request(self) -> str:
         """The node commits a member's transfer and dies before answering; the member asks
         again once it is back."""
-        node_id = self.rng.choice(self.fed.node_ids)
+        node_id = self.rng.choice(self.homes)
         body = self._item(node_id, remote=True)
         response = self._post(node_id, TRANSFERS, body)
         self.fed.restart(node_id)

@@ -15,6 +15,9 @@ length of a run and puts the honest one back afterwards. Nothing in node/ reads 
                                  sends the prepare again, which may then commit. The
                                  simulation's workload rarely meets such a refusal (see
                                  docs/testing.md), so no test counts on finding this one.
+    cosigns_any_cut              a node co-signs a window whatever its cut leaves out of its
+                                 chains (no `cut_behind` check): the stolen-key adversary's
+                                 hiding proposals are co-signed (run with --adversary)
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from node.exchange import answers, store
 from node.exchange.answers import AnswerContext, AnswerHandlers, _outgoing
 from node.exchange.inbound import Delivered, Inbox
 from node.exchange.requests import Context
+from node.reconcile import cuts
 from protocol.canonical import canonical_bytes
 from protocol.directory import Directory
 from protocol.message_rules import check_request
@@ -94,7 +98,12 @@ def _releases_when_in_doubt(self: AnswerHandlers, conn: Connection, *,
     return peers
 
 
+def _cosigns_any_cut(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
 BUGS: dict[str, tuple[object, str, Callable[..., Any]]] = {
+    "cosigns_any_cut": (cuts, "hidden_by", _cosigns_any_cut),
     "answers_repeat_afresh": (Inbox, "_apply", _answers_repeat_afresh),
     "releases_when_in_doubt": (AnswerHandlers, "tick", _releases_when_in_doubt),
     "releases_on_temporary_reject": (answers, "step", _releases_on_temporary_reject),

@@ -27,6 +27,7 @@ from node.exchange.store import clearing_balance
 from protocol.credit import CreditClass
 from tests.audit import audit
 from tests.federation import Federation
+from tests.simulation.adversary import Adversary
 
 
 @dataclass
@@ -68,39 +69,52 @@ def snapshot(fed: Federation, node_id: str) -> Snapshot:
         )
 
 
-def check_links(fed: Federation) -> dict[tuple[str, str], int]:
+def check_links(fed: Federation, adversary: Adversary | None = None,
+                ) -> dict[tuple[str, str], int]:
     """Floors, frozen links and every link's positions; returns the minutes in flight per
-    (debtor's node, creditor's node)."""
+    (debtor's node, creditor's node). A stolen-key adversary's links may be frozen (a victim
+    disputes them), and their positions differ by the minutes it minted."""
     snaps = {node_id: snapshot(fed, node_id) for node_id in fed.node_ids}
+    minted = adversary.minted() if adversary else {}
+    bad = adversary.node_id if adversary else None
+    for snap in snaps.values():
+        snap.frozen = [(peer, reason) for peer, reason in snap.frozen if peer != bad]
     committed = set().union(*(snap.committed_from for snap in snaps.values()))
     flying: dict[tuple[str, str], int] = defaultdict(int)
     for node_id, snap in snaps.items():
         assert not snap.below_floor, f"{node_id}: {snap.below_floor[0]} (below its floor)"
-        assert not snap.frozen, f"{node_id}: link to {snap.frozen[0][0]} frozen " \
-                                f"({snap.frozen[0][1]})"
+        assert not snap.frozen or node_id == bad, \
+            f"{node_id}: link to {snap.frozen[0][0]} frozen ({snap.frozen[0][1]})"
         for wire_id, peer, amount in snap.open_out:
             if (node_id, wire_id) in committed:
                 flying[(node_id, peer)] += amount
     for a, b in combinations(sorted(fed.node_ids), 2):
         ab, ba = snaps[a].positions[b], snaps[b].positions[a]
         moving = flying.get((a, b), 0) + flying.get((b, a), 0)
+        moving += sum(m for (f, v, _), m in minted.items() if {f, v} == {a, b})
         assert ab + ba + moving == 0, (
             f"link {a}/{b}: positions {ab} and {ba} with {moving} minutes in flight")
     return dict(flying)
 
 
-def check_step(fed: Federation, *, verify: bool) -> dict[str, int]:
+def check_step(fed: Federation, *, verify: bool,
+               adversary: Adversary | None = None) -> dict[str, int]:
     """After every step, whatever is in flight; `verify`: replay every journal as well."""
-    totals = audit(fed, quiescent=False, verify=verify)
-    check_links(fed)
+    totals = audit(fed, quiescent=False, verify=verify,
+                   minted=adversary.minted() if adversary else None)
+    check_links(fed, adversary)
+    if adversary:
+        adversary.check()
     return totals
 
 
-def check_healed(fed: Federation) -> dict[str, int]:
+def check_healed(fed: Federation, adversary: Adversary | None = None) -> dict[str, int]:
     """After healing and settling: every transfer final on both sides, every link square,
     no transaction waiting for an answer."""
-    totals = audit(fed)
-    assert not check_links(fed), "hours still in flight after healing"
+    totals = audit(fed, minted=adversary.minted() if adversary else None)
+    assert not check_links(fed, adversary), "hours still in flight after healing"
+    if adversary:
+        adversary.check(healed=True)
     for node_id in fed.node_ids:
         waiting = snapshot(fed, node_id).unanswered
         assert not waiting, f"{node_id}: a transaction to {waiting[0]} is still unanswered"

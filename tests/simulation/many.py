@@ -70,17 +70,17 @@ _API_ACCEPTED = {"api:pending", "api:committed", "api:batch_201", "api:batch_200
 _NOT_FAULTS = ("action:", "api:", "pump:", "transfers:")
 
 
-def run_seed(job: tuple[int, int, tuple[str, ...]]) -> SeedResult:
-    seed, steps, plant = job
-    outcome = simulate(seed, steps=steps, plant=plant)
+def run_seed(job: tuple[int, int, tuple[str, ...], bool]) -> SeedResult:
+    seed, steps, plant, adversary = job
+    outcome = simulate(seed, steps=steps, plant=plant, adversary=adversary)
     return SeedResult(seed, outcome.digest, dict(outcome.counts),
                       None if outcome.failure is None else outcome.report())
 
 
 def results(seeds: Iterable[int], *, steps: int = STEPS, plant: Sequence[str] = (),
-            jobs: int = 1) -> Iterator[SeedResult]:
-    """Each seed's result, in seed order."""
-    work = [(seed, steps, tuple(plant)) for seed in seeds]
+            jobs: int = 1, adversary: bool = False) -> Iterator[SeedResult]:
+    """Each seed's result, in seed order. `adversary`: with the stolen-key adversary."""
+    work = [(seed, steps, tuple(plant), adversary) for seed in seeds]
     if jobs <= 1:
         yield from map(run_seed, work)
         return
@@ -90,11 +90,12 @@ def results(seeds: Iterable[int], *, steps: int = STEPS, plant: Sequence[str] = 
 
 
 def run_many(seeds: Sequence[int], *, steps: int = STEPS, plant: Sequence[str] = (),
-             jobs: int = 1, progress: Callable[[str], None] | None = None) -> Summary:
+             jobs: int = 1, progress: Callable[[str], None] | None = None,
+             adversary: bool = False) -> Summary:
     summary = Summary(steps=steps)
     started = time.monotonic()  # for the seeds/s figure only; the runs never read a clock
     every = max(1, len(seeds) // 50)
-    for result in results(seeds, steps=steps, plant=plant, jobs=jobs):
+    for result in results(seeds, steps=steps, plant=plant, jobs=jobs, adversary=adversary):
         summary.add(result)
         if progress is not None and (summary.seeds % every == 0 or result.report):
             elapsed = time.monotonic() - started
@@ -125,19 +126,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="worker processes (default: one per core)")
     parser.add_argument("--plant", action="append", default=[], choices=sorted(BUGS),
                         help="plant a bug for the run (to see the simulation find it)")
+    parser.add_argument("--adversary", action="store_true",
+                        help="the first node's signing key is stolen (tests/simulation/"
+                             "adversary.py)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print every step of a single seed, and the node logs")
     args = parser.parse_args(argv)
     if args.steps < 1 or args.seeds < 1 or args.jobs < 1:
         parser.error("--steps, --seeds and --jobs must be at least 1")
     if args.seed is not None:
-        outcome = simulate(args.seed, steps=args.steps, plant=args.plant, verbose=args.verbose)
+        outcome = simulate(args.seed, steps=args.steps, plant=args.plant, verbose=args.verbose,
+                           adversary=args.adversary)
         print(f"digest {outcome.digest}")
         print(outcome.report() if outcome.failure else f"seed {args.seed} passed")
         return 1 if outcome.failure else 0
     seeds = range(args.first, args.first + args.seeds)
     summary = run_many(seeds, steps=args.steps, plant=args.plant, jobs=args.jobs,
-                       progress=lambda line: print(line, file=sys.stderr, flush=True))
+                       progress=lambda line: print(line, file=sys.stderr, flush=True),
+                       adversary=args.adversary)
     print(summary.table())
     return 1 if summary.failures else 0
 

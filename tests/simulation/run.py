@@ -11,6 +11,7 @@ A failure names the step, the broken invariant and the command that replays it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import random
@@ -25,6 +26,7 @@ from sqlalchemy import func, select
 
 from node.db.schema import transfers
 from tests.simulation.actions import Actions
+from tests.simulation.adversary import Adversary
 from tests.simulation.bugs import planted
 from tests.simulation.checks import check_healed, check_reconciled, check_step
 from tests.simulation.world import Shape, SimFederation, seeded_world
@@ -38,6 +40,7 @@ class Outcome:
     seed: int
     steps: int
     plant: tuple[str, ...] = ()
+    adversary: bool = False
     digest: str = ""
     counts: Counter[str] = field(default_factory=Counter)
     failure: str | None = None
@@ -45,7 +48,8 @@ class Outcome:
 
     def replay(self) -> str:
         plants = "".join(f" --plant {name}" for name in self.plant)
-        return f"scripts/simulate --seed {self.seed} --steps {self.steps}{plants} -v"
+        stolen = " --adversary" if self.adversary else ""
+        return f"scripts/simulate --seed {self.seed} --steps {self.steps}{plants}{stolen} -v"
 
     def report(self) -> str:
         where = "healing" if self.failed_step is None else f"step {self.failed_step}"
@@ -55,8 +59,10 @@ class Outcome:
 
 def simulate(seed: int, *, steps: int = STEPS, plant: Sequence[str] = (),
              verbose: bool = False, say: Callable[[str], None] = print,
-             workdir: Path | None = None) -> Outcome:
-    outcome = Outcome(seed=seed, steps=steps, plant=tuple(plant))
+             workdir: Path | None = None, adversary: bool = False) -> Outcome:
+    """`adversary`: the first node's signing key is stolen (tests/simulation/adversary.py);
+    three nodes, the two others honest."""
+    outcome = Outcome(seed=seed, steps=steps, plant=tuple(plant), adversary=adversary)
     if not verbose:  # the nodes log every fault they meet; the trace says what happened
         logging.disable(logging.CRITICAL)
     try:
@@ -70,6 +76,8 @@ def simulate(seed: int, *, steps: int = STEPS, plant: Sequence[str] = (),
 def _run(outcome: Outcome, workdir: Path, *, verbose: bool, say: Callable[[str], None]) -> None:
     rng = random.Random(outcome.seed)
     shape = Shape.draw(rng)
+    if outcome.adversary:
+        shape = dataclasses.replace(shape, nodes=3)
     trace: list[str] = [f"seed {outcome.seed}: {shape}"]
 
     def note(line: str) -> None:
@@ -82,14 +90,16 @@ def _run(outcome: Outcome, workdir: Path, *, verbose: bool, say: Callable[[str],
     step: int | None = 0
     try:
         with seeded_world(workdir, outcome.seed, shape) as fed:
-            actions = Actions(fed, rng, outcome.counts)
+            thief = Adversary(fed, rng, outcome.counts, fed.node_ids[0],
+                              shape.cap_minutes) if outcome.adversary else None
+            actions = Actions(fed, rng, outcome.counts, adversary=thief)
             try:
                 for step in range(outcome.steps):
                     line = actions.run_one(step)
                     verify = (step + 1) % VERIFY_EVERY == 0 or step + 1 == outcome.steps
-                    _after(fed, note, f"{step:4d} {line}", verify=verify)
+                    _after(fed, note, f"{step:4d} {line}", verify=verify, adversary=thief)
                 step = None
-                _heal(fed, note)
+                _heal(fed, note, thief)
                 _tally(fed, outcome.counts)
             finally:
                 outcome.counts.update(fed.network.injected)
@@ -102,16 +112,18 @@ def _run(outcome: Outcome, workdir: Path, *, verbose: bool, say: Callable[[str],
     outcome.digest = hashlib.sha256("\n".join(trace).encode()).hexdigest()
 
 
-def _after(fed: SimFederation, note: Callable[[str], None], line: str, *, verify: bool) -> None:
+def _after(fed: SimFederation, note: Callable[[str], None], line: str, *, verify: bool,
+           adversary: Adversary | None) -> None:
     """What the network did during the step, the restarts it needs, and the auditor."""
     events, fed.network.events = fed.network.events, []
     restarted = fed.restart_crashed()
-    totals = check_step(fed, verify=verify)
+    totals = check_step(fed, verify=verify, adversary=adversary)
     extra = "".join(f" [{e}]" for e in events) + "".join(f" [{n} restarted]" for n in restarted)
     note(f"{line}{extra} | issued {totals['issued']} in flight {totals['in_flight']}")
 
 
-def _heal(fed: SimFederation, note: Callable[[str], None]) -> None:
+def _heal(fed: SimFederation, note: Callable[[str], None],
+          adversary: Adversary | None = None) -> None:
     """The network heals: no more faults or crashes, every link mended, held copies arrive;
     then time runs on until every transfer is final on both sides."""
     net = fed.network
@@ -122,7 +134,7 @@ def _heal(fed: SimFederation, note: Callable[[str], None]) -> None:
         note(f"heal: {fed.run(net.release_held(0))}")
     fed.restart_crashed()
     fed.heal()
-    totals = check_healed(fed)
+    totals = check_healed(fed, adversary)
     matched = check_reconciled(fed)
     note(f"healed at {fed.clock.now_ms()} ms | issued {totals['issued']} "
          f"held {totals['held']} clearing {totals['clearing']} | {matched} windows matched")

@@ -21,6 +21,8 @@ from tests.simulation.run import simulate
 
 CI_SEEDS = range(200)
 CI_STEPS = 40
+ADVERSARY_SEEDS = range(40)  # with the stolen-key adversary (tests/simulation/adversary.py)
+ADVERSARY_STEPS = 60
 JOBS = 2
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,3 +81,26 @@ def test_planting_a_bug_puts_the_honest_code_back() -> None:
     assert (Inbox._apply, answers.step) == (honest_apply, honest_step)
     with pytest.raises(ValueError, match="no planted bug named nope"), planted(["nope"]):
         pass
+
+
+@pytest.mark.timeout(1_200)
+def test_a_stolen_key_never_hides_the_hours_it_mints() -> None:
+    summary = run_many(ADVERSARY_SEEDS, steps=ADVERSARY_STEPS, jobs=JOBS, adversary=True)
+    assert not summary.failures, "\n".join(str(f.report) for f in summary.failures)
+    met = summary.counts
+    # It forged, and tried to hide: some proposals were co-signed (nothing to hide yet, or a
+    # transaction still in flight), others disputed as cut_behind.
+    assert met["adversary:forged_prepares"] > 200
+    assert met["adversary:proposal_co_signed"] > 0
+    assert met["adversary:proposal_not_co_signed"] > 0
+    assert met["transfers:cross:committed"] > 100  # the honest nodes kept trading
+
+
+@pytest.mark.timeout(900)
+def test_the_adversary_is_caught_hiding_where_the_cut_rule_is_missing() -> None:
+    with closing(results(ADVERSARY_SEEDS, steps=ADVERSARY_STEPS, plant=["cosigns_any_cut"],
+                         jobs=JOBS, adversary=True)) as found:
+        first = next((result for result in found if result.report is not None), None)
+    assert first is not None, "the auditor never noticed a node co-signing any cut"
+    assert "hiding forged transactions" in str(first.report)
+    assert "--plant cosigns_any_cut --adversary" in str(first.report)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from node.api.deps import NodeDep, PrincipalDep
 from node.errors import ErrorCode, NotFound
 from node.reconcile.peer import RECONCILE_PATH
+from node.reports import node_data
 from node.services.access import Role, require_role
 from protocol.addresses import NODE_ID_PATTERN
 
@@ -159,17 +160,32 @@ def close_discrepancy(ident: Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")
     return node.reconciler.close_discrepancy(principal, ident, body.resolution)
 
 
+def _unreconciled_lines(rows: list[dict[str, Any]]) -> str:
+    """One gauge per peer and direction: minutes past the link's last co-signed cut."""
+    lines = ["# HELP hourbridge_unreconciled_minutes Committed minutes past the link's last "
+             "co-signed window (docs/reconciliation.md).\n"
+             "# TYPE hourbridge_unreconciled_minutes gauge\n"]
+    for row in rows:
+        for direction in ("incoming", "outgoing"):
+            lines.append(f'hourbridge_unreconciled_minutes{{peer="{row["peer"]}",direction='
+                         f'"{direction}"}} {row[direction]["sum_minutes"]}\n')
+    return "".join(lines)
+
+
 async def metrics(request: Request) -> PlainTextResponse:
-    """Prometheus text: open disputes and frozen links. A plain route, outside the JSON API's
-    OpenAPI document: it serves text/plain to scrapers, and counts only."""
-    counts = request.app.state.node.reconciler.alerts()
+    """Prometheus text: open disputes, frozen links and the minutes past each link's last
+    co-signed cut. A plain route, outside the JSON API's OpenAPI document: it serves text/plain
+    to scrapers, and counts only."""
+    node = request.app.state.node
+    counts = node.reconciler.alerts()
+    past = node_data.unreconciled_now(node.db, me=node.config.node_id)
     return PlainTextResponse(
         "# HELP hourbridge_open_disputes Reconciliation disputes awaiting an operator.\n"
         "# TYPE hourbridge_open_disputes gauge\n"
         f"hourbridge_open_disputes {counts['open_disputes']}\n"
         "# HELP hourbridge_frozen_links Links on which new transfers are refused.\n"
         "# TYPE hourbridge_frozen_links gauge\n"
-        f"hourbridge_frozen_links {counts['frozen_links']}\n",
+        f"hourbridge_frozen_links {counts['frozen_links']}\n" + _unreconciled_lines(past),
         media_type="text/plain; version=0.0.4",
     )
 

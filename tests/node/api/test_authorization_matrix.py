@@ -8,6 +8,7 @@ allowed write does write.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.node.api.support import ROLES, World, assert_problem, db_digest
 from tests.node.reconcile import matrix as reconcile_matrix
 from tests.node.reports import matrix as reports_matrix
 from tests.node.timebank import matrix as timebank_matrix
+from tests.support import directory_document
 
 Endpoint = tuple[str, str]
 Body = Callable[[World], dict[str, Any]] | None
@@ -38,7 +40,6 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
     ("GET", "/openapi.json"): ("/openapi.json", None),
     ("GET", "/docs"): ("/docs", None),
     ("GET", "/docs/oauth2-redirect"): ("/docs/oauth2-redirect", None),
-    ("GET", "/redoc"): ("/redoc", None),
     ("GET", "/healthz"): ("/healthz", None),
     ("GET", "/readyz"): ("/readyz", None),
     ("GET", "/federation/v1/keys"): ("/federation/v1/keys", None),
@@ -81,6 +82,9 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
     ("POST", "/api/v1/federation/links/{peer}/unfreeze"): (
         "/api/v1/federation/links/nj-gulou/unfreeze", None,
     ),
+    ("POST", "/api/v1/federation/directory/refresh"): (
+        "/api/v1/federation/directory/refresh", None,
+    ),
     ("GET", "/api/v1/ledger/checkpoints/latest"): ("/api/v1/ledger/checkpoints/latest", None),
     ("POST", "/api/v1/ledger/reversals"): (
         "/api/v1/ledger/reversals",
@@ -121,6 +125,14 @@ def _peer_asks_alice_to_pay(world: World) -> None:
     assert response.json()["messages"][0]["type"] == "message.ack"
 
 
+def _newer_directory_published(world: World) -> None:
+    """The node's directory_source holds serial 2: an allowed refresh stores it."""
+    source = world.node.config.data_path / "directory.json"
+    source.write_text(json.dumps(directory_document([world.node.config.node_id, PEER],
+                                                    serial=2)))
+    world.node.config = world.node.config.model_copy(update={"directory_source": str(source)})
+
+
 # What a cell needs in place before it runs (done as admin, before the digest is taken).
 SETUP: dict[Endpoint, Callable[[World], None]] = {
     ("GET", "/api/v1/relocations/{relocation_id}"): _admin_posts(f"{ALICE}/relocation",
@@ -132,6 +144,7 @@ SETUP: dict[Endpoint, Callable[[World], None]] = {
         _peer_asks_alice_to_pay,
     ("POST", "/api/v1/payment-requests/incoming/{payee_node}/{request_id}/decline"):
         _peer_asks_alice_to_pay,
+    ("POST", "/api/v1/federation/directory/refresh"): _newer_directory_published,
 }
 
 PUBLIC = (200, 200, 200, 200, 200, 200, 200, 200)
@@ -143,7 +156,6 @@ MATRIX: dict[Endpoint, tuple[int, ...]] = {
     ("GET", "/openapi.json"):                       PUBLIC,
     ("GET", "/docs"):                               PUBLIC,
     ("GET", "/docs/oauth2-redirect"):               PUBLIC,
-    ("GET", "/redoc"):                              PUBLIC,
     ("GET", "/healthz"):                            PUBLIC,
     ("GET", "/readyz"):                             PUBLIC,
     ("GET", "/federation/v1/keys"):                 PUBLIC,
@@ -174,6 +186,7 @@ MATRIX: dict[Endpoint, tuple[int, ...]] = {
                                                     (401, 401, 200, 403, 200, 403, 200, 403),
     ("GET", "/api/v1/federation/links"):            (401, 401, 403, 403, 403, 403, 200, 200),
     ("POST", "/api/v1/federation/links/{peer}/unfreeze"): (401, 401, 403, 403, 403, 403, 200, 403),
+    ("POST", "/api/v1/federation/directory/refresh"): (401, 401, 403, 403, 403, 403, 200, 403),
 }
 # fmt: on
 MATRIX.update(timebank_matrix.MATRIX)

@@ -14,8 +14,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from protocol.signing import VerifyKey, b64url_decode, signing_bytes, verify_object
-from tests.node.api.support import World
+from tests.node.api.support import World, assert_problem, writes_nothing
 from tests.schemas.conftest import load_schemas
+from tests.support import START_MS
 
 ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
 
@@ -79,3 +80,25 @@ def test_directory_is_served_as_the_authority_signed_it(world: World) -> None:
     assert response.status_code == 200
     assert response.json() == held.to_json()
     validate("directory.schema.json", response.json())
+
+
+def test_directory_refresh_with_a_missing_source_keeps_the_directory_and_says_why(
+    world: World,
+) -> None:
+    node = world.node
+    node.config = node.config.model_copy(
+        update={"directory_source": str(node.config.data_path / "gone.json")})
+    with writes_nothing(node):
+        reply = world.call("POST", "/api/v1/federation/directory/refresh", "admin")
+    assert "not found" in assert_problem(reply, 422, "config_invalid")["detail"]
+    assert node.federation.require_current().serial == 1
+
+
+def test_directory_refresh_without_a_source_answers_the_directory_in_force(
+    world: World,
+) -> None:
+    reply = world.call("POST", "/api/v1/federation/directory/refresh", "admin")
+    assert reply.status_code == 200, reply.text
+    assert reply.json() == {"federation_id": "cn-test", "serial": 1, "issued_at_ms": START_MS,
+                            "changed": False,
+                            "statuses": {"nj-gulou": "active", "sh-pudong": "active"}}

@@ -3,6 +3,7 @@ and the bearer scheme; /docs renders it."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -100,9 +101,19 @@ def test_request_bodies_are_closed_and_amounts_are_integers(spec: dict[str, Any]
         assert amount["maximum"] > 0, name
 
 
-@pytest.mark.parametrize("path", ["/docs", "/redoc"])
-def test_docs_answer(api: Api, path: str) -> None:
-    response = api.client.get(path)
+def test_docs_answer_from_the_node_alone(api: Api) -> None:
+    """/docs loads Swagger UI from the node, never a CDN (issue 12, finding 7): the page names
+    no other host, and every asset it names is served here."""
+    response = api.client.get("/docs")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "/openapi.json" in response.text
+    assert re.findall(r"https?://", response.text) == []
+    assets = re.findall(r"""(?:src|href)=['"]([^'"]+)['"]""", response.text)
+    assert set(assets) == {"/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css",
+                           "/docs/assets/favicon-32x32.png"}
+    for asset in assets:
+        served = api.client.get(asset)
+        assert served.status_code == 200, asset
+        assert len(served.content) > 500, asset
+    assert api.client.get("/redoc").status_code == 404  # off: no packaged copy of ReDoc

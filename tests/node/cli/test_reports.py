@@ -46,11 +46,14 @@ def test_a_federation_report_names_the_nodes_it_could_not_reach(
     assert "signed by cn-eldercare" in ok.stdout
 
 
-def test_the_compiler_must_be_one_signer(auth: Path, node_data: dict[str, Path],
-                                         tmp_path: Path) -> None:
-    detail = hb_refuses("report", "federation", "--directory", auth / "directory.json",
-                        "--authority", auth, "--data", node_data["sh-pudong"], "--out", tmp_path)
-    assert detail == "sign with exactly one of --authority DIR or --data DIR"
+def test_only_the_federation_authority_signs_a_federation_report(
+        auth: Path, node_data: dict[str, Path], tmp_path: Path) -> None:
+    as_node = run("report", "federation", "--directory", auth / "directory.json",
+                  "--data", node_data["sh-pudong"], "--out", tmp_path)
+    assert as_node.exit_code == 2 and "No such option: --data" in as_node.output
+    unsigned = run("report", "federation", "--directory", auth / "directory.json",
+                   "--out", tmp_path)
+    assert unsigned.exit_code == 2 and "--authority" in unsigned.output
     assert hb_refuses("report", "federation", "--directory", auth / "directory.json",
                       "--authority", auth, "--node", "sh-pudong", "--out", tmp_path) == \
         "--node 'sh-pudong': expected NODE_ID=TOKEN"

@@ -27,3 +27,12 @@ def staff(api: Api, staff_token: str) -> TestClient:
     client = fresh_client(api)
     assert log_in(client, staff_token).status_code == 303
     return client
+
+
+@pytest.fixture
+def second_staff(api: Api, staff_token: str) -> TestClient:
+    """Another staff member of `lujiazui`, in their own browser: approves the payments for
+    visits the first one served (whoever acts for the volunteer never approves the payment)."""
+    client = fresh_client(api)
+    assert log_in(client, api.token("staff-2", Role.STAFF, station="lujiazui")).status_code == 303
+    return client

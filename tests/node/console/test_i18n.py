@@ -26,6 +26,13 @@ def test_unknown_error_codes_still_read_as_a_sentence() -> None:
     assert i18n.error_message("en", "some_new_code") == "This could not be done (some_new_code)."
 
 
+def test_the_service_payment_refusals_read_in_both_languages() -> None:
+    for code in ("separation_of_duties", "subsidy_cap_exceeded"):
+        for lang in ("zh", "en"):
+            assert i18n.error_message(lang, code) != i18n.translate(lang, "error.other",
+                                                                      code=code), (code, lang)
+
+
 def test_amounts_read_as_hours_and_minutes() -> None:
     assert i18n.hours_text("zh", 150) == "2 小时 30 分"
     assert i18n.hours_text("en", 120) == "2 h"

@@ -66,14 +66,15 @@ def completed(staff: TestClient, clock: FakeClock, recipient: str, volunteer: st
 
 
 def test_a_request_for_an_elder_from_posting_to_payment(
-        staff: TestClient, api: Api, clock: FakeClock) -> None:
+        staff: TestClient, second_staff: TestClient, api: Api, clock: FakeClock) -> None:
     grant(api, "wang.fang", 180)
     request_id = completed(staff, clock, "wang.fang", "li.ming", 25)
     assert available(api, "wang.fang") == 155  # held in escrow from check-out
     assert available(api, "li.ming") == 0
     listed = staff.get("/console/requests?state=completed").text
     assert f'href="/console/requests/{request_id}"' in listed
-    paid = step(staff, request_id, "confirm", rating="4", comment="很好")
+    # The staff member who served the visit for the volunteer leaves the payment to another.
+    paid = step(second_staff, request_id, "confirm", rating="4", comment="很好")
     assert state_of(paid) == "paid"
     assert "已确认，志愿者已收到时间" in paid and "★★★★☆" in paid
     assert available(api, "li.ming") == 25
@@ -85,14 +86,14 @@ def test_a_request_for_an_elder_from_posting_to_payment(
     for action in ("发布", "接单", "签到", "签退", "确认付款"):
         assert action in paid
     # A second confirmation (a stale page) is refused by the service, readably.
-    again = post_form(staff, f"/console/requests/{request_id}/confirm",
+    again = post_form(second_staff, f"/console/requests/{request_id}/confirm",
                       f"/console/requests/{request_id}", rating="5")
     assert again.status_code == 409 and "这个需求目前不能进行此操作" in again.text
     assert available(api, "li.ming") == 25
 
 
 def test_a_complaint_holds_the_payment_until_staff_resolve_it(
-        staff: TestClient, api: Api, clock: FakeClock) -> None:
+        staff: TestClient, second_staff: TestClient, api: Api, clock: FakeClock) -> None:
     grant(api, "wang.fang", 120)
     request_id = completed(staff, clock, "wang.fang", "li.ming", 25)
     held = step(staff, request_id, "complaint", reason="只做了一半")
@@ -105,7 +106,7 @@ def test_a_complaint_holds_the_payment_until_staff_resolve_it(
                          reason="x")
     assert too_much.status_code == 422 and "Traceback" not in too_much.text
     assert available(api, "wang.fang") == 95
-    resolved = step(staff, request_id, "resolution", outcome="partial", minutes="10",
+    resolved = step(second_staff, request_id, "resolution", outcome="partial", minutes="10",
                     reason="双方同意按 10 分钟结算")
     assert state_of(resolved) == "paid"
     assert "投诉已处理" in resolved and "部分支付，其余退回" in resolved
@@ -138,3 +139,20 @@ def test_request_pages_read_in_english(staff: TestClient, clock: FakeClock) -> N
     assert "No disputes." in staff.get("/console/disputes").text
     missing = staff.get("/console/requests/nothing-here")
     assert missing.status_code == 404 and "There is no such request." in missing.text
+
+
+def test_the_staff_who_served_a_visit_cannot_approve_its_payment(
+        staff: TestClient, second_staff: TestClient, api: Api, clock: FakeClock) -> None:
+    grant(api, "wang.fang", 120)
+    request_id = completed(staff, clock, "wang.fang", "li.ming", 25)
+    page = f"/console/requests/{request_id}"
+    assert "另一位工作人员或管理员确认" in staff.get(page).text  # the form says so beforehand
+    refused = post_form(staff, f"{page}/confirm", page, rating="5")
+    assert refused.status_code == 403
+    assert "不能再确认付款" in refused.text and "separation_of_duties" in refused.text
+    staff.get("/console/lang", params={"to": "en"})
+    refused = post_form(staff, f"{page}/confirm", page, rating="5")
+    assert refused.status_code == 403 and "cannot also approve the payment" in refused.text
+    assert state_of(staff.get(page).text) == "completed" and available(api, "li.ming") == 0
+    assert state_of(step(second_staff, request_id, "confirm", rating="5")) == "paid"
+    assert available(api, "li.ming") == 25

@@ -16,13 +16,17 @@ import pytest
 from sqlalchemy import select, update
 
 from node.db.schema import members, remote_transfers, transfers
-from node.reports import federation, node_report
+from node.reports import federation, figures, node_report, unreconciled
+from node.reports.aggregates import aggregates
+from node.reports.evidence import unsigned
 from node.services.access import Role
+from protocol.canonical import canonical_bytes
 from protocol.credit import CreditClass
 from protocol.directory import Directory, decode_directory
+from protocol.signing import SigningKey, sign_object
 from tests.factories import grant
 from tests.federation import Federation
-from tests.support import AUTHORITY, FEDERATION_ID
+from tests.support import AUTHORITY
 
 SH, NJ, GZ = "sh-pudong", "nj-gulou", "gz-nansha"
 
@@ -44,7 +48,7 @@ def federation_report(fed: Federation, out_dir: Path, *, tokens: dict[str, str] 
                       ) -> tuple[Path, dict[str, Any]]:
     return fed.run(federation.build_async(
         directory=fed.directory, tokens=regulator_tokens(fed) if tokens is None else tokens,
-        out_dir=out_dir, signer=FEDERATION_ID, key=AUTHORITY, now_ms=fed.clock.now_ms(),
+        out_dir=out_dir, key=AUTHORITY, now_ms=fed.clock.now_ms(),
         client=regulator_client(fed)))
 
 
@@ -114,3 +118,21 @@ def node_copy(reports: Reports, tmp_path: Path) -> Path:
 @pytest.fixture
 def federation_copy(reports: Reports, tmp_path: Path) -> Path:
     return Path(shutil.copytree(reports.federation_dir, tmp_path / "federation")) / "report.json"
+
+
+def refigure(document: dict[str, Any]) -> dict[str, Any]:
+    """Every federation figure recomputed from the node reports `document` embeds now, as a
+    compiler that edited them would (then re-sign it)."""
+    reports = {e["node"]: e["report"] for e in document["node_reports"]}
+    failed = {e["node"]: e["error"] for e in document["node_report_failures"]}
+    document.update(figures.federation_figures(document["nodes"], reports, failed))
+    document["unreconciled"] = unreconciled.federation_section(reports)
+    document["aggregates"] = aggregates(reports)
+    return document
+
+
+def resign(path: Path, document: dict[str, Any], signer: str, key: SigningKey) -> None:
+    """Write `document` signed afresh, without the CSV and HTML (they would not match)."""
+    path.write_bytes(canonical_bytes(sign_object(unsigned(document), signer=signer, key=key)))
+    for name in ("report.csv", "report.html"):
+        path.with_name(name).unlink(missing_ok=True)

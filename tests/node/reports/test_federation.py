@@ -1,5 +1,5 @@
-"""The multilateral view over HTTP: every node's signed statements collected with a regulator
-token, net positions against the federation, and every unmatched pair."""
+"""The multilateral view over HTTP: every node's signed report collected with a regulator token,
+net positions against the federation from the windows inside them, and every unmatched pair."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ def load(path: Path) -> dict:
 def test_nets_are_each_nodes_positions_summed_and_the_disputed_link_is_unmatched(
         reports: Reports) -> None:
     document = load(reports.federation_dir / "report.json")
-    assert document["failures"] == []
-    assert [c["node"] for c in document["collected"]] == [GZ, NJ, SH]
+    assert document["node_report_failures"] == []
+    assert [e["node"] for e in document["node_reports"]] == [GZ, NJ, SH]
     nets = {n["node"]: n["net_position_minutes"] for n in document["nets"]}
     # SH owes NJ 10 and GZ owes SH 35 (matched); on the disputed link SH says it paid 30, NJ
     # says it received 300.
@@ -33,7 +33,8 @@ def test_nets_are_each_nodes_positions_summed_and_the_disputed_link_is_unmatched
     disputed = links[(NJ, SH)]
     assert not disputed["matched"]
     assert {"disputed at nj-gulou", "disputed at sh-pudong", "statements differ: entries",
-            "no co-signed record at nj-gulou and sh-pudong"} <= set(disputed["reasons"])
+            "no co-signed record at nj-gulou and sh-pudong", "open discrepancies at nj-gulou: 1",
+            "open discrepancies at sh-pudong: 1"} <= set(disputed["reasons"])
 
 
 def test_matched_links_net_to_zero_between_their_two_nodes(reports: Reports) -> None:
@@ -47,9 +48,9 @@ def test_matched_links_net_to_zero_between_their_two_nodes(reports: Reports) -> 
 
 def test_every_collected_statement_is_embedded_verbatim_and_verifies(reports: Reports) -> None:
     document = load(reports.federation_dir / "report.json")
-    for entry in document["collected"]:
+    for entry in document["node_reports"]:
         served = reports.fed.nodes[entry["node"]].reconciler.statements(ADMIN)["windows"]
-        for window, original in zip(entry["windows"], served, strict=True):
+        for window, original in zip(entry["report"]["windows"], served, strict=True):
             assert window["statement"] == original["statement"]
             assert window["record"] == original["record"]
             verify_evidence(window["statement"], directory=reports.directory,
@@ -65,12 +66,12 @@ def test_a_node_without_a_token_is_named_and_its_links_are_unmatched(reports: Re
     del tokens[GZ]
     tokens[NJ] = "hb_not-a-token"
     path, document = federation_report(reports.fed, tmp_path, tokens=tokens)
-    failures = {f["node"]: f["error"] for f in document["failures"]}
+    failures = {f["node"]: f["error"] for f in document["node_report_failures"]}
     assert failures[GZ] == "no regulator token for gz-nansha"
     assert failures[NJ].startswith("HTTP 401")
-    assert [c["node"] for c in document["collected"]] == [SH]
+    assert [e["node"] for e in document["node_reports"]] == [SH]
     assert document["totals"]["matched"] == 0
-    assert any("no verified statements from gz-nansha" in r
+    assert any("no verified node report from gz-nansha" in r
                for link in document["links"] for r in link["reasons"])
     verify_report(path, directory=reports.directory)
 
@@ -81,7 +82,7 @@ def test_a_node_serving_a_forged_statement_is_not_collected(reports: Reports,
     original = network.apps[GZ]
 
     async def forging(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not scope["path"].endswith("/statements"):
+        if scope["type"] != "http" or not scope["path"].endswith("/reports/node"):
             return await original(scope, receive, send)
         body = bytearray()
 
@@ -91,7 +92,7 @@ def test_a_node_serving_a_forged_statement_is_not_collected(reports: Reports,
                 if message.get("more_body"):
                     return None
                 answer = json.loads(body)
-                answer["windows"][0]["statement"]["closing_position_minutes"] += 1
+                answer["report"]["windows"][0]["statement"]["closing_position_minutes"] += 1
                 forged = json.dumps(answer).encode()
                 return await send({"type": "http.response.body", "body": forged})
             if message["type"] == "http.response.start":
@@ -105,9 +106,9 @@ def test_a_node_serving_a_forged_statement_is_not_collected(reports: Reports,
         _, document = federation_report(reports.fed, tmp_path)
     finally:
         network.apps[GZ] = original
-    failures = {f["node"]: f["error"] for f in document["failures"]}
+    failures = {f["node"]: f["error"] for f in document["node_report_failures"]}
     assert "bad_signature" in failures[GZ]
-    assert GZ not in [c["node"] for c in document["collected"]]
+    assert GZ not in [e["node"] for e in document["node_reports"]]
 
 
 def test_each_nodes_signed_report_is_embedded_and_the_federation_figures_are_their_sums(
@@ -146,7 +147,10 @@ def test_a_node_without_a_checkpoint_is_named_and_the_rest_is_summed(reports: Re
     assert sorted(failures) == [GZ, NJ]
     assert failures[NJ].startswith("HTTP 404 checkpoint_not_found")
     assert [e["node"] for e in document["node_reports"]] == [SH]
-    assert document["failures"] == []  # the statements were collected all the same
+    # Their windows come only inside their signed reports: their links are unmatched.
+    links = {(link["a"], link["b"]): link for link in document["links"]}
+    assert sorted(links) == [(GZ, SH), (NJ, SH)]
+    assert "no verified node report from nj-gulou" in links[(NJ, SH)]["reasons"]
     sums = document["aggregates"]
     assert [r["node"] for r in sums["liability"]["by_node"]] == [SH]
     sh = load(reports.node_dir / "report.json")

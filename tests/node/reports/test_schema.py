@@ -1,5 +1,5 @@
-"""Reports validate against schemas/report.schema.json, and the schema refuses a report that
-lacks a member or carries an unknown one."""
+"""Reports validate against schemas/report.schema.json, the schema refuses a report that lacks a
+member or carries an unknown one, and the code closes the same member sets."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from node.reports.members import FEDERATION_REPORT, NODE_REPORT, Maybe
 from tests.node.reports.conftest import Reports
 from tests.schemas.conftest import BASE_ID, load_schemas
 
@@ -39,3 +40,38 @@ def test_the_schema_refuses_a_missing_or_unknown_member(reports: Reports,
                    {**document, "kind": "report.city"}):
         with pytest.raises(jsonschema.ValidationError):
             validator.validate(broken)
+
+
+def _shape(node: dict[str, Any], defs: dict[str, Any]) -> Any:
+    """The member sets a schema node closes, in node/reports/members.py's notation."""
+    ref = node.get("$ref", "")
+    if ref.startswith("#/$defs/"):  # a JSON pointer into this schema's $defs
+        target = defs
+        for part in ref.removeprefix("#/$defs/").split("/"):
+            target = target[part]
+        return _shape(target, defs)
+    alternatives = node.get("oneOf", [])
+    if alternatives:
+        kept = [a for a in alternatives if a.get("type") != "null"]
+        assert len(kept) == 1, node
+        inner = _shape(kept[0], defs)
+        return None if inner is None or len(kept) == len(alternatives) else Maybe(inner)
+    if node.get("type") == "array":
+        items = _shape(node["items"], defs)
+        return None if items is None else [items]
+    if node.get("type") == "object" and node.get("additionalProperties") is False:
+        assert sorted(node["required"]) == sorted(node["properties"]), node
+        return {name: _shape(value, defs) for name, value in node["properties"].items()}
+    return None  # a value, a signed document of another schema, or a map keyed by data
+
+
+@pytest.mark.parametrize(("name", "shape"), [("node_report", NODE_REPORT),
+                                             ("federation_report", FEDERATION_REPORT)])
+def test_the_code_closes_exactly_the_member_sets_the_schema_closes(name: str,
+                                                                   shape: Any) -> None:
+    defs = load_schemas()["report.schema.json"]["$defs"]
+    in_schema = _shape(defs[name], defs)
+    if name == "federation_report":
+        # The code checks embedded node reports with every other check of a node report.
+        in_schema["node_reports"] = [{"node": None, "report": None}]
+    assert in_schema == shape

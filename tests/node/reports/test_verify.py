@@ -94,11 +94,13 @@ def resign(path: Path, document: dict, signer: str, key: SigningKey) -> None:
 def test_a_statement_signed_by_another_node_swapped_in_fails(reports: Reports,
                                                              federation_copy: Path) -> None:
     document = json.loads(federation_copy.read_bytes())
-    by_node = {c["node"]: c["windows"] for c in document["collected"]}
-    gz_about_nj = next(w for w in by_node[GZ] if w["peer"] == NJ)
-    sh_about_nj = next(w for w in by_node[SH] if w["peer"] == NJ)
+    embedded = {e["node"]: e for e in document["node_reports"]}
+    gz_about_nj = next(w for w in embedded[GZ]["report"]["windows"] if w["peer"] == NJ)
+    sh_report = embedded[SH]["report"]
+    sh_about_nj = next(w for w in sh_report["windows"] if w["peer"] == NJ)
     sh_about_nj["statement"] = gz_about_nj["statement"]  # validly signed, by GZ
-    # Re-signed by the compiler, so only the embedded evidence can tell.
+    # Re-signed by SH and by the compiler, so only the embedded evidence can tell.
+    embedded[SH]["report"] = sign_object(unsigned(sh_report), signer=SH, key=node_key(SH))
     resign(federation_copy, document, FEDERATION_ID, AUTHORITY)
     found = problems(federation_copy, reports)
     assert "sh-pudong→nj-gulou statement: signature by sh-pudong: missing_signature" in found

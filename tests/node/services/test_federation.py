@@ -9,8 +9,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from node.clock import FakeClock
+from node.db.schema import directories
 from node.errors import ConfigError, FederationRefusal
 from node.runtime import Node
 from protocol.directory import key_text
@@ -51,6 +53,71 @@ def test_a_newer_serial_replaces_and_an_older_one_is_refused_even_after_restart(
         assert (again.serial, changed) == (2, False)
     finally:
         reopened.close()
+
+
+def test_a_serial_another_process_stored_is_adopted_at_refresh_not_inserted_again(
+    sqlite_node: Node, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Issue 12, finding 3: `hourbridge federation load` on the data folder of a running node
+    stores serial 2 beside it; the running node's next refresh reads serial 2 from its source
+    too. It must adopt the stored row, not insert serial 2 a second time."""
+    running = sqlite_node
+    running.federation.accept(directory_document(["sh-pudong", "nj-gulou"]))
+    suspended = directory_document(["sh-pudong", "nj-gulou"], serial=2,
+                                   status={"nj-gulou": "suspended"})
+    source = tmp_path / "directory.json"
+    source.write_text(json.dumps(suspended))
+    cli = build_node(running.config, clock, bootstrap=False)  # the CLI's own process
+    try:
+        assert cli.federation.load(str(source))[0].serial == 2
+    finally:
+        cli.close()
+    assert running.federation.require_current().serial == 1  # not yet: memory lags
+
+    assert running.federation.refresh(str(source)) is True
+
+    assert running.federation.require_current().serial == 2
+    assert running.federation.require_current().node("nj-gulou").status.value == "suspended"
+    with running.db.read() as conn:
+        assert conn.execute(select(directories.c.serial)).scalars().all() == [1, 2]
+    assert running.federation.refresh(str(source)) is False  # and again: nothing new
+    with pytest.raises(FederationRefusal) as err:  # an older serial stays refused
+        running.federation.accept(directory_document(["sh-pudong", "nj-gulou"]))
+    assert err.value.reason == "directory_stale"
+
+
+def test_refresh_without_a_source_adopts_what_the_cli_stored(
+    sqlite_node: Node, clock: FakeClock
+) -> None:
+    running = sqlite_node
+    running.federation.accept(directory_document(["sh-pudong"]))
+    cli = build_node(running.config, clock, bootstrap=False)
+    try:
+        cli.federation.accept(directory_document(["sh-pudong"], serial=2))
+    finally:
+        cli.close()
+
+    assert running.federation.refresh("") is True
+    assert running.federation.require_current().serial == 2
+    assert running.federation.refresh("") is False
+
+
+def test_accept_of_a_repeat_another_process_stored_brings_this_one_up_to_it(
+    sqlite_node: Node, clock: FakeClock
+) -> None:
+    running = sqlite_node
+    running.federation.accept(directory_document(["sh-pudong"]))
+    second = directory_document(["sh-pudong"], serial=2)
+    cli = build_node(running.config, clock, bootstrap=False)
+    try:
+        cli.federation.accept(second)
+    finally:
+        cli.close()
+
+    held, changed = running.federation.accept(second)
+
+    assert (held.serial, changed) == (2, True)
+    assert running.federation.accept(second)[1] is False
 
 
 def test_a_tampered_directory_is_refused_and_nothing_is_stored(node: Node) -> None:

@@ -18,6 +18,9 @@ from tests.support import START_MS, build_node, make_config
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "policies"
 STAFF = Principal(Role.STAFF, "staff-east", station="east")
+# Another staff member of the same station: approves payments for visits STAFF served, since
+# whoever acts for the volunteer never approves the payment (separation of duties).
+SECOND_STAFF = Principal(Role.STAFF, "staff-east-2", station="east")
 YEAR = 2026  # START_MS is in 2026 (China Standard Time)
 assert 1_767_196_800_000 <= START_MS < 1_798_732_800_000
 
@@ -61,10 +64,11 @@ def people(node: Node, *cast: tuple[str, int | None], station: str | None = "eas
 
 def serve(node: Node, request_id: str, *, recipient: str, volunteer: str, minutes: int,
           clock: FakeClock, category: str | None = "daily_living", item: str | None = None,
-          actor: Principal = STAFF) -> dict[str, Any]:
-    """Post, accept, check in, wait `minutes`, check out: the request is completed and held."""
+          actor: Principal = STAFF, poster: Principal | None = None) -> dict[str, Any]:
+    """Post (by `poster`, else `actor`), accept, check in, wait `minutes`, check out (by
+    `actor`): the request is completed and held."""
     requests = node.timebank.requests
-    requests.post(actor, request_id=request_id, recipient=recipient, category=category,
+    requests.post(poster or actor, request_id=request_id, recipient=recipient, category=category,
                   item=item, description="help at home")
     requests.accept(actor, request_id, volunteer=volunteer)
     requests.check_in(actor, request_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from node.services.access import Role
 from node.timebank.policy import DEFAULT_POLICY, Goods, GoodsRules
 from tests.node.api.support import World
 
@@ -35,13 +36,20 @@ def _posted(recipient: str) -> Callable[[World], None]:
 
 
 def _steps(recipient: str, volunteer: str, *steps: str) -> Callable[[World], None]:
+    """The volunteer takes their own steps on their phone, so any principal of the cell may
+    approve the payment (whoever acts for the volunteer never does: separation of duties)."""
     def setup(world: World) -> None:
         _posted(recipient)(world)
         path = f"{SR}/sr-{recipient}"
-        _admin(world, "POST", f"{path}/accept", {"volunteer": volunteer})
-        for step in steps:
-            _admin(world, "POST", f"{path}/{step}",
-                   {"reason": "late"} if step == "complaint" else None)
+        phone = world.api.headers(world.api.token(volunteer, Role.MEMBER,
+                                                  member_local_id=volunteer))
+        for step in ("accept", *steps):
+            if step == "complaint":  # the recipient's side
+                _admin(world, "POST", f"{path}/complaint", {"reason": "late"})
+                continue
+            body = {"volunteer": volunteer} if step == "accept" else None
+            response = world.api.client.post(f"{path}/{step}", json=body, headers=phone)
+            assert response.status_code == 200, response.text
     return setup
 
 

@@ -134,3 +134,38 @@ def test_catalogue_shows_standards_and_exchange_rates(api: Api) -> None:
     assert catalogue["unit"] == {"name": "minute", "units": 1, "minutes": 1, "step_minutes": 1}
     assert catalogue["hours_convertible_to_money"] is False
     assert ok(cast.c.get(f"{API}/policy", headers=cast.gran))["programme"] == "default"
+
+
+def test_a_one_token_cycle_is_refused_at_confirm_as_a_problem(api: Api,
+                                                              clock: FakeClock) -> None:
+    cast = Cast(api)
+    c, path = cast.c, f"{API}/service-requests/r1"
+    ok(c.post(f"{API}/service-requests", headers=cast.staff, json={
+        "id": "r1", "recipient": "gran", "category": "daily_living", "description": "meal"}), 201)
+    ok(c.post(f"{path}/accept", headers=cast.staff, json={"volunteer": "vol"}))
+    ok(c.post(f"{path}/check-in", headers=cast.staff))
+    clock.advance(30 * 60_000)
+    ok(c.post(f"{path}/check-out", headers=cast.staff))
+    with writes_nothing(api.node):
+        refused = assert_problem(c.post(f"{path}/confirm", headers=cast.staff,
+                                        json={"rating": 5}), 403, "separation_of_duties")
+    assert "another staff member" in refused["detail"]
+    assert ok(c.post(f"{path}/confirm", headers=cast.gran, json={"rating": 5}))["state"] == "paid"
+    assert cast.balance("vol") == 30
+
+
+def test_the_subsidy_cap_is_a_409_problem(api: Api, clock: FakeClock) -> None:
+    cast = Cast(api)
+    policy = api.node.timebank.requests.policy
+    api.node.timebank.requests.policy = policy.model_copy(update={"caps": policy.caps.model_copy(
+        update={"station_subsidised_daily_minutes": 60})})
+    ok(cast.c.put(f"{API}/members/gran/vetting", headers=cast.staff, json={
+        "hardship": False, "subsidised": True, "reason": "dibao"}))
+    for request_id, minutes in (("r1", 40), ("r2", 30)):
+        assert cast.visit(request_id, clock, minutes)["payer"] == "issuance"
+    assert ok(cast.c.post(f"{API}/service-requests/r1/confirm", headers=cast.gran,
+                          json={"rating": 5}))["released_minutes"] == 40
+    with writes_nothing(api.node):
+        assert_problem(cast.c.post(f"{API}/service-requests/r2/confirm", headers=cast.gran,
+                                   json={"rating": 5}), 409, "subsidy_cap_exceeded")
+    assert cast.balance("vol") == 40

@@ -8,7 +8,7 @@ from node.clock import FakeClock
 from node.errors import ErrorCode, RuleViolation
 from protocol.credit import CreditClass
 from tests.factories import ADMIN, balance, grant, transfer
-from tests.node.timebank.conftest import STAFF, YEAR, PolicyNode, people, serve
+from tests.node.timebank.conftest import SECOND_STAFF, STAFF, YEAR, PolicyNode, people, serve
 from tests.node.timebank.support import assert_sound, pool
 
 
@@ -42,7 +42,7 @@ def test_nanjing_balance_cap_of_1500_hours_overflow_donated(policy_node: PolicyN
     grant(node, "vol", 1_499 * 60, credit_class=CreditClass.EARNED)
     node.timebank.people.vet(STAFF, "gran", hardship=False, subsidised=True, reason="dibao")
     serve(node, "r1", recipient="gran", volunteer="vol", minutes=120, clock=clock)
-    done = node.timebank.requests.confirm(STAFF, "r1", rating=5, comment="")
+    done = node.timebank.requests.confirm(SECOND_STAFF, "r1", rating=5, comment="")
     assert (done["credited_minutes"], done["overflow_minutes"]) == (60, 60)
     assert balance(node, "vol") == 90_000  # exactly 1,500 hours
     assert pool(node) == 60

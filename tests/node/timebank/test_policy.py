@@ -40,6 +40,7 @@ def test_the_default_policy_is_inside_the_bounds_and_open() -> None:
     assert bound_breaches(DEFAULT_POLICY) == []
     assert DEFAULT_POLICY.transfers.recipients == "anyone"
     assert DEFAULT_POLICY.redeemer.min_age is None
+    assert DEFAULT_POLICY.caps.station_subsidised_daily_minutes == 2_400
     assert policy_for("", Path("/nowhere")) is DEFAULT_POLICY
 
 
@@ -52,6 +53,8 @@ def refused(document: dict[str, Any]) -> ConfigError:
 @pytest.mark.parametrize(("document", "field", "bound"), [
     ({"caps": {"balance_minutes": 1_000}}, "caps.balance_minutes", "6000..600000"),
     ({"caps": {"daily_minutes": 2_000}}, "caps.daily_minutes", "60..1440"),
+    ({"caps": {"station_subsidised_daily_minutes": 20_000}},
+     "caps.station_subsidised_daily_minutes", "60..14400"),
     ({"redeemer": {"min_age": 45}}, "redeemer.min_age", "50..80"),
     ({"provider": {"min_age": 10}}, "provider.min_age", "14..70"),
     ({"unit": {"step_minutes": 7}}, "unit.step_minutes", "one of [1, 5, 10, 15, 20, 30, 60]"),
@@ -91,6 +94,10 @@ def test_hours_are_never_convertible_to_money(document: dict[str, Any]) -> None:
      "goods.allowed = false"),
     ({"redeemer": {"min_age": 60, "hardship_min_age": 65}}, "hardship_min_age"),
     ({"credit": {"classes": ["earned"]}}, "subsidised_services"),
+    # The subsidy cap is never unset, and one visit (480 minutes at most here) always fits.
+    ({"caps": {"station_subsidised_daily_minutes": None}},
+     "caps.station_subsidised_daily_minutes"),
+    ({"caps": {"station_subsidised_daily_minutes": 120}}, "could never be paid"),
 ])
 def test_inconsistent_or_malformed_policies_are_refused(document: dict[str, Any],
                                                         words: str) -> None:

@@ -10,7 +10,14 @@ from node.errors import Conflict, ErrorCode, NodeError, RuleViolation
 from node.ledger.model import member_account
 from tests.factories import ADMIN, balance, by_class, grant
 from tests.node.api.support import db_digest
-from tests.node.timebank.conftest import STAFF, PolicyNode, member, people, serve
+from tests.node.timebank.conftest import (
+    SECOND_STAFF,
+    STAFF,
+    PolicyNode,
+    member,
+    people,
+    serve,
+)
 from tests.node.timebank.support import assert_sound, escrow, held, pool
 
 
@@ -73,7 +80,7 @@ def test_a_subsidised_member_is_served_from_issuance(policy_node: PolicyNode,
     node.timebank.people.vet(STAFF, "gran", hardship=True, subsidised=True, reason="dibao")
     done = serve(node, "r1", recipient="gran", volunteer="vol", minutes=30, clock=clock)
     assert done["payer"] == "issuance" and done["held_minutes"] == 30
-    node.timebank.requests.confirm(STAFF, "r1", rating=4, comment="")
+    node.timebank.requests.confirm(SECOND_STAFF, "r1", rating=4, comment="")
     assert balance(node, "gran") == 0 and balance(node, "vol") == 30
     assert held(node, "issuance") == -60  # 30 granted for the care, 30 earned by the volunteer
     assert_sound(node)
@@ -99,15 +106,15 @@ def test_daily_cap_sends_the_overflow_to_the_pool(policy_node: PolicyNode,
     people(node, ("gran", 1940), ("vol", 1990))
     grant(node, "gran", 300)
     serve(node, "r1", recipient="gran", volunteer="vol", minutes=45, clock=clock)
-    node.timebank.requests.confirm(STAFF, "r1", rating=5, comment="")
+    node.timebank.requests.confirm(SECOND_STAFF, "r1", rating=5, comment="")
     serve(node, "r2", recipient="gran", volunteer="vol", minutes=45, clock=clock)
-    second = node.timebank.requests.confirm(STAFF, "r2", rating=5, comment="")
+    second = node.timebank.requests.confirm(SECOND_STAFF, "r2", rating=5, comment="")
     assert (second["credited_minutes"], second["overflow_minutes"]) == (15, 30)
     assert balance(node, "vol") == 60 and pool(node) == 30
     assert by_class(node, "hardship-pool") == {"donated": 30}
     clock.advance(24 * 3600 * 1000)  # a new day: the cap starts again
     serve(node, "r3", recipient="gran", volunteer="vol", minutes=30, clock=clock)
-    assert node.timebank.requests.confirm(STAFF, "r3", rating=5, comment="")[
+    assert node.timebank.requests.confirm(SECOND_STAFF, "r3", rating=5, comment="")[
         "credited_minutes"] == 30
     assert_sound(node)
 
@@ -118,7 +125,7 @@ def test_not_credited_overflow_is_issued_to_no_one(policy_node: PolicyNode,
     people(node, ("gran", 1940), ("vol", 1990))
     grant(node, "gran", 300)
     serve(node, "r1", recipient="gran", volunteer="vol", minutes=90, clock=clock)
-    done = node.timebank.requests.confirm(STAFF, "r1", rating=5, comment="")
+    done = node.timebank.requests.confirm(SECOND_STAFF, "r1", rating=5, comment="")
     assert (done["credited_minutes"], done["overflow_minutes"]) == (60, 30)
     assert balance(node, "vol") == 60 and pool(node) == 0
     assert_sound(node)
