@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from typing import TypedDict
 
 from sqlalchemy import insert, select
 
@@ -22,11 +23,11 @@ from node.exchange.relocation import RelocationHandlers
 from node.exchange.runner import RunnerSettings
 from node.exchange.service import Exchange
 from node.exchange.transport import Transport
-from node.keyring import Signer, load_keyring, register_first_key
+from node.federation import FederationService, parse_anchor
+from node.keyring import Keyring, Signer, load_keyring, register_first_key
 from node.keys import passphrase_from_env
 from node.ledger.journal import Ledger
 from node.reconcile.service import Reconciler
-from node.services.federation import FederationService, parse_anchor
 from node.services.grants import GrantService
 from node.services.ledger_admin import LedgerAdminService
 from node.services.members import MemberService
@@ -37,7 +38,9 @@ from node.services.system_accounts import ensure_system_accounts, open_system_ac
 from node.services.tokens import TokenService
 from node.services.transfers import TransferService
 from node.services.units import node_unit
+from node.timebank.parties import unsettled_requests
 from node.timebank.people import grant_rule
+from node.timebank.policy import NodePolicy
 from node.timebank.service import TimeBank, gift_rule, policy_for
 from protocol.signing import SigningKey
 
@@ -133,71 +136,107 @@ def open_node(
     `transport`: how transactions reach peers (HTTP by default; tests pass in-process ones).
     """
     db = Database(config.resolved_database_url(), background_checkpoints=serving)
-    try:
-        require_migrated(db)
-        _check_owner(db, config.node_id)
-    except Exception:
-        db.dispose()
-        raise
     clock = clock or SystemClock()
     try:
-        keyring = load_keyring(db, config, passphrase=passphrase_from_env(), override=key)
-        federation = FederationService(
-            db=db, clock=clock, node_id=config.node_id,
-            anchors=[parse_anchor(text) for text in config.directory_anchors],
-        )
+        opened = _open_checked(db, config, clock, key)
+        # A request type of the standard without a handler fails here, not at run time.
+        return _assemble(opened, transport=transport)
     except Exception:
         db.dispose()
         raise
+
+
+class _Common(TypedDict):
+    """The three parts most services take, typed so `**common` is checked argument by argument."""
+
+    db: Database
+    ledger: Ledger
+    clock: Clock
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """What `_open_checked` verified: the parts every service is built from."""
+
+    config: NodeConfig
+    db: Database
+    clock: Clock
+    key: SigningKey | None
+    keyring: Keyring
+    federation: FederationService
+    ledger: Ledger
+    policy: NodePolicy
+
+
+def _open_checked(db: Database, config: NodeConfig, clock: Clock,
+                  key: SigningKey | None) -> _Opened:
+    """Every check that may refuse to open the node, run before any service exists, so a
+    refusal leaves nothing half-built behind."""
+    require_migrated(db)
+    _check_owner(db, config.node_id)
+    keyring = load_keyring(db, config, passphrase=passphrase_from_env(), override=key)
+    federation = FederationService(
+        db=db, clock=clock, node_id=config.node_id,
+        anchors=[parse_anchor(text) for text in config.directory_anchors],
+    )
     ledger = Ledger(config.node_id)
-    try:
-        policy = policy_for(config.policy_file, config.data_path)
-        # Before anything can credit the pool: refuse a member registered under its id, and
-        # create the system accounts a database made before `init` created them lacks.
-        open_system_accounts(db, ledger, clock.now_ms())
-    except Exception:
-        db.dispose()
-        raise
-    signer = Signer(keyring, clock=clock, directory=federation.current)
-    unit = partial(node_unit, federation, config.node_id, policy.unit.node_unit())
-    common = {"db": db, "ledger": ledger, "clock": clock}
-    writer = WriteBatcher(db)
-    exchange = Exchange(node_id=config.node_id, db=db, writer=writer, federation=federation,
-                        signer=signer, clock=clock, ledger=ledger, transport=transport,
+    policy = policy_for(config.policy_file, config.data_path)
+    # Before anything can credit the pool: refuse a member registered under its id, and
+    # create the system accounts a database made before `init` created them lacks.
+    open_system_accounts(db, ledger, clock.now_ms())
+    return _Opened(config=config, db=db, clock=clock, key=key, keyring=keyring,
+                   federation=federation, ledger=ledger, policy=policy)
+
+
+def _exchange(opened: _Opened, *, writer: WriteBatcher, signer: Signer,
+              transport: Transport | None) -> Exchange:
+    """The exchange with a handler for every request type of the standard, checked here."""
+    config, ledger = opened.config, opened.ledger
+    exchange = Exchange(node_id=config.node_id, db=opened.db, writer=writer,
+                        federation=opened.federation, signer=signer, clock=opened.clock,
+                        ledger=ledger, transport=transport,
                         runner_settings=RunnerSettings(
                             backoff_max_s=config.exchange_backoff_max_s,
                             breaker_open_s=config.exchange_breaker_open_s))
-    outgoing = OutgoingTransfers(ledger=ledger, clock=clock, node_id=config.node_id,
-                                 federation=federation,
-                                 expiry_ms=config.transfer_expiry_s * 1000, wake=exchange.wake)
     retry_ms = exchange.answers.retry.prepare_ms
     RelocationHandlers(node_id=config.node_id, ledger=ledger, retry_ms=retry_ms).install(exchange)
     PaymentHandlers(node_id=config.node_id, retry_ms=retry_ms).install(exchange)
+    exchange.requests.require_complete()
+    return exchange
+
+
+def _assemble(opened: _Opened, *, transport: Transport | None) -> Node:
+    """Build every service from the checked parts; each receives exactly what it uses."""
+    config, db, clock, ledger = opened.config, opened.db, opened.clock, opened.ledger
+    federation, policy, node_id = opened.federation, opened.policy, config.node_id
+    signer = Signer(opened.keyring, clock=clock, directory=federation.current)
+    unit = partial(node_unit, federation, node_id, policy.unit.node_unit())
+    common: _Common = {"db": db, "ledger": ledger, "clock": clock}
+    writer = WriteBatcher(db)
+    exchange = _exchange(opened, writer=writer, signer=signer, transport=transport)
+    outgoing = OutgoingTransfers(ledger=ledger, clock=clock, node_id=node_id,
+                                 federation=federation,
+                                 expiry_ms=config.transfer_expiry_s * 1000, wake=exchange.wake)
     grants = GrantService(**common, writer=writer, rule=grant_rule(policy))
-    timebank = TimeBank(**common, node_id=config.node_id, policy=policy, grants=grants,
+    timebank = TimeBank(**common, node_id=node_id, policy=policy, grants=grants,
                         outgoing=outgoing, federation=federation, unit=unit)
     return Node(
-        config=config,
-        db=db,
-        clock=clock,
-        signer=signer,
-        federation=federation,
-        ledger=ledger,
+        config=config, db=db, clock=clock, signer=signer, federation=federation, ledger=ledger,
         writer=writer,
-        members=MemberService(**common, node_id=config.node_id, unit=unit),
-        transfers=TransferService(**common, writer=writer, node_id=config.node_id,
+        members=MemberService(**common, node_id=node_id, unit=unit),
+        transfers=TransferService(**common, writer=writer, node_id=node_id,
                                   outgoing=outgoing, gift_rule=gift_rule(policy, clock)),
         grants=grants,
         tokens=TokenService(db, clock),
         ledger_admin=LedgerAdminService(**common, signer=signer),
         exchange=exchange,
-        reconciler=Reconciler(node_id=config.node_id, db=db, writer=writer,
+        reconciler=Reconciler(node_id=node_id, db=db, writer=writer,
                               federation=federation, signer=signer, clock=clock, ledger=ledger,
                               exchange=exchange),
-        relocations=RelocationService(**common, writer=writer, node_id=config.node_id,
-                                      outgoing=outgoing),
-        payments=PaymentService(db=db, writer=writer, clock=clock, node_id=config.node_id,
+        relocations=RelocationService(**common, writer=writer, node_id=node_id,
+                                      outgoing=outgoing, unsettled_requests=unsettled_requests),
+        payments=PaymentService(db=db, writer=writer, clock=clock, node_id=node_id,
                                 outgoing=outgoing),
         timebank=timebank,
-        _key_override=key,
+        _key_override=opened.key,
     )

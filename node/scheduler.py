@@ -8,6 +8,7 @@ import logging
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from node.errors import NodeError
+from node.reconcile.cuts import OVERDUE_WINDOWS
 from node.runtime import Node
 
 log = logging.getLogger("hourbridge.scheduler")
@@ -32,11 +33,30 @@ def _refresh_federation(node: Node) -> None:
 
 def _close_windows(node: Node) -> None:
     """Close a settlement window on every link this node closes, on the server's event loop."""
-    interval_s = window_interval_s(node) or 86_400
-    views = node.reconciler.run_on_server(
-        node.reconciler.close_all(scheduled_every_ms=interval_s * 1000))
+    views = node.reconciler.run_on_server(node.reconciler.close_all(
+        scheduled=True, overdue_after_ms=overdue_after_ms(node)))
     for view in views:
         log.warning("window %s with %s: %s", view["window_index"], view["peer"], view["state"])
+
+
+def _close_overdue(node: Node) -> None:
+    """With scheduled closes off, still close the links a transaction has waited on too long."""
+    views = node.reconciler.run_on_server(
+        node.reconciler.close_all(overdue_after_ms=overdue_after_ms(node)))
+    for view in views:
+        log.warning("window %s with %s: %s", view["window_index"], view["peer"], view["state"])
+
+
+def _policy_window_ms(node: Node) -> int:
+    directory = node.federation.current()
+    return directory.policy.settlement_window_ms if directory else 86_400_000
+
+
+def overdue_after_ms(node: Node) -> int:
+    """How long a transaction may wait past the last co-signed cut before this node closes the
+    link's window itself (standard §11.1): the federation policy's windows, never the node's
+    own schedule, which an operator may set longer or turn off."""
+    return OVERDUE_WINDOWS * _policy_window_ms(node)
 
 
 def window_interval_s(node: Node) -> int | None:
@@ -46,9 +66,7 @@ def window_interval_s(node: Node) -> int | None:
         return None
     if configured > 0:
         return configured
-    directory = node.federation.current()
-    policy_ms = directory.policy.settlement_window_ms if directory else 86_400_000
-    return policy_ms // 1000
+    return _policy_window_ms(node) // 1000
 
 
 def start_scheduler(node: Node) -> BackgroundScheduler:
@@ -73,6 +91,11 @@ def start_scheduler(node: Node) -> BackgroundScheduler:
         scheduler.add_job(
             _close_windows, "interval", seconds=interval, args=[node], id="windows",
             max_instances=1, coalesce=True,
+        )
+    else:
+        scheduler.add_job(
+            _close_overdue, "interval", seconds=_policy_window_ms(node) // 1000, args=[node],
+            id="overdue-windows", max_instances=1, coalesce=True,
         )
     scheduler.start()
     return scheduler

@@ -135,12 +135,3 @@ def cut_hides(*, cut: int, sequence: int, answered_at_ms: int, issued_at_ms: int
     the closer cuts our incoming chain at the last answer it received (IN_FLIGHT_MAX), our
     outgoing chain at the last transaction it accepted (0)."""
     return sequence > cut + in_flight and answered_at_ms < issued_at_ms - skew_ms
-
-
-def carried_twice(*, cut: int, previous_cut: int, answered_at_ms: int,
-                  previous_cut_at_ms: int) -> bool:
-    """The transaction in flight past one window's cut (answered at `answered_at_ms`, before
-    that window was cut at `previous_cut_at_ms`) must be inside the next window: by then the
-    closer has had a whole window to retry it and receive our answer. Is it left out again?"""
-    return cut == previous_cut and answered_at_ms < previous_cut_at_ms
-

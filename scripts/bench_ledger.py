@@ -39,12 +39,12 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from node.access import Principal, Role  # noqa: E402
 from node.clock import SystemClock  # noqa: E402
 from node.config import NodeConfig, save_config  # noqa: E402
 from node.db.engine import Database  # noqa: E402
 from node.keys import generate_key_file  # noqa: E402
 from node.runtime import Node, bootstrap_database, open_node  # noqa: E402
-from node.services.access import Principal, Role  # noqa: E402
 from protocol.credit import CreditClass  # noqa: E402
 
 console = Console()

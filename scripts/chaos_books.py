@@ -10,7 +10,7 @@ from itertools import combinations
 
 from chaos_load import Job, Load
 
-from node.services.system_ids import SYSTEM_MEMBER_IDS
+from node.ledger.system_ids import SYSTEM_MEMBER_IDS
 from tests.integration.processes import Cluster
 
 OPEN_STATES = ("pending", "in_doubt")

@@ -43,10 +43,10 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from node.access import Role
 from node.config import load_config
 from node.errors import NodeError
 from node.runtime import open_node
-from node.services.access import Role
 
 ROOT = Path(__file__).resolve().parent.parent
 HEALTH_WAIT_S = 45.0

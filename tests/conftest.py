@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from node.access import Role
 from node.api.app import create_app
 from node.clock import FakeClock
 from node.runtime import Node
-from node.services.access import Role
 from tests.support import (
     REQUIRE_PG_ENV,
     START_MS,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+from node.access import Principal, Role
 from node.runtime import Node
-from node.services.access import Principal, Role
 from protocol.credit import CreditClass
 
 ADMIN = Principal(Role.ADMIN, "test-admin")

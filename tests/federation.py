@@ -23,11 +23,11 @@ from typing import Any, TypeVar
 
 import httpx
 
+from node.access import Role
 from node.api.app import create_app
 from node.clock import FakeClock
 from node.exchange.transport import TRANSACTIONS_PATH, Reply, TransportError
 from node.runtime import Node
-from node.services.access import Role
 from tests.audit import audit, open_transfers
 from tests.factories import ADMIN, add_members, grant
 from tests.support import START_MS, build_node, directory_document, make_config

@@ -49,13 +49,14 @@ def mint_transaction(*, sender: str, receiver: str, key: SigningKey, sequence: i
 
 
 def hiding_statement(*, issuer: str, counterparty: str, index: int, key: SigningKey,
-                     issued_at_ms: int) -> dict[str, Any]:
-    """The first window of a link that carried nothing honest, cut at 0 on both chains: it
-    matches the victim's view of the link at those cuts, and leaves out every forged prepare."""
+                     issued_at_ms: int, merkle_root: str | None = None) -> dict[str, Any]:
+    """A window of a link that carried nothing honest, cut at 0 on both chains: it matches the
+    victim's view of the link at those cuts, and leaves out every forged prepare. Another
+    `merkle_root` makes it differ (a window the victim holds open without a dispute)."""
     facts = WindowFacts(
         issuer=issuer, counterparty=counterparty, window_index=index,
         outgoing_sequence_cut=0, incoming_sequence_cut=0, outgoing_head_hash=GENESIS_HASH,
         incoming_head_hash=GENESIS_HASH, opening_position_minutes=0, outgoing=(0, 0),
-        incoming=(0, 0), pending=(0, 0), merkle_root=transfers_root([]))
+        incoming=(0, 0), pending=(0, 0), merkle_root=merkle_root or transfers_root([]))
     return sign_object(statement_document(facts, issued_at_ms=issued_at_ms), signer=issuer,
                        key=key)

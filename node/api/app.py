@@ -14,7 +14,6 @@ from fastapi import FastAPI
 from node import console
 from node.api import docs, problems
 from node.api.limits import BodyGuardMiddleware
-from node.api.models import Problem
 from node.api.problems import PROBLEM_MEDIA_TYPE
 from node.api.routes import (
     exchange,
@@ -31,6 +30,7 @@ from node.api.routes import (
     timebank_requests,
 )
 from node.exchange.transport import TRANSACTIONS_PATH
+from node.forms.models import Problem
 from node.reconcile.peer import RECONCILE_PATH
 from node.runtime import Node
 from protocol.reconciliation import SIZE_FACTOR

@@ -8,9 +8,9 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from node.access import Principal
 from node.errors import AuthError, ErrorCode
 from node.runtime import Node
-from node.services.access import Principal
 
 _bearer = HTTPBearer(auto_error=False, description="API token from `hourbridge token create`")
 

@@ -1,4 +1,5 @@
-"""The one place that maps errors to HTTP: RFC 9457 problem+json with a stable `code`."""
+"""The one place that turns errors into HTTP responses: RFC 9457 problem+json with a stable
+`code`, at the status node/http_status.py assigns."""
 
 from __future__ import annotations
 
@@ -11,49 +12,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from node.errors import (
-    AuthError,
-    Conflict,
-    ErrorCode,
-    FederationRefusal,
-    NodeError,
-    NotFound,
-    RuleViolation,
-)
+from node.errors import ErrorCode, FederationRefusal, NodeError
+from node.http_status import status_for
 
 log = logging.getLogger("hourbridge.api")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-
-_STATUS_BY_CODE: dict[ErrorCode, int] = {
-    ErrorCode.UNAUTHENTICATED: 401,
-    ErrorCode.FORBIDDEN: 403,
-    ErrorCode.SEPARATION_OF_DUTIES: 403,
-    ErrorCode.SUBSIDY_CAP_EXCEEDED: 409,
-    ErrorCode.MALFORMED_JSON: 400,
-    ErrorCode.BODY_TOO_LARGE: 413,
-    ErrorCode.BODY_TIMEOUT: 408,
-    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
-    ErrorCode.NOT_MIGRATED: 503,
-    ErrorCode.OVERLOADED: 503,
-    ErrorCode.NO_DIRECTORY: 503,
-    ErrorCode.INTERNAL_ERROR: 500,
-}
-_STATUS_BY_CLASS: tuple[tuple[type[NodeError], int], ...] = (
-    (NotFound, 404),
-    (Conflict, 409),
-    (RuleViolation, 422),
-    (AuthError, 403),
-)
-
-
-def status_for(error: NodeError) -> int:
-    if error.code in _STATUS_BY_CODE:
-        return _STATUS_BY_CODE[error.code]
-    for cls, status in _STATUS_BY_CLASS:
-        if isinstance(error, cls):
-            return status
-    return 422
 
 
 def problem_body(

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from node.access import Principal, Role
 from node.clock import SystemClock
 from node.config import load_config
 from node.db.engine import Database
@@ -27,7 +28,6 @@ from node.db.migrate import require_migrated
 from node.db.schema import node_info
 from node.errors import ConfigError
 from node.ledger.journal import Ledger
-from node.services.access import Principal, Role
 from node.services.system_accounts import Reclaimed, reclaim
 
 admin_app = typer.Typer(help="Repairs an operator makes on a stopped node's database.",

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from node.access import Role
 from node.cli.admin import admin_app
 from node.cli.directory import directory_app
 from node.cli.node_federation import federation_app, keys_app
@@ -33,7 +34,6 @@ from node.db.migrate import upgrade
 from node.errors import ConfigError, NodeError
 from node.keys import PASSPHRASE_ENV, generate_key_file, passphrase_from_env
 from node.runtime import Node, bootstrap_database, open_node
-from node.services.access import Role
 
 app = typer.Typer(help="HourBridge time bank node.", no_args_is_help=True, add_completion=False)
 token_app = typer.Typer(

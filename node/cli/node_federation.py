@@ -20,13 +20,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from node.access import Principal, Role
 from node.clock import SystemClock
 from node.config import NodeConfig, load_config
 from node.errors import ConfigError
 from node.keyring import rotate_keys
 from node.keys import passphrase_from_env
 from node.runtime import open_node
-from node.services.access import Principal, Role
 from protocol.directory import key_text
 
 DAY_MS = 86_400_000

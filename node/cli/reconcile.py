@@ -22,9 +22,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from node.access import Principal, Role
 from node.config import load_config
 from node.runtime import Node, open_node
-from node.services.access import Principal, Role
 
 window_app = typer.Typer(help="Settlement windows and reconciliation with peers.",
                          no_args_is_help=True)

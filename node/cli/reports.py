@@ -20,12 +20,12 @@ from rich.console import Console
 from node.cli.authority import AuthorityFolder
 from node.config import load_config
 from node.errors import ConfigError
+from node.federation import parse_anchor
 from node.keys import passphrase_from_env
 from node.reports import federation, node_report
 from node.reports.evidence import load_directory
 from node.reports.verify import ReportInvalid, verify_report
 from node.runtime import open_node
-from node.services.federation import parse_anchor
 from protocol.directory import Directory
 from protocol.errors import ProtocolError
 from protocol.signing import SigningKey
@@ -142,3 +142,10 @@ def verify_report_cmd(
             err.print(f"  - {problem}", highlight=False, markup=False)
         raise typer.Exit(1) from exc
     out.print(f"verified: {verified.summary}", highlight=False, markup=False)
+    if not anchor:
+        # Without a pinned key the directory vouches for itself: a forger who made both the
+        # directory and the report would pass. Say which key to compare (standard §19).
+        keys = ", ".join(key.key_id for key in directory.authority_keys)
+        err.print(f"warning: the directory was checked against its own authority key ({keys}), "
+                  "not a pinned one: compare it with the authority's published key, or pass "
+                  "--anchor", highlight=False, markup=False)

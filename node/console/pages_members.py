@@ -16,8 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 
-from node.api.models import GrantCreate, MemberCreate, TransferCreate
-from node.api.timebank_models import Vetting
+from node.access import Role
 from node.console import i18n
 from node.console.web import (
     PREFIX,
@@ -30,7 +29,8 @@ from node.console.web import (
     render,
     validated,
 )
-from node.services.access import Role
+from node.forms.models import GrantCreate, MemberCreate, TransferCreate
+from node.forms.timebank import Vetting
 from node.services.grants import STAFF_GRANT_CLASSES
 from node.services.transfers import COMMITTED
 from protocol.addresses import LOCAL_ID_PATTERN

@@ -16,8 +16,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 
-from node.api.models import CLIENT_ID_PATTERN
-from node.api.timebank_models import Accept, Confirm, ReasonBody, Resolve, ServiceRequestCreate
 from node.console.pages_members import done_notice, new_id
 from node.console.web import (
     PREFIX,
@@ -30,6 +28,8 @@ from node.console.web import (
     render,
     validated,
 )
+from node.forms.models import CLIENT_ID_PATTERN
+from node.forms.timebank import Accept, Confirm, ReasonBody, Resolve, ServiceRequestCreate
 from node.timebank.disputes import Outcome
 from node.timebank.requests import STATES
 

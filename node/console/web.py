@@ -25,12 +25,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
-from node.api.problems import status_for
+from node.access import Principal, Role, require_role
 from node.console import i18n
 from node.console.sessions import Session, SessionStore, same_secret
 from node.errors import AuthError, ErrorCode, NodeError
+from node.http_status import status_for
 from node.runtime import Node
-from node.services.access import Principal, Role, require_role
 
 log = logging.getLogger("hourbridge.console")
 

@@ -1,9 +1,9 @@
 """Group commit: money commands share one database transaction and one commit.
 
-Callers queue a command (a function of the open connection). Up to `batch_size_max` queued
-commands run one after another, each inside its own SAVEPOINT, and commit together. One lock
-acquisition and one commit serve a whole batch, which lets a node approach its database's commit
-rate instead of paying it per transfer.
+Callers queue a command (a function of the open connection; `Command` states its contract). Up
+to `batch_size_max` queued commands run one after another, each inside its own SAVEPOINT, and
+commit together. One lock acquisition and one commit serve a whole batch, which lets a node
+approach its database's commit rate instead of paying it per transfer.
 
 Two ways in, one way through:
 
@@ -35,6 +35,16 @@ from node.db.engine import Database
 from node.errors import ErrorCode, NodeError
 
 T = TypeVar("T")
+
+Command = Callable[[Connection], T]
+"""A write command: a function of the open connection, queued with `run` or `submit`.
+
+The group-commit contract: a command has no side effect outside the database, or only one
+harmless when repeated. A batch that fails is rolled back whole and every command in it runs
+again on its own, so a command may run twice, and a first run's writes may never commit:
+whatever it did outside the database must not assume they did (a cache it fills would describe
+rows that do not exist; drop entries instead, or fill it after `run`/`submit` returned).
+"""
 BATCH_SIZE_MAX = 256
 QUEUE_LENGTH_MAX = 4_096
 CLOSE_TIMEOUT_S = 30
@@ -46,7 +56,7 @@ class Overloaded(NodeError):
 
 @dataclass
 class _Command(Generic[T]):
-    fn: Callable[[Connection], T]
+    fn: Command[T]
     value: Any = None
     error: BaseException | None = None
     wake: threading.Event | None = None  # a blocked thread waits on this
@@ -83,7 +93,7 @@ class WriteBatcher:
         self.batches = 0  # counters for the benchmark and tests
         self.commands = 0
 
-    def run(self, fn: Callable[[Connection], T]) -> T:
+    def run(self, fn: Command[T]) -> T:
         """Run `fn(conn)` in the next batch and wait for its result (blocking)."""
         command: _Command[T] = _Command(fn, wake=threading.Event())
         self._enqueue(command)
@@ -91,7 +101,7 @@ class WriteBatcher:
         command.wake.wait()
         return command.result()
 
-    async def submit(self, fn: Callable[[Connection], T]) -> T:
+    async def submit(self, fn: Command[T]) -> T:
         """Run `fn(conn)` in the next batch; the event loop stays free meanwhile."""
         loop = asyncio.get_running_loop()
         command: _Command[T] = _Command(fn, future=loop.create_future(), loop=loop)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from node.db.fast import FastStatement
 from node.db.schema import OPEN_TRANSFER, outbox, transfers
+from node.errors import InvariantViolation
 from node.exchange import store
 from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, Posting, member_account
@@ -127,6 +128,10 @@ class AnswerHandlers:
         }
 
     def register(self, request_type: str, handler: AnswerHandler) -> None:
+        """One handler per request type; a second one is a wiring bug. A type without one
+        (statement, checkpoint: this node sends neither) is only marked done."""
+        if request_type in self.handlers:
+            raise InvariantViolation(f"an answer handler for {request_type} is registered already")
         self.handlers[request_type] = handler
 
     def apply_all(self, conn: Connection, ctx: AnswerContext,

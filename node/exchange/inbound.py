@@ -19,10 +19,10 @@ from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.exchange import faults, store
 from node.exchange.requests import Context, RequestHandlers
+from node.federation import FederationService
 from node.keyring import Signer
-from node.services.federation import FederationService
 from protocol.canonical import canonical_bytes
-from protocol.chain import ChainVerdict, LinkState, check_chain
+from protocol.chain import ChainVerdict, check_chain
 from protocol.directory import Directory
 from protocol.errors import ChainError
 from protocol.message_rules import check_request
@@ -63,11 +63,11 @@ class Inbox:
     def _apply(self, transaction: Transaction, raw: bytes, directory: Directory, now_ms: int,
                conn: Connection) -> Delivered:
         sender = transaction.sender
-        link = store.link(conn, sender)
+        head = store.head(store.link(conn, sender), store.Chain.IN)
         stored = store.stored_in(conn, sender, transaction.transaction_id)
         try:
             verdict = check_chain(
-                LinkState(link.in_sequence, link.in_hash), transaction,
+                head, transaction,
                 stored_hash=None if stored is None else stored.transaction_hash,
             )
         except ChainError as exc:
@@ -76,6 +76,7 @@ class Inbox:
                                      reason=exc.code, key=self.signer.key())
             return Delivered(canonical_bytes(refused.to_json()), repeat=False)
         if verdict is ChainVerdict.REPEAT:
+            assert stored is not None  # check_chain says REPEAT only of a stored transaction
             return Delivered(stored.response.encode(), repeat=True)
         ctx = Context(sender=sender, transaction_id=transaction.transaction_id, now_ms=now_ms,
                       directory=directory)
@@ -94,5 +95,5 @@ class Inbox:
             sequence=transaction.sequence, transaction_hash=tx_hash,
             document=raw.decode("utf-8"), response=body.decode("utf-8"), received_at_ms=now_ms,
         )
-        store.advance_in(conn, sender, transaction.sequence, tx_hash)
+        store.advance(conn, sender, store.Chain.IN, head, transaction)
         return Delivered(body, repeat=False)

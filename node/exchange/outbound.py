@@ -31,8 +31,8 @@ from node.exchange import faults, store
 from node.exchange.answers import AnswerContext, AnswerHandlers
 from node.exchange.requests import new_id
 from node.exchange.transport import Transport, TransportError
+from node.federation import FederationService
 from node.keyring import Signer
-from node.services.federation import FederationService
 from protocol.canonical import canonical_bytes
 from protocol.directory import Directory
 from protocol.envelope import admit_response
@@ -179,7 +179,9 @@ class Courier:
               now_ms: int, conn: Connection) -> None:
         if not store.answer_out(conn, transaction.transaction_id, body.decode("utf-8"), now_ms):
             return  # answered already (reconciliation handed the response over)
-        store.advance_out(conn, peer, transaction.sequence, transaction.transaction_hash())
+        # One transaction in flight per link, built on the head: it follows it (checked).
+        store.advance(conn, peer, store.Chain.OUT, store.head(store.link(conn, peer),
+                                                              store.Chain.OUT), transaction)
         ctx = AnswerContext(peer=peer, transaction_id=transaction.transaction_id, now_ms=now_ms)
         self.answers.apply_all(conn, ctx, list(transaction.messages), list(response.messages))
 
@@ -209,6 +211,6 @@ def _problem_reason(body: bytes) -> ReasonCode | None:
     """The standard's reason code in a peer's problem+json refusal, if it carries one."""
     try:
         problem = parse_object(body, bytes_max=64 * 1024)
-        return ReasonCode(problem.get("reason"))
+        return ReasonCode(str(problem.get("reason")))
     except (ProtocolError, ValueError):
         return None

@@ -22,7 +22,12 @@ from sqlalchemy.engine import Connection
 from node.db.schema import members, payment_requests, payment_requests_in
 from node.exchange.answers import AnswerContext, Applied
 from node.exchange.requests import Answer, Context, ack, refuse
-from node.services.payments import ACKNOWLEDGED, AWAITING, DECLINED, PAID, REFUSED, SENT
+from node.states import PAYMENT_ACKNOWLEDGED as ACKNOWLEDGED
+from node.states import PAYMENT_AWAITING as AWAITING
+from node.states import PAYMENT_DECLINED as DECLINED
+from node.states import PAYMENT_PAID as PAID
+from node.states import PAYMENT_REFUSED as REFUSED
+from node.states import PAYMENT_SENT as SENT
 from protocol.addresses import MemberAddress
 from protocol.canonical import canonical_bytes, sha256_hex
 from protocol.messages import AnswerMessage

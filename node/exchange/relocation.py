@@ -2,7 +2,7 @@
 
 New home node, answering relocation.prepare in the database transaction that stores the peer's
 transaction: refuse `member_exists` if the new local id is taken or is a system account's id
-(node/services/system_ids.py; final), refuse temporarily
+(node/ledger/system_ids.py; final), refuse temporarily
 while the old node's net debit toward us is at its cap, else create the member, credit every
 class from the old node's clearing account (one relocation_in entry), keep the history summary
 and answer relocation.receipt with the new address.
@@ -29,9 +29,14 @@ from node.exchange.answers import AnswerContext, Applied
 from node.exchange.requests import Answer, Context, new_id, refuse
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, EntryKind, Posting, member_account
-from node.services.members import ACTIVE, MEMBER_FLOOR_MINUTES
-from node.services.relocation import COMMITTED, PENDING, REJECTED, RELOCATED, RELOCATING
-from node.services.system_ids import SYSTEM_MEMBER_IDS
+from node.ledger.system_ids import SYSTEM_MEMBER_IDS
+from node.states import MEMBER_ACTIVE as ACTIVE
+from node.states import MEMBER_FLOOR_MINUTES
+from node.states import MEMBER_RELOCATED as RELOCATED
+from node.states import MEMBER_RELOCATING as RELOCATING
+from node.states import RELOCATION_COMMITTED as COMMITTED
+from node.states import RELOCATION_PENDING as PENDING
+from node.states import RELOCATION_REJECTED as REJECTED
 from protocol.addresses import MemberAddress
 from protocol.canonical import canonical_bytes, sha256_hex
 from protocol.credit import CreditClass

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from node.db.fast import FastStatement, insert_row
 from node.db.schema import members, remote_transfers
+from node.errors import InvariantViolation
 from node.exchange import store
 from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, Posting, member_account
@@ -27,6 +28,7 @@ from protocol.addresses import MemberAddress
 from protocol.directory import Directory
 from protocol.errors import ProtocolError
 from protocol.messages import (
+    REQUEST_TYPES,
     AnswerMessage,
     RequestMessage,
     decode_answer,
@@ -146,20 +148,44 @@ def _record_remote(conn: Connection, ctx: Context, request: PrepareMessage | Sta
     })
 
 
+# Request types of the standard this node receives but does not act on yet (issue 16): each
+# gets an explicit handler giving the temporary answer, so the choice is visible, not a gap.
+NOT_PROCESSED_YET = frozenset({"statement", "checkpoint"})
+
+
+def not_processed_yet(conn: Connection, ctx: Context, request: RequestMessage) -> Answer:
+    """A temporary refusal: the sender may send the message again once this node handles it."""
+    return refuse(request, ReasonCode.RECEIVER_UNAVAILABLE,
+                  f"this node does not process {request.type} yet")
+
+
 class RequestHandlers:
-    """Answers requests by type. Relocation and payment requests register their own handlers."""
+    """Answers requests by type. Relocation and payment requests register their own handlers;
+    `require_complete` at start-up checks every request type of the standard has one."""
 
     def __init__(self, *, node_id: str, ledger: Ledger) -> None:
         self.node_id = node_id
         self.ledger = ledger
-        self.handlers: dict[str, Handler] = {
-            "transfer.prepare": self._prepare,
-            "transfer.status": self._status,
-        }
+        self.handlers: dict[str, Handler] = {}
         self.commit_hooks: list[CommitHook] = []
+        self.register("transfer.prepare", self._prepare)
+        self.register("transfer.status", self._status)
+        for message_type in sorted(NOT_PROCESSED_YET):
+            self.register(message_type, not_processed_yet)
 
     def register(self, message_type: str, handler: Handler) -> None:
+        """One handler per request type of the standard; a second one is a wiring bug."""
+        if message_type not in REQUEST_TYPES:
+            raise InvariantViolation(f"{message_type} is not a request type of the standard")
+        if message_type in self.handlers:
+            raise InvariantViolation(f"a handler for {message_type} is registered already")
         self.handlers[message_type] = handler
+
+    def require_complete(self) -> None:
+        """Fail at start-up, naming them, if request types of the standard have no handler."""
+        missing = sorted(REQUEST_TYPES - self.handlers.keys())
+        if missing:
+            raise InvariantViolation(f"no handler for request type(s) {', '.join(missing)}")
 
     def on_prepare_committed(self, hook: CommitHook) -> None:
         self.commit_hooks.append(hook)
@@ -200,11 +226,8 @@ class RequestHandlers:
             if isinstance(request, PrepareMessage) and answer.final:
                 self._remember_reject(conn, ctx, request, answer)
             return answer
-        handler = self.handlers.get(request.type)
-        if handler is None:
-            return refuse(request, ReasonCode.RECEIVER_UNAVAILABLE,
-                          f"this node does not process {request.type} yet")
-        return handler(conn, ctx, request)
+        # require_complete ran at start-up: every request type decoded here has a handler.
+        return self.handlers[request.type](conn, ctx, request)
 
     def _remember_reject(self, conn: Connection, ctx: Context, request: PrepareMessage,
                          answer: Answer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from node.access import Principal, Role, require_role
 from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.engine import Database
@@ -16,10 +17,9 @@ from node.exchange.outbound import Courier, Pumped, Round
 from node.exchange.requests import RequestHandlers
 from node.exchange.runner import Runner, RunnerSettings
 from node.exchange.transport import HttpTransport, Transport
+from node.federation import FederationService
 from node.keyring import Signer
 from node.ledger.journal import Ledger
-from node.services.access import Principal, Role, require_role
-from node.services.federation import FederationService
 
 SETTLE_ROUNDS_MAX = 1_000
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, null, select, update
@@ -25,7 +26,9 @@ from node.db.schema import (
 )
 from node.errors import require
 from node.ledger.model import AccountKind, clearing_account
+from protocol.chain import LinkState
 from protocol.fields import GENESIS_HASH
+from protocol.transaction import Transaction
 
 
 @dataclass(frozen=True)
@@ -71,22 +74,55 @@ def unfreeze(conn: Connection, peer: str) -> None:
                  .values(frozen_reason=None, frozen_detail=None, frozen_at_ms=None))
 
 
-_ADVANCE_IN = FastStatement(
-    update(links).where(links.c.peer_node_id == bindparam("peer"))
-    .values(in_sequence=bindparam("seq"), in_hash=bindparam("hash"))
-)
-_ADVANCE_OUT = FastStatement(
-    update(links).where(links.c.peer_node_id == bindparam("peer"))
-    .values(out_sequence=bindparam("seq"), out_hash=bindparam("hash"))
-)
+class Chain(StrEnum):
+    """One of the two chains of a link, as this node holds them."""
+
+    IN = "in"  # the peer's transactions to us
+    OUT = "out"  # ours to the peer
 
 
-def advance_in(conn: Connection, peer: str, sequence: int, tx_hash: str) -> None:
-    _ADVANCE_IN.run(conn, {"peer": peer, "seq": sequence, "hash": tx_hash})
+# Compare-and-set: the head moves only from the state the caller read, so a write racing it
+# (or a caller holding a stale head) changes nothing and is caught by the row count.
+_ADVANCE = {
+    Chain.IN: FastStatement(
+        update(links).where(links.c.peer_node_id == bindparam("peer"),
+                            links.c.in_sequence == bindparam("old_seq"),
+                            links.c.in_hash == bindparam("old_hash"))
+        .values(in_sequence=bindparam("seq"), in_hash=bindparam("hash"))),
+    Chain.OUT: FastStatement(
+        update(links).where(links.c.peer_node_id == bindparam("peer"),
+                            links.c.out_sequence == bindparam("old_seq"),
+                            links.c.out_hash == bindparam("old_hash"))
+        .values(out_sequence=bindparam("seq"), out_hash=bindparam("hash"))),
+}
 
 
-def advance_out(conn: Connection, peer: str, sequence: int, tx_hash: str) -> None:
-    _ADVANCE_OUT.run(conn, {"peer": peer, "seq": sequence, "hash": tx_hash})
+def head(link: Link, chain: Chain) -> LinkState:
+    """The head of one chain of `link`."""
+    if chain is Chain.IN:
+        return LinkState(link.in_sequence, link.in_hash)
+    return LinkState(link.out_sequence, link.out_hash)
+
+
+def advance(conn: Connection, peer: str, chain: Chain, old: LinkState,
+            transaction: Transaction) -> LinkState:
+    """The one writer of chain heads: move `chain` of the link with `peer` from `old` to
+    `transaction`, which must follow it (next sequence, previous hash = the old head). A
+    transaction that does not follow, or a head that moved since `old` was read, is a bug or
+    a fork this node let through: InvariantViolation, never skipped. Callers that take
+    transactions from a peer check them first and refuse them with their own error."""
+    require(transaction.sequence == old.last_sequence + 1 and
+            transaction.prev_hash == old.last_hash,
+            f"{chain} chain with {peer}: transaction {transaction.sequence} "
+            f"(prev {transaction.prev_hash[:12]}) does not follow head {old.last_sequence} "
+            f"({old.last_hash[:12]})")
+    new = old.advance(transaction)
+    changed = _ADVANCE[chain].run(conn, {
+        "peer": peer, "old_seq": old.last_sequence, "old_hash": old.last_hash,
+        "seq": new.last_sequence, "hash": new.last_hash})
+    require(changed == 1, f"{chain} chain head with {peer} is no longer "
+                          f"{old.last_sequence}: lost a race to another writer")
+    return new
 
 
 _RESERVE = FastStatement(

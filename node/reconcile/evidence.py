@@ -37,6 +37,7 @@ from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, Posting, member_account
 from protocol.addresses import MemberAddress
 from protocol.canonical import canonical_bytes
+from protocol.chain import LinkState
 from protocol.directory import Directory
 from protocol.envelope import admit_response, verify_evidence
 from protocol.errors import ProtocolError
@@ -160,6 +161,27 @@ def _member_exists(conn: Connection, local_id: str) -> bool:
         accounts.c.code == member_account(local_id))).first() is not None
 
 
+def _require_follows(head: LinkState, transaction: Transaction, whose: str) -> None:
+    """Evidence that would move a chain head must continue that chain (LinkState.advance)."""
+    if transaction.sequence != head.last_sequence + 1:
+        raise EvidenceError(f"{whose} transaction {transaction.sequence} skips ahead of the "
+                            f"chain head {head.last_sequence}")
+    if transaction.prev_hash != head.last_hash:
+        raise EvidenceError(f"{whose} transaction {transaction.sequence} does not continue "
+                            f"the chain: prev_hash {transaction.prev_hash[:12]}… is not the "
+                            f"head {head.last_hash[:12]}… (a fork)")
+
+
+def _require_not_forked(conn: Connection, peer: str, transaction: Transaction) -> None:
+    """A transaction at a sequence we hold must be the one we hold there."""
+    held = conn.execute(select(in_transactions.c.transaction_hash).where(
+        in_transactions.c.sender == peer,
+        in_transactions.c.sequence == transaction.sequence)).scalars().all()
+    if held and transaction.transaction_hash() not in held:
+        raise EvidenceError(f"{peer}'s transaction {transaction.sequence} differs from the one "
+                            "we hold at that sequence (a fork)")
+
+
 class EvidenceBooks:
     """Applies verified pairs to this node's books through the same code the exchange uses."""
 
@@ -185,6 +207,9 @@ class EvidenceBooks:
             raise EvidenceError(f"our transaction {transaction.sequence} to {peer} differs")
         if row is not None and row.response is not None:
             return done  # answered and applied before
+        link = store.link(conn, peer)
+        if transaction.sequence > link.out_sequence:
+            _require_follows(store.head(link, store.Chain.OUT), transaction, "our")
         if row is None:
             # Restored from a backup older than this transaction: take it back as ours.
             store.store_out(conn, peer=peer, sequence=transaction.sequence,
@@ -192,7 +217,6 @@ class EvidenceBooks:
                             transaction_hash=transaction.transaction_hash(),
                             document=pair.transaction_text, now_ms=transaction.created_at_ms)
             self._replay_unknown_debits(conn, pair, now_ms, done)
-        link = store.link(conn, peer)
         if transaction.sequence > link.out_sequence:
             # The normal path for an answer: store it, advance the chain, apply every answer.
             self.courier.apply(peer, transaction, pair.response,
@@ -249,15 +273,21 @@ class EvidenceBooks:
         done = Applied()
         stored = store.stored_in(conn, peer, transaction.transaction_id)
         if stored is None:
-            link = store.link(conn, peer)
+            head = store.head(store.link(conn, peer), store.Chain.IN)
+            follows = transaction.sequence == head.last_sequence + 1
+            if follows:
+                # Checked before any write: a fork the peer signed is its word against our
+                # chain, refused as evidence (store.advance would stop the node on it).
+                _require_follows(head, transaction, f"{peer}'s")
+            elif transaction.sequence <= head.last_sequence:
+                _require_not_forked(conn, peer, transaction)
             store.store_in(conn, sender=peer, transaction_id=transaction.transaction_id,
                            sequence=transaction.sequence,
                            transaction_hash=transaction.transaction_hash(),
                            document=pair.transaction_text, response=pair.response_text,
                            received_at_ms=now_ms)
-            if transaction.sequence == link.in_sequence + 1:
-                store.advance_in(conn, peer, transaction.sequence,
-                                 transaction.transaction_hash())
+            if follows:
+                store.advance(conn, peer, store.Chain.IN, head, transaction)
         for request, answer in zip(transaction.messages, pair.response.messages, strict=True):
             if isinstance(request, PrepareMessage) and isinstance(answer, ReceiptMessage):
                 self._credit(conn, pair, request, answer, now_ms, done)

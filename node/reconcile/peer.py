@@ -13,8 +13,8 @@ from typing import Any
 
 from node.exchange.requests import new_id
 from node.exchange.transport import Transport, TransportError
+from node.federation import FederationService
 from node.keyring import Signer
-from node.services.federation import FederationService
 from protocol.errors import ProtocolError
 from protocol.merkle import LeafKey, TransferLeaf
 from protocol.merkle_diff import Bound, RangeSummary

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import case, func, insert, select, update
@@ -17,6 +18,24 @@ from node.exchange import store
 from node.ledger.model import EntryKind, clearing_account
 
 OPEN, MATCHED, DISPUTED = "open", "matched", "disputed"
+
+
+class DiscrepancyKind(StrEnum):
+    """What a discrepancy is about. The values are stored and shown: never rename one."""
+
+    PENDING_ACROSS_CUT = "pending_across_cut"  # reserved, no final answer at the cut
+    DUPLICATE = "duplicate"  # one transfer moved the clearing account twice
+    TOTALS_DIFFER = "totals_differ"
+    ENTRIES_DIFFER = "entries_differ"
+    CHAIN_BREAK = "chain_break"  # the two sides hold different transactions at the cut
+    SIGNATURE_BREAK = "signature_break"
+    CUT_BEHIND = "cut_behind"  # the closer's cut leaves out a transaction it knew of
+    FIELD_MISMATCH = "field_mismatch"
+    MISSING_LOCALLY = "missing_locally"
+    MISSING_AT_PEER = "missing_at_peer"
+    STATE_MISMATCH = "state_mismatch"
+
+
 REPAIRED, CARRIED = "repaired", "carried"
 # Kinds of entries that move a clearing account, each once per transfer or relocation.
 _SETTLING_KINDS = (EntryKind.TRANSFER_SETTLE, EntryKind.TRANSFER_IN, EntryKind.RELOCATION_OUT,
@@ -150,13 +169,13 @@ def mark_window(conn: Connection, *, peer: str, index: int, now_ms: int,
         windows.c.peer_node_id == peer, windows.c.window_index == index).values(**values))
 
 
-def record_discrepancy(conn: Connection, *, peer: str, index: int, kind: str, outcome: str,
-                       detail: str, now_ms: int, key: tuple[str, str] | None = None,
+def record_discrepancy(conn: Connection, *, peer: str, index: int, kind: DiscrepancyKind,
+                       outcome: str, detail: str, now_ms: int, key: tuple[str, str] | None = None,
                        evidence: Any = None) -> str:
     ident = uuid.uuid4().hex
     closed = outcome != DISPUTED
     conn.execute(insert(discrepancies).values(
-        id=ident, peer_node_id=peer, window_index=index, kind=kind, outcome=outcome,
+        id=ident, peer_node_id=peer, window_index=index, kind=str(kind), outcome=outcome,
         status="closed" if closed else "open",
         debtor_node=None if key is None else key[0],
         transfer_id=None if key is None else key[1], detail=detail[:500],
@@ -166,15 +185,15 @@ def record_discrepancy(conn: Connection, *, peer: str, index: int, kind: str, ou
     return ident
 
 
-def dispute(conn: Connection, *, peer: str, index: int, kind: str, detail: str, now_ms: int,
-            key: tuple[str, str] | None = None, evidence: Any = None) -> str:
+def dispute(conn: Connection, *, peer: str, index: int, kind: DiscrepancyKind, detail: str,
+            now_ms: int, key: tuple[str, str] | None = None, evidence: Any = None) -> str:
     """A difference no signed evidence settles: record it open and freeze the link, so no new
     transfer crosses it until an operator has looked (docs/reconciliation.md). The same dispute
     found again (the window proposed a second time) is not recorded twice."""
     same = discrepancies.c.transfer_id == key[1] if key else discrepancies.c.transfer_id.is_(None)
     held = conn.execute(select(discrepancies.c.id).where(
         discrepancies.c.peer_node_id == peer, discrepancies.c.window_index == index,
-        discrepancies.c.kind == kind, discrepancies.c.status == "open", same)).first()
+        discrepancies.c.kind == str(kind), discrepancies.c.status == "open", same)).first()
     if held is not None:
         return str(held.id)
     ident = record_discrepancy(conn, peer=peer, index=index, kind=kind, outcome=DISPUTED,

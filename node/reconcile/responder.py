@@ -26,7 +26,7 @@ from node.reconcile.peer import PeerFailed
 from node.reconcile.sides import Sides
 from node.reconcile.window import CutUnknown
 from protocol.errors import DecodeError, ProtocolError
-from protocol.merkle_diff import LEAF_THRESHOLD_DEFAULT
+from protocol.merkle_diff import LEAF_THRESHOLD_DEFAULT, LeafIndex
 from protocol.messages.documents import Statement
 from protocol.reasons import ReasonCode
 from protocol.reconciliation import (
@@ -86,17 +86,17 @@ class Responder:
                               f"closing a window with {peer} right now; propose again later")
             return await writer.submit(partial(self._propose, peer, args))
         if request.op in ("summary", "split_key", "leaves"):
-            index = await writer.submit(partial(self._index, peer, _int(args, "window_index", 1)))
+            leaves = await self._index(peer, _int(args, "window_index", 1))
             lo, hi = key_from_json(args.get("lo")), key_from_json(args.get("hi"))
             if request.op == "summary":
-                found = index.summary(lo, hi)
+                found = leaves.summary(lo, hi)
                 return {"count": found.count, "digest": found.digest.hex()}
             if request.op == "split_key":
                 try:
-                    return {"key": list(index.split_key(lo, hi))}
+                    return {"key": list(leaves.split_key(lo, hi))}
                 except ValueError as exc:
                     raise _refuse(ReasonCode.MALFORMED, str(exc)) from exc
-            chosen = index.leaves(lo, hi)
+            chosen = leaves.leaves(lo, hi)
             if len(chosen) > LEAVES_PER_REPLY_MAX:
                 raise _refuse(ReasonCode.TOO_LARGE, f"{len(chosen)} leaves in the range, "
                               f"limit {LEAVES_PER_REPLY_MAX}: ask for a smaller one")
@@ -104,7 +104,7 @@ class Responder:
         if request.op == "evidence":
             keys = self._keys(args.get("keys"))
             return {"evidence": await writer.submit(
-                partial(self.sides.evidence_for, peer, keys))}
+                partial(self.sides.repairs.evidence_for, peer=peer, keys=keys))}
         if request.op == "repair":
             index = _int(args, "window_index", 1)
             items = args.get("evidence")
@@ -133,24 +133,24 @@ class Responder:
             raise _refuse(ReasonCode.MALFORMED, "a key is [debtor_node, transfer_id]")
         return [key for key in keys if key is not None]
 
-    def _index(self, peer: str, index: int, conn: Connection) -> Any:
-        try:
-            return self.sides.leaf_index(peer, index, conn)
-        except KeyError as exc:
-            raise _refuse(ReasonCode.MALFORMED, f"no window {index} with {peer} here") from exc
+    async def _index(self, peer: str, index: int) -> LeafIndex:
+        found = await self.sides.repairs.leaf_index(peer, index)
+        if found is None:
+            raise _refuse(ReasonCode.MALFORMED, f"no window {index} with {peer} here")
+        return found
 
     def _repair(self, peer: str, index: int, keys: list[tuple[str, str]], items: list[Any],
                 conn: Connection) -> list[dict[str, Any]]:
         if records.window(conn, peer, index) is None:
             raise _refuse(ReasonCode.MALFORMED, f"no window {index} with {peer} here")
-        return self.sides.repair(conn, peer, index, keys, items)
+        return self.sides.repairs.repair(conn, peer, index, keys, items)
 
     # propose -------------------------------------------------------------------------------
 
     def _propose(self, peer: str, args: dict[str, Any], conn: Connection) -> dict[str, Any]:
         sides = self.sides
         try:
-            theirs = sides.verify_statement(args.get("statement"), peer)
+            theirs = sides.compare.verify_statement(args.get("statement"), peer)
         except PeerFailed as exc:
             raise _refuse(ReasonCode.BAD_SIGNATURE, exc.detail) from exc
         index = theirs.window_index
@@ -168,45 +168,38 @@ class Responder:
         if index not in (following, following - 1):
             raise _refuse(ReasonCode.SEQUENCE_GAP, f"window {index} proposed; the next window "
                           f"with {peer} here is {following}")
-        signed_at_ms = self._cut_time(conn, peer, last, theirs)
-        self._take_late_response(conn, peer, index, theirs.incoming_sequence_cut,
-                                 args.get("late_response"))
+        judged = self._judge(conn, peer, last, theirs)
+        if judged.verdict is not cuts.Verdict.DISPUTE:
+            self._take_late_response(conn, peer, index, theirs.incoming_sequence_cut,
+                                     args.get("late_response"))
         try:
-            mine = sides.save(conn, peer, index, theirs.incoming_sequence_cut,
-                              theirs.outgoing_sequence_cut,
-                              first=index == following)
+            mine = sides.statements.save(conn, peer, index, theirs.incoming_sequence_cut,
+                                         theirs.outgoing_sequence_cut,
+                                         first=index == following)
         except CutUnknown as exc:
             raise _refuse(ReasonCode.SEQUENCE_GAP, str(exc)) from exc
-        hidden = cuts.hidden_by(conn, me=self.node_id, peer=peer,
-                                theirs=theirs.model_copy(update={"issued_at_ms": signed_at_ms}),
-                                skew_ms=sides.federation.require_current().policy.skew_ms)
-        if hidden is not None:
-            self._cut_behind(conn, peer, index, theirs, hidden)
+        if judged.hidden is not None:  # a dispute: CUT_AGAIN was refused before any write
+            self._cut_behind(conn, peer, index, theirs, judged.hidden)
             return {"statement": mine.statement, "record": None}
         found = compare(Statement.model_validate(mine.statement), theirs)
-        sides.remember_peer(peer, index, theirs, found, conn)
+        sides.compare.remember_peer(conn, peer, index, theirs, found)
         has_dispute = records.open_disputes(conn, peer=peer, index=index) > 0
-        if not found and not has_dispute and sides.books_agree(conn, peer, index,
-                                                              dispute=args.get("final") is True):
+        if not found and not has_dispute and sides.statements.books_agree(
+                conn, peer, index, dispute=args.get("final") is True):
             record = sign_object(theirs.model_dump(mode="json"), signer=self.node_id,
                                  key=sides.signer.key())
-            sides.matched(peer, index, theirs, record, conn)
+            sides.compare.matched(conn, peer, index, theirs, record)
             return {"statement": mine.statement, "record": record}
         if args.get("final") is True:
-            sides.dispute_mismatch(peer, index, [d.value for d in found], conn)
+            sides.compare.dispute_mismatch(conn, peer, index, [d.value for d in found])
         return {"statement": mine.statement, "record": None}
 
-    def _cut_time(self, conn: Connection, peer: str, last: records.Window | None,
-                  theirs: Statement) -> int:
-        """When the closer cut this window, as far as we can tell (standard §11.1): the signing
-        time of a statement we have not seen at these cuts, which must then be fresh; for a
-        window we hold at the same cuts (the closer's final proposal, or a proposal repeated
-        after a lost reply), no later than when we first saw it."""
+    def _judge(self, conn: Connection, peer: str, last: records.Window | None,
+               theirs: Statement) -> cuts.Judged:
+        """Is the statement fresh, and do its cuts leave out what the closer knew of
+        (standard §11.1)? Refuses a stale statement, and one whose cuts might hide a
+        transaction, before anything is written: the closer cuts again."""
         sides = self.sides
-        held = last if last is not None and last.index == theirs.window_index else None
-        if held is not None and (held.outgoing_cut, held.incoming_cut) == (
-                theirs.incoming_sequence_cut, theirs.outgoing_sequence_cut):
-            return min(theirs.issued_at_ms, held.closed_at_ms)
         skew_ms = sides.federation.require_current().policy.skew_ms
         now_ms = sides.clock.now_ms()
         if not is_fresh(issued_at_ms=theirs.issued_at_ms, now_ms=now_ms, skew_ms=skew_ms):
@@ -214,7 +207,17 @@ class Responder:
             raise _refuse(ReasonCode.CLOCK_SKEW, f"statement signed at {theirs.issued_at_ms} ms, "
                           f"{now_ms - theirs.issued_at_ms} ms from our clock (bound {skew_ms}): "
                           "cut the window again")
-        return theirs.issued_at_ms
+        held = last if last is not None and last.index == theirs.window_index else None
+        same_cuts = held is not None and (held.outgoing_cut, held.incoming_cut) == (
+            theirs.incoming_sequence_cut, theirs.outgoing_sequence_cut)
+        judged = cuts.judge(conn, me=self.node_id, peer=peer, theirs=theirs,
+                            held_since_ms=held.closed_at_ms if held and same_cuts else None,
+                            skew_ms=skew_ms)
+        if judged.verdict is cuts.Verdict.CUT_AGAIN:
+            assert judged.hidden is not None
+            raise _refuse(ReasonCode.CLOCK_SKEW, f"{judged.hidden.detail(peer)}: cut the window "
+                          "again once you hold our answer")
+        return judged
 
     def _cut_behind(self, conn: Connection, peer: str, index: int, theirs: Statement,
                     hidden: cuts.Hidden) -> None:
@@ -222,7 +225,8 @@ class Responder:
         sides = self.sides
         now_ms = sides.clock.now_ms()
         log.error("window %s with %s: %s", index, peer, hidden.detail(peer))
-        records.dispute(conn, peer=peer, index=index, kind="cut_behind", now_ms=now_ms,
+        records.dispute(conn, peer=peer, index=index, kind=records.DiscrepancyKind.CUT_BEHIND,
+                        now_ms=now_ms,
                         detail=hidden.detail(peer),
                         evidence={"peer_statement": theirs.model_dump(mode="json"),
                                   "chain": hidden.chain, "cut": hidden.cut,
@@ -254,7 +258,8 @@ class Responder:
             return
         if applied.answers_applied:
             records.record_discrepancy(
-                conn, peer=peer, index=index, kind="state_mismatch", outcome=records.REPAIRED,
+                conn, peer=peer, index=index, kind=records.DiscrepancyKind.STATE_MISMATCH,
+                outcome=records.REPAIRED,
                 now_ms=sides.clock.now_ms(),
                 detail=f"late receipt: the response to our transaction "
                        f"{pair.transaction.sequence} arrived with the proposal")

@@ -25,13 +25,16 @@ from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
+from node.access import Principal, Role, require_role
 from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.engine import Database
 from node.db.schema import links
 from node.errors import ErrorCode, NotFound
 from node.exchange.service import Exchange
+from node.federation import FederationService
 from node.keyring import Signer
 from node.ledger.journal import Ledger
 from node.reconcile import cuts, records
@@ -39,8 +42,6 @@ from node.reconcile.evidence import EvidenceBooks, EvidenceError
 from node.reconcile.peer import PeerClient, PeerFailed, PeerRanges
 from node.reconcile.responder import Responder
 from node.reconcile.sides import Proposed, Sides
-from node.services.access import Principal, Role, require_role
-from node.services.federation import FederationService
 from protocol.merkle_diff import DifferenceKind, PeerAnswerError, reconcile
 from protocol.messages.documents import Statement
 from protocol.reasons import ReasonCode
@@ -105,22 +106,26 @@ class Reconciler:
         directory = self.federation.require_current()
         return [peer for peer in self.sides.linked_peers() if directory.node(peer) is not None]
 
-    async def close_all(self, *, scheduled_every_ms: int | None = None) -> list[dict[str, Any]]:
-        """Close a window on every link. The scheduler (`scheduled_every_ms`: its interval)
-        closes the links where this node has the smaller id, so two nodes' schedules do not
-        cut one link twice, and any other link whose chains hold a transaction that has waited
-        past the last co-signed cut for too long (`cuts.overdue`): the scheduled closer's
-        choice, or its silence, must not hide our side of the link (standard §11.1)."""
+    async def close_all(self, *, scheduled: bool = False,
+                        overdue_after_ms: int | None = None) -> list[dict[str, Any]]:
+        """Close a window on every link; or, from the scheduler, on the links where this node
+        has the smaller id (`scheduled`: two nodes' schedules do not cut one link twice) and on
+        any other link whose chains hold a transaction that has waited past the last
+        co-signed cut for longer than `overdue_after_ms` (`cuts.overdue`): the scheduled
+        closer's choice, or its silence, must not hide our side of the link (§11.1)."""
+        choosing = scheduled or overdue_after_ms is not None
         results = []
         for peer in self.peers():
-            if scheduled_every_ms is not None and peer < self.node_id:
+            if choosing and not (scheduled and peer > self.node_id):
+                if overdue_after_ms is None:
+                    continue
                 with self.db.read() as conn:
                     late = cuts.overdue(conn, peer, now_ms=self.clock.now_ms(),
-                                        window_ms=scheduled_every_ms)
+                                        after_ms=overdue_after_ms)
                 if not late:
                     continue
                 log.warning("closing a window with %s ourselves: a transaction has waited past "
-                            "the last co-signed cut for %s windows", peer, cuts.OVERDUE_WINDOWS)
+                            "the last co-signed cut for over %s ms", peer, overdue_after_ms)
             results.append(await self.close(peer))
         return results
 
@@ -131,22 +136,34 @@ class Reconciler:
 
     async def _close(self, peer: str) -> dict[str, Any]:
         sides = self.sides
-        mine = await self.writer.submit(partial(sides.cut_and_sign, peer))
+        mine = await self.writer.submit(partial(self._cut, peer=peer))
         client = self.client(peer)
         outcome = await self._propose(client, mine, final=False)
         if outcome is Proposal.STALE:
             # A window proposed before and never answered: the peer judges a cut by when it
             # was signed (standard §11.1), so we cut it again at our heads, and sign afresh.
-            mine = await self.writer.submit(partial(sides.recut, peer, mine.index))
+            mine = await self.writer.submit(partial(sides.statements.recut, peer=peer,
+                                                     index=mine.index))
             outcome = await self._propose(client, mine, final=False)
         if outcome is Proposal.DIFFERS:
             left = await self._descend_and_repair(client, mine.index)
-            mine = await self.writer.submit(partial(sides.recompute, peer, mine.index))
+            mine = await self.writer.submit(partial(sides.statements.recompute, peer=peer,
+                                                 index=mine.index))
             outcome = await self._propose(client, mine, final=True)
             if outcome is Proposal.DIFFERS:
-                await self.writer.submit(partial(sides.dispute_mismatch, peer, mine.index,
-                                                 left))
-        return await self.writer.submit(partial(sides.finish, peer, mine.index, client.calls))
+                await self.writer.submit(partial(sides.compare.dispute_mismatch, peer=peer,
+                                                 index=mine.index, left=left))
+        return await self.writer.submit(partial(sides.statements.finish, peer=peer,
+                                                index=mine.index, calls=client.calls))
+
+    def _cut(self, conn: Connection, peer: str) -> Proposed:
+        """The window to propose. One the peer proposed or answered and that is still open is
+        cut again at our own heads: its cuts are the peer's choice, never re-proposed as ours
+        (standard §11.1)."""
+        last = records.last_window(conn, peer)
+        if last is not None and last.state == records.OPEN and last.peer_statement is not None:
+            return self.sides.statements.recut(conn, peer, last.index)
+        return self.sides.statements.cut_and_sign(conn, peer)
 
     async def _propose(self, client: PeerClient, mine: Proposed, *, final: bool) -> Proposal:
         peer, index = client.peer, mine.index
@@ -154,20 +171,23 @@ class Reconciler:
             result = await client.call("propose", {
                 "statement": mine.statement, "final": final, "late_response": mine.late_response,
             })
-            theirs = self.sides.verify_statement(result.get("statement"), peer)
+            theirs = self.sides.compare.verify_statement(result.get("statement"), peer)
         except PeerFailed as exc:
             if exc.reason == ReasonCode.CLOCK_SKEW and not final:
                 log.warning("window %s with %s: %s", index, peer, exc.detail)
                 return Proposal.STALE
-            await self.writer.submit(partial(self.sides.peer_failed, peer, index, exc))
+            await self.writer.submit(partial(self.sides.compare.peer_failed, peer=peer,
+                                             index=index, failure=exc))
             return Proposal.FAILED
         record = result.get("record")
         found = compare(Statement.model_validate(mine.statement), theirs)
-        if not found and record is not None and self.sides.verify_record(
+        if not found and record is not None and self.sides.compare.verify_record(
                 record, mine.statement, peer):
-            await self.writer.submit(partial(self.sides.matched, peer, index, theirs, record))
+            await self.writer.submit(partial(self.sides.compare.matched, peer=peer, index=index,
+                                             theirs=theirs, record=record))
             return Proposal.MATCHED
-        await self.writer.submit(partial(self.sides.remember_peer, peer, index, theirs, found))
+        await self.writer.submit(partial(self.sides.compare.remember_peer, peer=peer,
+                                         index=index, theirs=theirs, found=found))
         if Disagreement.CHAIN in found or Disagreement.WINDOW in found:
             if not final:  # so that the peer records the dispute and freezes its side too
                 await self._propose(client, mine, final=True)
@@ -178,15 +198,17 @@ class Reconciler:
         """Find the differing transfers and repair what evidence settles. Returns the kinds of
         differences left for the dispute record if the final proposal still differs."""
         peer = client.peer
-        local = await self.writer.submit(partial(self.sides.leaf_index, peer, index))
+        local = await self.sides.repairs.leaf_index(peer, index)
+        if local is None:
+            raise KeyError(f"no window {index} with {peer}")
         loop = asyncio.get_running_loop()
         try:
             found = await asyncio.to_thread(reconcile, local, PeerRanges(client, index, loop))
         except (PeerAnswerError, PeerFailed, KeyError, ValueError, TypeError) as exc:
             log.error("descent with %s failed: %s", peer, exc)
             return [f"descent failed: {exc}"]
-        await self.writer.submit(partial(self.sides.count_digests, peer, index,
-                                         found.digests_exchanged))
+        await self.writer.submit(partial(self.sides.repairs.count_digests, peer=peer,
+                                         index=index, digests=found.digests_exchanged))
         left: list[str] = []
         missing_here = [d.key for d in found.differences
                         if d.kind is DifferenceKind.MISSING_LOCALLY]
@@ -194,8 +216,8 @@ class Reconciler:
                          if d.kind is DifferenceKind.MISSING_AT_PEER]
         for difference in found.differences:
             if difference.kind is DifferenceKind.FIELD_MISMATCH:
-                await self.writer.submit(partial(self.sides.field_mismatch, peer, index,
-                                                 difference))
+                await self.writer.submit(partial(self.sides.repairs.field_mismatch, peer=peer,
+                                                 index=index, difference=difference))
                 left.append("field_mismatch")
         for start in range(0, len(missing_here), EVIDENCE_KEYS_PER_CALL):
             keys = missing_here[start:start + EVIDENCE_KEYS_PER_CALL]
@@ -207,11 +229,13 @@ class Reconciler:
             except PeerFailed as exc:
                 items = []
                 log.error("evidence from %s: %s", peer, exc)
-            left += await self.writer.submit(partial(self.sides.repair_locally, peer, index,
-                                                     keys, items))
+            left += await self.writer.submit(partial(self.sides.repairs.repair_locally,
+                                                     peer=peer, index=index, keys=keys,
+                                                     items=items))
         for start in range(0, len(missing_there), EVIDENCE_KEYS_PER_CALL):
             keys = missing_there[start:start + EVIDENCE_KEYS_PER_CALL]
-            evidence = await self.writer.submit(partial(self.sides.evidence_for, peer, keys))
+            evidence = await self.writer.submit(partial(self.sides.repairs.evidence_for,
+                                                         peer=peer, keys=keys))
             try:
                 result = await client.call("repair", {"window_index": index,
                                                       "evidence": evidence})
@@ -221,8 +245,9 @@ class Reconciler:
             except PeerFailed as exc:
                 outcomes = [{"key": list(k), "outcome": "failed", "detail": str(exc)}
                             for k in keys]
-            left += await self.writer.submit(partial(self.sides.peer_repaired, peer, index,
-                                                     keys, outcomes))
+            left += await self.writer.submit(partial(self.sides.repairs.peer_repaired,
+                                                     peer=peer, index=index, keys=keys,
+                                                     outcomes=outcomes))
         return left
 
     # views and operator actions --------------------------------------------------------------
@@ -294,7 +319,8 @@ class Reconciler:
                                   else "incoming", "transactions": 0, "credits": 0,
                                   "debits": 0, "records_restored": 0, "skipped": []}
         for _ in range(RECOVER_PAGES_MAX):
-            after = await self.writer.submit(partial(self.sides.chain_head, peer, direction))
+            after = await self.writer.submit(partial(self.sides.repairs.chain_head, peer=peer,
+                                                     direction=direction))
             try:
                 page = (await client.call("history", {"direction": direction, "after": after,
                                                       "limit": RECOVER_PAGE}))["transactions"]
@@ -305,7 +331,8 @@ class Reconciler:
                 return totals
             for item in page:
                 try:
-                    applied = await self.writer.submit(partial(self.sides.replay, peer, item))
+                    applied = await self.writer.submit(partial(self.sides.repairs.replay, peer=peer,
+                                                                item=item))
                 except EvidenceError as exc:
                     # Stop rather than guess: what follows may depend on this transaction.
                     totals["error"] = f"transaction after {after} does not verify: {exc}"

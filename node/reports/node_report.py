@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from node.access import Principal, Role, require_role
 from node.ledger.checkpoint import latest_checkpoint
 from node.reconcile import records
 from node.reports import figures, node_data, quality, unreconciled
@@ -25,7 +26,6 @@ from node.reports.evidence import report_window
 from node.reports.render_csv import render_csv
 from node.reports.render_html import render_html
 from node.runtime import Node
-from node.services.access import Principal, Role, require_role
 
 
 def node_body(node: Node, checkpoint: dict[str, Any]) -> dict[str, Any]:

@@ -13,14 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Row
 
-from node.clock import Clock
-from node.db.batch import WriteBatcher
-from node.db.engine import Database
-from node.db.schema import grants
-from node.errors import ErrorCode, NotFound
-from node.ledger.journal import Ledger
-from node.ledger.model import AccountKind, EntryKind, Posting, member_account
-from node.services.access import (
+from node.access import (
     Principal,
     Role,
     deny,
@@ -28,6 +21,13 @@ from node.services.access import (
     require_read_member,
     require_role,
 )
+from node.clock import Clock
+from node.db.batch import WriteBatcher
+from node.db.engine import Database
+from node.db.schema import grants
+from node.errors import ErrorCode, NotFound
+from node.ledger.journal import Ledger
+from node.ledger.model import AccountKind, EntryKind, Posting, member_account
 from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, require_active
 from protocol.credit import CreditClass

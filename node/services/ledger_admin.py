@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from node.access import Principal, Role, require_role
 from node.clock import Clock
 from node.db.engine import Database
 from node.keyring import Signer
 from node.ledger.checkpoint import create_checkpoint, latest_checkpoint
 from node.ledger.journal import Ledger
 from node.ledger.verify import VerifyResult, verify_ledger
-from node.services.access import Principal, Role, require_role
 
 
 class LedgerAdminService:

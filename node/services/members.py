@@ -9,14 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
-from node.clock import Clock
-from node.db.engine import Database
-from node.db.fast import FastStatement, in_params, in_values
-from node.db.schema import OPEN_TRANSFER, journal_entries, members, postings, transfers
-from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
-from node.ledger.journal import Ledger
-from node.ledger.model import AccountKind, EntryKind, member_account
-from node.services.access import (
+from node.access import (
     Principal,
     Role,
     deny,
@@ -24,12 +17,19 @@ from node.services.access import (
     require_read_member,
     require_role,
 )
-from node.services.system_ids import SYSTEM_MEMBER_IDS, refuse_system_id
+from node.clock import Clock
+from node.db.engine import Database
+from node.db.fast import FastStatement, in_params, in_values
+from node.db.schema import OPEN_TRANSFER, journal_entries, members, postings, transfers
+from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
+from node.ledger.journal import Ledger
+from node.ledger.model import AccountKind, EntryKind, member_account
+from node.ledger.system_ids import SYSTEM_MEMBER_IDS, refuse_system_id
 from node.services.units import STANDARD_MINUTE, NodeUnit
+from node.states import MEMBER_ACTIVE, MEMBER_DEACTIVATED, MEMBER_FLOOR_MINUTES
 
-ACTIVE = "active"
-DEACTIVATED = "deactivated"
-MEMBER_FLOOR_MINUTES = 0  # overdrafts come with the operating standard's policy, not by default
+ACTIVE = MEMBER_ACTIVE
+DEACTIVATED = MEMBER_DEACTIVATED
 
 
 @dataclass(frozen=True)

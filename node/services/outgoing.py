@@ -19,9 +19,9 @@ from node.db.schema import transfers
 from node.errors import Conflict, ErrorCode, RuleViolation
 from node.exchange import store
 from node.exchange.requests import new_id
+from node.federation import FederationService
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, EntryKind, Posting, member_account
-from node.services.federation import FederationService
 from protocol.addresses import MemberAddress
 from protocol.canonical import canonical_bytes, sha256_hex
 from protocol.credit import SPEND_ORDER, CreditClass

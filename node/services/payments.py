@@ -20,6 +20,14 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
+from node.access import (
+    Principal,
+    Role,
+    deny,
+    require_act_for,
+    require_read_member,
+    require_role,
+)
 from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.engine import Database
@@ -28,17 +36,19 @@ from node.db.schema import payment_requests, payment_requests_in, transfers
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
 from node.exchange import store
 from node.exchange.requests import new_id
-from node.services.access import (
-    Principal,
-    Role,
-    deny,
-    require_act_for,
-    require_read_member,
-    require_role,
-)
 from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, require_active
 from node.services.outgoing import OutgoingTransfers
+from node.states import (
+    PAYMENT_ACKNOWLEDGED,
+    PAYMENT_APPROVED,
+    PAYMENT_AWAITING,
+    PAYMENT_DECLINED,
+    PAYMENT_EXPIRED,
+    PAYMENT_PAID,
+    PAYMENT_REFUSED,
+    PAYMENT_SENT,
+)
 from protocol.addresses import AddressError, MemberAddress
 from protocol.canonical import sha256_hex
 from protocol.messages import encode_message
@@ -51,11 +61,10 @@ from protocol.messages.other import (
 )
 from protocol.messages.transfer import Purpose
 
-# Payee side.
+# Payee side, then payer side (DECLINED too); the names node/states.py gives them.
 SENT, ACKNOWLEDGED, REFUSED, PAID, DECLINED = (
-    "sent", "acknowledged", "refused", "paid", "declined")
-# Payer side (DECLINED too); `expired` is shown for an awaiting request past its expiry.
-AWAITING, APPROVED, EXPIRED = "awaiting", "approved", "expired"
+    PAYMENT_SENT, PAYMENT_ACKNOWLEDGED, PAYMENT_REFUSED, PAYMENT_PAID, PAYMENT_DECLINED)
+AWAITING, APPROVED, EXPIRED = PAYMENT_AWAITING, PAYMENT_APPROVED, PAYMENT_EXPIRED
 # A week to decide would suit people who see staff once a week, but the policy bounds every
 # lifetime in the federation: the request lives min(7 days, policy.expiry_max_ms).
 REQUEST_LIFETIME_MS = 7 * 24 * 3_600_000

@@ -21,6 +21,14 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 from sqlalchemy.engine import Connection
 
+from node.access import (
+    Principal,
+    Role,
+    deny,
+    require_act_for,
+    require_read_member,
+    require_role,
+)
 from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.engine import Database
@@ -45,20 +53,13 @@ from node.ledger.model import (
     Posting,
     member_account,
 )
-from node.services.access import (
-    Principal,
-    Role,
-    deny,
-    require_act_for,
-    require_read_member,
-    require_role,
-)
+from node.ledger.system_ids import refuse_system_id
 from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, require_active
 from node.services.outgoing import OutgoingTransfers
-from node.services.system_ids import refuse_system_id
-from node.timebank.parties import NAMED_MAX, unsettled_requests
+from node.states import RELOCATION_COMMITTED, RELOCATION_PENDING, RELOCATION_REJECTED
 from protocol.credit import CreditClass
+from protocol.directory import NodeEntry
 from protocol.messages import encode_message
 from protocol.messages.other import (
     ClassBalance,
@@ -69,12 +70,17 @@ from protocol.messages.other import (
 from protocol.reasons import ReasonCode
 from protocol.transfer_rules import check_debit_caps
 
-PENDING = "pending"
-COMMITTED = "committed"
-REJECTED = "rejected"
+PENDING = RELOCATION_PENDING
+COMMITTED = RELOCATION_COMMITTED
+REJECTED = RELOCATION_REJECTED
 RELOCATING = MEMBER_RELOCATING  # member status while the relocation is reserved
 RELOCATED = MEMBER_RELOCATED  # member status once the new node committed it
 _INSERT = insert_row(relocations)
+NAMED_MAX = 5  # service request ids a refusal names
+# The ids of a member's service requests that can still move their hours, at most NAMED_MAX + 1.
+# The time bank answers (node/timebank/parties.py); node/runtime.py passes it in, so this layer
+# never imports the time bank above it.
+UnsettledRequests = Callable[[Connection, str], list[str]]
 
 
 @dataclass(frozen=True)
@@ -109,13 +115,15 @@ def history_summary(conn: Connection, ledger: Ledger, account: str) -> HistorySu
 
 class RelocationService:
     def __init__(self, *, db: Database, writer: WriteBatcher, ledger: Ledger, clock: Clock,
-                 node_id: str, outgoing: OutgoingTransfers) -> None:
+                 node_id: str, outgoing: OutgoingTransfers,
+                 unsettled_requests: UnsettledRequests) -> None:
         self.db = db
         self.writer = writer
         self.ledger = ledger
         self.clock = clock
         self.node_id = node_id
         self.outgoing = outgoing
+        self.unsettled_requests = unsettled_requests
 
     def command(self, principal: Principal, *, relocation_id: str, local_id: str, to_node: str,
                 new_local_id: str) -> Callable[[Connection], RelocationResult]:
@@ -153,53 +161,18 @@ class RelocationService:
     def _reserve(self, conn: Connection, principal: Principal, *, member_row: Any,
                  relocation_id: str, to_node: str, new_local_id: str, body_hash: str,
                  now_ms: int) -> dict[str, Any]:
+        """Refuse what cannot move yet, then reserve the balances, mark the member, record the
+        relocation and queue its message: one transaction, so a refusal leaves no trace."""
         local_id = member_row.local_id
         address = f"{local_id}@{self.node_id}"
-        open_count = conn.execute(select(func.count()).select_from(transfers).where(
-            transfers.c.debtor == address, OPEN_TRANSFER)).scalar_one()
-        if open_count:
-            raise Conflict(ErrorCode.OPEN_TRANSFERS,
-                           f"{address} has {open_count} transfer(s) to other nodes still open; "
-                           "relocate once they are settled")
-        _refuse_unsettled_requests(conn, local_id, address)
-        _, me, policy = self.outgoing.peer_entry(to_node)
-        link = store.link(conn, to_node)
-        if link.frozen_reason is not None:
-            raise Conflict(ErrorCode.LINK_FROZEN,
-                           f"the link with {to_node} is frozen ({link.frozen_reason}) until an "
-                           "operator resolves it")
+        me, policy = self._refuse_blocked(conn, local_id=local_id, address=address,
+                                          to_node=to_node)
         account = member_account(local_id)
-        by_class = self.ledger.balances_of(conn, account)
-        debts = {str(c): v for c, v in by_class.items() if v < 0}
-        if debts:
-            raise RuleViolation(ErrorCode.NEGATIVE_BALANCE,
-                                f"{address} owes {debts}; a debt does not move with a "
-                                "relocation: settle it first")
-        # The standard wants each class at most once, sorted by class name; empty ones stay out.
-        moving = sorted((str(c), v) for c, v in by_class.items() if v > 0)
-        total = sum(v for _, v in moving)
-        if total:
-            cap = check_debit_caps(
-                me, owed_to_partner_minutes=store.owed_to(conn, to_node),
-                owed_overall_minutes=store.owed_to(conn, None),
-                amount_minutes=total)
-            if cap is not None:
-                code = (ErrorCode.PARTNER_CAP_EXCEEDED if cap is ReasonCode.PARTNER_CAP_EXCEEDED
-                        else ErrorCode.OVERALL_CAP_EXCEEDED)
-                raise RuleViolation(code, f"{cap.value}: moving {total} minutes would take this "
-                                    f"node's net debit toward {to_node} or the federation over "
-                                    "its cap; try again later")
+        moving = self._movable(conn, account, me, address=address, to_node=to_node)
         history = history_summary(conn, self.ledger, account)
-        entry_height = None
-        if moving:
-            legs: list[Posting] = []
-            for name, value in moving:
-                legs += [Posting(account, CreditClass(name), -value),
-                         Posting(str(AccountKind.PENDING), CreditClass(name), value)]
-            entry_height = self.ledger.post(
-                conn, kind=EntryKind.RELOCATION_OUT, ref=relocation_id, actor=principal.actor,
-                memo=f"relocation to {new_local_id}@{to_node}: reserved", now_ms=now_ms,
-                legs=tuple(legs)).height
+        entry_height = self._hold(conn, principal, account, moving, relocation_id=relocation_id,
+                                  memo=f"relocation to {new_local_id}@{to_node}: reserved",
+                                  now_ms=now_ms)
         lifetime = min(max(self.outgoing.expiry_ms, policy.expiry_min_ms), policy.expiry_max_ms)
         message = RelocationMessage(message_id=new_id(), body=RelocationBody(
             relocation_id=new_id(), member=address, new_local_id=new_local_id,
@@ -207,27 +180,77 @@ class RelocationService:
                       for name, value in moving],
             history=history, created_at_ms=now_ms, expires_at_ms=now_ms + lifetime,
         ))
-        body = message.body
         conn.execute(update(members).where(members.c.local_id == local_id)
                      .values(status=RELOCATING))
-        record = {
-            "id": relocation_id, "member_local_id": local_id, "to_node": to_node,
-            "new_local_id": new_local_id, "state": PENDING, "reason_code": None,
-            "detail": None, "new_address": None, "request_hash": body_hash,
-            "wire_id": body.relocation_id, "message_id": message.message_id,
-            "balances": _json([b.model_dump(mode="json") for b in body.balances]),
-            "history": _json(history.model_dump(mode="json")),
-            "entry_height": entry_height, "settled_entry_height": None,
-            "actor": principal.actor, "created_at_ms": now_ms,
-            "expires_at_ms": body.expires_at_ms, "committed_at_ms": None,
-            "updated_at_ms": now_ms, "dispute": None, "prepare_hash": None,
-            "answer_transaction_id": None,
-        }
+        record = _record(message, relocation_id=relocation_id, local_id=local_id,
+                         to_node=to_node, new_local_id=new_local_id, body_hash=body_hash,
+                         entry_height=entry_height, actor=principal.actor, now_ms=now_ms)
         _INSERT.run(conn, record)
-        store.add_reserved(conn, to_node, total)  # counted by every cap check until settled
+        # counted by every cap check until settled
+        store.add_reserved(conn, to_node, sum(v for _, v in moving))
         store.enqueue(conn, peer=to_node, message=encode_message(message), now_ms=now_ms)
         self.outgoing.wake(to_node)
         return record
+
+    def _refuse_blocked(self, conn: Connection, *, local_id: str, address: str,
+                        to_node: str) -> tuple[NodeEntry, Any]:
+        """What must settle before a member can leave: transfers to other nodes, service
+        requests, an unknown peer, a frozen link. Returns this node's entry and the
+        peer's policy."""
+        open_count = conn.execute(select(func.count()).select_from(transfers).where(
+            transfers.c.debtor == address, OPEN_TRANSFER)).scalar_one()
+        if open_count:
+            raise Conflict(ErrorCode.OPEN_TRANSFERS,
+                           f"{address} has {open_count} transfer(s) to other nodes still open; "
+                           "relocate once they are settled")
+        _refuse_unsettled_requests(self.unsettled_requests(conn, local_id), address)
+        _, me, policy = self.outgoing.peer_entry(to_node)
+        link = store.link(conn, to_node)
+        if link.frozen_reason is not None:
+            raise Conflict(ErrorCode.LINK_FROZEN,
+                           f"the link with {to_node} is frozen ({link.frozen_reason}) until an "
+                           "operator resolves it")
+        return me, policy
+
+    def _movable(self, conn: Connection, account: str, me: NodeEntry, *, address: str,
+                 to_node: str) -> list[tuple[str, int]]:
+        """The positive balances that move, one per class sorted by name as the standard wants;
+        refused if the member owes hours or the move would break this node's debit caps."""
+        by_class = self.ledger.balances_of(conn, account)
+        debts = {str(c): v for c, v in by_class.items() if v < 0}
+        if debts:
+            raise RuleViolation(ErrorCode.NEGATIVE_BALANCE,
+                                f"{address} owes {debts}; a debt does not move with a "
+                                "relocation: settle it first")
+        moving = sorted((str(c), v) for c, v in by_class.items() if v > 0)
+        total = sum(v for _, v in moving)
+        if not total:
+            return moving
+        cap = check_debit_caps(
+            me, owed_to_partner_minutes=store.owed_to(conn, to_node),
+            owed_overall_minutes=store.owed_to(conn, None), amount_minutes=total)
+        if cap is not None:
+            code = (ErrorCode.PARTNER_CAP_EXCEEDED if cap is ReasonCode.PARTNER_CAP_EXCEEDED
+                    else ErrorCode.OVERALL_CAP_EXCEEDED)
+            raise RuleViolation(code, f"{cap.value}: moving {total} minutes would take this "
+                                f"node's net debit toward {to_node} or the federation over "
+                                "its cap; try again later")
+        return moving
+
+    def _hold(self, conn: Connection, principal: Principal, account: str,
+              moving: list[tuple[str, int]], *, relocation_id: str, memo: str,
+              now_ms: int) -> int | None:
+        """Reserve every moving class (member -> pending) in one relocation_out entry; None if
+        nothing moves."""
+        if not moving:
+            return None
+        legs: list[Posting] = []
+        for name, value in moving:
+            legs += [Posting(account, CreditClass(name), -value),
+                     Posting(str(AccountKind.PENDING), CreditClass(name), value)]
+        return self.ledger.post(
+            conn, kind=EntryKind.RELOCATION_OUT, ref=relocation_id, actor=principal.actor,
+            memo=memo, now_ms=now_ms, legs=tuple(legs)).height
 
     def create(self, principal: Principal, *, relocation_id: str, local_id: str, to_node: str,
                new_local_id: str) -> RelocationResult:
@@ -246,10 +269,29 @@ class RelocationService:
         return _view(row._mapping, self.node_id)
 
 
-def _refuse_unsettled_requests(conn: Connection, local_id: str, address: str) -> None:
+def _record(message: RelocationMessage, *, relocation_id: str, local_id: str, to_node: str,
+            new_local_id: str, body_hash: str, entry_height: int | None, actor: str,
+            now_ms: int) -> dict[str, Any]:
+    """The relocations row of a reservation just made, every column spelled out."""
+    body = message.body
+    return {
+        "id": relocation_id, "member_local_id": local_id, "to_node": to_node,
+        "new_local_id": new_local_id, "state": PENDING, "reason_code": None,
+        "detail": None, "new_address": None, "request_hash": body_hash,
+        "wire_id": body.relocation_id, "message_id": message.message_id,
+        "balances": _json([b.model_dump(mode="json") for b in body.balances]),
+        "history": _json(body.history.model_dump(mode="json")),
+        "entry_height": entry_height, "settled_entry_height": None,
+        "actor": actor, "created_at_ms": now_ms,
+        "expires_at_ms": body.expires_at_ms, "committed_at_ms": None,
+        "updated_at_ms": now_ms, "dispute": None, "prepare_hash": None,
+        "answer_transaction_id": None,
+    }
+
+
+def _refuse_unsettled_requests(pending: list[str], address: str) -> None:
     # A refund or a volunteer's pay settled after the move would land on the `relocated`
     # account, where nothing can spend or move it (issue 12, finding 5).
-    pending = unsettled_requests(conn, local_id)
     if pending:
         named = ", ".join(pending[:NAMED_MAX]) + (", ..." if len(pending) > NAMED_MAX else "")
         raise Conflict(ErrorCode.OPEN_SERVICE_REQUESTS,

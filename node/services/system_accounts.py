@@ -7,7 +7,7 @@ at the first start after `hourbridge migrate`), each recorded in `system_account
 
 Only this module and migration 0007 write `system_accounts`, so the mark tells the pool the node
 made from a member someone registered under its id before the id was reserved
-(node/services/system_ids.py). Such an impostor stops the node at start-up
+(node/ledger/system_ids.py). Such an impostor stops the node at start-up
 (`system_account_taken`) until an operator runs `hourbridge admin reclaim-system-id`:
 
 1. the member record (name, station, birth year, vetting, kin) is copied to a new id with a new,
@@ -43,8 +43,7 @@ from node.db.schema import (
 from node.errors import ConfigError, Conflict, ErrorCode
 from node.ledger.journal import Ledger
 from node.ledger.model import SYSTEM_ACCOUNTS, AccountKind, EntryKind, member_account
-from node.services.members import ACTIVE, DEACTIVATED, MEMBER_FLOOR_MINUTES
-from node.services.system_ids import (
+from node.ledger.system_ids import (
     ESCROW_ACCOUNT,
     POOL_ACCOUNT,
     POOL_DISPLAY_NAME,
@@ -52,6 +51,7 @@ from node.services.system_ids import (
     SYSTEM_MEMBER_IDS,
     refuse_system_id,
 )
+from node.services.members import ACTIVE, DEACTIVATED, MEMBER_FLOOR_MINUTES
 from protocol.addresses import LOCAL_ID_PATTERN
 from protocol.credit import CreditClass
 

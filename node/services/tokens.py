@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
+from node.access import Principal, Role
 from node.clock import Clock
 from node.db.engine import Database
 from node.db.fast import FastStatement
 from node.db.schema import api_tokens, members
 from node.errors import AuthError, ErrorCode, NodeError, NotFound
-from node.services.access import Principal, Role
-from node.services.system_ids import refuse_system_id
+from node.ledger.system_ids import refuse_system_id
 
 TOKEN_PREFIX = "hb_"
 CACHE_TTL_MS = 5_000

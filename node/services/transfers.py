@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from node.access import Principal, can_read_member, deny, require_act_for
 from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.engine import Database
@@ -18,7 +19,6 @@ from node.db.schema import members, transfers
 from node.errors import ErrorCode, NodeError, NotFound, RuleViolation, require
 from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, member_account
-from node.services.access import Principal, can_read_member, deny, require_act_for
 from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, load_member_pair, require_active
 from node.services.outgoing import OutgoingTransfers
@@ -115,6 +115,16 @@ class TransferService:
             return self._remote_command(principal, transfer_id=transfer_id, source=source,
                                         target=target, amount_minutes=amount_minutes, memo=memo,
                                         body_hash=body_hash)
+        return self._local_command(principal, transfer_id=transfer_id, source=source,
+                                   target=target, amount_minutes=amount_minutes, memo=memo,
+                                   body_hash=body_hash, now_ms=now_ms)
+
+    def _local_command(
+        self, principal: Principal, *, transfer_id: str, source: MemberAddress,
+        target: MemberAddress, amount_minutes: int, memo: str, body_hash: str, now_ms: int,
+    ) -> Callable[[Connection], TransferResult]:
+        """Both members live here: the idempotent preamble, then one journal entry and one
+        transfer row in the same write."""
 
         def apply(conn: Connection) -> TransferResult:
             parties = load_member_pair(conn, (source.local_id, target.local_id))
@@ -134,37 +144,48 @@ class TransferService:
             require_active(debtor_row)
             require_active(parties[target.local_id])
             self.gift_rule(conn, debtor_row, target)
-            entry = self.ledger.move(
-                conn,
-                debtor=member_account(source.local_id),
-                creditor=member_account(target.local_id),
-                amount_minutes=amount_minutes,
-                spend_order=SPEND_ORDER,
-                kind=EntryKind.TRANSFER,
-                ref=transfer_id,
-                actor=principal.actor,
-                memo=memo,
-                now_ms=now_ms,
-            )
-            record = {
-                **_REMOTE_ONLY,
-                "id": transfer_id,
-                "debtor": str(source),
-                "creditor": str(target),
-                "amount_minutes": amount_minutes,
-                "memo": memo,
-                "state": COMMITTED,
-                "reason_code": None,
-                "request_hash": body_hash,
-                "entry_height": entry.height,
-                "actor": principal.actor,
-                "created_at_ms": now_ms,
-                "updated_at_ms": now_ms,
-            }
-            _INSERT_TRANSFER.run(conn, record)
+            record = self._move_locally(conn, principal, transfer_id=transfer_id, source=source,
+                                        target=target, amount_minutes=amount_minutes,
+                                        memo=memo, body_hash=body_hash, now_ms=now_ms)
             return TransferResult(_view(record), created=True)
 
         return apply
+
+    def _move_locally(
+        self, conn: Connection, principal: Principal, *, transfer_id: str,
+        source: MemberAddress, target: MemberAddress, amount_minutes: int, memo: str,
+        body_hash: str, now_ms: int,
+    ) -> dict[str, Any]:
+        """The checked move: post it and store its committed transfer row."""
+        entry = self.ledger.move(
+            conn,
+            debtor=member_account(source.local_id),
+            creditor=member_account(target.local_id),
+            amount_minutes=amount_minutes,
+            spend_order=SPEND_ORDER,
+            kind=EntryKind.TRANSFER,
+            ref=transfer_id,
+            actor=principal.actor,
+            memo=memo,
+            now_ms=now_ms,
+        )
+        record = {
+            **_REMOTE_ONLY,
+            "id": transfer_id,
+            "debtor": str(source),
+            "creditor": str(target),
+            "amount_minutes": amount_minutes,
+            "memo": memo,
+            "state": COMMITTED,
+            "reason_code": None,
+            "request_hash": body_hash,
+            "entry_height": entry.height,
+            "actor": principal.actor,
+            "created_at_ms": now_ms,
+            "updated_at_ms": now_ms,
+        }
+        _INSERT_TRANSFER.run(conn, record)
+        return record
 
     def _remote_command(
         self, principal: Principal, *, transfer_id: str, source: MemberAddress,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from node.errors import ErrorCode, RuleViolation
+from node.federation import FederationService
 from node.ledger.model import AMOUNT_MINUTES_MAX
-from node.services.federation import FederationService
 from protocol.units import UnitRatio, to_minutes, to_units
 
 MINUTE_NAME = "minute"

@@ -11,19 +11,19 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from node.access import Principal, require_act_for
 from node.db.schema import tb_audit, tb_profiles
 from node.ledger.journal import Ledger
-from node.services.access import Principal, require_act_for
+from node.ledger.system_ids import ESCROW_ACCOUNT as ESCROW_ACCOUNT
+from node.ledger.system_ids import POOL_ACCOUNT as POOL_ACCOUNT
+from node.ledger.system_ids import POOL_LOCAL_ID as POOL_LOCAL_ID
 from node.services.members import load_member
 from node.services.system_accounts import ensure_system_accounts
-from node.services.system_ids import ESCROW_ACCOUNT as ESCROW_ACCOUNT
-from node.services.system_ids import POOL_ACCOUNT as POOL_ACCOUNT
-from node.services.system_ids import POOL_LOCAL_ID as POOL_LOCAL_ID
 from node.timebank.policy import NodePolicy
 
 # Re-exported above: the pool (`hardship-pool`, a member account so that another node's donation
 # reaches it as an ordinary transfer) and the escrow account belong to the node, which creates
-# them at `init` (node/services/system_ids.py, system_accounts.py).
+# them at `init` (node/ledger/system_ids.py, system_accounts.py).
 MINUTE_MS = 60_000
 DAY_MS = 24 * 60 * MINUTE_MS
 TEXT_CHARS_MAX = 500

@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from node.access import Principal, Role, deny, require_role
 from node.db.schema import tb_disputes, tb_service_requests
 from node.errors import ErrorCode, RuleViolation
-from node.services.access import Principal, Role, deny, require_role
 from node.timebank import settle
 from node.timebank.common import audit
 from node.timebank.requests import COMPLETED, DISPUTED, PAID, REFUNDED, ServiceRequests, subject

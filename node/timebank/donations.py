@@ -19,18 +19,18 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from node.access import (
+    Principal,
+    Role,
+    require_read_member,
+    require_role,
+)
 from node.clock import Clock
 from node.db.engine import Database
 from node.db.schema import accounts, tb_donations, transfers
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, Posting, member_account, transfer_legs
-from node.services.access import (
-    Principal,
-    Role,
-    require_read_member,
-    require_role,
-)
 from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, require_active
 from node.services.outgoing import OutgoingTransfers

@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from node.access import Principal, require_read_member
 from node.clock import Clock
 from node.db.engine import Database
 from node.db.schema import tb_redemptions
 from node.errors import ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
 from node.ledger.model import AMOUNT_MINUTES_MAX, AccountKind, member_account
-from node.services.access import Principal, require_read_member
 from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, require_active
 from node.timebank.common import TimebankEntry, acting_for, age_of, audit, load_profile

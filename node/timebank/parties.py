@@ -22,10 +22,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
 from node.db.schema import tb_service_requests
+from node.services.relocation import NAMED_MAX
 from node.timebank.requests import ACCEPTED, COMPLETED, DISPUTED, IN_PROGRESS, OPEN
 
 UNSETTLED = (OPEN, ACCEPTED, IN_PROGRESS, COMPLETED, DISPUTED)
-NAMED_MAX = 5  # request ids an error message names
 
 
 def unsettled_requests(conn: Connection, local_id: str) -> list[str]:

@@ -16,17 +16,17 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from node.clock import Clock
-from node.db.engine import Database
-from node.db.schema import tb_kin, tb_profiles, tb_sponsors, tb_sponsorships
-from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
-from node.services.access import (
+from node.access import (
     Principal,
     Role,
     require_act_for,
     require_read_member,
     require_role,
 )
+from node.clock import Clock
+from node.db.engine import Database
+from node.db.schema import tb_kin, tb_profiles, tb_sponsors, tb_sponsorships
+from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
 from node.services.grants import GrantService
 from node.services.members import load_member
 from node.timebank.common import POOL_LOCAL_ID, acting_for, audit, audit_trail, load_profile

@@ -28,12 +28,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Connection
 
-from node.clock import Clock
-from node.db.engine import Database
-from node.db.schema import tb_audit, tb_disputes, tb_service_requests
-from node.errors import AuthError, Conflict, ErrorCode, NotFound, RuleViolation
-from node.ledger.journal import Ledger
-from node.services.access import (
+from node.access import (
     Principal,
     Role,
     can_act_for,
@@ -41,6 +36,11 @@ from node.services.access import (
     deny,
     require_act_for,
 )
+from node.clock import Clock
+from node.db.engine import Database
+from node.db.schema import tb_audit, tb_disputes, tb_service_requests
+from node.errors import AuthError, Conflict, ErrorCode, NotFound, RuleViolation
+from node.ledger.journal import Ledger
 from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, require_active
 from node.timebank import settle

@@ -17,12 +17,12 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from node.access import Principal, Role, deny, require_role
 from node.clock import Clock
 from node.db.engine import Database
 from node.errors import ErrorCode, RuleViolation
+from node.federation import FederationService
 from node.ledger.journal import Ledger
-from node.services.access import Principal, Role, deny, require_role
-from node.services.federation import FederationService
 from node.services.grants import GrantService
 from node.services.outgoing import OutgoingTransfers
 from node.services.units import NodeUnit

@@ -120,9 +120,13 @@ def _case(
 
 
 def transaction_negative_vectors() -> dict[str, dict[str, Any]]:
-    skew_ms = DEFAULT_POLICY.skew_ms
-    plain = _tx()
-    wire_text = wire_bytes(request_transaction(sample_prepare()).to_json()).decode()
+    """Every transaction-level refusal, grouped by what the receiver checks; the order of the
+    groups is the order of the published vectors."""
+    return {**_signature_cases(), **_link_cases(), **_sender_cases(), **_format_cases()}
+
+
+def _signature_cases() -> dict[str, dict[str, Any]]:
+    """Signatures and addressing: the bytes were not signed as they arrived, or not for us."""
     return {
         "tampered_body": _case(
             "amount changed after signing", _tampered(), ReasonCode.BAD_SIGNATURE
@@ -142,6 +146,12 @@ def transaction_negative_vectors() -> dict[str, dict[str, Any]]:
             _tx(receiver="hz-xihu"),
             ReasonCode.WRONG_RECEIVER,
         ),
+    }
+
+
+def _link_cases() -> dict[str, dict[str, Any]]:
+    """Expiry and the link's chain: right signature, wrong moment or wrong place in the chain."""
+    return {
         "expired": _case(
             "prepare expired an hour before it arrived",
             _prepare_tx(created_at_ms=T0_MS - 2 * HOUR_MS),
@@ -172,10 +182,17 @@ def transaction_negative_vectors() -> dict[str, dict[str, Any]]:
         ),
         "transaction_id_conflict": _case(
             "a transaction id already stored with other content",
-            plain,
+            _tx(),
             ReasonCode.TRANSACTION_ID_CONFLICT,
             stored_hash=HASH_A,
         ),
+    }
+
+
+def _sender_cases() -> dict[str, dict[str, Any]]:
+    """The sender's standing in the directory and its clock."""
+    skew_ms = DEFAULT_POLICY.skew_ms
+    return {
         "unknown_sender": _case(
             "gz-tianhe is not in the directory",
             _signed("gz-tianhe", "intruder"),
@@ -196,10 +213,17 @@ def transaction_negative_vectors() -> dict[str, dict[str, Any]]:
         ),
         "clock_skew": _case(
             "arrives one millisecond past the skew bound",
-            plain,
+            _tx(),
             ReasonCode.CLOCK_SKEW,
             now_ms=T0_MS + skew_ms + 1,
         ),
+    }
+
+
+def _format_cases() -> dict[str, dict[str, Any]]:
+    """The envelope and message format: who signed, versions, types, JSON and sizes."""
+    wire_text = wire_bytes(request_transaction(sample_prepare()).to_json()).decode()
+    return {
         "sender_mismatch": _case(
             "sender says sh-pudong, signed by hz-xihu",
             wire_bytes(sign_object(_unsigned(SENDER), signer="hz-xihu", key=vector_key("hz-xihu"))),

@@ -9,7 +9,6 @@ from protocol.statements import (
     IN_FLIGHT_MAX,
     Disagreement,
     WindowFacts,
-    carried_twice,
     compare,
     cut_hides,
     is_fresh,
@@ -104,9 +103,3 @@ def test_a_cut_hides_what_was_answered_before_the_closer_could_cut() -> None:
     assert hides(6, long_ago, in_flight=0)  # our outgoing chain: none in flight
     assert not hides(7, signed - SKEW)  # may have been sent after the cut
     assert not hides(5, long_ago)  # inside the window
-
-
-def test_the_transaction_in_flight_at_one_cut_must_be_inside_the_next_window() -> None:
-    assert carried_twice(cut=5, previous_cut=5, answered_at_ms=99, previous_cut_at_ms=100)
-    assert not carried_twice(cut=6, previous_cut=5, answered_at_ms=99, previous_cut_at_ms=100)
-    assert not carried_twice(cut=5, previous_cut=5, answered_at_ms=100, previous_cut_at_ms=100)

@@ -15,8 +15,8 @@ auditor requires of the adversary's links (`check`):
   which the audit counts apart, and each victim's net position toward the adversary stays
   within the partner cap;
 * no forged prepare is ever inside a co-signed (matched) window, and no co-signed window leaves
-  out a forged transaction the victim had answered before the closer could have cut (more than
-  the skew bound before its statement, past the one transaction in flight);
+  out a forged transaction the victim had answered more than the skew bound before the
+  co-signed statement was signed (the one in flight included), nor co-signs a stale one;
 * once healed, every forged minute a victim holds is past its last co-signed cut, where its
   node report counts it as not reconciled, or an open dispute names the link.
 """
@@ -40,7 +40,7 @@ from node.reconcile import records
 from node.reconcile.window import CutUnknown, compute
 from protocol.reconciliation import build_request
 from protocol.signing import sign_object
-from protocol.statements import IN_FLIGHT_MAX, WindowFacts, statement_document
+from protocol.statements import WindowFacts, statement_document
 from tests.forgery import mint_transaction
 from tests.simulation.network import SKEW_MS
 from tests.simulation.world import MEMBERS, SimFederation
@@ -159,19 +159,18 @@ class Adversary:
         assert owed <= self.cap_minutes, \
             f"{victim}: the adversary owes {owed} minutes, over the cap {self.cap_minutes}"
         matched = [w for w in windows if w.state == records.MATCHED]
-        by_index = {w.index: w for w in windows}
         for window in matched:
-            signed_at = min(window.closed_at_ms, int(window.peer_statement["issued_at_ms"])
-                            if window.peer_statement else window.closed_at_ms)
             assert window.statement["incoming"]["count"] == 0, \
                 f"{victim}: window {window.index} co-signed with forged prepares in it"
+            # Never co-signed: a cut leaving out a transaction answered more than the skew
+            # bound before the co-signed statement was signed, the one in flight included;
+            # and that statement was fresh when co-signed (standard §11.1).
+            assert window.record is not None and window.reconciled_at_ms is not None
+            signed_at = int(window.record["issued_at_ms"])
+            assert abs(window.reconciled_at_ms - signed_at) <= SKEW_MS, \
+                f"{victim}: window {window.index} co-signed a stale statement"
             hidden = [s for s, at in received.items()
-                      if s > window.incoming_cut + IN_FLIGHT_MAX and at < signed_at - SKEW_MS]
-            # The one in flight at the previous window's cut is inside this one.
-            previous = by_index.get(window.index - 1)
-            if previous is not None and previous.incoming_cut == window.incoming_cut:
-                hidden += [s for s, at in received.items()
-                           if s == window.incoming_cut + 1 and at < previous.closed_at_ms]
+                      if s > window.incoming_cut and at < signed_at - SKEW_MS]
             assert not hidden, (f"{victim}: window {window.index} co-signed at cut "
                                 f"{window.incoming_cut}, hiding forged transactions {hidden}")
         if healed:

@@ -98,12 +98,12 @@ def _releases_when_in_doubt(self: AnswerHandlers, conn: Connection, *,
     return peers
 
 
-def _cosigns_any_cut(*args: Any, **kwargs: Any) -> None:
-    return None
+def _cosigns_any_cut(*args: Any, **kwargs: Any) -> cuts.Judged:
+    return cuts.Judged(cuts.Verdict.CO_SIGN)
 
 
 BUGS: dict[str, tuple[object, str, Callable[..., Any]]] = {
-    "cosigns_any_cut": (cuts, "hidden_by", _cosigns_any_cut),
+    "cosigns_any_cut": (cuts, "judge", _cosigns_any_cut),
     "answers_repeat_afresh": (Inbox, "_apply", _answers_repeat_afresh),
     "releases_when_in_doubt": (AnswerHandlers, "tick", _releases_when_in_doubt),
     "releases_on_temporary_reject": (answers, "step", _releases_on_temporary_reject),

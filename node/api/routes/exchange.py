@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from fastapi import Path as PathParam
 
+from node.access import Role, require_role
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.models import DirectoryRefreshOut, LinkOut, LinkPage
-from node.services.access import Role, require_role
+from node.forms.models import DirectoryRefreshOut, LinkOut, LinkPage
 from protocol.addresses import NODE_ID_PATTERN
 
 router = APIRouter(prefix="/api/v1/federation", tags=["federation"])

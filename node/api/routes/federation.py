@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi import Response as HttpResponse
 
 from node.api.deps import NodeDep
-from node.api.models import DirectoryDocument, NodeKeysDocument, SignedResponseDocument
+from node.forms.models import DirectoryDocument, NodeKeysDocument, SignedResponseDocument
 
 router = APIRouter(prefix="/federation/v1", tags=["federation"])
 

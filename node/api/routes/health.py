@@ -4,9 +4,9 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from node.api.deps import NodeDep
-from node.api.models import Health
 from node.db.migrate import require_migrated
 from node.errors import ConfigError, ErrorCode, NodeError
+from node.forms.models import Health
 
 router = APIRouter(tags=["health"])
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.models import Checkpoint, ReversalCreate, ReversalOut
+from node.forms.models import Checkpoint, ReversalCreate, ReversalOut
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.models import (
+from node.forms.models import (
     BalanceOut,
     Deactivation,
     MemberCreate,

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Response
 from fastapi import Path as PathParam
 from sqlalchemy.engine import Connection
 
+from node.access import Principal
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.models import (
+from node.api.replay import mark_replay
+from node.forms.models import (
     CLIENT_ID_PATTERN,
     TRANSFER_BATCH_MAX,
     GrantCreate,
@@ -20,9 +22,7 @@ from node.api.models import (
     TransferCreate,
     TransferOut,
 )
-from node.api.replay import mark_replay
 from node.runtime import Node
-from node.services.access import Principal
 from node.services.transfers import TransferResult, with_item
 from node.services.units import LocalAmount
 

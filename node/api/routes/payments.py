@@ -10,8 +10,8 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.models import CLIENT_ID_PATTERN, TEXT, Closed, Minutes
 from node.api.replay import mark_replay
+from node.forms.models import CLIENT_ID_PATTERN, TEXT, Closed, Minutes
 from protocol.addresses import LOCAL_ID_PATTERN, NODE_ID_PATTERN
 from protocol.fields import ID_PATTERN, MEMO_CHARS_MAX
 from protocol.messages.other import ServiceCategory

@@ -11,11 +11,11 @@ from fastapi import Response as HttpResponse
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from node.access import Role, require_role
 from node.api.deps import NodeDep, PrincipalDep
 from node.errors import ErrorCode, NotFound
 from node.reconcile.peer import RECONCILE_PATH
 from node.reports import node_data
-from node.services.access import Role, require_role
 from protocol.addresses import NODE_ID_PATTERN
 
 federation_router = APIRouter(tags=["federation"])

@@ -9,8 +9,8 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.models import CLIENT_ID_PATTERN, Closed
 from node.api.replay import mark_replay
+from node.forms.models import CLIENT_ID_PATTERN, Closed
 from protocol.addresses import LOCAL_ID_PATTERN, NODE_ID_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["relocation"])

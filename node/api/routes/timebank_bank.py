@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Response
 from fastapi import Path as PathParam
 
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.models import CLIENT_ID_PATTERN
 from node.api.replay import mark_replay
-from node.api.timebank_models import (
+from node.forms.models import CLIENT_ID_PATTERN
+from node.forms.timebank import (
     CatalogueOut,
     DistributionCreate,
     DonationCreate,

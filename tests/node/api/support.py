@@ -14,10 +14,10 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from node.access import Role
 from node.clock import FakeClock
 from node.db.schema import metadata
 from node.runtime import Node
-from node.services.access import Role
 from tests.conftest import Api
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"

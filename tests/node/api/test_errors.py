@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect
 
+from node.access import Role
 from node.db.schema import metadata
-from node.services.access import Role
 from node.services.tokens import TokenService
 from tests.conftest import Api
 from tests.node.api.support import UNKNOWN_TOKEN, World, assert_problem, writes_nothing

@@ -25,6 +25,12 @@ def test_a_node_report_verifies_and_an_edit_is_named(node_data: dict[str, Path],
              "--anchor", anchor)
     assert ok.exit_code == 0, ok.output
     assert ok.stdout.startswith("verified: report.node signed by sh-pudong")
+    assert "warning" not in ok.output
+    # Without a pinned key the directory vouched for itself: the verifier is told which key.
+    unpinned = run("verify-report", tmp_path / "report.json", "--directory", directory)
+    assert unpinned.exit_code == 0, unpinned.output
+    assert "not a pinned one" in unpinned.output
+    assert anchor.partition("=")[0] in unpinned.output
 
     page = tmp_path / "report.html"
     page.write_bytes(page.read_bytes().replace(b"</body>", b"<p>ok</p></body>"))

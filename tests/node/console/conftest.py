@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from node.services.access import Role
+from node.access import Role
 from tests.conftest import Api
 from tests.node.console.support import fresh_client, log_in
 

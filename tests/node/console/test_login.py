@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from node.access import Role
 from node.clock import FakeClock
 from node.console.sessions import IDLE_MS
-from node.services.access import Role
 from tests.conftest import Api
 from tests.node.console.support import csrf_of, fresh_client, log_in
 

@@ -7,7 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from node.services.access import Role
+from node.access import Role
 from tests.conftest import Api
 from tests.node.console.support import csrf_of, fresh_client, ids_of, log_in, post_form
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from node.access import Role
 from node.exchange.requests import Context, new_id
-from node.services.access import Role
-from node.services.system_ids import POOL_DISPLAY_NAME
+from node.ledger.system_ids import POOL_DISPLAY_NAME
 from protocol.credit import CreditClass
 from protocol.messages.other import (
     ClassBalance,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from node.access import Principal, Role
 from node.errors import Conflict, ErrorCode, InvariantViolation, RuleViolation
 from node.ledger.model import AccountKind, Posting, member_account
 from node.runtime import Node
-from node.services.access import Principal, Role
 from protocol.credit import CreditClass
 from tests.factories import add_members, balance, by_class, grant, transfer
 

@@ -119,15 +119,73 @@ def test_an_honest_closer_with_a_transaction_in_flight_is_co_signed(fed: Federat
     fed.network.plan(NJ, SH, Fault.DROP_RESPONSE)
     assert fed.send(f"m0@{NJ}", f"m1@{SH}", 40).status_code == 201
     fed.pump(NJ, SH)  # SH commits; its answer is lost, so NJ's answered head is still 0
-    fed.clock.advance(SKEW_MS + 1_000)
 
     view = fed.close_window(NJ, SH)
 
     assert view["state"] == "matched", view
     assert (view["outgoing_cut"], view["incoming_cut"]) == (0, 0)
-    fed.settle()
+    # A second close before NJ's sender has retried: nothing new to co-sign, no accusation.
+    fed.clock.advance(5_000)
     assert fed.close_window(NJ, SH)["state"] == "matched"
+    fed.settle()
+    assert fed.close_window(NJ, SH)["outgoing_cut"] == 1
     assert open_disputes(fed, SH) == open_disputes(fed, NJ) == []
+
+
+def test_an_answer_lost_for_longer_than_the_skew_bound_is_not_co_signed_nor_disputed(
+        fed: Federation) -> None:
+    """The closer has had time to receive our answer: its cut might hide that transaction, so
+    it is not co-signed; it is not a dispute either, since an honest sender may still be
+    retrying. Once the answer arrives the window is cut again and matches."""
+    fed.network.plan(NJ, SH, Fault.DROP_RESPONSE)
+    assert fed.send(f"m0@{NJ}", f"m1@{SH}", 40).status_code == 201
+    fed.pump(NJ, SH)
+    fed.clock.advance(SKEW_MS + 1_000)
+
+    assert fed.close_window(NJ, SH)["state"] == "open"
+
+    fed.settle()
+    view = fed.close_window(NJ, SH)
+    assert (view["window_index"], view["state"], view["outgoing_cut"]) == (1, "matched", 1)
+    assert open_disputes(fed, SH) == open_disputes(fed, NJ) == []
+
+
+def test_an_old_forged_transaction_in_flight_is_never_co_signed(fed: Federation) -> None:
+    """One forged transaction can carry the whole partner cap: 'in flight' gets no credit once
+    the closer has had time to see our answer."""
+    mint(fed, transactions=1, minutes=600)
+    fed.clock.advance(SKEW_MS + 1_000)
+    statement = hiding_statement(issuer=NJ, counterparty=SH, index=1, key=node_key(NJ),
+                                 issued_at_ms=fed.clock.now_ms())
+
+    reply = propose(fed, statement)
+
+    assert (reply.status, json.loads(reply.body)["reason"]) == (422, "clock_skew")
+    assert fed.nodes[SH].reconciler.windows(ADMIN) == []
+
+
+def test_a_window_held_open_cannot_date_its_cut_back(fed: Federation) -> None:
+    """The closer registers a window at cut 0 that does not match (SH holds it open), forges
+    later, and proposes the same cuts again: judged by the fresh statement, not co-signed."""
+    early = hiding_statement(issuer=NJ, counterparty=SH, index=1, key=node_key(NJ),
+                             issued_at_ms=fed.clock.now_ms(), merkle_root="ab" * 32)
+    assert json.loads(propose(fed, early).body)["result"]["record"] is None
+    fed.clock.advance(3_600_000)
+    mint(fed, transactions=3, minutes=600)
+    fed.clock.advance(SKEW_MS + 1_000)
+    again = hiding_statement(issuer=NJ, counterparty=SH, index=1, key=node_key(NJ),
+                             issued_at_ms=fed.clock.now_ms())
+
+    reply = propose(fed, again)
+
+    assert (reply.status, json.loads(reply.body)["reason"]) == (422, "clock_skew")
+    (window,) = fed.nodes[SH].reconciler.windows(ADMIN)
+    assert window["state"] == "open"
+    # Repeating the stale first statement is refused the same way; SH closing the window
+    # itself cuts it at its own heads, past every forged prepare.
+    assert json.loads(propose(fed, early).body)["reason"] == "clock_skew"
+    view = fed.close_window(SH, NJ)
+    assert (view["window_index"], view["outgoing_cut"], view["incoming_cut"]) == (1, 0, 3)
 
 
 def test_a_window_the_peer_never_saw_is_cut_again_when_stale(fed: Federation) -> None:
@@ -150,17 +208,17 @@ def test_a_window_the_peer_never_saw_is_cut_again_when_stale(fed: Federation) ->
 
 def test_the_other_side_closes_a_window_the_scheduled_closer_leaves_open(
         fed: Federation) -> None:
-    window_ms = 3_600_000
+    overdue_ms = 2 * 3_600_000
     assert fed.send(f"m0@{NJ}", f"m1@{SH}", 40).status_code == 201
     fed.settle()
     sh = fed.nodes[SH].reconciler
-    assert fed.run(sh.close_all(scheduled_every_ms=window_ms)) == []  # NJ's to close, for now
-    fed.clock.advance(2 * window_ms + 1)
+    assert fed.run(sh.close_all(scheduled=True, overdue_after_ms=overdue_ms)) == []  # NJ's
+    fed.clock.advance(overdue_ms + 1)
 
-    (view,) = fed.run(sh.close_all(scheduled_every_ms=window_ms))
+    (view,) = fed.run(sh.close_all(scheduled=True, overdue_after_ms=overdue_ms))
 
     assert (view["peer"], view["state"], view["incoming_cut"]) == (NJ, "matched", 1)
-    fed.clock.advance(2 * window_ms + 1)
-    assert fed.run(sh.close_all(scheduled_every_ms=window_ms)) == []  # nothing waits now
+    fed.clock.advance(overdue_ms + 1)
+    assert fed.run(sh.close_all(overdue_after_ms=overdue_ms)) == []  # nothing waits now
     with fed.nodes[SH].db.read() as conn:
         assert records.last_window(conn, NJ) is not None

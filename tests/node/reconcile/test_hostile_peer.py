@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from node.db.schema import in_transactions
+from node.db.schema import in_transactions, links, remote_transfers
 from node.exchange.requests import new_id
 from node.exchange.transport import Reply
 from node.reconcile import records
 from node.reconcile.window import compute
 from protocol.canonical import canonical_bytes
+from protocol.fields import GENESIS_HASH
 from protocol.messages import message_hash
 from protocol.messages.transfer import PrepareMessage, ReceiptBody, ReceiptMessage
 from protocol.reasons import ReasonCode
@@ -122,7 +123,7 @@ def test_a_refused_response_is_no_late_receipt(fed: Federation) -> None:
     fed.pump(SH, NJ)
     document = sh_transaction(fed, 1)
     with fed.nodes[NJ].db.read() as conn:
-        statement = fed.nodes[NJ].reconciler.sides.sign(
+        statement = fed.nodes[NJ].reconciler.sides.statements.sign(
             compute(conn, me=NJ, peer=SH, index=1, outgoing_cut=0, incoming_cut=1))
     transaction = decode_transaction(parse_object(document.encode(), bytes_max=10**6))
     refusal = build_response(request=transaction, created_at_ms=fed.clock.now_ms(),
@@ -141,7 +142,7 @@ def test_a_co_signed_window_is_never_reopened(fed: Federation) -> None:
     fed.send(f"m0@{SH}", f"m1@{NJ}", 45)
     fed.settle()
     with fed.nodes[NJ].db.read() as conn:  # window 1 again, cut later
-        statement = fed.nodes[NJ].reconciler.sides.sign(
+        statement = fed.nodes[NJ].reconciler.sides.statements.sign(
             compute(conn, me=NJ, peer=SH, index=1, outgoing_cut=0, incoming_cut=2))
 
     reply = ask(fed, "propose", {"statement": statement, "final": False})
@@ -165,3 +166,88 @@ def test_an_operator_closes_any_dispute_not_only_the_newest(fed: Federation) -> 
 
     assert closed.status_code == 200, closed.text
     assert (closed.json()["id"], closed.json()["status"]) == (older, "closed")
+
+
+# A fork: NJ signs a second transaction at SH's next incoming sequence that does not follow the
+# chain head SH holds (issue 20). Properly signed by its sender and answered with SH's own key,
+# it verifies as evidence; only the chain check can refuse it.
+
+def forked_credit(fed: Federation) -> dict[str, Any]:
+    """NJ's transaction 2 to SH crediting m0@SH, chained to genesis instead of transaction 1."""
+    with fed.nodes[SH].db.read() as conn:
+        document = json.loads(conn.execute(select(in_transactions.c.document).where(
+            in_transactions.c.sender == NJ, in_transactions.c.sequence == 1)).scalar_one())
+    message = document["messages"][0]
+    message["message_id"] = new_id()
+    message["body"].update(transfer_id="forked-01", amount_minutes=300)
+    document.update(transaction_id=new_id(), sequence=2, prev_hash=GENESIS_HASH,
+                    created_at_ms=fed.clock.now_ms(), signatures={}, messages=[message])
+    signed = sign_object(document, signer=NJ, key=node_key(NJ))
+    transaction = decode_transaction(signed)
+    prepare = transaction.messages[0]
+    assert isinstance(prepare, PrepareMessage)
+    receipt = ReceiptMessage(message_id=new_id(), body=ReceiptBody(
+        in_reply_to=prepare.message_id, transfer_id="forked-01",
+        prepare_hash=message_hash(prepare), creditor=prepare.body.creditor,
+        amount_minutes=300, committed_at_ms=fed.clock.now_ms()))
+    response = build_response(request=transaction, created_at_ms=fed.clock.now_ms(),
+                              answers=[receipt], reason=None, key=node_key(SH))
+    return {"key": [NJ, "forked-01"], "transaction": canonical_bytes(signed).decode(),
+            "response": canonical_bytes(response.to_json()).decode()}
+
+
+def sh_books(fed: Federation) -> tuple[Any, ...]:
+    """SH's incoming chain head from NJ, what it stored from NJ, and the credited member."""
+    with fed.nodes[SH].db.read() as conn:
+        head = conn.execute(select(links.c.in_sequence, links.c.in_hash).where(
+            links.c.peer_node_id == NJ)).one()
+        stored = conn.execute(select(in_transactions.c.transaction_id).where(
+            in_transactions.c.sender == NJ).order_by(in_transactions.c.sequence)).all()
+        held = conn.execute(select(remote_transfers.c.transfer_id)).all()
+    return tuple(head), stored, held, fed.balance(f"m0@{SH}")
+
+
+@pytest.fixture
+def linked(fed: Federation) -> Federation:
+    """Both chains of the link at sequence 1, window 1 matched."""
+    assert fed.send(f"m0@{SH}", f"m1@{NJ}", 30).status_code == 201
+    assert fed.send(f"m1@{NJ}", f"m2@{SH}", 20).status_code == 201
+    fed.settle()
+    assert fed.close_window(SH, NJ)["state"] == "matched"
+    return fed
+
+
+def test_a_forked_transaction_handed_over_in_repair_moves_no_head(linked: Federation) -> None:
+    fed = linked
+    before = sh_books(fed)
+    assert before[0][0] == 1
+
+    reply = ask(fed, "repair", {"window_index": 1, "evidence": [forked_credit(fed)]})
+
+    assert reply.status == 200, reply.body
+    (outcome,) = json.loads(reply.body)["result"]["outcomes"]
+    assert outcome["outcome"] == "disputed"
+    assert "does not continue the chain" in outcome["detail"]
+    assert sh_books(fed) == before  # head, stored transactions, records, ledger
+
+
+def test_a_forked_transaction_in_recover_history_stops_it_without_writing(
+        linked: Federation) -> None:
+    fed = linked
+    item = forked_credit(fed)
+
+    def lie(receiver: str, path: str, reply: Reply) -> Reply:
+        body = json.loads(reply.body)
+        if "transactions" not in body.get("result", {}):
+            return reply
+        body["result"]["transactions"] = [{"sequence": 2, **item}]
+        body["signatures"] = {}
+        return Reply(200, canonical_bytes(sign_object(body, signer=NJ, key=node_key(NJ))),
+                     reply.content_type)
+
+    fed.network.tamper = lie
+    before = sh_books(fed)
+    report = fed.run(fed.nodes[SH].reconciler.recover([NJ]))
+
+    assert all("does not continue the chain" in chain["error"] for chain in report), report
+    assert sh_books(fed) == before

@@ -15,11 +15,11 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from node.access import Role
 from node.db.schema import members, remote_transfers, transfers
 from node.reports import federation, figures, node_report, unreconciled
 from node.reports.aggregates import aggregates
 from node.reports.evidence import unsigned
-from node.services.access import Role
 from protocol.canonical import canonical_bytes
 from protocol.credit import CreditClass
 from protocol.directory import Directory, decode_directory

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 
+from node.access import Role
 from node.reports import node_report
 from node.reports.verify import verify_report
-from node.services.access import Role
 from protocol.canonical import canonical_bytes
 from protocol.envelope import verify_evidence
 from tests.factories import ADMIN, grant

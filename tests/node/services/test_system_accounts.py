@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 from typer.testing import CliRunner
 
+from node.access import Principal, Role
 from node.cli.main import app
 from node.clock import FakeClock
 from node.config import NodeConfig, save_config
@@ -25,10 +26,9 @@ from node.errors import ConfigError, Conflict, ErrorCode
 from node.keyring import register_first_key
 from node.ledger.journal import Ledger
 from node.ledger.model import SYSTEM_ACCOUNTS, AccountKind, EntryKind, Posting, member_account
+from node.ledger.system_ids import ESCROW_ACCOUNT, POOL_ACCOUNT, POOL_DISPLAY_NAME
 from node.ledger.verify import verify_ledger
 from node.runtime import Node, open_node
-from node.services.access import Principal, Role
-from node.services.system_ids import ESCROW_ACCOUNT, POOL_ACCOUNT, POOL_DISPLAY_NAME
 from protocol.credit import SPEND_ORDER, CreditClass
 from tests.conftest import Api
 from tests.factories import ADMIN, by_class

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from node.access import Principal, Role
 from node.clock import FakeClock
 from node.runtime import Node
-from node.services.access import Principal, Role
 from tests.factories import ADMIN
 from tests.support import START_MS, build_node, make_config
 

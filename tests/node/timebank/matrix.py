@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from node.services.access import Role
+from node.access import Role
 from node.timebank.policy import DEFAULT_POLICY, Goods, GoodsRules
 from tests.node.api.support import World
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
+from node.access import Role
 from node.clock import FakeClock
-from node.services.access import Role
 from tests.conftest import Api
 from tests.node.api.support import assert_problem, writes_nothing
 from tests.node.timebank.support import assert_sound, escrow

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
+from node.access import Principal, Role
 from node.clock import FakeClock
 from node.errors import AuthError, Conflict, ErrorCode
 from node.runtime import Node
-from node.services.access import Principal, Role
 from node.timebank.common import DAY_MS, day_start_ms
 from node.timebank.disputes import Outcome
 from protocol.credit import CreditClass

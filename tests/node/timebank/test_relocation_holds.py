@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from node.access import Principal, Role
 from node.db.schema import members
 from node.errors import ErrorCode, RuleViolation
 from node.ledger.model import EntryKind, Posting, member_account
 from node.runtime import Node
-from node.services.access import Principal, Role
 from node.timebank.disputes import Outcome
 from protocol.credit import CreditClass
 from tests.factories import ADMIN, by_class

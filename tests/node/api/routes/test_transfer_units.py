@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from node.access import Role
 from node.clock import FakeClock
-from node.services.access import Role
 from tests.conftest import Api
 from tests.factories import add_members, grant
 from tests.node.api.support import assert_problem, writes_nothing

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from node.api.models import CLIENT_ID_PATTERN, TEXT, Closed, GrantOut, Minutes, StrictInt
+from node.forms.models import CLIENT_ID_PATTERN, TEXT, Closed, GrantOut, Minutes, StrictInt
 from node.timebank.disputes import Outcome
 from node.timebank.eligibility import RELATIONS
 from protocol.addresses import LOCAL_ID_PATTERN, NODE_ID_PATTERN

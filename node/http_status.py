@@ -1,0 +1,40 @@
+"""Which HTTP status each error of the one tree answers with: the API's problem+json
+(node/api/problems.py) and the console's error page use this one table.
+
+It sits below both faces (docs/decisions.md, "Structure (issue 20)"), so the console does not
+import the API to show the same status.
+"""
+
+from __future__ import annotations
+
+from node.errors import AuthError, Conflict, ErrorCode, NodeError, NotFound, RuleViolation
+
+_STATUS_BY_CODE: dict[ErrorCode, int] = {
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.SEPARATION_OF_DUTIES: 403,
+    ErrorCode.SUBSIDY_CAP_EXCEEDED: 409,
+    ErrorCode.MALFORMED_JSON: 400,
+    ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.BODY_TIMEOUT: 408,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.NOT_MIGRATED: 503,
+    ErrorCode.OVERLOADED: 503,
+    ErrorCode.NO_DIRECTORY: 503,
+    ErrorCode.INTERNAL_ERROR: 500,
+}
+_STATUS_BY_CLASS: tuple[tuple[type[NodeError], int], ...] = (
+    (NotFound, 404),
+    (Conflict, 409),
+    (RuleViolation, 422),
+    (AuthError, 403),
+)
+
+
+def status_for(error: NodeError) -> int:
+    if error.code in _STATUS_BY_CODE:
+        return _STATUS_BY_CODE[error.code]
+    for cls, status in _STATUS_BY_CLASS:
+        if isinstance(error, cls):
+            return status
+    return 422
