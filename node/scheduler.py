@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 
 from node.errors import NodeError
 from node.reconcile.cuts import OVERDUE_WINDOWS

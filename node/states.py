@@ -7,7 +7,8 @@ service. The services re-export the names they always had (`node.services.member
 
 from __future__ import annotations
 
-from node.ledger.model import MEMBER_RELOCATED, MEMBER_RELOCATING
+from node.ledger.model import MEMBER_RELOCATED as MEMBER_RELOCATED
+from node.ledger.model import MEMBER_RELOCATING as MEMBER_RELOCATING
 
 # Members. Relocating and relocated are the ledger's (node/ledger/model.py): it refuses to move
 # hours of a member in either status.

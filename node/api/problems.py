@@ -76,7 +76,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NodeError)
     async def _node_error(request: Request, exc: NodeError) -> JSONResponse:
         extra = {"reason": exc.reason} if isinstance(exc, FederationRefusal) else {}
-        return problem(status_for(exc), exc.code, exc.detail, request, **extra)
+        return problem(status_for(exc), exc.code, exc.detail, request, None, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -26,14 +26,16 @@ class FastStatement:
         selected = getattr(clause, "selected_columns", None)
         names = [column.key for column in selected] if selected is not None else []
         # Rows come back as named tuples: attribute access like SQLAlchemy's Row.
-        self.row_type = namedtuple("FastRow", names) if names else None  # type: ignore[misc]
+        self.row_type = namedtuple("FastRow", names) if names else None
         self._compiled: dict[str, _Compiled] = {}
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
             compiled = self.clause.compile(dialect=dialect)
-            order = tuple(compiled.positiontup or ()) if dialect.positional else None
+            # positiontup exists on SQL compilers only; SQLAlchemy does not type it on Compiled.
+            positions = getattr(compiled, "positiontup", None) or ()
+            order = tuple(positions) if dialect.positional else None
             # Literals in the statement (`id == 1`) are bound parameters with a fixed value.
             fixed = {k: v for k, v in compiled.params.items() if v is not None}
             found = (compiled.string, order, fixed, self.row_type)

@@ -133,11 +133,12 @@ def _remote(conn: Connection, sender: str, transfer_id: str) -> Any | None:
 
 def _record_remote(conn: Connection, ctx: Context, request: PrepareMessage | StatusMessage, *,
                    state: str, answer: dict[str, Any] | None, entry_height: int | None) -> None:
-    body = request.body
-    prepare = body if isinstance(request, PrepareMessage) else None
+    prepare = request.body if isinstance(request, PrepareMessage) else None
+    prepare_hash = (ctx.digest(request) if isinstance(request, PrepareMessage)
+                    else request.body.prepare_hash)
     _INSERT_REMOTE.run(conn, {
-        "debtor_node": ctx.sender, "transfer_id": body.transfer_id,
-        "prepare_hash": ctx.digest(request) if prepare else body.prepare_hash,
+        "debtor_node": ctx.sender, "transfer_id": request.body.transfer_id,
+        "prepare_hash": prepare_hash,
         "state": state,
         "debtor": prepare.debtor if prepare else None,
         "creditor": prepare.creditor if prepare else None,

@@ -75,9 +75,10 @@ class Exchange:
         require_role(principal, Role.ADMIN, Role.REGULATOR, what="read the federation links")
         with self.db.read() as conn:
             rows = conn.execute(select(links).order_by(links.c.peer_node_id)).all()
-            queued = dict(conn.execute(
-                select(outbox.c.peer_node_id, func.count()).group_by(outbox.c.peer_node_id)
-            ).all())
+            queued: dict[str, int] = {
+                str(peer): int(count) for peer, count in conn.execute(
+                    select(outbox.c.peer_node_id, func.count())
+                    .group_by(outbox.c.peer_node_id)).all()}
         result: list[dict[str, object]] = []
         for row in rows:
             health = self.runner.health.get(row.peer_node_id)

@@ -292,7 +292,7 @@ class PaymentService:
                    payment_requests_in.c.request_id == request_id)).one()
         return self._in_view(row._mapping, self.clock.now_ms())
 
-    def _in_view(self, row: Mapping[str, Any], now_ms: int) -> dict[str, Any]:
+    def _in_view(self, row: Mapping[Any, Any], now_ms: int) -> dict[str, Any]:
         state = row["state"]
         if state == AWAITING and now_ms >= row["expires_at_ms"]:
             state = EXPIRED
@@ -314,7 +314,7 @@ def _require_member_or_staff(principal: Principal, payee: str) -> None:
         raise deny(principal, f"act for member {payee}")
 
 
-def _out_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def _out_view(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": row["id"], "request_id": row["wire_id"], "payee": row["payee"],
         "payer": row["payer"], "amount_minutes": row["amount_minutes"],

@@ -304,7 +304,7 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _view(row: Mapping[str, Any], node_id: str) -> dict[str, Any]:
+def _view(row: Mapping[Any, Any], node_id: str) -> dict[str, Any]:
     return {
         "id": row["id"],
         "member": f"{row['member_local_id']}@{node_id}",

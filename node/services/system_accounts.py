@@ -51,7 +51,8 @@ from node.ledger.system_ids import (
     SYSTEM_MEMBER_IDS,
     refuse_system_id,
 )
-from node.services.members import ACTIVE, DEACTIVATED, MEMBER_FLOOR_MINUTES
+from node.services.members import ACTIVE, DEACTIVATED
+from node.states import MEMBER_FLOOR_MINUTES
 from protocol.addresses import LOCAL_ID_PATTERN
 from protocol.credit import CreditClass
 

@@ -293,7 +293,7 @@ def _for_item(exc: NodeError, index: int, item_id: str) -> NodeError:
     return exc
 
 
-def _view(row: Mapping[str, Any]) -> dict[str, Any]:
+def _view(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "from": row["debtor"],

@@ -316,7 +316,7 @@ class ServiceRequests:
         if can_read_member(principal, local_id=row.recipient_local_id, station=row.station):
             return True
         if principal.role == Role.MEMBER:
-            return row.state == OPEN or principal.member_local_id == row.volunteer_local_id
+            return bool(row.state == OPEN or principal.member_local_id == row.volunteer_local_id)
         return False
 
     def _view(self, conn: Connection, row: Any, *, history: bool = True) -> dict[str, Any]:

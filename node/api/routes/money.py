@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
@@ -87,7 +88,7 @@ async def create_transfers(
 ) -> TransferBatchOut:
     # A station recording a day's services, a sponsor's monthly distribution: one request,
     # one commit. The first refused item refuses the batch, naming its index.
-    prepared = [with_item(i, item.id, lambda item=item: _command(node, principal, item))
+    prepared = [with_item(i, item.id, partial(_command, node, principal, item))
                 for i, item in enumerate(body.items)]
     results = await node.writer.submit(node.transfers.batch(
         [(item.id, command) for item, (_, command) in zip(body.items, prepared, strict=True)]
