@@ -1,30 +1,155 @@
-"""The stored lifecycle states that more than one layer reads: the services that create a row
-and the exchange handlers that advance it when a peer answers.
+"""Every stored lifecycle, one `StrEnum` each: the states a row's state (or status, or outcome)
+column may hold. The values are stored and shown on the API, so they never change; migration 0008
+and node/db/schema.py turn each enum into a CHECK constraint on its column, and
+tests/node/test_states.py refuses a quoted state literal anywhere else in node/.
 
-They live below both (docs/decisions.md, "Structure (issue 20)") so the exchange never imports a
-service. The services re-export the names they always had (`node.services.members.ACTIVE`).
+They sit in the lowest layer of node/ beside the error tree (docs/decisions.md, "Structure (issue
+20)"): the tables (node/db/schema.py) build their CHECK constraints from them, and the exchange
+reads them without importing a service. The older constant names stay as aliases of the members
+(`node.services.members.ACTIVE`, `node.reconcile.records.OPEN`, ...).
 """
 
 from __future__ import annotations
 
-from node.ledger.model import MEMBER_RELOCATED as MEMBER_RELOCATED
-from node.ledger.model import MEMBER_RELOCATING as MEMBER_RELOCATING
+from enum import StrEnum
 
-# Members. Relocating and relocated are the ledger's (node/ledger/model.py): it refuses to move
-# hours of a member in either status.
-MEMBER_ACTIVE = "active"
-MEMBER_DEACTIVATED = "deactivated"
-MEMBER_STATUSES = frozenset({MEMBER_ACTIVE, MEMBER_DEACTIVATED, MEMBER_RELOCATING,
-                             MEMBER_RELOCATED})
+from protocol.transfer_machine import SenderState
+
+# transfers.state: the sender's machine (protocol/transfer_machine.py) is the lifecycle; a local
+# transfer is stored committed at once.
+TransferState = SenderState
+
+
+class RemoteTransferState(StrEnum):
+    """remote_transfers.state: the receiver's final answer to a peer's transfer."""
+
+    COMMITTED = "committed"
+    REJECTED = "rejected"
+    UNKNOWN_EXPIRED = "unknown_expired"  # arrived after its expiry: neither applied nor refused
+
+
+class MemberStatus(StrEnum):
+    """members.status. The ledger (node/ledger/model.py) refuses to move hours of a member
+    relocating or relocated."""
+
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+    RELOCATING = "relocating"
+    RELOCATED = "relocated"
+
+
+class RelocationState(StrEnum):
+    """relocations.state, at the old home node (node/services/relocation.py)."""
+
+    PENDING = "pending"
+    COMMITTED = "committed"
+    REJECTED = "rejected"
+
+
+class PaymentRequestState(StrEnum):
+    """payment_requests.state: the payee's request, as the payer answered it."""
+
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    REFUSED = "refused"
+    PAID = "paid"
+    DECLINED = "declined"
+
+
+class IncomingPaymentState(StrEnum):
+    """payment_requests_in.state: the payer's side."""
+
+    AWAITING = "awaiting"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class WindowState(StrEnum):
+    """windows.state: a reconciliation window, closed by one side and matched or disputed."""
+
+    OPEN = "open"
+    MATCHED = "matched"  # co-signed
+    DISPUTED = "disputed"
+
+
+class DiscrepancyStatus(StrEnum):
+    """discrepancies.status."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class DiscrepancyOutcome(StrEnum):
+    """discrepancies.outcome."""
+
+    REPAIRED = "repaired"
+    CARRIED = "carried"
+    DISPUTED = "disputed"
+
+
+class ServiceRequestState(StrEnum):
+    """tb_service_requests.state (node/timebank/requests.py)."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    DISPUTED = "disputed"
+    PAID = "paid"
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"
+
+
+class DisputeState(StrEnum):
+    """tb_disputes.state."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class DisputeOutcome(StrEnum):
+    """tb_disputes.outcome, set when the dispute is resolved (NULL while open)."""
+
+    RELEASE = "release"
+    REFUND = "refund"
+    PARTIAL = "partial"
+
+
+# The column each enum constrains: migration 0008 copies these values (a revision must keep
+# meaning what it meant) and tests/node/test_states.py checks the copy and schema.py agree.
+STORED: dict[tuple[str, str], type[StrEnum]] = {
+    ("transfers", "state"): TransferState,
+    ("remote_transfers", "state"): RemoteTransferState,
+    ("members", "status"): MemberStatus,
+    ("relocations", "state"): RelocationState,
+    ("payment_requests", "state"): PaymentRequestState,
+    ("payment_requests_in", "state"): IncomingPaymentState,
+    ("windows", "state"): WindowState,
+    ("discrepancies", "status"): DiscrepancyStatus,
+    ("discrepancies", "outcome"): DiscrepancyOutcome,
+    ("tb_service_requests", "state"): ServiceRequestState,
+    ("tb_disputes", "state"): DisputeState,
+    ("tb_disputes", "outcome"): DisputeOutcome,
+}
+
+# The older names, kept as aliases of the members.
+MEMBER_ACTIVE = MemberStatus.ACTIVE
+MEMBER_DEACTIVATED = MemberStatus.DEACTIVATED
+MEMBER_RELOCATING = MemberStatus.RELOCATING
+MEMBER_RELOCATED = MemberStatus.RELOCATED
+MEMBER_STATUSES = frozenset(MemberStatus)
 MEMBER_FLOOR_MINUTES = 0  # overdrafts come with the operating standard's policy, not by default
 
-# Relocations, at the old home node (node/services/relocation.py).
-RELOCATION_PENDING = "pending"
-RELOCATION_COMMITTED = "committed"
-RELOCATION_REJECTED = "rejected"
+RELOCATION_PENDING = RelocationState.PENDING
+RELOCATION_COMMITTED = RelocationState.COMMITTED
+RELOCATION_REJECTED = RelocationState.REJECTED
 
-# Payment requests. Payee side:
-PAYMENT_SENT, PAYMENT_ACKNOWLEDGED, PAYMENT_REFUSED, PAYMENT_PAID, PAYMENT_DECLINED = (
-    "sent", "acknowledged", "refused", "paid", "declined")
-# Payer side (PAYMENT_DECLINED too); `expired` is shown for an awaiting request past its expiry.
-PAYMENT_AWAITING, PAYMENT_APPROVED, PAYMENT_EXPIRED = "awaiting", "approved", "expired"
+PAYMENT_SENT = PaymentRequestState.SENT
+PAYMENT_ACKNOWLEDGED = PaymentRequestState.ACKNOWLEDGED
+PAYMENT_REFUSED = PaymentRequestState.REFUSED
+PAYMENT_PAID = PaymentRequestState.PAID
+PAYMENT_DECLINED = PaymentRequestState.DECLINED
+PAYMENT_AWAITING = IncomingPaymentState.AWAITING
+PAYMENT_APPROVED = IncomingPaymentState.APPROVED
+# Shown, never stored: an awaiting request past its expiry.
+PAYMENT_EXPIRED = "expired"

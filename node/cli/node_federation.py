@@ -27,7 +27,7 @@ from node.errors import ConfigError
 from node.keyring import rotate_keys
 from node.keys import passphrase_from_env
 from node.runtime import open_node
-from protocol.directory import key_text
+from protocol.directory import NodeStatus, key_text
 
 DAY_MS = 86_400_000
 TOKEN_ENV = "HOURBRIDGE_ADMIN_TOKEN"
@@ -98,7 +98,7 @@ def refresh(
         reason = f" ({body['reason']})" if body.get("reason") else ""
         raise ConfigError(f"{base} refused the refresh: HTTP {reply.status_code} "
                           f"{body.get('code', '')}{reason}: {body.get('detail', reply.text)}")
-    suspended = sorted(n for n, status in body["statuses"].items() if status != "active")
+    suspended = sorted(n for n, status in body["statuses"].items() if status != NodeStatus.ACTIVE)
     verb = "now holds" if body["changed"] else "already held"
     inactive = f"; not active: {', '.join(suspended)}" if suspended else ""
     Console(soft_wrap=True).print(f"the node at {base} {verb} directory "

@@ -25,6 +25,7 @@ from rich.table import Table
 from node.access import Principal, Role
 from node.config import load_config
 from node.runtime import Node, open_node
+from node.states import DiscrepancyStatus, WindowState
 
 window_app = typer.Typer(help="Settlement windows and reconciliation with peers.",
                          no_args_is_help=True)
@@ -89,7 +90,7 @@ def close(data: DataOpt, peer: PeerOpt = None, as_json: JsonOpt = False) -> None
         out.print_json(json.dumps(views))
     else:
         out.print(_windows_table(views))
-    if any(view["state"] == "disputed" for view in views):
+    if any(view["state"] == WindowState.DISPUTED for view in views):
         raise typer.Exit(2)
 
 
@@ -107,7 +108,7 @@ def disputes(data: DataOpt) -> None:
     """Open disputes: each freezes its link until an operator resolves it."""
     node = open_node(load_config(data))
     try:
-        items = node.reconciler.discrepancies(OPERATOR, status="open", limit=500)
+        items = node.reconciler.discrepancies(OPERATOR, status=DiscrepancyStatus.OPEN, limit=500)
     finally:
         node.close()
     table = Table("id", "peer", "window", "kind", "transfer", "detail", "found at")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -10,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from node.db.engine import Database
-from node.errors import ConfigError, ErrorCode
+from node.errors import ConfigError, ErrorCode, require
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -34,9 +35,26 @@ def current_revision(db: Database) -> str | None:
 
 def upgrade(db: Database) -> None:
     config = _alembic_config()
-    with db.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    with db.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        # SQLite adds a constraint by rebuilding the table (batch mode); dropping the old copy
+        # of a table other rows refer to fails while foreign keys are enforced. The pragma has
+        # no effect inside a transaction, so it is set on the driver's connection first, and
+        # the keys are checked before the revisions commit.
+        raw: Any = conn.connection.driver_connection
+        require(raw is not None, "the database connection is closed")
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    require(not broken, f"a migration broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def require_migrated(db: Database) -> None:

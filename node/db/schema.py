@@ -3,8 +3,11 @@ tests/node/db/test_migrations.py fails if the two drift apart."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -16,11 +19,34 @@ from sqlalchemy import (
     text,
 )
 
+from node.states import (
+    DiscrepancyOutcome,
+    DiscrepancyStatus,
+    DisputeOutcome,
+    DisputeState,
+    IncomingPaymentState,
+    MemberStatus,
+    PaymentRequestState,
+    RelocationState,
+    RemoteTransferState,
+    ServiceRequestState,
+    TransferState,
+    WindowState,
+)
+
 metadata = MetaData()
 
 HASH = String(64)
 ID = String(64)
 ADDRESS = String(100)
+
+
+def one_of(name: str, column: str, states: type[StrEnum]) -> CheckConstraint:
+    """The column holds one of the enum's values: each stored lifecycle of node/states.py is a
+    CHECK constraint (migration 0008), so a misspelt state is refused by the database itself."""
+    values = ", ".join(f"'{state.value}'" for state in states)
+    return CheckConstraint(f"{column} IN ({values})", name=name)
+
 
 node_info = Table(
     "node_info",
@@ -41,6 +67,7 @@ members = Table(
     Column("deactivated_at_ms", BigInteger, nullable=True),
     Column("deactivation_reason", String(500), nullable=True),
     Column("relocated_to", ADDRESS, nullable=True),  # the new address after a relocation
+    one_of("ck_members_status", "status", MemberStatus),
 )
 
 accounts = Table(
@@ -123,7 +150,8 @@ checkpoints = Table(
 
 # Transfers that still hold a reservation. Written out literally (not as bound parameters) so the
 # query planner can see that a query filtering on it may use the partial index below.
-OPEN_TRANSFER = text("transfers.state IN ('pending', 'in_doubt')")
+OPEN_TRANSFER = text(f"transfers.state IN ('{TransferState.PENDING.value}', "
+                     f"'{TransferState.IN_DOUBT.value}')")
 
 transfers = Table(
     "transfers",
@@ -170,6 +198,7 @@ transfers = Table(
         sqlite_where=OPEN_TRANSFER,
         postgresql_where=OPEN_TRANSFER,
     ),
+    one_of("ck_transfers_state", "state", TransferState),
 )
 
 grants = Table(
@@ -304,7 +333,7 @@ remote_transfers = Table(
     Column("debtor_node", String(32), primary_key=True),
     Column("transfer_id", ID, primary_key=True),
     Column("prepare_hash", HASH, nullable=False),
-    Column("state", String(16), nullable=False),  # committed, rejected, unknown_expired
+    Column("state", String(16), nullable=False),
     Column("debtor", ADDRESS, nullable=True),
     Column("creditor", ADDRESS, nullable=True),
     Column("amount_minutes", BigInteger, nullable=True),
@@ -312,6 +341,7 @@ remote_transfers = Table(
     Column("entry_height", BigInteger, nullable=True, index=True),
     Column("transaction_id", ID, nullable=True),
     Column("received_at_ms", BigInteger, nullable=False),
+    one_of("ck_remote_transfers_state", "state", RemoteTransferState),
 )
 
 
@@ -324,7 +354,7 @@ relocations = Table(
     Column("member_local_id", ID, nullable=False, index=True),
     Column("to_node", String(32), nullable=False),
     Column("new_local_id", ID, nullable=False),
-    Column("state", String(16), nullable=False),  # pending, committed, rejected
+    Column("state", String(16), nullable=False),
     Column("reason_code", String(48), nullable=True),
     Column("detail", String(280), nullable=True),
     Column("new_address", ADDRESS, nullable=True),
@@ -345,6 +375,7 @@ relocations = Table(
     # place the relocation in a settlement window (docs/reconciliation.md).
     Column("prepare_hash", HASH, nullable=True),
     Column("answer_transaction_id", ID, nullable=True),
+    one_of("ck_relocations_state", "state", RelocationState),
 )
 
 # Relocations other nodes' members made to this node, by (old node, relocation id).
@@ -386,6 +417,7 @@ payment_requests = Table(
     Column("created_at_ms", BigInteger, nullable=False),
     Column("expires_at_ms", BigInteger, nullable=False),
     Column("updated_at_ms", BigInteger, nullable=False),
+    one_of("ck_payment_requests_state", "state", PaymentRequestState),
 )
 
 # Payment requests other nodes sent to our members (payers), by (payee's node, request id).
@@ -402,12 +434,13 @@ payment_requests_in = Table(
     Column("description", String(140), nullable=False),
     Column("created_at_ms", BigInteger, nullable=False),
     Column("expires_at_ms", BigInteger, nullable=False),
-    Column("state", String(16), nullable=False),  # awaiting, approved, declined
+    Column("state", String(16), nullable=False),
     Column("transfer_id", ID, nullable=True),  # our transfer that pays it, once approved
     Column("decline_message_id", ID, nullable=True),
     Column("decided_by", ADDRESS, nullable=True),
     Column("decided_at_ms", BigInteger, nullable=True),
     Column("received_at_ms", BigInteger, nullable=False),
+    one_of("ck_payment_requests_in_state", "state", IncomingPaymentState),
 )
 
 
@@ -422,13 +455,14 @@ windows = Table(
     Column("outgoing_cut", BigInteger, nullable=False),
     Column("incoming_cut", BigInteger, nullable=False),
     Column("closing_position_minutes", BigInteger, nullable=False),
-    Column("state", String(16), nullable=False),  # open, matched, disputed
+    Column("state", String(16), nullable=False),
     Column("statement", Text, nullable=False),
     Column("peer_statement", Text, nullable=True),
     Column("record", Text, nullable=True),
     Column("digests_exchanged", BigInteger, nullable=False),
     Column("closed_at_ms", BigInteger, nullable=False),
     Column("reconciled_at_ms", BigInteger, nullable=True),
+    one_of("ck_windows_state", "state", WindowState),
 )
 
 # Every difference reconciliation found, with what became of it: repaired from signed evidence,
@@ -440,8 +474,8 @@ discrepancies = Table(
     Column("peer_node_id", String(32), nullable=False, index=True),
     Column("window_index", BigInteger, nullable=False),
     Column("kind", String(32), nullable=False),
-    Column("outcome", String(16), nullable=False),  # repaired, carried, disputed
-    Column("status", String(16), nullable=False),  # open, closed
+    Column("outcome", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
     Column("debtor_node", String(32), nullable=True),
     Column("transfer_id", ID, nullable=True),
     Column("detail", String(500), nullable=False),
@@ -449,6 +483,8 @@ discrepancies = Table(
     Column("found_at_ms", BigInteger, nullable=False),
     Column("closed_at_ms", BigInteger, nullable=True),
     Column("closed_by", ADDRESS, nullable=True),
+    one_of("ck_discrepancies_status", "status", DiscrepancyStatus),
+    one_of("ck_discrepancies_outcome", "outcome", DiscrepancyOutcome),
 )
 
 
@@ -530,6 +566,7 @@ tb_service_requests = Table(
     Column("settle_entry_height", BigInteger, nullable=True),
     Column("updated_at_ms", BigInteger, nullable=False),
     Index("ix_tb_service_requests_state", "state", "created_at_ms"),
+    one_of("ck_tb_service_requests_state", "state", ServiceRequestState),
 )
 
 # One dispute at most per request: a complaint holds its payment until staff resolve it.
@@ -537,15 +574,17 @@ tb_disputes = Table(
     "tb_disputes",
     metadata,
     Column("request_id", ID, ForeignKey("tb_service_requests.id"), primary_key=True),
-    Column("state", String(16), nullable=False),  # open, resolved
+    Column("state", String(16), nullable=False),
     Column("reason", String(500), nullable=False),
     Column("raised_by", ADDRESS, nullable=False),
     Column("raised_at_ms", BigInteger, nullable=False),
-    Column("outcome", String(16), nullable=True),  # release, refund, partial
+    Column("outcome", String(16), nullable=True),
     Column("released_minutes", BigInteger, nullable=True),
     Column("resolution", String(500), nullable=True),
     Column("resolved_by", ADDRESS, nullable=True),
     Column("resolved_at_ms", BigInteger, nullable=True),
+    one_of("ck_tb_disputes_state", "state", DisputeState),
+    one_of("ck_tb_disputes_outcome", "outcome", DisputeOutcome),
 )
 
 # Every step of a request, a dispute, a vetting or a kin record: who, when, what, and the

@@ -24,6 +24,7 @@ from node.errors import InvariantViolation
 from node.exchange import store
 from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, Posting, member_account
+from node.states import MemberStatus, RemoteTransferState
 from protocol.addresses import MemberAddress
 from protocol.directory import Directory
 from protocol.errors import ProtocolError
@@ -52,9 +53,9 @@ from protocol.transfer_rules import answer_status, check_debit_caps
 
 log = logging.getLogger("hourbridge.exchange")
 
-COMMITTED = "committed"
-REJECTED = "rejected"
-UNKNOWN_EXPIRED = "unknown_expired"
+COMMITTED = RemoteTransferState.COMMITTED
+REJECTED = RemoteTransferState.REJECTED
+UNKNOWN_EXPIRED = RemoteTransferState.UNKNOWN_EXPIRED
 
 
 def new_id() -> str:
@@ -285,7 +286,7 @@ class RequestHandlers:
             return refuse(request, ReasonCode.CREDITOR_RELOCATED,
                           f"{body.creditor} moved to {member.relocated_to}",
                           relocated_to=member.relocated_to)
-        if member.status != "active":
+        if member.status != MemberStatus.ACTIVE:
             return refuse(request, ReasonCode.CREDITOR_CANNOT_RECEIVE,
                           f"{body.creditor} is {member.status}")
         debtor_node = ctx.directory.node(ctx.sender)

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from node.errors import require
+from node.states import MemberStatus
 from protocol.credit import CreditClass
 
 GENESIS_HASH = "0" * 64
@@ -54,8 +55,8 @@ REVERSIBLE_KINDS = frozenset({EntryKind.GRANT, EntryKind.TRANSFER})
 # member's hours went to their new node: nothing here can spend or move what lands later. A
 # relocating member's balances are reserved and on their way: only the relocation's own release
 # (a relocation_out entry, on a final refusal) may give hours back.
-MEMBER_RELOCATING = "relocating"
-MEMBER_RELOCATED = "relocated"
+MEMBER_RELOCATING = MemberStatus.RELOCATING
+MEMBER_RELOCATED = MemberStatus.RELOCATED
 
 
 SYSTEM_ACCOUNTS: tuple[AccountKind, ...] = (

@@ -35,6 +35,7 @@ from node.exchange import store
 from node.exchange.outbound import Courier
 from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, Posting, member_account
+from node.states import RemoteTransferState, TransferState
 from protocol.addresses import MemberAddress
 from protocol.canonical import canonical_bytes
 from protocol.chain import LinkState
@@ -252,7 +253,7 @@ class EvidenceBooks:
                       Posting(clearing, body.credit_class, body.amount_minutes)))
             conn.execute(insert(transfers).values(
                 id=body.transfer_id, debtor=body.debtor, creditor=body.creditor,
-                amount_minutes=body.amount_minutes, memo=body.memo, state="committed",
+                amount_minutes=body.amount_minutes, memo=body.memo, state=TransferState.COMMITTED,
                 reason_code=None, request_hash=answer.body.prepare_hash,
                 entry_height=entry.height, actor=body.debtor, created_at_ms=body.created_at_ms,
                 updated_at_ms=now_ms, peer_node_id=peer, wire_id=body.transfer_id,
@@ -300,7 +301,7 @@ class EvidenceBooks:
             remote_transfers.c.debtor_node == peer,
             remote_transfers.c.transfer_id == body.transfer_id)).first()
         if held is not None:
-            if held.state != "committed":
+            if held.state != RemoteTransferState.COMMITTED:
                 raise EvidenceError(f"{body.transfer_id}: we hold it {held.state}, but our "
                                     "signed receipt says committed")
             return
@@ -322,7 +323,8 @@ class EvidenceBooks:
             done.credits.append(body.transfer_id)
         conn.execute(insert(remote_transfers).values(
             debtor_node=peer, transfer_id=body.transfer_id,
-            prepare_hash=answer.body.prepare_hash, state="committed", debtor=body.debtor,
+            prepare_hash=answer.body.prepare_hash, state=RemoteTransferState.COMMITTED,
+            debtor=body.debtor,
             creditor=body.creditor, amount_minutes=body.amount_minutes,
             answer=json.dumps(answer.body.model_dump(mode="json"), separators=(",", ":")),
             entry_height=height, transaction_id=pair.transaction.transaction_id,

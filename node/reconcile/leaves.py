@@ -25,10 +25,11 @@ from node.db.schema import (
     remote_transfers,
     transfers,
 )
+from node.states import RelocationState, TransferState
 from protocol.fields import GENESIS_HASH
 from protocol.merkle import TransferLeaf
 
-COMMITTED = "committed"
+COMMITTED = TransferState.COMMITTED
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def pending(conn: Connection, peer: str) -> tuple[int, int]:
     ).one()
     moving = [_moved(row.balances) for row in conn.execute(
         select(relocations.c.balances).where(relocations.c.to_node == peer,
-                                             relocations.c.state == "pending"))]
+                                             relocations.c.state == RelocationState.PENDING))]
     return int(count) + len(moving), int(total) + sum(moving)
 
 

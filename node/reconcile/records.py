@@ -16,8 +16,9 @@ from sqlalchemy.engine import Connection
 from node.db.schema import discrepancies, journal_entries, postings, windows
 from node.exchange import store
 from node.ledger.model import EntryKind, clearing_account
+from node.states import DiscrepancyOutcome, DiscrepancyStatus, WindowState
 
-OPEN, MATCHED, DISPUTED = "open", "matched", "disputed"
+OPEN, MATCHED, DISPUTED = WindowState.OPEN, WindowState.MATCHED, WindowState.DISPUTED
 
 
 class DiscrepancyKind(StrEnum):
@@ -36,7 +37,7 @@ class DiscrepancyKind(StrEnum):
     STATE_MISMATCH = "state_mismatch"
 
 
-REPAIRED, CARRIED = "repaired", "carried"
+REPAIRED, CARRIED = DiscrepancyOutcome.REPAIRED, DiscrepancyOutcome.CARRIED
 # Kinds of entries that move a clearing account, each once per transfer or relocation.
 _SETTLING_KINDS = (EntryKind.TRANSFER_SETTLE, EntryKind.TRANSFER_IN, EntryKind.RELOCATION_OUT,
                    EntryKind.RELOCATION_IN)
@@ -173,10 +174,10 @@ def record_discrepancy(conn: Connection, *, peer: str, index: int, kind: Discrep
                        outcome: str, detail: str, now_ms: int, key: tuple[str, str] | None = None,
                        evidence: Any = None) -> str:
     ident = uuid.uuid4().hex
-    closed = outcome != DISPUTED
+    closed = outcome != DiscrepancyOutcome.DISPUTED
     conn.execute(insert(discrepancies).values(
         id=ident, peer_node_id=peer, window_index=index, kind=str(kind), outcome=outcome,
-        status="closed" if closed else "open",
+        status=DiscrepancyStatus.CLOSED if closed else DiscrepancyStatus.OPEN,
         debtor_node=None if key is None else key[0],
         transfer_id=None if key is None else key[1], detail=detail[:500],
         evidence=None if evidence is None else json.dumps(evidence, separators=(",", ":")),
@@ -193,11 +194,13 @@ def dispute(conn: Connection, *, peer: str, index: int, kind: DiscrepancyKind, d
     same = discrepancies.c.transfer_id == key[1] if key else discrepancies.c.transfer_id.is_(None)
     held = conn.execute(select(discrepancies.c.id).where(
         discrepancies.c.peer_node_id == peer, discrepancies.c.window_index == index,
-        discrepancies.c.kind == str(kind), discrepancies.c.status == "open", same)).first()
+        discrepancies.c.kind == str(kind), discrepancies.c.status == DiscrepancyStatus.OPEN,
+        same)).first()
     if held is not None:
         return str(held.id)
-    ident = record_discrepancy(conn, peer=peer, index=index, kind=kind, outcome=DISPUTED,
-                               detail=detail, now_ms=now_ms, key=key, evidence=evidence)
+    ident = record_discrepancy(conn, peer=peer, index=index, kind=kind,
+                               outcome=DiscrepancyOutcome.DISPUTED, detail=detail, now_ms=now_ms,
+                               key=key, evidence=evidence)
     store.freeze(conn, peer, reason=f"dispute_{kind}"[:48],
                  detail=f"window {index}: {detail}", now_ms=now_ms)
     return ident
@@ -236,7 +239,7 @@ def window_discrepancies(conn: Connection, peer: str, index: int) -> list[dict[s
 def open_disputes(conn: Connection, *, peer: str | None = None,
                   index: int | None = None) -> int:
     query = select(func.count()).select_from(discrepancies).where(
-        discrepancies.c.status == "open")
+        discrepancies.c.status == DiscrepancyStatus.OPEN)
     if peer is not None:
         query = query.where(discrepancies.c.peer_node_id == peer)
     if index is not None:
@@ -247,8 +250,8 @@ def open_disputes(conn: Connection, *, peer: str | None = None,
 def close_discrepancy(conn: Connection, ident: str, *, by: str, resolution: str,
                       now_ms: int) -> bool:
     changed = conn.execute(update(discrepancies).where(
-        discrepancies.c.id == ident, discrepancies.c.status == "open").values(
-        status="closed", closed_at_ms=now_ms, closed_by=by,
+        discrepancies.c.id == ident, discrepancies.c.status == DiscrepancyStatus.OPEN).values(
+        status=DiscrepancyStatus.CLOSED, closed_at_ms=now_ms, closed_by=by,
         detail=func.substr(discrepancies.c.detail + " | resolved: " + resolution, 1, 500)))
     return bool(changed.rowcount)
 

@@ -19,6 +19,7 @@ from node.reconcile.context import SideContext
 from node.reconcile.evidence import Applied, EvidenceError, Pair, find_pairs, verify_pair
 from node.reconcile.records import DiscrepancyKind
 from node.reconcile.window import compute
+from node.states import DiscrepancyOutcome, TransferState
 from protocol.merkle import LeafKey
 from protocol.merkle_diff import Difference, LeafIndex
 from protocol.messages.other import RelocationMessage, RelocationReceiptMessage
@@ -26,7 +27,10 @@ from protocol.messages.transfer import PrepareMessage, ReceiptMessage
 
 log = logging.getLogger("hourbridge.reconcile")
 
-OPEN_STATES = ("pending", "in_doubt")
+# Transfers and relocations share these words: pending (and in doubt) until answered.
+OPEN_STATES = (TransferState.PENDING, TransferState.IN_DOUBT)
+COMMITTED = TransferState.COMMITTED  # the same word in all three lifecycles read here
+DISPUTED = DiscrepancyOutcome.DISPUTED
 
 
 class Repairs:
@@ -79,7 +83,7 @@ class Repairs:
         """Transfers the peer holds committed and we do not: classify each and apply the
         peer's evidence where it verifies. Returns the kinds left disputed."""
         outcomes = self.repair(conn, peer, index, keys, items)
-        return [o["kind"] for o in outcomes if o["outcome"] == records.DISPUTED]
+        return [o["kind"] for o in outcomes if o["outcome"] == DISPUTED]
 
     def repair(self, conn: Connection, peer: str, index: int, keys: list[LeafKey],
                items: list[Any]) -> list[dict[str, Any]]:
@@ -92,7 +96,7 @@ class Repairs:
         outcomes = []
         for key in keys:
             kind, outcome, detail = self._repair_one(conn, peer, key, by_key.get(key), now_ms)
-            if outcome == records.DISPUTED:
+            if outcome == DISPUTED:
                 records.dispute(conn, peer=peer, index=index, kind=kind, detail=detail,
                                 now_ms=now_ms, key=key)
             else:
@@ -124,26 +128,26 @@ class Repairs:
             kind = DiscrepancyKind.STATE_MISMATCH
         elif state is None:
             kind = DiscrepancyKind.MISSING_LOCALLY
-        elif state == "committed":
+        elif state == COMMITTED:
             return DiscrepancyKind.MISSING_LOCALLY, records.REPAIRED, "already settled here"
         else:
-            return DiscrepancyKind.STATE_MISMATCH, records.DISPUTED, (
+            return DiscrepancyKind.STATE_MISMATCH, DISPUTED, (
                 f"we hold {key[1]} {state}; the peer holds it committed")
         if item is None:
-            return kind, records.DISPUTED, "the peer gave no evidence"
+            return kind, DISPUTED, "the peer gave no evidence"
         try:
             pair = self._checked_pair(peer, key, item)
             with conn.begin_nested():
                 applied = self.ctx.books.apply_pair(conn, pair, now_ms=now_ms)
         except EvidenceError as exc:
-            return kind, records.DISPUTED, str(exc)
+            return kind, DISPUTED, str(exc)
         except NodeError as exc:
             # An operating error (a ledger rule such as a floor) refusing the replay. Only
             # these: an InvariantViolation is a bug or a tampered store and stops the write.
             log.error("evidence for %s from %s not applied: %s", key, peer, exc)
-            return kind, records.DISPUTED, f"evidence verified but not applied: {exc}"[:500]
-        if self._local_state(conn, peer, key) != "committed":
-            return kind, records.DISPUTED, f"evidence applied but {key[1]} is still not settled"
+            return kind, DISPUTED, f"evidence verified but not applied: {exc}"[:500]
+        if self._local_state(conn, peer, key) != COMMITTED:
+            return kind, DISPUTED, f"evidence applied but {key[1]} is still not settled"
         what = ("late receipt applied" if kind is DiscrepancyKind.STATE_MISMATCH
                 else "restored from evidence")
         return kind, records.REPAIRED, (

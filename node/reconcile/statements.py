@@ -16,6 +16,7 @@ from node.reconcile import records
 from node.reconcile.context import SideContext
 from node.reconcile.records import DiscrepancyKind
 from node.reconcile.window import Computed, compute
+from node.states import DiscrepancyStatus
 from protocol.signing import sign_object
 from protocol.statements import statement_document
 
@@ -109,7 +110,8 @@ class Statements:
         if window.state != records.DISPUTED:
             self.books_agree(conn, peer, index, dispute=True)
         found = records.window_discrepancies(conn, peer, index)
-        if window.state == records.OPEN and any(d["status"] == "open" for d in found):
+        if window.state == records.OPEN and any(
+                d["status"] == DiscrepancyStatus.OPEN for d in found):
             self.ctx.mark(conn, peer, index, records.DISPUTED)
             window = records.window(conn, peer, index)
             assert window is not None

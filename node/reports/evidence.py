@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from node.states import WindowState
 from protocol.directory import Directory, KeyRecord, accept_directory, decode_directory
 from protocol.envelope import verify_evidence
 from protocol.errors import ProtocolError
@@ -97,7 +98,7 @@ def check_window(window: Any, *, node: str, directory: Directory) -> list[str]:
         candidates = [d for d in (window.get("statement"), theirs) if isinstance(d, dict)]
         if isinstance(record, dict) and unsigned(record) not in [unsigned(d) for d in candidates]:
             problems.append(f"{where}: the record is neither side's statement")
-    elif window.get("state") == "matched":
+    elif window.get("state") == WindowState.MATCHED:
         problems.append(f"{where}: matched without a co-signed record")
     return problems
 

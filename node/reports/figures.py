@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from node.reports.evidence import unsigned
 from node.reports.node_data import CLASSES
+from node.states import WindowState
 from protocol.messages.documents import Statement
 from protocol.statements import compare
 
@@ -83,7 +84,7 @@ def link_problems(a: str, b: str, *, wa: dict[str, Any] | None, wb: dict[str, An
             reasons.append(f"no verified node report from {node}")
         elif window is None:
             reasons.append(f"{node} holds no window with {peer}")
-        elif window["state"] == "disputed":
+        elif window["state"] == WindowState.DISPUTED:
             reasons.append(f"disputed at {node}")
     if wa is None or wb is None:
         return reasons

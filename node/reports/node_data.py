@@ -35,6 +35,7 @@ from node.db.schema import (
 )
 from node.ledger.model import AccountKind, EntryKind
 from node.reconcile import leaves, records
+from node.states import DiscrepancyStatus, TransferState
 from node.timebank.common import AGE_BANDS, DAY_MS, MINUTE_MS, TimebankEntry, age_band, age_of
 from node.timebank.policy import NodePolicy
 from protocol.credit import CreditClass
@@ -146,10 +147,10 @@ def discrepancy_ages(conn: Connection, *, now_ms: int) -> tuple[list[dict[str, A
     found = conn.execute(select(discrepancies.c.status, discrepancies.c.found_at_ms))
     for row in found:
         counts[discrepancy_age(now_ms - int(row.found_at_ms))][
-            "open" if row.status == "open" else "closed"] += 1
+            "open" if row.status == DiscrepancyStatus.OPEN else "closed"] += 1
     rows = [{"age": name, **counts[name]} for _, name in DISCREPANCY_AGES]
     open_rows = conn.execute(
-        select(discrepancies).where(discrepancies.c.status == "open")
+        select(discrepancies).where(discrepancies.c.status == DiscrepancyStatus.OPEN)
         .order_by(discrepancies.c.found_at_ms, discrepancies.c.id).limit(OPEN_ITEMS_MAX))
     items = [{"id": r.id, "peer": r.peer_node_id, "window_index": int(r.window_index),
               "kind": r.kind, "transfer_id": r.transfer_id, "found_at_ms": int(r.found_at_ms),
@@ -161,7 +162,7 @@ def in_doubt(conn: Connection) -> dict[str, Any]:
     """Outgoing cross-node transfers whose expiry passed with no final answer from the peer:
     their count and minutes, and the transfers themselves (the longest in doubt first, at most
     OPEN_ITEMS_MAX). A transfer is in doubt since its expiry."""
-    where = transfers.c.state == "in_doubt"
+    where = transfers.c.state == TransferState.IN_DOUBT
     count, minutes = conn.execute(
         select(func.count(), func.coalesce(func.sum(transfers.c.amount_minutes), 0))
         .where(where)).one()

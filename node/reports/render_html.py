@@ -7,6 +7,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from node.ledger.model import AccountKind
 from node.reports import html_parts as parts
 from node.reports.attention import attention
 from node.reports.document import NODE_KIND
@@ -35,7 +36,7 @@ def _node_sections(doc: dict[str, Any]) -> list[str]:
     rows = positions["rows"]
     found = doc["discrepancies"]
     reserved = next((t["balance_minutes"] for t in doc["checkpoint"]["totals"]
-                     if t["account_kind"] == "pending"), 0)
+                     if t["account_kind"] == AccountKind.PENDING), 0)
     return [
         "<h2>节点间头寸 Positions between nodes</h2>",
         bars("Closing position by peer (minutes the peer owes us)", [r["peer"] for r in rows],

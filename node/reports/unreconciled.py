@@ -15,6 +15,7 @@ from typing import Any
 
 from node.reports.evidence import check_record, unsigned
 from node.reports.figures import same
+from node.states import WindowState
 from protocol.directory import Directory
 
 DIRECTIONS = ("outgoing", "incoming")
@@ -53,7 +54,7 @@ def _newest_problems(row: dict[str, Any], window: dict[str, Any], where: str) ->
     otherwise, and then at least what the newest statement alone holds past the cuts (its
     span lies past them)."""
     newest, state = window["window_index"], window["state"]
-    if state == "matched":
+    if state == WindowState.MATCHED:
         record = window["record"]
         return (same(f"{where}: the newest window is co-signed", row["window_index"], newest)
                 + same(f"{where}: the newest window's record",

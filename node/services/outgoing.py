@@ -22,16 +22,17 @@ from node.exchange.requests import new_id
 from node.federation import FederationService
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, EntryKind, Posting, member_account
+from node.states import TransferState
 from protocol.addresses import MemberAddress
 from protocol.canonical import canonical_bytes, sha256_hex
 from protocol.credit import SPEND_ORDER, CreditClass
-from protocol.directory import NodeEntry
+from protocol.directory import NodeEntry, NodeStatus
 from protocol.messages import encode_message
 from protocol.messages.transfer import PrepareBody, PrepareMessage, Purpose
 from protocol.reasons import ReasonCode
 from protocol.transfer_rules import check_debit_caps
 
-PENDING = "pending"
+PENDING = TransferState.PENDING
 MEMO_WIRE_MAX = 140
 _INSERT_TRANSFER = insert_row(transfers)
 
@@ -79,13 +80,13 @@ class OutgoingTransfers:
         if entry is None:
             raise RuleViolation(ErrorCode.UNKNOWN_NODE,
                                 f"node {peer} is not in the federation directory")
-        if entry.status.value != "active":
+        if entry.status is not NodeStatus.ACTIVE:
             raise RuleViolation(ErrorCode.PEER_NOT_ACTIVE, f"node {peer} is {entry.status.value}")
         me = directory.node(self.node_id)
         if me is None:
             raise RuleViolation(ErrorCode.PEER_NOT_ACTIVE,
                                 f"this node ({self.node_id}) is not in the directory it holds")
-        if me.status.value != "active":
+        if me.status is not NodeStatus.ACTIVE:
             raise RuleViolation(ErrorCode.PEER_NOT_ACTIVE,
                                 f"this node is {me.status.value} in the federation directory: "
                                 "peers refuse what it sends until the authority reinstates it")

@@ -48,6 +48,7 @@ from node.states import (
     PAYMENT_PAID,
     PAYMENT_REFUSED,
     PAYMENT_SENT,
+    TransferState,
 )
 from protocol.addresses import AddressError, MemberAddress
 from protocol.canonical import sha256_hex
@@ -85,7 +86,7 @@ def approval_transfer_id(payee_node: str, request_id: str, attempt: int = 1) -> 
 
 
 # A payment whose transfer ended so was not made: the request is open again.
-FAILED_TRANSFER_STATES = frozenset({"rejected", "expired"})
+FAILED_TRANSFER_STATES = frozenset({TransferState.REJECTED, TransferState.EXPIRED})
 
 
 def _transfer_state(conn: Connection, transfer_id: str | None) -> str | None:

@@ -23,10 +23,11 @@ from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, load_member_pair, require_active
 from node.services.outgoing import OutgoingTransfers
 from node.services.units import LocalAmount
+from node.states import TransferState
 from protocol.addresses import AddressError, MemberAddress
 from protocol.credit import SPEND_ORDER
 
-COMMITTED = "committed"
+COMMITTED = TransferState.COMMITTED
 # The node policy's gift rules (node/timebank/eligibility.py): given the open connection, the
 # debtor's member row and the recipient, refuse what the policy does not allow.
 GiftRule = Callable[[Connection, Any, MemberAddress], None]

@@ -15,7 +15,6 @@ Every step goes to the request's audit trail with the ledger entry it made.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -24,18 +23,14 @@ from sqlalchemy.engine import Connection
 from node.access import Principal, Role, deny, require_role
 from node.db.schema import tb_disputes, tb_service_requests
 from node.errors import ErrorCode, RuleViolation
+from node.states import DisputeOutcome, DisputeState
 from node.timebank import settle
 from node.timebank.common import audit
 from node.timebank.requests import COMPLETED, DISPUTED, PAID, REFUNDED, ServiceRequests, subject
 
-OPEN, RESOLVED = "open", "resolved"
+OPEN, RESOLVED = DisputeState.OPEN, DisputeState.RESOLVED
+Outcome = DisputeOutcome
 LIST_MAX = 200
-
-
-class Outcome(StrEnum):
-    RELEASE = "release"
-    REFUND = "refund"
-    PARTIAL = "partial"
 
 
 class Disputes:

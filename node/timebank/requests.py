@@ -43,6 +43,7 @@ from node.errors import AuthError, Conflict, ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
 from node.services.idempotency import find_existing, request_hash
 from node.services.members import load_member, require_active
+from node.states import ServiceRequestState
 from node.timebank import settle
 from node.timebank.common import (
     MINUTE_MS,
@@ -57,9 +58,13 @@ from node.timebank.common import (
 from node.timebank.eligibility import check_provider, check_redeemer
 from node.timebank.policy import NodePolicy, Pricing
 
-OPEN, ACCEPTED, IN_PROGRESS, COMPLETED = "open", "accepted", "in_progress", "completed"
-DISPUTED, PAID, REFUNDED, CANCELLED = "disputed", "paid", "refunded", "cancelled"
-STATES = (OPEN, ACCEPTED, IN_PROGRESS, COMPLETED, DISPUTED, PAID, REFUNDED, CANCELLED)
+OPEN, ACCEPTED, IN_PROGRESS, COMPLETED = (ServiceRequestState.OPEN, ServiceRequestState.ACCEPTED,
+                                          ServiceRequestState.IN_PROGRESS,
+                                          ServiceRequestState.COMPLETED)
+DISPUTED, PAID, REFUNDED, CANCELLED = (ServiceRequestState.DISPUTED, ServiceRequestState.PAID,
+                                       ServiceRequestState.REFUNDED,
+                                       ServiceRequestState.CANCELLED)
+STATES = tuple(ServiceRequestState)
 # The audited steps taken for the volunteer: check-in and check-out set the measured time, hence
 # the price, as much as acceptance chooses who is paid.
 VOLUNTEER_STEPS = ("accepted", "checked_in", "checked_out")

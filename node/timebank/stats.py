@@ -14,9 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from node.db.schema import tb_disputes, tb_service_requests
+from node.states import DisputeState, ServiceRequestState
 from node.timebank.common import age_band
 
-DONE = frozenset({"completed", "disputed", "paid", "refunded"})
+DONE = frozenset({ServiceRequestState.COMPLETED, ServiceRequestState.DISPUTED,
+                  ServiceRequestState.PAID, ServiceRequestState.REFUNDED})
 
 
 def _nested() -> defaultdict[str, Counter[str]]:
@@ -69,7 +71,7 @@ def statistics(conn: Connection, *, from_ms: int, to_ms: int,
 def _completion(states: Counter[str]) -> dict[str, Any]:
     posted = sum(states.values())
     done = sum(states[s] for s in DONE)
-    cancelled = states["cancelled"]
+    cancelled = states[ServiceRequestState.CANCELLED]
     wanted = posted - cancelled
     return {"posted": posted, "completed": done, "cancelled": cancelled,
             "by_state": dict(sorted(states.items())),
@@ -90,6 +92,7 @@ def _disputes(conn: Connection, window: list[Any]) -> dict[str, Any]:
         .join(tb_service_requests, tb_service_requests.c.id == tb_disputes.c.request_id)
         .where(*window)))
     return {"raised": len(rows),
-            "open": sum(1 for r in rows if r.state == "open"),
+            "open": sum(1 for r in rows if r.state == DisputeState.OPEN),
             "outcomes": dict(Counter(r.outcome for r in rows if r.outcome)),
-            "held_minutes": sum(int(r.held_minutes or 0) for r in rows if r.state == "open")}
+            "held_minutes": sum(int(r.held_minutes or 0) for r in rows
+                                if r.state == DisputeState.OPEN)}

@@ -16,10 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE = ROOT / "node"
 LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(names) for names in (
     {"protocol"},                                # the standard: pure, no I/O
-    {"errors", "clock", "keys"},                 # the error tree, time, key files
+    {"errors", "clock", "keys", "states"},       # the error tree, time, key files, stored states
     {"config", "db", "access", "http_status"},   # settings, tables, who may act, error statuses
     {"datadir", "ledger", "keyring", "migrations"},
-    {"federation", "states"},                    # the directory in force, shared lifecycle states
+    {"federation"},                              # the directory in force
     {"exchange"},                                # messages between nodes
     {"services", "timebank", "reconcile"},       # the domain
     {"forms", "runtime"},                        # shared request models; the composition root
