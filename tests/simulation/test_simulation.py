@@ -21,7 +21,7 @@ from tests.simulation.run import simulate
 
 CI_SEEDS = range(200)
 CI_STEPS = 40
-ADVERSARY_SEEDS = range(40)  # with the stolen-key adversary (tests/simulation/adversary.py)
+ADVERSARY_SEEDS = range(20)  # with the stolen-key adversary (tests/simulation/adversary.py)
 ADVERSARY_STEPS = 60
 JOBS = 2
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,10 +90,10 @@ def test_a_stolen_key_never_hides_the_hours_it_mints() -> None:
     met = summary.counts
     # It forged, and tried to hide: some proposals were co-signed (nothing to hide yet, or a
     # transaction still in flight), others disputed as cut_behind.
-    assert met["adversary:forged_prepares"] > 200
+    assert met["adversary:forged_prepares"] > 100
     assert met["adversary:proposal_co_signed"] > 0
     assert met["adversary:proposal_not_co_signed"] > 0
-    assert met["transfers:cross:committed"] > 100  # the honest nodes kept trading
+    assert met["transfers:cross:committed"] > 50  # the honest nodes kept trading
 
 
 @pytest.mark.timeout(900)
