@@ -3,7 +3,8 @@
 admin      everything on this node
 staff      members of their own station: create, read, act for them (elders without phones),
            grant hours to them
-member     their own account only
+member     their own account only, and the accounts of members who made them their delegate
+           (`acts_for`: a son acting for his mother, granted by her or her station's staff)
 regulator  read-only: members, balances, statements, transfers, ledger checkpoints
 """
 
@@ -28,6 +29,9 @@ class Principal:
     token_id: str
     member_local_id: str | None = None
     station: str | None = None
+    # Members this member may act for (node/people/delegates.py), filled in when a signed-in
+    # member's session is resolved; empty for every token.
+    acts_for: frozenset[str] = frozenset()
 
     @property
     def actor(self) -> str:
@@ -53,7 +57,20 @@ def can_read_member(principal: Principal, *, local_id: str, station: str | None)
         return True
     if principal.role == Role.STAFF:
         return station is not None and station == principal.station
-    return principal.member_local_id == local_id
+    return speaks_for(principal, local_id)
+
+
+def speaks_for(principal: Principal, local_id: str) -> bool:
+    """A member principal for `local_id`: the member herself, or a delegate she has."""
+    return principal.role == Role.MEMBER and (
+        principal.member_local_id == local_id or local_id in principal.acts_for)
+
+
+def can_act_in_person(principal: Principal, *, local_id: str, station: str | None) -> bool:
+    """Like can_act_for, but a delegate does not count: who may name or end delegates."""
+    if principal.role == Role.MEMBER:
+        return principal.member_local_id == local_id
+    return can_act_for(principal, local_id=local_id, station=station)
 
 
 def can_act_for(principal: Principal, *, local_id: str, station: str | None) -> bool:
@@ -71,3 +88,8 @@ def require_read_member(principal: Principal, *, local_id: str, station: str | N
 def require_act_for(principal: Principal, *, local_id: str, station: str | None) -> None:
     if not can_act_for(principal, local_id=local_id, station=station):
         raise deny(principal, f"act for member {local_id}")
+
+
+def require_act_in_person(principal: Principal, *, local_id: str, station: str | None) -> None:
+    if not can_act_in_person(principal, local_id=local_id, station=station):
+        raise deny(principal, f"act in person for member {local_id}")

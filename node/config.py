@@ -75,6 +75,32 @@ class NodeConfig(BaseModel):
         default="", description="the node's time-bank policy, TOML or JSON (relative to the data "
         "folder); empty: the built-in default policy (docs/timebank.md)",
     )
+    # Notifications (docs/notifications.md). Secrets are never options: the webhook secret and
+    # the SMTP password come from HOURBRIDGE_NOTIFY_WEBHOOK_SECRET / HOURBRIDGE_NOTIFY_SMTP_PASSWORD
+    # or from the files named here (relative to the data folder), like the key's passphrase.
+    notify_interval_s: int = Field(
+        default=15, ge=0, le=3600,
+        description="seconds between notification delivery ticks; 0: no delivery (members "
+        "still see their notifications)",
+    )
+    notify_batch_size_max: int = Field(
+        default=50, ge=1, le=500, description="deliveries one tick attempts on each channel")
+    notify_attempts_max: int = Field(
+        default=8, ge=1, le=20, description="attempts per delivery before it is marked failed")
+    notify_webhook_url: str = Field(
+        default="", pattern=r"^(https?://\S+)?$", max_length=500,
+        description="the city gateway's URL for signed notification POSTs; empty: no webhook",
+    )
+    notify_webhook_secret_file: str = ""
+    notify_webhook_timeout_s: int = Field(default=10, ge=1, le=30)
+    notify_smtp_host: str = Field(default="", max_length=253,
+                                  description="SMTP server for e-mail notifications; empty: none")
+    notify_smtp_port: int = Field(default=587, ge=1, le=65535)
+    notify_smtp_starttls: bool = True
+    notify_smtp_user: str = Field(default="", max_length=254)
+    notify_smtp_password_file: str = ""
+    notify_smtp_from: str = Field(default="", max_length=254)
+    notify_smtp_timeout_s: int = Field(default=10, ge=1, le=30)
     data_dir: str = Field(default="", exclude=True)
 
     @field_validator("directory_anchors", mode="before")

@@ -53,6 +53,9 @@ def sqlite_file(config: NodeConfig) -> Path | None:
 def _private_paths(config: NodeConfig) -> list[Path]:
     folder = config.data_path
     found = [folder, folder / CONFIG_FILE, config.key_path]
+    # The notification channels' secrets (docs/notifications.md), wherever the config puts them.
+    found += [folder / name for name in (config.notify_webhook_secret_file,
+                                         config.notify_smtp_password_file) if name]
     for place in (folder, folder / "keys"):
         found += [p for pattern in PRIVATE_PATTERNS for p in sorted(place.glob(pattern))]
     database = sqlite_file(config)

@@ -6,7 +6,21 @@
     ├── RuleViolation              the request is well formed but the ledger's rules refuse it
     ├── AuthError                  no or bad credentials, or not allowed
     ├── FederationRefusal          a directory or transaction refused under the standard
-    └── ConfigError                the node cannot start as configured
+    ├── ConfigError                the node cannot start as configured
+    └── FixedCodeError             one code per class, raised with a detail alone:
+        ├── TransportError         a peer not reached (node.exchange.transport)
+        ├── EvidenceError          a peer's evidence refused (node.reconcile.evidence)
+        ├── CutUnknown             a cut beyond this node's chains (node.reconcile.window)
+        ├── ReportInvalid          a report file that does not verify (node.reports.verify)
+        ├── CollectError           a node report not collected (node.reports.collect)
+        ├── DeliveryFailed         a notification a channel did not take (node.notify.channels)
+        ├── LoginRequired          no console session (node.console.web)
+        ├── CsrfRefused            a console form without its secret (node.console.web)
+        └── SignInRefused, SignInLocked, TooManyAttempts, ActivationRefused, PinTooWeak
+                                   members signing in (node.people.errors)
+    (PeerFailed, node.reconcile.peer, is a NodeError carrying the peer's own code as `kind`;
+    FormInvalid and Overloaded are NodeErrors too. tests/node/test_error_tree.py holds every
+    exception class of node/ to this tree.)
     InvariantViolation             a broken invariant: a bug or a tampered store; never caught
 
 Services raise these; only `node.api.problems` turns them into HTTP responses.
@@ -15,6 +29,7 @@ Services raise these; only `node.api.problems` turns them into HTTP responses.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar
 
 
 class ErrorCode(StrEnum):
@@ -99,11 +114,31 @@ class ErrorCode(StrEnum):
     SPONSOR_NOT_FOUND = "sponsor_not_found"
     SPONSOR_EXISTS = "sponsor_exists"
     KIN_EXISTS = "kin_exists"
+    # notifications (docs/notifications.md)
+    NOTIFICATION_NOT_FOUND = "notification_not_found"
     # operations
     NOT_MIGRATED = "not_migrated"
     # a member registered under a system account's id (issue 12): fixed by an operator
     SYSTEM_ACCOUNT_TAKEN = "system_account_taken"
     OVERLOADED = "overloaded"
+    # inside the node: raised and handled between its parts, shown to operators in logs and CLI
+    PEER_UNREACHABLE = "peer_unreachable"  # no answer came back; the sender retries
+    PEER_FAILED = "peer_failed"  # a reconciliation call refused, or answered with what fails
+    EVIDENCE_INVALID = "evidence_invalid"  # a peer's evidence does not verify or contradicts us
+    CUT_UNKNOWN = "cut_unknown"  # a window's cut beyond what this node holds of the chain
+    REPORT_INVALID = "report_invalid"  # a signed report file that does not verify
+    REPORT_NOT_COLLECTED = "report_not_collected"  # a node's report could not be collected
+    DELIVERY_FAILED = "delivery_failed"  # a notification channel did not take it; retried
+    LOGIN_REQUIRED = "login_required"  # the console: no live session
+    CSRF_REFUSED = "csrf_refused"  # the console: a form without its session's secret
+    # members signing in (node/people, docs/members.md)
+    SIGN_IN_FAILED = "sign_in_failed"  # wrong member number or PIN: which one is never said
+    SIGN_IN_LOCKED = "sign_in_locked"  # too many wrong PINs for this member number: wait
+    TOO_MANY_ATTEMPTS = "too_many_attempts"  # too many failures from this client: wait
+    ACTIVATION_REFUSED = "activation_refused"  # unknown, used, voided or expired code alike
+    PIN_TOO_WEAK = "pin_too_weak"
+    DELEGATE_NOT_FOUND = "delegate_not_found"
+    DELEGATE_NOT_KIN = "delegate_not_kin"  # only registered kin at this node act for a member
     CONFIG_INVALID = "config_invalid"
     INTERNAL_ERROR = "internal_error"
 
@@ -140,6 +175,15 @@ class FederationRefusal(NodeError):
     def __init__(self, code: ErrorCode, reason: str, detail: str) -> None:
         super().__init__(code, f"{reason}: {detail}")
         self.reason = reason
+
+
+class FixedCodeError(NodeError):
+    """A NodeError whose class decides its code: raised with the detail alone."""
+
+    CODE: ClassVar[ErrorCode]
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(self.CODE, detail)
 
 
 class ConfigError(NodeError):

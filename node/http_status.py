@@ -14,6 +14,10 @@ _STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.SEPARATION_OF_DUTIES: 403,
     ErrorCode.SUBSIDY_CAP_EXCEEDED: 409,
+    ErrorCode.CSRF_REFUSED: 403,
+    ErrorCode.SIGN_IN_FAILED: 401,
+    ErrorCode.SIGN_IN_LOCKED: 429,  # with Retry-After: the lock ends by itself
+    ErrorCode.TOO_MANY_ATTEMPTS: 429,
     ErrorCode.MALFORMED_JSON: 400,
     ErrorCode.BODY_TOO_LARGE: 413,
     ErrorCode.BODY_TIMEOUT: 408,

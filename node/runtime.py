@@ -27,6 +27,11 @@ from node.federation import FederationService, parse_anchor
 from node.keyring import Keyring, Signer, load_keyring, register_first_key
 from node.keys import passphrase_from_env
 from node.ledger.journal import Ledger
+from node.notify import events as notify_events
+from node.notify.service import Notifications, build_notifications
+from node.notify.settings import DeliverySettings, load_settings
+from node.notify.texts import Names
+from node.people.service import PeopleService
 from node.reconcile.service import Reconciler
 from node.services.grants import GrantService
 from node.services.ledger_admin import LedgerAdminService
@@ -64,6 +69,8 @@ class Node:
     relocations: RelocationService
     payments: PaymentService
     timebank: TimeBank
+    notifications: Notifications
+    people: PeopleService
     _key_override: SigningKey | None = None
 
     def reload_keys(self) -> None:
@@ -85,6 +92,7 @@ class Node:
 
     def close(self) -> None:
         self.writer.close()
+        self.notifications.close()
         self.db.dispose()
 
 
@@ -166,6 +174,7 @@ class _Opened:
     federation: FederationService
     ledger: Ledger
     policy: NodePolicy
+    delivery: DeliverySettings
 
 
 def _open_checked(db: Database, config: NodeConfig, clock: Clock,
@@ -181,11 +190,12 @@ def _open_checked(db: Database, config: NodeConfig, clock: Clock,
     )
     ledger = Ledger(config.node_id)
     policy = policy_for(config.policy_file, config.data_path)
+    delivery = load_settings(config)  # a notification channel configured without its secret
     # Before anything can credit the pool: refuse a member registered under its id, and
     # create the system accounts a database made before `init` created them lacks.
     open_system_accounts(db, ledger, clock.now_ms())
     return _Opened(config=config, db=db, clock=clock, key=key, keyring=keyring,
-                   federation=federation, ledger=ledger, policy=policy)
+                   federation=federation, ledger=ledger, policy=policy, delivery=delivery)
 
 
 def _exchange(opened: _Opened, *, writer: WriteBatcher, signer: Signer,
@@ -201,8 +211,22 @@ def _exchange(opened: _Opened, *, writer: WriteBatcher, signer: Signer,
     retry_ms = exchange.answers.retry.prepare_ms
     RelocationHandlers(node_id=config.node_id, ledger=ledger, retry_ms=retry_ms).install(exchange)
     PaymentHandlers(node_id=config.node_id, retry_ms=retry_ms).install(exchange)
+    # A transfer from another node tells its creditor, in the transaction that credits her.
+    exchange.requests.on_prepare_committed(notify_events.hours_received)
     exchange.requests.require_complete()
     return exchange
+
+
+def _names(policy: NodePolicy, federation: FederationService) -> Names:
+    """What notifications call a service and a node: the policy's catalogue, the directory."""
+    def node_name(node_id: str) -> str | None:
+        directory = federation.current()
+        entry = directory.node(node_id) if directory is not None else None
+        return entry.name if entry is not None else None
+
+    return Names(items={item.code: item.name for item in policy.items},
+                 categories={category.code: category.name for category in policy.categories},
+                 node_name=node_name)
 
 
 def _assemble(opened: _Opened, *, transport: Transport | None) -> Node:
@@ -238,5 +262,8 @@ def _assemble(opened: _Opened, *, transport: Transport | None) -> Node:
         payments=PaymentService(db=db, writer=writer, clock=clock, node_id=node_id,
                                 outgoing=outgoing),
         timebank=timebank,
+        notifications=build_notifications(db=db, clock=clock, settings=opened.delivery,
+                                          names=_names(policy, federation)),
+        people=PeopleService(db=db, clock=clock, node_id=node_id, base_url=config.url),
         _key_override=opened.key,
     )

@@ -1,5 +1,5 @@
-"""Background jobs of a running node (apscheduler): signed checkpoints, and keeping the
-federation directory and the node's keys current."""
+"""Background jobs of a running node (apscheduler): signed checkpoints, keeping the
+federation directory and the node's keys current, and delivering members' notifications."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ def _refresh_federation(node: Node) -> None:
     except NodeError as exc:
         # A bad or unreachable source keeps the directory in force; operators see the reason.
         log.error("federation refresh failed (%s): %s", exc.code, exc.detail)
+
+
+def _deliver_notifications(node: Node) -> None:
+    """One delivery tick (node/notify/delivery.py): its limits are the config's."""
+    report = node.notifications.deliver()
+    if report.delivered or report.retrying or report.failed:
+        log.info("notifications: %s delivered, %s to retry, %s failed", report.delivered,
+                 report.retrying, report.failed)
 
 
 def _close_windows(node: Node) -> None:
@@ -85,6 +93,11 @@ def start_scheduler(node: Node) -> BackgroundScheduler:
             id="checkpoint",
             max_instances=1,
             coalesce=True,
+        )
+    if node.config.notify_interval_s > 0:
+        scheduler.add_job(
+            _deliver_notifications, "interval", seconds=node.config.notify_interval_s,
+            args=[node], id="notifications", max_instances=1, coalesce=True,
         )
     interval = window_interval_s(node)
     if interval is not None:

@@ -5,8 +5,9 @@ tests/node/test_states.py refuses a quoted state literal anywhere else in node/.
 
 They sit in the lowest layer of node/ beside the error tree (docs/decisions.md, "Structure (issue
 20)"): the tables (node/db/schema.py) build their CHECK constraints from them, and the exchange
-reads them without importing a service. The older constant names stay as aliases of the members
-(`node.services.members.ACTIVE`, `node.reconcile.records.OPEN`, ...).
+reads them without importing a service. New code names the members (`WindowState.OPEN`); the
+older constant names below (`MEMBER_ACTIVE`, `PAYMENT_SENT`, ...) and a few module aliases in the
+exchange, payments and time bank code remain until those modules are next changed.
 """
 
 from __future__ import annotations
@@ -115,8 +116,37 @@ class DisputeOutcome(StrEnum):
     PARTIAL = "partial"
 
 
-# The column each enum constrains: migration 0008 copies these values (a revision must keep
-# meaning what it meant) and tests/node/test_states.py checks the copy and schema.py agree.
+class NotificationKind(StrEnum):
+    """notifications.kind: what happened to a member (issue 13). The words a person reads are
+    rendered from the kind and the row's payload at read and delivery time
+    (node/notify/texts.py), so a stored notification never holds a name or a sentence."""
+
+    REQUEST_TAKEN = "request_taken"  # a volunteer accepted the member's service request
+    VOLUNTEER_ARRIVING = "volunteer_arriving"  # the volunteer checked in at the visit
+    VISIT_CONFIRMED = "visit_confirmed"  # the person served confirmed: the volunteer is paid
+    HOURS_RECEIVED = "hours_received"  # a transfer from another node committed here
+    PAYMENT_REQUEST_WAITING = "payment_request_waiting"  # another node asks the member to pay
+    COMPLAINT_RESOLVED = "complaint_resolved"  # staff decided a complaint about a visit
+
+
+class DeliveryChannel(StrEnum):
+    """notification_deliveries.channel: where a notification is sent besides the member's page."""
+
+    WEBHOOK = "webhook"  # the city's SMS or WeChat gateway, signed POST
+    EMAIL = "email"  # SMTP
+
+
+class DeliveryState(StrEnum):
+    """notification_deliveries.state (node/notify/delivery.py)."""
+
+    PENDING = "pending"  # waiting for its next attempt
+    DELIVERED = "delivered"  # the receiver accepted it
+    FAILED = "failed"  # every attempt the node allows failed; nobody tries again
+
+
+# The column each enum constrains: migration 0008 (and each later revision that adds a
+# constrained column) copies these values (a revision must keep meaning what it meant) and
+# tests/node/test_states.py checks the copies and schema.py agree.
 STORED: dict[tuple[str, str], type[StrEnum]] = {
     ("transfers", "state"): TransferState,
     ("remote_transfers", "state"): RemoteTransferState,
@@ -130,6 +160,10 @@ STORED: dict[tuple[str, str], type[StrEnum]] = {
     ("tb_service_requests", "state"): ServiceRequestState,
     ("tb_disputes", "state"): DisputeState,
     ("tb_disputes", "outcome"): DisputeOutcome,
+    # revision 0010
+    ("notifications", "kind"): NotificationKind,
+    ("notification_deliveries", "channel"): DeliveryChannel,
+    ("notification_deliveries", "state"): DeliveryState,
 }
 
 # The older names, kept as aliases of the members.

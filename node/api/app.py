@@ -22,7 +22,10 @@ from node.api.routes import (
     ledger,
     members,
     money,
+    notifications,
     payments,
+    people,
+    people_access,
     reconciliation,
     relocation,
     reports,
@@ -130,7 +133,8 @@ def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> 
                    exchange.router, relocation.router, payments.router, health.router,
                    reconciliation.federation_router, reconciliation.router,
                    reconciliation.metrics_router, timebank_requests.router,
-                   timebank_bank.router, reports.router):
+                   timebank_bank.router, reports.router, notifications.router,
+                   people.router, people_access.router):
         app.include_router(router)
     console.install(app, node)
     app.add_middleware(

@@ -26,15 +26,17 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from node.api.problems import PROBLEM_MEDIA_TYPE, problem_body, raw_path
-from node.errors import ErrorCode
+from node.errors import ErrorCode, FixedCodeError
 
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 FORM_MEDIA_TYPE = b"application/x-www-form-urlencoded"
 BODY_READ_TIMEOUT_S = 15.0
 
 
-class _DuplicateKey(ValueError):
-    pass
+class _DuplicateKey(FixedCodeError):
+    """A JSON object naming one key twice; raised out of the parser's hook."""
+
+    CODE = ErrorCode.MALFORMED_JSON
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

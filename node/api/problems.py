@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from node.errors import ErrorCode, FederationRefusal, NodeError
 from node.http_status import status_for
+from node.people.errors import RETRY_LATER
 
 log = logging.getLogger("hourbridge.api")
 
@@ -76,7 +77,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NodeError)
     async def _node_error(request: Request, exc: NodeError) -> JSONResponse:
         extra = {"reason": exc.reason} if isinstance(exc, FederationRefusal) else {}
-        return problem(status_for(exc), exc.code, exc.detail, request, None, **extra)
+        # A refusal that ends by itself says when to try again (RFC 9110 Retry-After).
+        headers = ({"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RETRY_LATER)
+                   else None)
+        return problem(status_for(exc), exc.code, exc.detail, request, headers, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

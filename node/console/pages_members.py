@@ -32,7 +32,7 @@ from node.console.web import (
 from node.forms.models import GrantCreate, MemberCreate, TransferCreate
 from node.forms.timebank import Vetting
 from node.services.grants import STAFF_GRANT_CLASSES
-from node.services.transfers import COMMITTED
+from node.states import TransferState
 from protocol.addresses import LOCAL_ID_PATTERN
 from protocol.canonical import INT_ABS_MAX
 from protocol.credit import CreditClass
@@ -147,5 +147,6 @@ async def transfer(local_id: LocalId, signed_in: StaffForm) -> Response:
     result = await staff.node.writer.submit(staff.node.transfers.command(
         staff.principal, transfer_id=body.id, debtor=body.from_, creditor=body.to,
         amount_minutes=body.amount_minutes, memo=body.memo))
-    done = "transfer_made" if result.record["state"] == COMMITTED else "transfer_sent"
+    done = ("transfer_made" if result.record["state"] == TransferState.COMMITTED
+            else "transfer_sent")
     return redirect(f"{PREFIX}/members/{local_id}?done={done}")

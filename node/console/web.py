@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from node.access import Principal, Role, require_role
 from node.console import i18n
 from node.console.sessions import Session, SessionStore, same_secret
-from node.errors import AuthError, ErrorCode, NodeError
+from node.errors import AuthError, ErrorCode, FixedCodeError, NodeError
 from node.http_status import status_for
 from node.runtime import Node
 
@@ -61,8 +61,10 @@ _templates = jinja2.Environment(
 )
 
 
-class LoginRequired(Exception):
+class LoginRequired(FixedCodeError):
     """No live session: the person is sent to the login page."""
+
+    CODE = ErrorCode.LOGIN_REQUIRED
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,10 @@ async def read_form(request: Request) -> dict[str, str]:
     return form
 
 
-class CsrfRefused(Exception):
+class CsrfRefused(FixedCodeError):
     """A form without this session's CSRF secret: refused before anything runs."""
+
+    CODE = ErrorCode.CSRF_REFUSED
 
 
 async def desk_form(request: Request) -> tuple[Desk, dict[str, str]]:

@@ -20,12 +20,15 @@ from sqlalchemy import (
 )
 
 from node.states import (
+    DeliveryChannel,
+    DeliveryState,
     DiscrepancyOutcome,
     DiscrepancyStatus,
     DisputeOutcome,
     DisputeState,
     IncomingPaymentState,
     MemberStatus,
+    NotificationKind,
     PaymentRequestState,
     RelocationState,
     RemoteTransferState,
@@ -643,4 +646,102 @@ system_accounts = Table(
     Column("code", ADDRESS, ForeignKey("accounts.code"), primary_key=True),
     Column("purpose", String(24), nullable=False),
     Column("created_at_ms", BigInteger, nullable=False),
+)
+
+# Members signing in (node/people, migration 0009). Personal secrets beside the ledger, never in
+# it: a PIN is kept only as its Argon2id hash, an activation code only as its SHA-256.
+# `version` goes up at every activation and reset; a session remembers the version it was opened
+# under, so a reset ends every live session of the member.
+member_credentials = Table(
+    "member_credentials",
+    metadata,
+    Column("member_local_id", ID, ForeignKey("members.local_id"), primary_key=True),
+    Column("secret_hash", String(200), nullable=True),  # NULL: reset, no PIN until activation
+    Column("version", Integer, nullable=False),
+    Column("failed_count", Integer, nullable=False),  # wrong PINs since the last success or lock
+    Column("locked_until_ms", BigInteger, nullable=True),
+    Column("set_at_ms", BigInteger, nullable=True),
+    Column("last_sign_in_at_ms", BigInteger, nullable=True),
+    Column("updated_at_ms", BigInteger, nullable=False),
+)
+
+# One-time activation codes staff hand a member (on paper, as a QR code). At most one is open
+# per member: a new one voids the older ones.
+member_invitations = Table(
+    "member_invitations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("member_local_id", ID, ForeignKey("members.local_id"), nullable=False, index=True),
+    Column("code_hash", HASH, nullable=False, unique=True),
+    Column("created_by", ADDRESS, nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+    Column("expires_at_ms", BigInteger, nullable=False),
+    Column("used_at_ms", BigInteger, nullable=True),
+    Column("voided_at_ms", BigInteger, nullable=True),
+)
+
+# Who may act for whom: a member of this node (registered kin) acting for an elder. Rows are
+# never deleted; a revoked grant keeps who ended it and when.
+member_delegates = Table(
+    "member_delegates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_local_id", ID, ForeignKey("members.local_id"), nullable=False, index=True),
+    Column("delegate_local_id", ID, ForeignKey("members.local_id"), nullable=False, index=True),
+    Column("granted_by", ADDRESS, nullable=False),
+    Column("granted_at_ms", BigInteger, nullable=False),
+    Column("revoked_by", ADDRESS, nullable=True),
+    Column("revoked_at_ms", BigInteger, nullable=True),
+)
+
+
+# Notifications (issue 13, node/notify/): a member's outbox of events, written in the same
+# database transaction as the event. The payload holds ids and numbers only; the words are
+# rendered when read or sent. `planned_at_ms` is set once the delivery tick has decided which
+# channels carry it (none, if the node has no channel or the member no contact for it).
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_local_id", ID, ForeignKey("members.local_id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("payload", String(500), nullable=False),  # JSON: ids and integers only
+    Column("created_at_ms", BigInteger, nullable=False),
+    Column("read_at_ms", BigInteger, nullable=True),
+    Column("planned_at_ms", BigInteger, nullable=True),
+    Index("ix_notifications_member", "member_local_id", "id"),
+    Index("ix_notifications_planned", "planned_at_ms", "id"),
+    one_of("ck_notifications_kind", "kind", NotificationKind),
+)
+
+# One row per notification and channel that carries it: sent at least once, with the
+# notification's id as the receiver's idempotency key (docs/notifications.md).
+notification_deliveries = Table(
+    "notification_deliveries",
+    metadata,
+    Column("notification_id", Integer, ForeignKey("notifications.id"), primary_key=True,
+           autoincrement=False),
+    Column("channel", String(16), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at_ms", BigInteger, nullable=False),
+    Column("last_error", String(200), nullable=True),
+    Column("created_at_ms", BigInteger, nullable=False),
+    Column("delivered_at_ms", BigInteger, nullable=True),
+    Index("ix_notification_deliveries_due", "state", "channel", "next_attempt_at_ms"),
+    one_of("ck_notification_deliveries_channel", "channel", DeliveryChannel),
+    one_of("ck_notification_deliveries_state", "state", DeliveryState),
+)
+
+# Personal data, beside the ledger and never in the journal: where a member's notifications
+# go. Read and written only through node/notify/contacts.py, which audits every access
+# (tb_audit, subject `contacts:<local_id>`), refused ones included.
+member_contacts = Table(
+    "member_contacts",
+    metadata,
+    Column("member_local_id", ID, ForeignKey("members.local_id"), primary_key=True),
+    Column("email", String(254), nullable=True),
+    Column("gateway_recipient", String(128), nullable=True),  # opaque id for the city's gateway
+    Column("updated_by", ADDRESS, nullable=False),
+    Column("updated_at_ms", BigInteger, nullable=False),
 )

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from node.clock import Clock
 from node.db.batch import WriteBatcher
+from node.db.rows import InTransactionRow
 from node.exchange import faults, store
 from node.exchange.requests import Context, RequestHandlers
 from node.federation import FederationService
@@ -90,10 +91,10 @@ class Inbox:
                                   reason=None, key=self.signer.key())
         body = canonical_bytes(response.to_json())
         tx_hash = transaction.transaction_hash()
-        store.store_in(
-            conn, sender=sender, transaction_id=transaction.transaction_id,
+        store.store_in(conn, InTransactionRow(
+            sender=sender, transaction_id=transaction.transaction_id,
             sequence=transaction.sequence, transaction_hash=tx_hash,
             document=raw.decode("utf-8"), response=body.decode("utf-8"), received_at_ms=now_ms,
-        )
+        ))
         store.advance(conn, sender, store.Chain.IN, head, transaction)
         return Delivered(body, repeat=False)

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from node.db.rows import PaymentRequestInRow, PaymentRequestRow
 from node.db.schema import members, payment_requests, payment_requests_in
 from node.exchange.answers import AnswerContext, Applied
 from node.exchange.requests import Answer, Context, ack, refuse
+from node.notify import events as notify
 from node.states import PAYMENT_ACKNOWLEDGED as ACKNOWLEDGED
 from node.states import PAYMENT_AWAITING as AWAITING
 from node.states import PAYMENT_DECLINED as DECLINED
@@ -79,14 +81,17 @@ class PaymentHandlers:
                 return refuse(request, ReasonCode.MALFORMED,
                               f"request id {body.request_id} was used for other content")
             return ack(request)
-        conn.execute(insert(payment_requests_in).values(
+        conn.execute(insert(payment_requests_in).values(PaymentRequestInRow(
             payee_node=ctx.sender, request_id=body.request_id, body_hash=digest,
             payee=body.payee, payer_local_id=local_id, amount_minutes=body.amount_minutes,
             category=body.category.value, description=body.description,
             created_at_ms=body.created_at_ms, expires_at_ms=body.expires_at_ms,
             state=AWAITING, transfer_id=None, decline_message_id=None, decided_by=None,
             decided_at_ms=None, received_at_ms=ctx.now_ms,
-        ))
+        ).values()))
+        notify.payment_request_waiting(conn, payer_local_id=local_id, payee=body.payee,
+                                       payee_node=ctx.sender, request_id=body.request_id,
+                                       amount_minutes=body.amount_minutes, now_ms=ctx.now_ms)
         return ack(request)
 
     def on_decline_answer(self, conn: Connection, ctx: AnswerContext,
@@ -130,10 +135,11 @@ class PaymentHandlers:
     def on_paid(self, conn: Connection, ctx: Context, prepare: PrepareBody) -> None:
         if prepare.purpose is not Purpose.SERVICE_PAYMENT or prepare.payment_request_id is None:
             return
-        row = conn.execute(select(payment_requests).where(
+        found = conn.execute(select(payment_requests).where(
             payment_requests.c.wire_id == prepare.payment_request_id)).one_or_none()
-        if row is None:
+        if found is None:
             return
+        row = PaymentRequestRow.from_row(found)
         if ((row.payer, row.payee, row.amount_minutes)
                 != (prepare.debtor, prepare.creditor, prepare.amount_minutes)):
             log.warning("transfer %s from %s names payment request %s but does not match it",

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from node.db.rows import RelocationInRow, RelocationRow
 from node.db.schema import members, relocations, relocations_in
 from node.exchange import store
 from node.exchange.answers import AnswerContext, Applied
@@ -71,10 +72,11 @@ class RelocationHandlers:
     def on_prepare(self, conn: Connection, ctx: Context, request: RelocationMessage) -> Answer:
         body = request.body
         digest = sha256_hex(canonical_bytes(body.model_dump(mode="json")))
-        held = conn.execute(select(relocations_in).where(
+        found = conn.execute(select(relocations_in).where(
             relocations_in.c.from_node == ctx.sender,
             relocations_in.c.relocation_id == body.relocation_id)).one_or_none()
-        if held is not None:
+        if found is not None:
+            held = RelocationInRow.from_row(found)
             if held.body_hash != digest:
                 return refuse(request, ReasonCode.MALFORMED,
                               f"relocation id {body.relocation_id} was used for other content")
@@ -116,14 +118,14 @@ class RelocationHandlers:
                 conn, kind=EntryKind.RELOCATION_IN, ref=body.relocation_id, actor=body.member,
                 memo=f"relocated here from {body.member}", now_ms=ctx.now_ms,
                 legs=tuple(legs)).height
-        conn.execute(insert(relocations_in).values(
+        conn.execute(insert(relocations_in).values(RelocationInRow(
             from_node=ctx.sender, relocation_id=body.relocation_id, body_hash=digest,
             member=body.member, new_local_id=body.new_local_id,
             balances=_json([b.model_dump(mode="json") for b in body.balances]),
             history=_json(body.history.model_dump(mode="json")), entry_height=entry_height,
             committed_at_ms=ctx.now_ms, transaction_id=ctx.transaction_id,
             prepare_hash=message_hash(request),
-        ))
+        ).values()))
         return self._receipt(request, body.new_local_id, ctx.now_ms)
 
     def _create_member(self, conn: Connection, local_id: str, old_address: str,
@@ -150,12 +152,13 @@ class RelocationHandlers:
 
     def on_answer(self, conn: Connection, ctx: AnswerContext, request: RelocationMessage,
                   answer: AnswerMessage) -> Applied:
-        row = conn.execute(select(relocations).where(
+        found = conn.execute(select(relocations).where(
             relocations.c.wire_id == request.body.relocation_id)).one_or_none()
-        if row is None:
+        if found is None:
             log.error("answer about unknown relocation %s from %s",
                       request.body.relocation_id, ctx.peer)
             return Applied()
+        row = RelocationRow.from_row(found)
         if row.state != PENDING:
             return Applied()  # settled by an earlier answer
         if isinstance(answer, RelocationReceiptMessage):
@@ -191,7 +194,7 @@ class RelocationHandlers:
                      detail=answer.body.detail)
         return Applied()
 
-    def _move_pending(self, conn: Connection, row: Any, *, to: str, memo: str,
+    def _move_pending(self, conn: Connection, row: RelocationRow, *, to: str, memo: str,
                       now_ms: int) -> int | None:
         legs: list[Posting] = []
         for item in json.loads(row.balances):
@@ -206,7 +209,7 @@ class RelocationHandlers:
                                 legs=tuple(legs)).height
 
     @staticmethod
-    def _finish(conn: Connection, row: Any, ctx: AnswerContext, *, state: str,
+    def _finish(conn: Connection, row: RelocationRow, ctx: AnswerContext, *, state: str,
                 height: int | None, new_address: str | None = None,
                 committed_at_ms: int | None = None, reason: str | None = None,
                 detail: str | None = None) -> None:
@@ -217,8 +220,8 @@ class RelocationHandlers:
         ))
 
 
-def _receipt_problem(request: RelocationMessage, answer: RelocationReceiptMessage, row: Any,
-                     peer: str) -> str | None:
+def _receipt_problem(request: RelocationMessage, answer: RelocationReceiptMessage,
+                     row: RelocationRow, peer: str) -> str | None:
     body = answer.body
     if body.relocation_id != request.body.relocation_id:
         return f"receipt names relocation {body.relocation_id}"

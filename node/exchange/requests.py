@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from node.db.fast import FastStatement, insert_row
+from node.db.rows import RemoteTransferRow
 from node.db.schema import members, remote_transfers
 from node.errors import InvariantViolation
 from node.exchange import store
@@ -133,21 +134,21 @@ def _remote(conn: Connection, sender: str, transfer_id: str) -> Any | None:
 
 
 def _record_remote(conn: Connection, ctx: Context, request: PrepareMessage | StatusMessage, *,
-                   state: str, answer: dict[str, Any] | None, entry_height: int | None) -> None:
+                   state: RemoteTransferState, answer: dict[str, Any] | None,
+                   entry_height: int | None) -> None:
     prepare = request.body if isinstance(request, PrepareMessage) else None
     prepare_hash = (ctx.digest(request) if isinstance(request, PrepareMessage)
                     else request.body.prepare_hash)
-    _INSERT_REMOTE.run(conn, {
-        "debtor_node": ctx.sender, "transfer_id": request.body.transfer_id,
-        "prepare_hash": prepare_hash,
-        "state": state,
-        "debtor": prepare.debtor if prepare else None,
-        "creditor": prepare.creditor if prepare else None,
-        "amount_minutes": prepare.amount_minutes if prepare else None,
-        "answer": None if answer is None else json.dumps(answer, separators=(",", ":")),
-        "entry_height": entry_height, "transaction_id": ctx.transaction_id,
-        "received_at_ms": ctx.now_ms,
-    })
+    _INSERT_REMOTE.run(conn, RemoteTransferRow(
+        debtor_node=ctx.sender, transfer_id=request.body.transfer_id,
+        prepare_hash=prepare_hash, state=state,
+        debtor=prepare.debtor if prepare else None,
+        creditor=prepare.creditor if prepare else None,
+        amount_minutes=prepare.amount_minutes if prepare else None,
+        answer=None if answer is None else json.dumps(answer, separators=(",", ":")),
+        entry_height=entry_height, transaction_id=ctx.transaction_id,
+        received_at_ms=ctx.now_ms,
+    ).values())
 
 
 # Request types of the standard this node receives but does not act on yet (issue 16): each

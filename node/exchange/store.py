@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, delete, func, insert, null, select, update
 from sqlalchemy.engine import Connection
 
 from node.db.fast import FastStatement, insert_row
+from node.db.rows import InTransactionRow, OutTransactionRow
 from node.db.schema import (
     accounts,
     balances,
@@ -236,21 +237,22 @@ def requeue(conn: Connection, message_id: str, *, at_ms: int) -> None:
 
 # outgoing transactions -----------------------------------------------------------------------
 
-def in_flight(conn: Connection, peer: str) -> Any | None:
+def in_flight(conn: Connection, peer: str) -> OutTransactionRow | None:
     """Our unanswered transaction to `peer` (at most one per link, standard §6.3)."""
-    return conn.execute(
+    row = conn.execute(
         select(out_transactions).where(out_transactions.c.peer_node_id == peer,
                                        out_transactions.c.response.is_(None))
     ).first()
+    return None if row is None else OutTransactionRow.from_row(row)
 
 
 def store_out(conn: Connection, *, peer: str, sequence: int, transaction_id: str,
               transaction_hash: str, document: str, now_ms: int) -> None:
-    conn.execute(insert(out_transactions).values(
+    conn.execute(insert(out_transactions).values(OutTransactionRow(
         peer_node_id=peer, sequence=sequence, transaction_id=transaction_id,
         transaction_hash=transaction_hash, document=document, response=None,
         created_at_ms=now_ms, answered_at_ms=None,
-    ))
+    ).values()))
 
 
 def resign_out(conn: Connection, transaction_id: str, document: str) -> None:
@@ -286,8 +288,8 @@ def stored_in(conn: Connection, sender: str, transaction_id: str) -> Any | None:
     return rows[0] if rows else None
 
 
-def store_in(conn: Connection, **row: Any) -> None:
-    _INSERT_IN.run(conn, row)
+def store_in(conn: Connection, row: InTransactionRow) -> None:
+    _INSERT_IN.run(conn, row.values())
 
 
 def stored_answers(conn: Connection, sender: str, message_ids: list[str]) -> dict[str, Any]:

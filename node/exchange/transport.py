@@ -12,14 +12,18 @@ from typing import Protocol
 
 import httpx
 
+from node.errors import ErrorCode, FixedCodeError
+
 TRANSACTIONS_PATH = "/federation/v1/transactions"
 TRANSACTION_MEDIA_TYPE = "application/json"
 SEND_TIMEOUT_S = 10.0
 
 
-class TransportError(Exception):
+class TransportError(FixedCodeError):
     """The peer could not be reached, or no answer came back: whether it received the request
     is unknown, so the sender retries the same transaction."""
+
+    CODE = ErrorCode.PEER_UNREACHABLE
 
 
 @dataclass(frozen=True)

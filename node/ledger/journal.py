@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from node.db.fast import FastStatement, in_params, in_values, insert_row
+from node.db.rows import JournalEntryRow, PostingRow
 from node.db.schema import accounts, balances, journal_entries, ledger_head, members, postings
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation, require
 from node.ledger.hashing import rehash
@@ -46,7 +47,6 @@ _BALANCES_OF = FastStatement(
     .where(balances.c.account_code == bindparam("a"))
 )
 _INSERT_ENTRY = insert_row(journal_entries)
-_ENTRY_COLUMNS = tuple(f.name for f in fields(Entry) if f.name != "postings")
 _INSERT_POSTING = insert_row(postings)
 _ADVANCE_HEAD = FastStatement(
     update(ledger_head)
@@ -192,17 +192,13 @@ class Ledger:
             prev_hash=prev_hash, entry_hash="", postings=legs,
         )
         entry = replace(draft, entry_hash=rehash(draft, self.node_id))
-        _INSERT_ENTRY.run(conn, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
+        _INSERT_ENTRY.run(conn, _entry_row(entry).values())
         _INSERT_POSTING.run_many(
             conn,
             [
-                {
-                    "entry_height": height + 1,
-                    "seq": seq,
-                    "account_code": p.account,
-                    "credit_class": str(p.credit_class),
-                    "amount_minutes": p.amount_minutes,
-                }
+                PostingRow(entry_height=entry.height, seq=seq, account_code=p.account,
+                           credit_class=str(p.credit_class),
+                           amount_minutes=p.amount_minutes).values()
                 for seq, p in enumerate(legs)
             ],
         )
@@ -286,6 +282,15 @@ class Ledger:
             .group_by(accounts.c.kind)
         )
         return {kind: int(total) for kind, total in rows}
+
+
+def _entry_row(entry: Entry) -> JournalEntryRow:
+    return JournalEntryRow(
+        height=entry.height, entry_id=entry.entry_id, kind=entry.kind, ref=entry.ref,
+        actor=entry.actor, memo=entry.memo, created_at_ms=entry.created_at_ms,
+        reverses_height=entry.reverses_height, prev_hash=entry.prev_hash,
+        entry_hash=entry.entry_hash,
+    )
 
 
 def _refuse_credit_to_moved(

@@ -13,6 +13,7 @@ from node.reconcile import records
 from node.reconcile.context import SideContext
 from node.reconcile.peer import PeerFailed
 from node.reconcile.records import DiscrepancyKind
+from node.states import WindowState
 from protocol.envelope import verify_evidence
 from protocol.errors import ProtocolError
 from protocol.messages.documents import Statement
@@ -64,14 +65,14 @@ class Comparison:
         assert window.closing == -theirs.closing_position_minutes
         assert signed.closing_position_minutes == (
             window.closing if signed.issuer == self.ctx.node_id else -window.closing)
-        records.settle_window(conn, peer=peer, index=index, state=records.MATCHED,
+        records.settle_window(conn, peer=peer, index=index, state=WindowState.MATCHED,
                               peer_statement=theirs.model_dump(mode="json"), record=record,
                               now_ms=self.ctx.clock.now_ms())
 
     def remember_peer(self, conn: Connection, peer: str, index: int, theirs: Statement,
                       found: list[Disagreement]) -> None:
         now_ms = self.ctx.clock.now_ms()
-        records.settle_window(conn, peer=peer, index=index, state=records.OPEN,
+        records.settle_window(conn, peer=peer, index=index, state=WindowState.OPEN,
                               peer_statement=theirs.model_dump(mode="json"), record=None,
                               now_ms=now_ms)
         if Disagreement.CHAIN in found or Disagreement.WINDOW in found:
@@ -85,13 +86,13 @@ class Comparison:
                                f"(peer's heads {theirs.outgoing_head_hash[:12]}…, "
                                f"{theirs.incoming_head_hash[:12]}…)",
                         evidence={"peer_statement": theirs.model_dump(mode="json")})
-        self.ctx.mark(conn, peer, index, records.DISPUTED)
+        self.ctx.mark(conn, peer, index, WindowState.DISPUTED)
 
     def peer_failed(self, conn: Connection, peer: str, index: int, failure: PeerFailed) -> None:
-        if failure.code == "signature_break":
+        if failure.kind == "signature_break":
             records.dispute(conn, peer=peer, index=index, kind=DiscrepancyKind.SIGNATURE_BREAK,
                             detail=failure.detail, now_ms=self.ctx.clock.now_ms())
-            self.ctx.mark(conn, peer, index, records.DISPUTED)
+            self.ctx.mark(conn, peer, index, WindowState.DISPUTED)
         else:
             log.warning("window %s with %s stays open: %s", index, peer, failure)
 
@@ -110,4 +111,4 @@ class Comparison:
                             now_ms=self.ctx.clock.now_ms(),
                             detail=f"statements still differ after repair ({', '.join(left)})"
                             if left else "statements still differ after repair")
-        self.ctx.mark(conn, peer, index, records.DISPUTED)
+        self.ctx.mark(conn, peer, index, WindowState.DISPUTED)

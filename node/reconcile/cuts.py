@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from node.db.schema import in_transactions, links, out_transactions, windows
 from node.reconcile import leaves as q
-from node.reconcile import records
+from node.states import WindowState
 from protocol.messages.documents import Statement
 from protocol.statements import IN_FLIGHT_MAX, cut_hides
 
@@ -129,7 +129,7 @@ def overdue(conn: Connection, peer: str, *, now_ms: int, after_ms: int) -> bool:
         return False
     cuts = conn.execute(
         select(func.max(windows.c.outgoing_cut), func.max(windows.c.incoming_cut))
-        .where(windows.c.peer_node_id == peer, windows.c.state == records.MATCHED)).one()
+        .where(windows.c.peer_node_id == peer, windows.c.state == WindowState.MATCHED)).one()
     outgoing_cut, incoming_cut = int(cuts[0] or 0), int(cuts[1] or 0)
     waiting = [_earliest_incoming(conn, peer, incoming_cut),
                _earliest_outgoing(conn, peer, outgoing_cut)]

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
+from node.db.rows import InTransactionRow, RemoteTransferRow, TransferRow
 from node.db.schema import (
     accounts,
     in_transactions,
@@ -31,6 +32,7 @@ from node.db.schema import (
     remote_transfers,
     transfers,
 )
+from node.errors import ErrorCode, FixedCodeError
 from node.exchange import store
 from node.exchange.outbound import Courier
 from node.ledger.journal import Ledger
@@ -51,8 +53,10 @@ from protocol.wire import parse_object
 log = logging.getLogger("hourbridge.reconcile")
 
 
-class EvidenceError(ValueError):
+class EvidenceError(FixedCodeError):
     """Evidence that does not verify, or that contradicts what this node holds."""
+
+    CODE = ErrorCode.EVIDENCE_INVALID
 
 
 @dataclass(frozen=True)
@@ -251,7 +255,7 @@ class EvidenceBooks:
                 memo=f"recovered from {peer}'s evidence"[:500], now_ms=now_ms,
                 legs=(Posting(member_account(debtor), body.credit_class, -body.amount_minutes),
                       Posting(clearing, body.credit_class, body.amount_minutes)))
-            conn.execute(insert(transfers).values(
+            conn.execute(insert(transfers).values(TransferRow(
                 id=body.transfer_id, debtor=body.debtor, creditor=body.creditor,
                 amount_minutes=body.amount_minutes, memo=body.memo, state=TransferState.COMMITTED,
                 reason_code=None, request_hash=answer.body.prepare_hash,
@@ -264,7 +268,7 @@ class EvidenceBooks:
                 answer_transaction_id=pair.transaction.transaction_id,
                 final_answer=json.dumps(answer.body.model_dump(mode="json"),
                                         separators=(",", ":")),
-            ))
+            ).values()))
             done.debits.append(body.transfer_id)
 
     # the peer's transaction: we are the creditor ------------------------------------------
@@ -282,11 +286,11 @@ class EvidenceBooks:
                 _require_follows(head, transaction, f"{peer}'s")
             elif transaction.sequence <= head.last_sequence:
                 _require_not_forked(conn, peer, transaction)
-            store.store_in(conn, sender=peer, transaction_id=transaction.transaction_id,
-                           sequence=transaction.sequence,
-                           transaction_hash=transaction.transaction_hash(),
-                           document=pair.transaction_text, response=pair.response_text,
-                           received_at_ms=now_ms)
+            store.store_in(conn, InTransactionRow(
+                sender=peer, transaction_id=transaction.transaction_id,
+                sequence=transaction.sequence, transaction_hash=transaction.transaction_hash(),
+                document=pair.transaction_text, response=pair.response_text,
+                received_at_ms=now_ms))
             if follows:
                 store.advance(conn, peer, store.Chain.IN, head, transaction)
         for request, answer in zip(transaction.messages, pair.response.messages, strict=True):
@@ -321,7 +325,7 @@ class EvidenceBooks:
                       Posting(member_account(creditor), body.credit_class,
                               body.amount_minutes))).height
             done.credits.append(body.transfer_id)
-        conn.execute(insert(remote_transfers).values(
+        conn.execute(insert(remote_transfers).values(RemoteTransferRow(
             debtor_node=peer, transfer_id=body.transfer_id,
             prepare_hash=answer.body.prepare_hash, state=RemoteTransferState.COMMITTED,
             debtor=body.debtor,
@@ -329,7 +333,7 @@ class EvidenceBooks:
             answer=json.dumps(answer.body.model_dump(mode="json"), separators=(",", ":")),
             entry_height=height, transaction_id=pair.transaction.transaction_id,
             received_at_ms=now_ms,
-        ))
+        ).values()))
         if not store.stored_answers(conn, peer, [request.message_id]):
             # The same prepare sent again gets this receipt, as if we had never lost it.
             store.store_answers(conn, [{

@@ -25,11 +25,9 @@ from node.db.schema import (
     remote_transfers,
     transfers,
 )
-from node.states import RelocationState, TransferState
+from node.states import RelocationState, RemoteTransferState, TransferState
 from protocol.fields import GENESIS_HASH
 from protocol.merkle import TransferLeaf
-
-COMMITTED = TransferState.COMMITTED
 
 
 @dataclass(frozen=True)
@@ -56,14 +54,16 @@ def outgoing_leaves(conn: Connection, me: str, peer: str, span: Span) -> list[Tr
             select(transfers.c.wire_id, transfers.c.amount_minutes, transfers.c.prepare_hash)
             .join(out_transactions,
                   out_transactions.c.transaction_id == transfers.c.answer_transaction_id)
-            .where(transfers.c.peer_node_id == peer, transfers.c.state == COMMITTED, carried)
+            .where(transfers.c.peer_node_id == peer,
+                   transfers.c.state == TransferState.COMMITTED, carried)
         )
     ]
     for row in conn.execute(
         select(relocations.c.wire_id, relocations.c.balances, relocations.c.prepare_hash)
         .join(out_transactions,
               out_transactions.c.transaction_id == relocations.c.answer_transaction_id)
-        .where(relocations.c.to_node == peer, relocations.c.state == COMMITTED, carried)
+        .where(relocations.c.to_node == peer,
+               relocations.c.state == RelocationState.COMMITTED, carried)
     ):
         found.append(TransferLeaf(me, row.wire_id, _moved(row.balances), row.prepare_hash))
     return found
@@ -83,7 +83,7 @@ def incoming_leaves(conn: Connection, peer: str, span: Span) -> list[TransferLea
                 in_transactions.c.sender == remote_transfers.c.debtor_node,
                 in_transactions.c.transaction_id == remote_transfers.c.transaction_id))
             .where(remote_transfers.c.debtor_node == peer,
-                   remote_transfers.c.state == COMMITTED, carried)
+                   remote_transfers.c.state == RemoteTransferState.COMMITTED, carried)
         )
     ]
     for row in conn.execute(

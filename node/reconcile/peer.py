@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from node.errors import ErrorCode, NodeError
 from node.exchange.requests import new_id
 from node.exchange.transport import Transport, TransportError
 from node.federation import FederationService
@@ -25,14 +26,19 @@ RECONCILE_PATH = "/federation/v1/reconciliation"
 CALL_TIMEOUT_S = 30.0
 
 
-class PeerFailed(Exception):
-    """The peer could not be asked, refused, or answered with something that does not verify."""
+class PeerFailed(NodeError):
+    """The peer could not be asked, refused, or answered with something that does not verify.
 
-    def __init__(self, code: str, detail: str, reason: str | None = None) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
+    `kind` is the peer's own problem code, or this node's name for what went wrong
+    (`signature_break`, `malformed`, `peer_unreachable`, `unknown_node`)."""
+
+    def __init__(self, kind: str, detail: str, reason: str | None = None) -> None:
+        super().__init__(ErrorCode.PEER_FAILED, detail)
+        self.kind = kind
         self.reason = reason  # the standard's reason code of a refusal (§12), if it gave one
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail}"
 
 
 class PeerClient:

@@ -13,12 +13,11 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from node.db.rows import DiscrepancyRow, WindowRow
 from node.db.schema import discrepancies, journal_entries, postings, windows
 from node.exchange import store
 from node.ledger.model import EntryKind, clearing_account
 from node.states import DiscrepancyOutcome, DiscrepancyStatus, WindowState
-
-OPEN, MATCHED, DISPUTED = WindowState.OPEN, WindowState.MATCHED, WindowState.DISPUTED
 
 
 class DiscrepancyKind(StrEnum):
@@ -37,7 +36,6 @@ class DiscrepancyKind(StrEnum):
     STATE_MISMATCH = "state_mismatch"
 
 
-REPAIRED, CARRIED = DiscrepancyOutcome.REPAIRED, DiscrepancyOutcome.CARRIED
 # Kinds of entries that move a clearing account, each once per transfer or relocation.
 _SETTLING_KINDS = (EntryKind.TRANSFER_SETTLE, EntryKind.TRANSFER_IN, EntryKind.RELOCATION_OUT,
                    EntryKind.RELOCATION_IN)
@@ -114,7 +112,7 @@ def latest_windows(conn: Connection) -> list[Window]:
 def last_matched_window(conn: Connection, peer: str) -> Window | None:
     """The link's newest co-signed window: everything past its cuts is not yet reconciled."""
     row = conn.execute(select(windows).where(windows.c.peer_node_id == peer,
-                                             windows.c.state == MATCHED)
+                                             windows.c.state == WindowState.MATCHED)
                        .order_by(windows.c.window_index.desc()).limit(1)).first()
     return None if row is None else _window(row)
 
@@ -133,21 +131,23 @@ def save_window(conn: Connection, *, peer: str, index: int, outgoing_cut: int,
                 incoming_cut: int, statement: dict[str, Any], now_ms: int) -> None:
     """Our statement for a window, new or recomputed (same window, new facts). `closed_at_ms`
     is when the window was cut at these cuts: a recomputation at the same cuts keeps it."""
-    values = {
-        "outgoing_cut": outgoing_cut, "incoming_cut": incoming_cut,
-        "closing_position_minutes": statement["closing_position_minutes"], "state": OPEN,
-        "statement": _text(statement),
-    }
+    row = WindowRow(
+        peer_node_id=peer, window_index=index, outgoing_cut=outgoing_cut,
+        incoming_cut=incoming_cut, closing_position_minutes=statement["closing_position_minutes"],
+        state=WindowState.OPEN, statement=json.dumps(statement, separators=(",", ":")),
+        peer_statement=None,
+        record=None, digests_exchanged=0, closed_at_ms=now_ms, reconciled_at_ms=None,
+    )
     same = (windows.c.peer_node_id == peer) & (windows.c.window_index == index)
     changed = conn.execute(update(windows).where(same).values(
         closed_at_ms=case(((windows.c.outgoing_cut == outgoing_cut)
                            & (windows.c.incoming_cut == incoming_cut), windows.c.closed_at_ms),
-                          else_=now_ms), **values))
+                          else_=now_ms),
+        outgoing_cut=row.outgoing_cut, incoming_cut=row.incoming_cut,
+        closing_position_minutes=row.closing_position_minutes, state=row.state,
+        statement=row.statement))
     if not changed.rowcount:
-        conn.execute(insert(windows).values(peer_node_id=peer, window_index=index,
-                                            peer_statement=None, record=None,
-                                            digests_exchanged=0, reconciled_at_ms=None,
-                                            closed_at_ms=now_ms, **values))
+        conn.execute(insert(windows).values(row.values()))
 
 
 def settle_window(conn: Connection, *, peer: str, index: int, state: str,
@@ -171,18 +171,18 @@ def mark_window(conn: Connection, *, peer: str, index: int, now_ms: int,
 
 
 def record_discrepancy(conn: Connection, *, peer: str, index: int, kind: DiscrepancyKind,
-                       outcome: str, detail: str, now_ms: int, key: tuple[str, str] | None = None,
-                       evidence: Any = None) -> str:
+                       outcome: DiscrepancyOutcome, detail: str, now_ms: int,
+                       key: tuple[str, str] | None = None, evidence: Any = None) -> str:
     ident = uuid.uuid4().hex
     closed = outcome != DiscrepancyOutcome.DISPUTED
-    conn.execute(insert(discrepancies).values(
+    conn.execute(insert(discrepancies).values(DiscrepancyRow(
         id=ident, peer_node_id=peer, window_index=index, kind=str(kind), outcome=outcome,
         status=DiscrepancyStatus.CLOSED if closed else DiscrepancyStatus.OPEN,
         debtor_node=None if key is None else key[0],
         transfer_id=None if key is None else key[1], detail=detail[:500],
         evidence=None if evidence is None else json.dumps(evidence, separators=(",", ":")),
         found_at_ms=now_ms, closed_at_ms=now_ms if closed else None, closed_by=None,
-    ))
+    ).values()))
     return ident
 
 

@@ -29,8 +29,6 @@ log = logging.getLogger("hourbridge.reconcile")
 
 # Transfers and relocations share these words: pending (and in doubt) until answered.
 OPEN_STATES = (TransferState.PENDING, TransferState.IN_DOUBT)
-COMMITTED = TransferState.COMMITTED  # the same word in all three lifecycles read here
-DISPUTED = DiscrepancyOutcome.DISPUTED
 
 
 class Repairs:
@@ -83,7 +81,7 @@ class Repairs:
         """Transfers the peer holds committed and we do not: classify each and apply the
         peer's evidence where it verifies. Returns the kinds left disputed."""
         outcomes = self.repair(conn, peer, index, keys, items)
-        return [o["kind"] for o in outcomes if o["outcome"] == DISPUTED]
+        return [o["kind"] for o in outcomes if o["outcome"] == DiscrepancyOutcome.DISPUTED]
 
     def repair(self, conn: Connection, peer: str, index: int, keys: list[LeafKey],
                items: list[Any]) -> list[dict[str, Any]]:
@@ -96,7 +94,7 @@ class Repairs:
         outcomes = []
         for key in keys:
             kind, outcome, detail = self._repair_one(conn, peer, key, by_key.get(key), now_ms)
-            if outcome == DISPUTED:
+            if outcome == DiscrepancyOutcome.DISPUTED:
                 records.dispute(conn, peer=peer, index=index, kind=kind, detail=detail,
                                 now_ms=now_ms, key=key)
             else:
@@ -121,36 +119,39 @@ class Repairs:
             remote_transfers.c.transfer_id == transfer_id)).scalar_one_or_none()
 
     def _repair_one(self, conn: Connection, peer: str, key: LeafKey, item: Any,
-                    now_ms: int) -> tuple[DiscrepancyKind, str, str]:
+                    now_ms: int) -> tuple[DiscrepancyKind, DiscrepancyOutcome, str]:
         state = self._local_state(conn, peer, key)
         if state in OPEN_STATES:
             # We still wait for the answer the peer gave: a late receipt.
             kind = DiscrepancyKind.STATE_MISMATCH
         elif state is None:
             kind = DiscrepancyKind.MISSING_LOCALLY
-        elif state == COMMITTED:
-            return DiscrepancyKind.MISSING_LOCALLY, records.REPAIRED, "already settled here"
+        elif state == TransferState.COMMITTED:
+            return (DiscrepancyKind.MISSING_LOCALLY, DiscrepancyOutcome.REPAIRED,
+                    "already settled here")
         else:
-            return DiscrepancyKind.STATE_MISMATCH, DISPUTED, (
+            return DiscrepancyKind.STATE_MISMATCH, DiscrepancyOutcome.DISPUTED, (
                 f"we hold {key[1]} {state}; the peer holds it committed")
         if item is None:
-            return kind, DISPUTED, "the peer gave no evidence"
+            return kind, DiscrepancyOutcome.DISPUTED, "the peer gave no evidence"
         try:
             pair = self._checked_pair(peer, key, item)
             with conn.begin_nested():
                 applied = self.ctx.books.apply_pair(conn, pair, now_ms=now_ms)
         except EvidenceError as exc:
-            return kind, DISPUTED, str(exc)
+            return kind, DiscrepancyOutcome.DISPUTED, str(exc)
         except NodeError as exc:
             # An operating error (a ledger rule such as a floor) refusing the replay. Only
             # these: an InvariantViolation is a bug or a tampered store and stops the write.
             log.error("evidence for %s from %s not applied: %s", key, peer, exc)
-            return kind, DISPUTED, f"evidence verified but not applied: {exc}"[:500]
-        if self._local_state(conn, peer, key) != COMMITTED:
-            return kind, DISPUTED, f"evidence applied but {key[1]} is still not settled"
+            return (kind, DiscrepancyOutcome.DISPUTED,
+                    f"evidence verified but not applied: {exc}"[:500])
+        if self._local_state(conn, peer, key) != TransferState.COMMITTED:
+            return (kind, DiscrepancyOutcome.DISPUTED,
+                    f"evidence applied but {key[1]} is still not settled")
         what = ("late receipt applied" if kind is DiscrepancyKind.STATE_MISMATCH
                 else "restored from evidence")
-        return kind, records.REPAIRED, (
+        return kind, DiscrepancyOutcome.REPAIRED, (
             f"{what}: transaction {pair.transaction.sequence} "
             f"({len(applied.credits)} credited, {len(applied.debits)} debited, "
             f"{len(applied.records_restored)} records restored)")
@@ -179,10 +180,10 @@ class Repairs:
             reported = said.get(key, {})
             outcome = reported.get("outcome")
             detail = f"peer: {reported.get('detail', 'no answer')}"
-            if outcome == records.REPAIRED:
+            if outcome == DiscrepancyOutcome.REPAIRED:
                 records.record_discrepancy(conn, peer=peer, index=index,
                                            kind=DiscrepancyKind.MISSING_AT_PEER,
-                                           outcome=records.REPAIRED, detail=detail,
+                                           outcome=DiscrepancyOutcome.REPAIRED, detail=detail,
                                            now_ms=now_ms, key=key)
             else:
                 records.dispute(conn, peer=peer, index=index,

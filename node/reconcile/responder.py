@@ -25,6 +25,7 @@ from node.reconcile.evidence import EvidenceError, history, verify_pair
 from node.reconcile.peer import PeerFailed
 from node.reconcile.sides import Sides
 from node.reconcile.window import CutUnknown
+from node.states import DiscrepancyOutcome, WindowState
 from protocol.errors import DecodeError, ProtocolError
 from protocol.merkle_diff import LEAF_THRESHOLD_DEFAULT, LeafIndex
 from protocol.messages.documents import Statement
@@ -155,10 +156,10 @@ class Responder:
             raise _refuse(ReasonCode.BAD_SIGNATURE, exc.detail) from exc
         index = theirs.window_index
         last = records.last_window(conn, peer)
-        if (last is not None and index == last.index and last.state != records.OPEN
+        if (last is not None and index == last.index and last.state != WindowState.OPEN
                 and last.peer_statement == theirs.model_dump(mode="json")):
             return {"statement": last.statement, "record": last.record}  # a repeat
-        if last is not None and index == last.index and last.state == records.MATCHED:
+        if last is not None and index == last.index and last.state == WindowState.MATCHED:
             # Both nodes signed this window's record: it is never reopened or rewritten.
             raise _refuse(ReasonCode.SEQUENCE_REPLAYED, f"window {index} with {peer} is "
                           f"matched and co-signed; the next is {index + 1}")
@@ -234,7 +235,7 @@ class Responder:
                                   "answered_at_ms": hidden.answered_at_ms,
                                   "transfers_past_cut": hidden.transfers,
                                   "minutes_past_cut": hidden.minutes})
-        records.settle_window(conn, peer=peer, index=index, state=records.DISPUTED,
+        records.settle_window(conn, peer=peer, index=index, state=WindowState.DISPUTED,
                               peer_statement=theirs.model_dump(mode="json"), record=None,
                               now_ms=now_ms)
 
@@ -259,7 +260,7 @@ class Responder:
         if applied.answers_applied:
             records.record_discrepancy(
                 conn, peer=peer, index=index, kind=records.DiscrepancyKind.STATE_MISMATCH,
-                outcome=records.REPAIRED,
+                outcome=DiscrepancyOutcome.REPAIRED,
                 now_ms=sides.clock.now_ms(),
                 detail=f"late receipt: the response to our transaction "
                        f"{pair.transaction.sequence} arrived with the proposal")

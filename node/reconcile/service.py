@@ -42,6 +42,7 @@ from node.reconcile.evidence import EvidenceBooks, EvidenceError
 from node.reconcile.peer import PeerClient, PeerFailed, PeerRanges
 from node.reconcile.responder import Responder
 from node.reconcile.sides import Proposed, Sides
+from node.states import WindowState
 from protocol.merkle_diff import DifferenceKind, PeerAnswerError, reconcile
 from protocol.messages.documents import Statement
 from protocol.reasons import ReasonCode
@@ -161,7 +162,7 @@ class Reconciler:
         cut again at our own heads: its cuts are the peer's choice, never re-proposed as ours
         (standard §11.1)."""
         last = records.last_window(conn, peer)
-        if last is not None and last.state == records.OPEN and last.peer_statement is not None:
+        if last is not None and last.state == WindowState.OPEN and last.peer_statement is not None:
             return self.sides.statements.recut(conn, peer, last.index)
         return self.sides.statements.cut_and_sign(conn, peer)
 

@@ -16,7 +16,7 @@ from node.reconcile import records
 from node.reconcile.context import SideContext
 from node.reconcile.records import DiscrepancyKind
 from node.reconcile.window import Computed, compute
-from node.states import DiscrepancyStatus
+from node.states import DiscrepancyOutcome, DiscrepancyStatus, WindowState
 from protocol.signing import sign_object
 from protocol.statements import statement_document
 
@@ -42,7 +42,7 @@ class Statements:
         same statement, so a peer that did co-sign it recognises the repeat."""
         link = store.link(conn, peer)
         last = records.last_window(conn, peer)
-        if last is not None and (last.state == records.OPEN or last.peer_statement is None):
+        if last is not None and (last.state == WindowState.OPEN or last.peer_statement is None):
             return Proposed(last.index, last.statement,
                             _late_response(conn, peer, last.incoming_cut))
         index = 1 if last is None else last.index + 1
@@ -78,7 +78,7 @@ class Statements:
         for wire_id in q.open_transfers(conn, peer):
             records.record_discrepancy(
                 conn, peer=peer, index=index, kind=DiscrepancyKind.PENDING_ACROSS_CUT,
-                outcome=records.CARRIED,
+                outcome=DiscrepancyOutcome.CARRIED,
                 detail="reserved, no final answer at the cut: settles in a later window",
                 now_ms=now_ms, key=(self.ctx.node_id, wire_id))
         for ref in records.counted_twice(conn, peer):
@@ -101,18 +101,18 @@ class Statements:
                             now_ms=self.ctx.clock.now_ms(),
                             detail=f"our ledger says {computed.ledger_at_cut} minutes at the "
                                    f"cut, our transfer records {window.closing}")
-            self.ctx.mark(conn, peer, index, records.DISPUTED)
+            self.ctx.mark(conn, peer, index, WindowState.DISPUTED)
         return False
 
     def finish(self, conn: Connection, peer: str, index: int, calls: int) -> dict[str, Any]:
         window = records.window(conn, peer, index)
         assert window is not None
-        if window.state != records.DISPUTED:
+        if window.state != WindowState.DISPUTED:
             self.books_agree(conn, peer, index, dispute=True)
         found = records.window_discrepancies(conn, peer, index)
-        if window.state == records.OPEN and any(
+        if window.state == WindowState.OPEN and any(
                 d["status"] == DiscrepancyStatus.OPEN for d in found):
-            self.ctx.mark(conn, peer, index, records.DISPUTED)
+            self.ctx.mark(conn, peer, index, WindowState.DISPUTED)
             window = records.window(conn, peer, index)
             assert window is not None
         view = window.view()

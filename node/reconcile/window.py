@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
+from node.errors import ErrorCode, FixedCodeError
 from node.reconcile import leaves as q
 from node.reconcile import records
 from protocol.merkle import TransferLeaf
@@ -20,8 +21,10 @@ from protocol.merkle_diff import LeafIndex
 from protocol.statements import WindowFacts
 
 
-class CutUnknown(ValueError):
+class CutUnknown(FixedCodeError):
     """A cut beyond what this node holds of the chain."""
+
+    CODE = ErrorCode.CUT_UNKNOWN
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from node.errors import ErrorCode, FixedCodeError
 from node.reports.node_checks import embedded_problems, timely_problems
 from protocol.directory import Directory, NodeEntry, NodeStatus
 from protocol.errors import ProtocolError
@@ -30,8 +31,10 @@ TIMEOUT_S = 30.0
 PROBLEMS_SHOWN_MAX = 3
 
 
-class CollectError(Exception):
+class CollectError(FixedCodeError):
     """One node's answer could not be collected or did not verify; the message says why."""
+
+    CODE = ErrorCode.REPORT_NOT_COLLECTED
 
 
 @dataclass

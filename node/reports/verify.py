@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from node.errors import ErrorCode, FixedCodeError
 from node.reports import figures, unreconciled
 from node.reports.aggregates import aggregates
 from node.reports.collect import asked_nodes
@@ -50,7 +51,11 @@ from protocol.version import STANDARD
 from protocol.wire import parse_object
 
 
-class ReportInvalid(Exception):
+class ReportInvalid(FixedCodeError):
+    """A report file that does not verify; `problems` names every reason."""
+
+    CODE = ErrorCode.REPORT_INVALID
+
     def __init__(self, path: Path, problems: list[str]) -> None:
         super().__init__(f"{path}: " + "; ".join(problems))
         self.path = path

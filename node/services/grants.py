@@ -17,7 +17,6 @@ from node.access import (
     Principal,
     Role,
     deny,
-    require_act_for,
     require_read_member,
     require_role,
 )
@@ -28,8 +27,8 @@ from node.db.schema import grants
 from node.errors import ErrorCode, NotFound
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, EntryKind, Posting, member_account
-from node.services.idempotency import find_existing, request_hash
-from node.services.members import load_member, require_active
+from node.services.idempotency import open_command, request_hash
+from node.services.members import load_member
 from protocol.credit import CreditClass
 
 STAFF_GRANT_CLASSES = frozenset({CreditClass.GRANTED, CreditClass.SPONSORED})
@@ -76,18 +75,12 @@ class GrantService:
         now_ms = self.clock.now_ms()
 
         def apply(conn: Connection) -> tuple[dict[str, Any], bool]:
-            member = load_member(conn, local_id)
-            require_act_for(principal, local_id=local_id, station=member.station)
-            existing = find_existing(
-                conn,
-                grants,
-                record_id=grant_id,
-                body_hash=body_hash,
-                conflict=ErrorCode.GRANT_ID_CONFLICT,
-            )
-            if existing is not None:
-                return _view(existing), False
-            require_active(member)
+            opened = open_command(conn, principal, member=local_id, table=grants,
+                                  record_id=grant_id, body_hash=body_hash,
+                                  conflict=ErrorCode.GRANT_ID_CONFLICT)
+            if opened.existing is not None:
+                return _view(opened.existing), False
+            member = opened.member
             self.rule(conn, member, credit_class)
             entry = self.ledger.post(
                 conn,

@@ -16,6 +16,7 @@ from node.access import (
     require_act_for,
     require_read_member,
     require_role,
+    speaks_for,
 )
 from node.clock import Clock
 from node.db.engine import Database
@@ -232,7 +233,7 @@ class MemberService:
     @staticmethod
     def _precheck_member_role(principal: Principal, local_id: str) -> None:
         # A member learns nothing about other ids, not even whether they exist.
-        if principal.role == Role.MEMBER and principal.member_local_id != local_id:
+        if principal.role == Role.MEMBER and not speaks_for(principal, local_id):
             raise deny(principal, f"read member {local_id}")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from node.clock import Clock
 from node.db.fast import insert_row
+from node.db.rows import TransferRow
 from node.db.schema import transfers
 from node.errors import Conflict, ErrorCode, RuleViolation
 from node.exchange import store
@@ -32,7 +33,6 @@ from protocol.messages.transfer import PrepareBody, PrepareMessage, Purpose
 from protocol.reasons import ReasonCode
 from protocol.transfer_rules import check_debit_caps
 
-PENDING = TransferState.PENDING
 MEMO_WIRE_MAX = 140
 _INSERT_TRANSFER = insert_row(transfers)
 
@@ -97,7 +97,7 @@ class OutgoingTransfers:
         creditor: MemberAddress, amount_minutes: int, memo: str, actor: str, request_hash: str,
         credit_class: CreditClass | None = None, purpose: Purpose = Purpose.GIFT,
         payment_request_id: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> TransferRow:
         """Everything of step 1 in the caller's database transaction; returns the new row."""
         peer = creditor.node_id
         _, me, policy = self.peer_entry(peer)
@@ -140,21 +140,17 @@ class OutgoingTransfers:
             expires_at_ms=now_ms + lifetime, memo=memo,
         ))
         wire = encode_message(prepare)  # once: its hash and the outbox's copy are of these bytes
-        record = {
-            "id": transfer_id, "debtor": str(debtor), "creditor": str(creditor),
-            "amount_minutes": amount_minutes, "memo": memo, "state": PENDING,
-            "reason_code": None, "request_hash": request_hash, "entry_height": entry.height,
-            "actor": actor, "created_at_ms": now_ms, "updated_at_ms": now_ms,
-            "peer_node_id": peer, "wire_id": prepare.body.transfer_id,
-            "message_id": prepare.message_id,
-            "prepare_hash": sha256_hex(canonical_bytes(wire)),
-            "credit_class": chosen.value, "purpose": purpose.value,
-            "payment_request_id": payment_request_id,
-            "expires_at_ms": prepare.body.expires_at_ms, "settled_entry_height": None,
-            "answer_transaction_id": None, "relocated_to": None, "final_answer": None,
-            "dispute": None,
-        }
-        _INSERT_TRANSFER.run(conn, record)
+        record = TransferRow(
+            id=transfer_id, debtor=str(debtor), creditor=str(creditor),
+            amount_minutes=amount_minutes, memo=memo, state=TransferState.PENDING, reason_code=None,
+            request_hash=request_hash, entry_height=entry.height, actor=actor,
+            created_at_ms=now_ms, updated_at_ms=now_ms, peer_node_id=peer,
+            wire_id=prepare.body.transfer_id, message_id=prepare.message_id,
+            prepare_hash=sha256_hex(canonical_bytes(wire)), credit_class=chosen.value,
+            purpose=purpose.value, payment_request_id=payment_request_id,
+            expires_at_ms=prepare.body.expires_at_ms,
+        )
+        _INSERT_TRANSFER.run(conn, record.values())
         store.add_reserved(conn, peer, amount_minutes)
         store.enqueue(conn, peer=peer, message=wire, now_ms=now_ms)
         self.wake(peer)

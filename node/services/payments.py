@@ -27,16 +27,18 @@ from node.access import (
     require_act_for,
     require_read_member,
     require_role,
+    speaks_for,
 )
 from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.engine import Database
 from node.db.fast import insert_row
+from node.db.rows import PaymentRequestRow
 from node.db.schema import payment_requests, payment_requests_in, transfers
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
 from node.exchange import store
 from node.exchange.requests import new_id
-from node.services.idempotency import find_existing, request_hash
+from node.services.idempotency import find_existing, open_command, request_hash
 from node.services.members import load_member, require_active
 from node.services.outgoing import OutgoingTransfers
 from node.states import (
@@ -133,14 +135,11 @@ class PaymentService:
         now_ms = self.clock.now_ms()
 
         def apply(conn: Connection) -> PaymentResult:
-            member = load_member(conn, payee)
-            require_act_for(principal, local_id=payee, station=member.station)
-            existing = find_existing(conn, payment_requests, record_id=request_id,
-                                     body_hash=body_hash,
-                                     conflict=ErrorCode.PAYMENT_REQUEST_ID_CONFLICT)
-            if existing is not None:
-                return PaymentResult(_out_view(existing._asdict()), created=False)
-            require_active(member)
+            opened = open_command(conn, principal, member=payee, table=payment_requests,
+                                  record_id=request_id, body_hash=body_hash,
+                                  conflict=ErrorCode.PAYMENT_REQUEST_ID_CONFLICT)
+            if opened.existing is not None:
+                return PaymentResult(_out_view(opened.existing._asdict()), created=False)
             _, _, policy = self.outgoing.peer_entry(peer)
             if amount_minutes > policy.amount_minutes_max:
                 raise RuleViolation(ErrorCode.AMOUNT_OUT_OF_RANGE,
@@ -156,15 +155,15 @@ class PaymentService:
                 amount_minutes=amount_minutes, category=category, description=description,
                 created_at_ms=now_ms, expires_at_ms=now_ms + lifetime,
             ))
-            record = {
-                "id": request_id, "wire_id": message.body.request_id,
-                "message_id": message.message_id, "payee": message.body.payee,
-                "payer": message.body.payer, "amount_minutes": amount_minutes,
-                "category": category.value, "description": description, "state": SENT,
-                "reason_code": None, "detail": None, "paid_by_transfer": None,
-                "request_hash": body_hash, "actor": principal.actor, "created_at_ms": now_ms,
-                "expires_at_ms": message.body.expires_at_ms, "updated_at_ms": now_ms,
-            }
+            record = PaymentRequestRow(
+                id=request_id, wire_id=message.body.request_id, message_id=message.message_id,
+                payee=message.body.payee, payer=message.body.payer,
+                amount_minutes=amount_minutes, category=category.value,
+                description=description, state=SENT, reason_code=None, detail=None,
+                paid_by_transfer=None, request_hash=body_hash, actor=principal.actor,
+                created_at_ms=now_ms, expires_at_ms=message.body.expires_at_ms,
+                updated_at_ms=now_ms,
+            ).values()
             _INSERT_OUT.run(conn, record)
             store.enqueue(conn, peer=peer, message=encode_message(message), now_ms=now_ms)
             self.outgoing.wake(peer)
@@ -187,7 +186,7 @@ class PaymentService:
 
     def incoming(self, principal: Principal, local_id: str, *, limit: int) -> list[dict[str, Any]]:
         """Requests to this member, newest first."""
-        if principal.role == Role.MEMBER and principal.member_local_id != local_id:
+        if principal.role == Role.MEMBER and not speaks_for(principal, local_id):
             raise deny(principal, f"read member {local_id}")
         now_ms = self.clock.now_ms()
         with self.db.read() as conn:
@@ -311,7 +310,7 @@ class PaymentService:
 
 def _require_member_or_staff(principal: Principal, payee: str) -> None:
     require_role(principal, Role.ADMIN, Role.STAFF, Role.MEMBER, what="request payments")
-    if principal.role == Role.MEMBER and principal.member_local_id != payee:
+    if principal.role == Role.MEMBER and not speaks_for(principal, payee):
         raise deny(principal, f"act for member {payee}")
 
 

@@ -25,7 +25,6 @@ from node.access import (
     Principal,
     Role,
     deny,
-    require_act_for,
     require_read_member,
     require_role,
 )
@@ -33,6 +32,7 @@ from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.engine import Database
 from node.db.fast import insert_row
+from node.db.rows import RelocationRow
 from node.db.schema import (
     OPEN_TRANSFER,
     journal_entries,
@@ -54,8 +54,8 @@ from node.ledger.model import (
     member_account,
 )
 from node.ledger.system_ids import refuse_system_id
-from node.services.idempotency import find_existing, request_hash
-from node.services.members import load_member, require_active
+from node.services.idempotency import open_command, request_hash
+from node.services.members import load_member
 from node.services.outgoing import OutgoingTransfers
 from node.states import RELOCATION_COMMITTED, RELOCATION_PENDING, RELOCATION_REJECTED
 from protocol.credit import CreditClass
@@ -143,24 +143,22 @@ class RelocationService:
         now_ms = self.clock.now_ms()
 
         def apply(conn: Connection) -> RelocationResult:
-            member = load_member(conn, local_id)
-            require_act_for(principal, local_id=local_id, station=member.station)
-            existing = find_existing(conn, relocations, record_id=relocation_id,
-                                     body_hash=body_hash,
-                                     conflict=ErrorCode.RELOCATION_ID_CONFLICT)
-            if existing is not None:
-                return RelocationResult(_view(existing._asdict(), self.node_id), created=False)
-            require_active(member)
-            record = self._reserve(conn, principal, member_row=member, relocation_id=relocation_id,
-                                   to_node=to_node, new_local_id=new_local_id,
-                                   body_hash=body_hash, now_ms=now_ms)
-            return RelocationResult(_view(record, self.node_id), created=True)
+            opened = open_command(conn, principal, member=local_id, table=relocations,
+                                  record_id=relocation_id, body_hash=body_hash,
+                                  conflict=ErrorCode.RELOCATION_ID_CONFLICT)
+            if opened.existing is not None:
+                return RelocationResult(_view(opened.existing._asdict(), self.node_id),
+                                        created=False)
+            record = self._reserve(conn, principal, member_row=opened.member,
+                                   relocation_id=relocation_id, to_node=to_node,
+                                   new_local_id=new_local_id, body_hash=body_hash, now_ms=now_ms)
+            return RelocationResult(_view(record.values(), self.node_id), created=True)
 
         return apply
 
     def _reserve(self, conn: Connection, principal: Principal, *, member_row: Any,
                  relocation_id: str, to_node: str, new_local_id: str, body_hash: str,
-                 now_ms: int) -> dict[str, Any]:
+                 now_ms: int) -> RelocationRow:
         """Refuse what cannot move yet, then reserve the balances, mark the member, record the
         relocation and queue its message: one transaction, so a refusal leaves no trace."""
         local_id = member_row.local_id
@@ -185,7 +183,7 @@ class RelocationService:
         record = _record(message, relocation_id=relocation_id, local_id=local_id,
                          to_node=to_node, new_local_id=new_local_id, body_hash=body_hash,
                          entry_height=entry_height, actor=principal.actor, now_ms=now_ms)
-        _INSERT.run(conn, record)
+        _INSERT.run(conn, record.values())
         # counted by every cap check until settled
         store.add_reserved(conn, to_node, sum(v for _, v in moving))
         store.enqueue(conn, peer=to_node, message=encode_message(message), now_ms=now_ms)
@@ -271,22 +269,20 @@ class RelocationService:
 
 def _record(message: RelocationMessage, *, relocation_id: str, local_id: str, to_node: str,
             new_local_id: str, body_hash: str, entry_height: int | None, actor: str,
-            now_ms: int) -> dict[str, Any]:
+            now_ms: int) -> RelocationRow:
     """The relocations row of a reservation just made, every column spelled out."""
     body = message.body
-    return {
-        "id": relocation_id, "member_local_id": local_id, "to_node": to_node,
-        "new_local_id": new_local_id, "state": PENDING, "reason_code": None,
-        "detail": None, "new_address": None, "request_hash": body_hash,
-        "wire_id": body.relocation_id, "message_id": message.message_id,
-        "balances": _json([b.model_dump(mode="json") for b in body.balances]),
-        "history": _json(body.history.model_dump(mode="json")),
-        "entry_height": entry_height, "settled_entry_height": None,
-        "actor": actor, "created_at_ms": now_ms,
-        "expires_at_ms": body.expires_at_ms, "committed_at_ms": None,
-        "updated_at_ms": now_ms, "dispute": None, "prepare_hash": None,
-        "answer_transaction_id": None,
-    }
+    return RelocationRow(
+        id=relocation_id, member_local_id=local_id, to_node=to_node,
+        new_local_id=new_local_id, state=PENDING, reason_code=None, detail=None,
+        new_address=None, request_hash=body_hash, wire_id=body.relocation_id,
+        message_id=message.message_id,
+        balances=_json([b.model_dump(mode="json") for b in body.balances]),
+        history=_json(body.history.model_dump(mode="json")), entry_height=entry_height,
+        settled_entry_height=None, actor=actor, created_at_ms=now_ms,
+        expires_at_ms=body.expires_at_ms, committed_at_ms=None, updated_at_ms=now_ms,
+        dispute=None, prepare_hash=None, answer_transaction_id=None,
+    )
 
 
 def _refuse_unsettled_requests(pending: list[str], address: str) -> None:

@@ -10,24 +10,24 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from node.access import Principal, can_read_member, deny, require_act_for
+from node.access import Principal, can_read_member, deny
 from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.engine import Database
 from node.db.fast import insert_row
+from node.db.rows import TransferRow
 from node.db.schema import members, transfers
 from node.errors import ErrorCode, NodeError, NotFound, RuleViolation, require
 from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, member_account
-from node.services.idempotency import find_existing, request_hash
-from node.services.members import load_member, load_member_pair, require_active
+from node.services.idempotency import open_command, request_hash
+from node.services.members import load_member_pair, require_active
 from node.services.outgoing import OutgoingTransfers
 from node.services.units import LocalAmount
 from node.states import TransferState
 from protocol.addresses import AddressError, MemberAddress
 from protocol.credit import SPEND_ORDER
 
-COMMITTED = TransferState.COMMITTED
 # The node policy's gift rules (node/timebank/eligibility.py): given the open connection, the
 # debtor's member row and the recipient, refuse what the policy does not allow.
 GiftRule = Callable[[Connection, Any, MemberAddress], None]
@@ -36,13 +36,6 @@ GiftRule = Callable[[Connection, Any, MemberAddress], None]
 def _any_gift(conn: Connection, debtor: Any, creditor: MemberAddress) -> None:
     return None
 _INSERT_TRANSFER = insert_row(transfers)
-# Columns only cross-node transfers fill.
-_REMOTE_ONLY = {
-    column.name: None for column in transfers.columns
-    if column.name not in {"id", "debtor", "creditor", "amount_minutes", "memo", "state",
-                           "reason_code", "request_hash", "entry_height", "actor",
-                           "created_at_ms", "updated_at_ms"}
-}
 
 
 @dataclass(frozen=True)
@@ -129,26 +122,20 @@ class TransferService:
 
         def apply(conn: Connection) -> TransferResult:
             parties = load_member_pair(conn, (source.local_id, target.local_id))
-            debtor_row = parties[source.local_id]
-            require_act_for(principal, local_id=debtor_row.local_id, station=debtor_row.station)
-            existing = find_existing(
-                conn,
-                transfers,
-                record_id=transfer_id,
-                body_hash=body_hash,
-                conflict=ErrorCode.TRANSFER_ID_CONFLICT,
-            )
-            if existing is not None:
-                return TransferResult(_view(existing._asdict()), created=False)
+            opened = open_command(conn, principal, member=parties[source.local_id],
+                                  table=transfers, record_id=transfer_id, body_hash=body_hash,
+                                  conflict=ErrorCode.TRANSFER_ID_CONFLICT)
+            if opened.existing is not None:
+                return TransferResult(_view(opened.existing._asdict()), created=False)
+            debtor_row = opened.member
             if source == target:
                 raise RuleViolation(ErrorCode.SAME_ACCOUNT, "from and to are the same member")
-            require_active(debtor_row)
             require_active(parties[target.local_id])
             self.gift_rule(conn, debtor_row, target)
             record = self._move_locally(conn, principal, transfer_id=transfer_id, source=source,
                                         target=target, amount_minutes=amount_minutes,
                                         memo=memo, body_hash=body_hash, now_ms=now_ms)
-            return TransferResult(_view(record), created=True)
+            return TransferResult(_view(record.values()), created=True)
 
         return apply
 
@@ -156,7 +143,7 @@ class TransferService:
         self, conn: Connection, principal: Principal, *, transfer_id: str,
         source: MemberAddress, target: MemberAddress, amount_minutes: int, memo: str,
         body_hash: str, now_ms: int,
-    ) -> dict[str, Any]:
+    ) -> TransferRow:
         """The checked move: post it and store its committed transfer row."""
         entry = self.ledger.move(
             conn,
@@ -170,22 +157,14 @@ class TransferService:
             memo=memo,
             now_ms=now_ms,
         )
-        record = {
-            **_REMOTE_ONLY,
-            "id": transfer_id,
-            "debtor": str(source),
-            "creditor": str(target),
-            "amount_minutes": amount_minutes,
-            "memo": memo,
-            "state": COMMITTED,
-            "reason_code": None,
-            "request_hash": body_hash,
-            "entry_height": entry.height,
-            "actor": principal.actor,
-            "created_at_ms": now_ms,
-            "updated_at_ms": now_ms,
-        }
-        _INSERT_TRANSFER.run(conn, record)
+        record = TransferRow(
+            id=transfer_id, debtor=str(source), creditor=str(target),
+            amount_minutes=amount_minutes, memo=memo, state=TransferState.COMMITTED,
+            reason_code=None,
+            request_hash=body_hash, entry_height=entry.height, actor=principal.actor,
+            created_at_ms=now_ms, updated_at_ms=now_ms,
+        )
+        _INSERT_TRANSFER.run(conn, record.values())
         return record
 
     def _remote_command(
@@ -195,22 +174,19 @@ class TransferService:
         self.outgoing.peer_entry(target.node_id)  # refuse an unknown or inactive peer early
 
         def apply(conn: Connection) -> TransferResult:
-            debtor_row = load_member(conn, source.local_id)
-            require_act_for(principal, local_id=debtor_row.local_id, station=debtor_row.station)
-            existing = find_existing(
-                conn, transfers, record_id=transfer_id, body_hash=body_hash,
-                conflict=ErrorCode.TRANSFER_ID_CONFLICT,
-            )
-            if existing is not None:
-                return TransferResult(_view(existing._asdict()), created=False)
-            require_active(debtor_row)
+            opened = open_command(conn, principal, member=source.local_id, table=transfers,
+                                  record_id=transfer_id, body_hash=body_hash,
+                                  conflict=ErrorCode.TRANSFER_ID_CONFLICT)
+            if opened.existing is not None:
+                return TransferResult(_view(opened.existing._asdict()), created=False)
+            debtor_row = opened.member
             self.gift_rule(conn, debtor_row, target)
             record = self.outgoing.reserve(
                 conn, transfer_id=transfer_id, debtor=source, creditor=target,
                 amount_minutes=amount_minutes, memo=memo, actor=principal.actor,
                 request_hash=body_hash,
             )
-            return TransferResult(_view(record), created=True)
+            return TransferResult(_view(record.values()), created=True)
 
         return apply
 

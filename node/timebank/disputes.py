@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from node.access import Principal, Role, deny, require_role
 from node.db.schema import tb_disputes, tb_service_requests
 from node.errors import ErrorCode, RuleViolation
+from node.notify import events as notify
 from node.states import DisputeOutcome, DisputeState
 from node.timebank import settle
 from node.timebank.common import audit
@@ -78,6 +79,8 @@ class Disputes:
             settle_audit(conn, request_id, f"resolved_{outcome}", principal.actor,
                          f"{released} released, {done.refunded_minutes} refunded, "
                          f"{done.credit.credited_minutes} credited: {reason}", now_ms, height)
+            notify.complaint_resolved(conn, row, outcome=outcome, released_minutes=released,
+                                      refunded_minutes=done.refunded_minutes, now_ms=now_ms)
             return service._view(conn, service._load(conn, request_id))
 
     def list(self, principal: Principal, *, state: str | None, limit: int) -> list[dict[str, Any]]:

@@ -31,14 +31,13 @@ from node.db.schema import accounts, tb_donations, transfers
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, Posting, member_account, transfer_legs
-from node.services.idempotency import find_existing, request_hash
-from node.services.members import load_member, require_active
+from node.services.idempotency import open_command, request_hash
+from node.services.members import load_member
 from node.services.outgoing import OutgoingTransfers
 from node.timebank.common import (
     POOL_ACCOUNT,
     POOL_LOCAL_ID,
     TimebankEntry,
-    acting_for,
     audit,
     ensure_accounts,
     load_profile,
@@ -71,11 +70,11 @@ class Donations:
                                   "amount_minutes": amount_minutes, "reason": reason})
         now_ms = self.clock.now_ms()
         with self.db.write() as conn:
-            row = acting_for(conn, principal, member)
-            existing = self._existing(conn, donation_id, body_hash)
-            if existing is not None:
-                return existing, False
-            require_active(row)
+            opened = open_command(conn, principal, member=member, table=tb_donations,
+                                  record_id=donation_id, body_hash=body_hash,
+                                  conflict=ErrorCode.DONATION_ID_CONFLICT)
+            if opened.existing is not None:
+                return _view(opened.existing), False
             if member == POOL_LOCAL_ID:
                 raise RuleViolation(ErrorCode.SAME_ACCOUNT, "the pool does not donate to itself")
             ensure_accounts(conn, self.ledger, now_ms)
@@ -91,7 +90,7 @@ class Donations:
                     creditor=MemberAddress(POOL_LOCAL_ID, to_node), amount_minutes=amount_minutes,
                     memo=reason[:140], actor=principal.actor, request_hash=body_hash,
                     purpose=Purpose.DONATION)
-                height, transfer_id = record["entry_height"], donation_id
+                height, transfer_id = record.entry_height, donation_id
             else:
                 height = self.ledger.move(
                     conn, debtor=member_account(member), creditor=POOL_ACCOUNT,
@@ -108,11 +107,11 @@ class Donations:
                                   "amount_minutes": amount_minutes, "reason": reason})
         now_ms = self.clock.now_ms()
         with self.db.write() as conn:
-            row = acting_for(conn, principal, member)
-            existing = self._existing(conn, distribution_id, body_hash)
-            if existing is not None:
-                return existing, False
-            require_active(row)
+            opened = open_command(conn, principal, member=member, table=tb_donations,
+                                  record_id=distribution_id, body_hash=body_hash,
+                                  conflict=ErrorCode.DONATION_ID_CONFLICT)
+            if opened.existing is not None:
+                return _view(opened.existing), False
             if not self.policy.allows(CreditClass.DONATED):
                 raise RuleViolation(ErrorCode.CREDIT_CLASS_NOT_ALLOWED,
                                     "this node's policy does not issue donated hours")
@@ -157,11 +156,6 @@ class Donations:
         return {"address": f"{POOL_LOCAL_ID}@{self.node_id}",
                 "available_minutes": sum(by_class.values()),
                 "by_class_minutes": {str(k): v for k, v in sorted(by_class.items()) if v}}
-
-    def _existing(self, conn: Connection, record_id: str, body_hash: str) -> dict[str, Any] | None:
-        row = find_existing(conn, tb_donations, record_id=record_id, body_hash=body_hash,
-                            conflict=ErrorCode.DONATION_ID_CONFLICT)
-        return None if row is None else _view(row)
 
     @staticmethod
     def _record(conn: Connection, record_id: str, kind: str, member: str, to_node: str | None,

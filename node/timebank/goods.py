@@ -18,8 +18,8 @@ from node.db.schema import tb_redemptions
 from node.errors import ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
 from node.ledger.model import AMOUNT_MINUTES_MAX, AccountKind, member_account
-from node.services.idempotency import find_existing, request_hash
-from node.services.members import load_member, require_active
+from node.services.idempotency import open_command, request_hash
+from node.services.members import load_member
 from node.timebank.common import TimebankEntry, acting_for, age_of, audit, load_profile
 from node.timebank.eligibility import check_redeemer
 from node.timebank.policy import NodePolicy
@@ -43,12 +43,11 @@ class GoodsService:
         with self.db.write() as conn:
             row = acting_for(conn, principal, member)
             amount, name = self._price(goods, quantity)
-            existing = find_existing(conn, tb_redemptions, record_id=redemption_id,
-                                     body_hash=body_hash,
-                                     conflict=ErrorCode.REDEMPTION_ID_CONFLICT)
-            if existing is not None:
-                return _view(existing), False
-            require_active(row)
+            opened = open_command(conn, principal, member=row, table=tb_redemptions,
+                                  record_id=redemption_id, body_hash=body_hash,
+                                  conflict=ErrorCode.REDEMPTION_ID_CONFLICT)
+            if opened.existing is not None:
+                return _view(opened.existing), False
             check_redeemer(self.policy, row, age_of(row.birth_year, now_ms, self.policy),
                            load_profile(conn, member))
             entry = self.ledger.move(

@@ -41,7 +41,8 @@ from node.db.engine import Database
 from node.db.schema import tb_audit, tb_disputes, tb_service_requests
 from node.errors import AuthError, Conflict, ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
-from node.services.idempotency import find_existing, request_hash
+from node.notify import events as notify
+from node.services.idempotency import open_command, request_hash
 from node.services.members import load_member, require_active
 from node.states import ServiceRequestState
 from node.timebank import settle
@@ -94,12 +95,11 @@ class ServiceRequests:
             category = self._category(category, item)
             body_hash = request_hash({"recipient": recipient, "category": category,
                                       "item": item, "description": description})
-            existing = find_existing(conn, tb_service_requests, record_id=request_id,
-                                     body_hash=body_hash,
-                                     conflict=ErrorCode.SERVICE_REQUEST_ID_CONFLICT)
-            if existing is not None:
-                return self._view(conn, existing), False
-            require_active(member)
+            opened = open_command(conn, principal, member=member, table=tb_service_requests,
+                                  record_id=request_id, body_hash=body_hash,
+                                  conflict=ErrorCode.SERVICE_REQUEST_ID_CONFLICT)
+            if opened.existing is not None:
+                return self._view(conn, opened.existing), False
             if recipient == POOL_LOCAL_ID:
                 raise RuleViolation(ErrorCode.VALIDATION_FAILED, "a pool receives no services")
             age = age_of(member.birth_year, now_ms, self.policy)
@@ -153,6 +153,7 @@ class ServiceRequests:
                       volunteer_age=age, accepted_at_ms=now_ms)
             audit(conn, subject=subject(request_id), action="accepted", actor=principal.actor,
                   detail=f"by {volunteer}", now_ms=now_ms)
+            notify.request_taken(conn, row, volunteer=volunteer, now_ms=now_ms)
             return self._view(conn, self._load(conn, request_id))
 
     def check_in(self, principal: Principal, request_id: str) -> dict[str, Any]:
@@ -164,6 +165,7 @@ class ServiceRequests:
             self._set(conn, request_id, now_ms, state=IN_PROGRESS, checked_in_at_ms=now_ms)
             audit(conn, subject=subject(request_id), action="checked_in", actor=principal.actor,
                   detail="", now_ms=now_ms)
+            notify.volunteer_arriving(conn, row, now_ms=now_ms)
             return self._view(conn, self._load(conn, request_id))
 
     def check_out(self, principal: Principal, request_id: str) -> dict[str, Any]:
@@ -217,6 +219,8 @@ class ServiceRequests:
                   detail=f"rating {rating}; {done.credit.credited_minutes} credited, "
                   f"{done.credit.overflow_minutes} over the caps", now_ms=now_ms,
                   entry_height=height)
+            notify.visit_confirmed(conn, row, credited_minutes=done.credit.credited_minutes,
+                                   now_ms=now_ms)
             return self._view(conn, self._load(conn, request_id))
 
     def cancel(self, principal: Principal, request_id: str, *, reason: str) -> dict[str, Any]:
@@ -252,8 +256,10 @@ class ServiceRequests:
             query = query.where(tb_service_requests.c.station == principal.station)
         elif principal.role == Role.MEMBER:
             me = principal.member_local_id
+            # A delegate also sees the requests of those he acts for (node/people).
+            served = [me, *sorted(principal.acts_for)]
             query = query.where(or_(tb_service_requests.c.state == OPEN,
-                                    tb_service_requests.c.recipient_local_id == me,
+                                    tb_service_requests.c.recipient_local_id.in_(served),
                                     tb_service_requests.c.volunteer_local_id == me))
         with self.db.read() as conn:
             return [self._view(conn, row, history=False) for row in conn.execute(query)]

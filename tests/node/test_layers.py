@@ -19,9 +19,13 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(names) for names in (
     {"errors", "clock", "keys", "states"},       # the error tree, time, key files, stored states
     {"config", "db", "access", "http_status"},   # settings, tables, who may act, error statuses
     {"datadir", "ledger", "keyring", "migrations"},
-    {"federation"},                              # the directory in force
+    # the directory in force; members' notifications, enqueued by the layers above in their
+    # own write transactions (docs/decisions.md, "Notifications (issue 13)")
+    {"federation", "notify"},
     {"exchange"},                                # messages between nodes
-    {"services", "timebank", "reconcile"},       # the domain
+    # the domain; people (members signing in) writes the time bank's audit trail through
+    # node.timebank.common, so timebank must never import people
+    {"services", "timebank", "reconcile", "people"},
     {"forms", "runtime"},                        # shared request models; the composition root
     {"reports", "scheduler"},
     {"console"},                                 # staff pages, mounted by the API's app

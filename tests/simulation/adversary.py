@@ -38,6 +38,7 @@ from node.exchange.transport import TransportError
 from node.reconcile import leaves as q
 from node.reconcile import records
 from node.reconcile.window import CutUnknown, compute
+from node.states import WindowState
 from protocol.reconciliation import build_request
 from protocol.signing import sign_object
 from protocol.statements import WindowFacts, statement_document
@@ -107,7 +108,7 @@ class Adversary:
         signed as the adversary: a statement the victim would match."""
         with self.fed.nodes[victim].db.read() as conn:
             last = records.last_window(conn, self.node_id)
-            index = 1 if last is None else last.index + (last.state != records.OPEN)
+            index = 1 if last is None else last.index + (last.state != WindowState.OPEN)
             previous = records.window(conn, self.node_id, index - 1) if index > 1 else None
             cuts = (0, 0) if previous is None else (previous.outgoing_cut, previous.incoming_cut)
             try:
@@ -158,7 +159,7 @@ class Adversary:
             disputed = records.open_disputes(conn, peer=self.node_id) > 0
         assert owed <= self.cap_minutes, \
             f"{victim}: the adversary owes {owed} minutes, over the cap {self.cap_minutes}"
-        matched = [w for w in windows if w.state == records.MATCHED]
+        matched = [w for w in windows if w.state == WindowState.MATCHED]
         for window in matched:
             assert window.statement["incoming"]["count"] == 0, \
                 f"{victim}: window {window.index} co-signed with forged prepares in it"
@@ -187,7 +188,7 @@ class Adversary:
                 conn, self.node_id, q.Span(last_cut, 2**62))}
             if disputed:
                 for window in windows:
-                    if window.state == records.DISPUTED:
+                    if window.state == WindowState.DISPUTED:
                         before = records.window(conn, self.node_id, window.index - 1)
                         start = 0 if before is None else before.incoming_cut
                         seen |= {leaf.transfer_id for leaf in q.incoming_leaves(

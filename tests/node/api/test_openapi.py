@@ -14,7 +14,9 @@ from tests.conftest import Api
 
 PUBLIC_PATHS = frozenset(
     {"/healthz", "/readyz", "/federation/v1/keys", "/federation/v1/directory",
-     "/federation/v1/transactions", "/federation/v1/reconciliation"}
+     "/federation/v1/transactions", "/federation/v1/reconciliation",
+     # a member's activation code or PIN is the credential (node/people)
+     "/api/v1/people/activate", "/api/v1/people/sessions"}
 )
 ERROR_STATUSES = ("400", "401", "403", "404", "409", "413", "422")
 PROBLEM_REF = "#/components/schemas/Problem"

@@ -1,0 +1,3 @@
+from tests.node.people.support import family
+
+__all__ = ["family"]
