@@ -21,8 +21,10 @@ PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 SERVE_UMASK = 0o077
 # Whatever of these is in the folder (or its keys/ folder) holds secrets or personal data:
-# keys, the database with its journal files and any copy of it (backups).
-PRIVATE_PATTERNS = ("*.pem", "*.db", "*.db-wal", "*.db-shm", "*.db-journal", "*.sqlite*")
+# keys (the visit-code key is `visit-codes.key`), the database with its journal files and any
+# copy of it (backups).
+PRIVATE_PATTERNS = ("*.pem", "*.key", "*.db", "*.db-wal", "*.db-shm", "*.db-journal",
+                    "*.sqlite*")
 
 
 def make_private_dir(path: Path) -> None:

@@ -114,6 +114,10 @@ class ErrorCode(StrEnum):
     SPONSOR_NOT_FOUND = "sponsor_not_found"
     SPONSOR_EXISTS = "sponsor_exists"
     KIN_EXISTS = "kin_exists"
+    # visit codes: a volunteer checks in with the elder's code (node/timebank/visit_codes.py)
+    VISIT_CODE_WRONG = "visit_code_wrong"  # missing or not the recipient's code
+    VISIT_CODE_LOCKED = "visit_code_locked"  # too many wrong codes: station staff check in
+    VISIT_CODE_UNSET = "visit_code_unset"  # the recipient has no code this node can read
     # notifications (docs/notifications.md)
     NOTIFICATION_NOT_FOUND = "notification_not_found"
     # operations

@@ -47,6 +47,8 @@ from node.timebank.parties import unsettled_requests
 from node.timebank.people import grant_rule
 from node.timebank.policy import NodePolicy
 from node.timebank.service import TimeBank, gift_rule, policy_for
+from node.timebank.visit_key import KEY_FILE as VISIT_KEY_FILE
+from node.timebank.visit_key import VisitKey
 from protocol.signing import SigningKey
 
 
@@ -243,7 +245,8 @@ def _assemble(opened: _Opened, *, transport: Transport | None) -> Node:
                                  expiry_ms=config.transfer_expiry_s * 1000, wake=exchange.wake)
     grants = GrantService(**common, writer=writer, rule=grant_rule(policy))
     timebank = TimeBank(**common, node_id=node_id, policy=policy, grants=grants,
-                        outgoing=outgoing, federation=federation, unit=unit)
+                        outgoing=outgoing, federation=federation, unit=unit,
+                        visit_key=VisitKey(config.data_path / VISIT_KEY_FILE))
     return Node(
         config=config, db=db, clock=clock, signer=signer, federation=federation, ledger=ledger,
         writer=writer,

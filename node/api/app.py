@@ -11,7 +11,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI
 
-from node import console
+from node import centre, console
 from node.api import docs, problems
 from node.api.limits import BodyGuardMiddleware
 from node.api.problems import PROBLEM_MEDIA_TYPE
@@ -31,6 +31,7 @@ from node.api.routes import (
     reports,
     timebank_bank,
     timebank_requests,
+    visit_codes,
 )
 from node.exchange.transport import TRANSACTIONS_PATH
 from node.forms.models import Problem
@@ -134,14 +135,15 @@ def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> 
                    reconciliation.federation_router, reconciliation.router,
                    reconciliation.metrics_router, timebank_requests.router,
                    timebank_bank.router, reports.router, notifications.router,
-                   people.router, people_access.router):
+                   people.router, people_access.router, visit_codes.router):
         app.include_router(router)
     console.install(app, node)
+    centre.install(app, node)
     app.add_middleware(
         BodyGuardMiddleware, body_bytes_max=node.config.body_bytes_max,
         own_limits={TRANSACTIONS_PATH: TRANSACTION_BYTES_CEILING,
                     RECONCILE_PATH: SIZE_FACTOR * TRANSACTION_BYTES_CEILING},
-        form_prefix=f"{console.PREFIX}/",
+        form_prefix=(f"{console.PREFIX}/", f"{centre.PREFIX}/"),
         body_read_timeout_s=node.config.body_read_timeout_s,
     )
     app.openapi = _problem_media_type(app)  # type: ignore[method-assign]

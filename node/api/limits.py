@@ -13,8 +13,9 @@ Signed federation transactions (`own_limits`) have their own size limit, the sta
 ceiling; their handler applies the federation policy's limit and the standard's strict parse
 (which refuses repeated keys too), so the guard only bounds what it reads.
 
-Paths under `form_prefix` (the web console's HTML forms) may also send
-application/x-www-form-urlencoded, under the same size limit; the console parses them itself.
+Paths under `form_prefix` (the web console's and the personal centre's HTML forms) may also
+send application/x-www-form-urlencoded, under the same size limit; the pages parse them
+themselves.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def _is_json(content_type: bytes) -> bool:
 
 class BodyGuardMiddleware:
     def __init__(self, app: ASGIApp, *, body_bytes_max: int,
-                 own_limits: dict[str, int] | None = None, form_prefix: str | None = None,
+                 own_limits: dict[str, int] | None = None,
+                 form_prefix: str | tuple[str, ...] | None = None,
                  body_read_timeout_s: float = BODY_READ_TIMEOUT_S) -> None:
         self.app = app
         self.body_bytes_max = body_bytes_max

@@ -5,6 +5,8 @@
                          transfers made for them
     /console/requests    service requests posted for elders, each step of the cycle
     /console/disputes    complaints holding payments, and their resolution
+    /console/members/<id>/invitation, /contacts   signing in (the printable card, reset),
+                         family access and contacts (pages_people.py, pages_family.py)
 
 Pages call the same services as the HTTP API with the signed-in principal; see docs/console.md.
 """
@@ -13,7 +15,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from node.console import pages_auth, pages_members, pages_requests
+from node.console import pages_auth, pages_family, pages_members, pages_people, pages_requests
+from node.console.cards import CardStash
 from node.console.sessions import SessionStore
 from node.console.web import PREFIX
 from node.runtime import Node
@@ -24,7 +27,9 @@ __all__ = ["PREFIX", "install"]
 def install(app: FastAPI, node: Node) -> None:
     """Add the console's routes and its session store to the node's app."""
     app.state.console_sessions = SessionStore(node.clock)
+    app.state.console_cards = CardStash(node.clock)  # invitation cards, shown once
     # Sections the menu shows (all of them on every node today).
     app.state.console_features = {"requests": True, "disputes": True}
-    for router in (pages_auth.router, pages_members.router, pages_requests.router):
+    for router in (pages_auth.router, pages_members.router, pages_people.router,
+                   pages_family.router, pages_requests.router):
         app.include_router(router)

@@ -6,12 +6,16 @@ tests/node/console/test_i18n.py. Placeholders use str.format names: `{name}`.
 
 Errors are shown by their stable code (node/errors.py): `error.<code>` when the catalogue has a
 message for it, else a general sentence that names the code, so a new code still reads sensibly.
+The pages on signing in and families (i18n_people.py) and the rarer error codes
+(i18n_errors.py) keep their entries in modules of their own, merged below.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from node.console.i18n_errors import MORE_ERRORS
+from node.console.i18n_people import PEOPLE, PEOPLE_ERRORS
 from node.errors import ErrorCode
 
 LANGUAGES = ("zh", "en")
@@ -361,8 +365,9 @@ _ERRORS: dict[ErrorCode, tuple[str, str]] = {
 
 CATALOGUE: dict[str, dict[str, str]] = {
     lang: {
-        **{key: texts[i] for key, texts in _BASE.items()},
-        **{f"error.{code}": texts[i] for code, texts in _ERRORS.items()},
+        **{key: texts[i] for key, texts in (_BASE | PEOPLE).items()},
+        **{f"error.{code}": texts[i]
+           for code, texts in (_ERRORS | PEOPLE_ERRORS | MORE_ERRORS).items()},
     }
     for i, lang in enumerate(LANGUAGES)
 }

@@ -22,7 +22,6 @@ from node.console.web import (
     desk_form,
     lang_of,
     principal_for,
-    read_form,
     redirect,
     render,
     safe_next,
@@ -30,6 +29,7 @@ from node.console.web import (
     set_cookie,
 )
 from node.errors import AuthError, ErrorCode
+from node.forms.pages import read_form
 from node.runtime import Node
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)

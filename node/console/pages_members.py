@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from node.access import Role
 from node.console import i18n
+from node.console.pages_people import people_view
 from node.console.web import (
     PREFIX,
     ConsoleRoute,
@@ -97,6 +98,7 @@ def _member_view(staff: Desk, local_id: str, before_height: int | None) -> dict[
         "statement": members.statement(staff.principal, local_id, before_height=before_height,
                                        limit=STATEMENT_LINES),
         "profile": staff.node.timebank.people.profile(staff.principal, local_id),
+        **people_view(staff, local_id),  # signing in, family access, kin
     }
 
 

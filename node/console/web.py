@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 import jinja2
 from fastapi import Request, Response
@@ -29,6 +29,7 @@ from node.access import Principal, Role, require_role
 from node.console import i18n
 from node.console.sessions import Session, SessionStore, same_secret
 from node.errors import AuthError, ErrorCode, FixedCodeError, NodeError
+from node.forms.pages import read_form
 from node.http_status import status_for
 from node.runtime import Node
 
@@ -38,7 +39,6 @@ PREFIX = "/console"
 SESSION_COOKIE = "hb_console"
 LOGIN_COOKIE = "hb_console_login"  # the login form's CSRF secret, before there is a session
 LANG_COOKIE = "hb_console_lang"
-FORM_FIELDS_MAX = 20
 CONSOLE_ROLES = (Role.ADMIN, Role.STAFF)
 # China has one time zone and no daylight saving: times are shown as China Standard Time.
 CHINA_TIME = timezone(timedelta(hours=8))
@@ -123,24 +123,6 @@ async def desk(request: Request) -> Desk:
             raise LoginRequired from exc
         raise
     return Desk(node=node, principal=principal, session=session, lang=lang_of(request))
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    """An urlencoded form (the body guard bounded its size): each field once, UTF-8 only."""
-    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media != "application/x-www-form-urlencoded":
-        raise NodeError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "send the page's form")
-    try:
-        pairs = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True,
-                          max_num_fields=FORM_FIELDS_MAX, errors="strict")
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise NodeError(ErrorCode.BAD_REQUEST, f"the form cannot be read: {exc}") from exc
-    form: dict[str, str] = {}
-    for name, value in pairs:
-        if name in form:
-            raise NodeError(ErrorCode.BAD_REQUEST, f"the form repeats {name}")
-        form[name] = value.strip()
-    return form
 
 
 class CsrfRefused(FixedCodeError):

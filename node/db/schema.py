@@ -605,6 +605,19 @@ tb_audit = Table(
     Index("ix_tb_audit_subject", "subject", "id"),
 )
 
+# An elder's standing visit code (node/timebank/visit_codes.py, migration 0011): what her
+# volunteer presents to check in. Sealed with the node's visit-code key, which is kept in the
+# data folder, not here; `card` goes up with every new code and is part of what is sealed.
+tb_visit_codes = Table(
+    "tb_visit_codes",
+    metadata,
+    Column("member_local_id", ID, ForeignKey("members.local_id"), primary_key=True),
+    Column("sealed", String(100), nullable=False),
+    Column("card", Integer, nullable=False),
+    Column("made_by", ADDRESS, nullable=False),
+    Column("made_at_ms", BigInteger, nullable=False),
+)
+
 tb_redemptions = Table(
     "tb_redemptions",
     metadata,

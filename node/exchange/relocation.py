@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from node.db.rows import RelocationInRow, RelocationRow
+from node.db.rows import MemberRow, RelocationInRow, RelocationRow
 from node.db.schema import members, relocations, relocations_in
 from node.exchange import store
 from node.exchange.answers import AnswerContext, Applied
@@ -132,10 +132,10 @@ class RelocationHandlers:
                        now_ms: int) -> None:
         # The old node keeps the member's name and station; here they start as the old address,
         # with no station, until staff update the record.
-        conn.execute(insert(members).values(
+        conn.execute(insert(members).values(MemberRow(
             local_id=local_id, display_name=old_address, station=None, birth_year=None,
             status=ACTIVE, created_at_ms=now_ms,
-        ))
+        ).values()))
         self.ledger.create_account(conn, code=member_account(local_id), kind=AccountKind.MEMBER,
                                    now_ms=now_ms, member_local_id=local_id,
                                    floor_minutes=MEMBER_FLOOR_MINUTES)

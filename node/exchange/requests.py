@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from node.db.fast import FastStatement, insert_row
-from node.db.rows import RemoteTransferRow
+from node.db.rows import InMessageRow, RemoteTransferRow
 from node.db.schema import members, remote_transfers
 from node.errors import InvariantViolation
 from node.exchange import store
@@ -199,7 +199,7 @@ class RequestHandlers:
     ) -> list[AnswerMessage]:
         stored = store.stored_answers(conn, ctx.sender, [m.message_id for m in requests])
         answers: list[AnswerMessage] = []
-        to_store: list[dict[str, Any]] = []
+        to_store: list[InMessageRow] = []
         for request, reason in zip(requests, stateless, strict=True):
             digest = ctx.digest(request)
             previous = stored.get(request.message_id)
@@ -214,11 +214,10 @@ class RequestHandlers:
             answer = self._answer_one(conn, ctx, request, reason)
             answers.append(answer.message)
             if answer.final:
-                to_store.append({
-                    "sender": ctx.sender, "message_id": request.message_id,
-                    "message_hash": digest,
-                    "answer": json.dumps(encode_message(answer.message), separators=(",", ":")),
-                })
+                to_store.append(InMessageRow(
+                    sender=ctx.sender, message_id=request.message_id, message_hash=digest,
+                    answer=json.dumps(encode_message(answer.message), separators=(",", ":")),
+                ))
         store.store_answers(conn, to_store)
         return answers
 

@@ -15,7 +15,14 @@ from sqlalchemy import bindparam, delete, func, insert, null, select, update
 from sqlalchemy.engine import Connection
 
 from node.db.fast import FastStatement, insert_row
-from node.db.rows import InTransactionRow, OutTransactionRow
+from node.db.rows import (
+    AccountRow,
+    InMessageRow,
+    InTransactionRow,
+    LinkRow,
+    OutboxRow,
+    OutTransactionRow,
+)
 from node.db.schema import (
     accounts,
     balances,
@@ -51,12 +58,10 @@ def link(conn: Connection, peer: str) -> Link:
     """The link with `peer`, created at the genesis of both chains on first use."""
     rows = _LINK.rows(conn, {"peer": peer})
     if not rows:
-        _INSERT_LINK.run(conn, {
-            "peer_node_id": peer, "out_sequence": 0, "out_hash": GENESIS_HASH,
-            "in_sequence": 0, "in_hash": GENESIS_HASH, "reserved_minutes": 0,
-            "frozen_reason": None,
-            "frozen_detail": None, "frozen_at_ms": None,
-        })
+        _INSERT_LINK.run(conn, LinkRow(
+            peer_node_id=peer, out_sequence=0, out_hash=GENESIS_HASH, in_sequence=0,
+            in_hash=GENESIS_HASH, reserved_minutes=0,
+        ).values())
         rows = _LINK.rows(conn, {"peer": peer})
     row = rows[0]
     return Link(row.peer_node_id, row.out_sequence, row.out_hash, row.in_sequence, row.in_hash,
@@ -180,10 +185,10 @@ def ensure_clearing(conn: Connection, peer: str, now_ms: int) -> str:
     """The clearing account for `peer`, created on first use."""
     code = clearing_account(peer)
     if not _ACCOUNT.rows(conn, {"code": code}):
-        conn.execute(insert(accounts).values(
+        conn.execute(insert(accounts).values(AccountRow(
             code=code, kind=str(AccountKind.CLEARING), member_local_id=None, peer_node_id=peer,
             floor_minutes=None, created_at_ms=now_ms,
-        ))
+        ).values()))
     return code
 
 
@@ -196,12 +201,12 @@ def enqueue(conn: Connection, *, peer: str, message: dict[str, Any], now_ms: int
             not_before_ms: int | None = None) -> None:
     """Queue a request for `peer` in the caller's database transaction (standard §7: the
     message id is stored before it is first sent)."""
-    _ENQUEUE.run(conn, {
-        "message_id": message["message_id"], "peer_node_id": peer, "type": message["type"],
-        "document": json.dumps(message, separators=(",", ":"), ensure_ascii=False),
-        "transaction_id": None, "not_before_ms": now_ms if not_before_ms is None
-        else not_before_ms, "created_at_ms": now_ms,
-    })
+    _ENQUEUE.run(conn, OutboxRow(
+        message_id=message["message_id"], peer_node_id=peer, type=message["type"],
+        document=json.dumps(message, separators=(",", ":"), ensure_ascii=False),
+        transaction_id=None, not_before_ms=now_ms if not_before_ms is None else not_before_ms,
+        created_at_ms=now_ms,
+    ).values())
 
 
 def ready_messages(conn: Connection, peer: str, *, now_ms: int, limit: int) -> list[Any]:
@@ -303,6 +308,6 @@ def stored_answers(conn: Connection, sender: str, message_ids: list[str]) -> dic
     return {row.message_id: row for row in rows}
 
 
-def store_answers(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def store_answers(conn: Connection, rows: list[InMessageRow]) -> None:
     if rows:
-        _INSERT_MESSAGE.run_many(conn, rows)
+        _INSERT_MESSAGE.run_many(conn, [row.values() for row in rows])

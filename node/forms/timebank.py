@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from node.forms.models import CLIENT_ID_PATTERN, TEXT, Closed, GrantOut, Minutes, StrictInt
 from node.timebank.disputes import Outcome
 from node.timebank.eligibility import RELATIONS
+from node.timebank.visit_codes import CODE_DIGITS, CODE_PATTERN
 from protocol.addresses import LOCAL_ID_PATTERN, NODE_ID_PATTERN
 
 LocalIdField = Annotated[str, Field(pattern=LOCAL_ID_PATTERN, max_length=64)]
@@ -31,6 +32,23 @@ class ServiceRequestCreate(Closed):
 
 class Accept(Closed):
     volunteer: LocalIdField
+
+
+class CheckIn(Closed):
+    code: str | None = Field(
+        default=None, pattern=CODE_PATTERN,
+        description=f"the recipient's visit code ({CODE_DIGITS} digits): required when a member "
+        "checks in (the volunteer on his phone); station staff and admins may leave it out")
+
+
+class VisitCodeOut(BaseModel):
+    member: str
+    code: str | None = Field(description=f"{CODE_DIGITS} digits; null when none was made, or "
+                             "when this node can no longer read it (make a new one)")
+    card: int = Field(description="how many codes were made for the member: the number of "
+                      "the card in force, 0 before the first")
+    made_by: str | None
+    made_at_ms: int | None
 
 
 class Confirm(Closed):

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from node.db.fast import FastStatement, in_params, in_values, insert_row
-from node.db.rows import JournalEntryRow, PostingRow
+from node.db.rows import AccountRow, BalanceRow, JournalEntryRow, PostingRow
 from node.db.schema import accounts, balances, journal_entries, ledger_head, members, postings
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation, require
 from node.ledger.hashing import rehash
@@ -110,16 +110,10 @@ class Ledger:
         floor_minutes: int | None = None,
     ) -> None:
         require(kind != AccountKind.MEMBER or floor_minutes is not None, "members need a floor")
-        conn.execute(
-            insert(accounts).values(
-                code=code,
-                kind=str(kind),
-                member_local_id=member_local_id,
-                peer_node_id=peer_node_id,
-                floor_minutes=floor_minutes,
-                created_at_ms=now_ms,
-            )
-        )
+        conn.execute(insert(accounts).values(AccountRow(
+            code=code, kind=str(kind), member_local_id=member_local_id,
+            peer_node_id=peer_node_id, floor_minutes=floor_minutes, created_at_ms=now_ms,
+        ).values()))
 
     def balances_of(self, conn: Connection, account: str) -> dict[CreditClass, int]:
         rows = _BALANCES_OF.rows(conn, {"a": account})
@@ -219,7 +213,7 @@ class Ledger:
             if existed
         ]
         inserts = [
-            {"account_code": code, "credit_class": cls, "balance_minutes": value}
+            BalanceRow(account_code=code, credit_class=cls, balance_minutes=value).values()
             for (code, cls), (value, existed) in new_balances.items()
             if not existed
         ]

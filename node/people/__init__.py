@@ -8,6 +8,8 @@
     signin.py       sign in, sign out, and the principal of a session
     delegates.py    who may act for whom
     records.py      the audit trail and the credential writes they share
+    centre.py       what the personal centre (node/centre/) reads: names behind a member's
+                    own records, her transfers still on their way
     service.py      PeopleService: what the JSON API and the member pages call
 
 Both faces (node/api/routes/people*.py and the member pages) call PeopleService with the same

@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from node.access import Principal
 from node.clock import Clock
 from node.db.engine import Database
+from node.people.centre import Centre
 from node.people.delegates import Delegates
 from node.people.invitations import Invitation, Invitations
 from node.people.pins import Hasher
@@ -36,6 +37,7 @@ class PeopleService:
         self.signin = SignIn(db=db, clock=clock, hasher=hasher, limiter=limiter,
                              phantoms=Phantoms(clock), sessions=self.sessions)
         self.delegates = Delegates(db=db, clock=clock, node_id=node_id)
+        self.centre = Centre(db=db, node_id=node_id)  # the personal centre's reads
 
     # staff: invitations and resets ---------------------------------------------------------
 

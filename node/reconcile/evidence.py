@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
-from node.db.rows import InTransactionRow, RemoteTransferRow, TransferRow
+from node.db.rows import InMessageRow, InTransactionRow, RemoteTransferRow, TransferRow
 from node.db.schema import (
     accounts,
     in_transactions,
@@ -336,8 +336,8 @@ class EvidenceBooks:
         ).values()))
         if not store.stored_answers(conn, peer, [request.message_id]):
             # The same prepare sent again gets this receipt, as if we had never lost it.
-            store.store_answers(conn, [{
-                "sender": peer, "message_id": request.message_id,
-                "message_hash": answer.body.prepare_hash,
-                "answer": json.dumps(encode_message(answer), separators=(",", ":")),
-            }])
+            store.store_answers(conn, [InMessageRow(
+                sender=peer, message_id=request.message_id,
+                message_hash=answer.body.prepare_hash,
+                answer=json.dumps(encode_message(answer), separators=(",", ":")),
+            )])

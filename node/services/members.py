@@ -21,6 +21,7 @@ from node.access import (
 from node.clock import Clock
 from node.db.engine import Database
 from node.db.fast import FastStatement, in_params, in_values
+from node.db.rows import MemberRow
 from node.db.schema import OPEN_TRANSFER, journal_entries, members, postings, transfers
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
@@ -121,16 +122,10 @@ class MemberService:
             ).first()
             if exists is not None:
                 raise Conflict(ErrorCode.MEMBER_EXISTS, f"member {local_id} exists already")
-            conn.execute(
-                insert(members).values(
-                    local_id=local_id,
-                    display_name=display_name,
-                    station=station,
-                    birth_year=birth_year,
-                    status=ACTIVE,
-                    created_at_ms=now_ms,
-                )
-            )
+            conn.execute(insert(members).values(MemberRow(
+                local_id=local_id, display_name=display_name, station=station,
+                birth_year=birth_year, status=ACTIVE, created_at_ms=now_ms,
+            ).values()))
             self.ledger.create_account(
                 conn,
                 code=member_account(local_id),

@@ -30,6 +30,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from node.db.engine import Database
+from node.db.rows import MemberRow, SystemAccountRow
 from node.db.schema import (
     accounts,
     api_tokens,
@@ -52,7 +53,7 @@ from node.ledger.system_ids import (
     refuse_system_id,
 )
 from node.services.members import ACTIVE, DEACTIVATED
-from node.states import MEMBER_FLOOR_MINUTES
+from node.states import MEMBER_FLOOR_MINUTES, MemberStatus
 from protocol.addresses import LOCAL_ID_PATTERN
 from protocol.credit import CreditClass
 
@@ -105,9 +106,9 @@ def ensure_system_accounts(conn: Connection, ledger: Ledger, now_ms: int) -> Non
         if code in have:
             continue
         if code == POOL_ACCOUNT:
-            conn.execute(insert(members).values(
+            conn.execute(insert(members).values(MemberRow(
                 local_id=POOL_LOCAL_ID, display_name=POOL_DISPLAY_NAME, station=None,
-                birth_year=None, status=ACTIVE, created_at_ms=now_ms))
+                birth_year=None, status=ACTIVE, created_at_ms=now_ms).values()))
         ledger.create_account(
             conn, code=code, kind=kind, now_ms=now_ms,
             member_local_id=POOL_LOCAL_ID if code == POOL_ACCOUNT else None,
@@ -115,8 +116,8 @@ def ensure_system_accounts(conn: Connection, ledger: Ledger, now_ms: int) -> Non
     marked = _marked(conn)
     for code, (_, purpose) in _OWN.items():
         if code not in marked:
-            conn.execute(insert(system_accounts).values(code=code, purpose=purpose,
-                                                        created_at_ms=now_ms))
+            conn.execute(insert(system_accounts).values(SystemAccountRow(
+                code=code, purpose=purpose, created_at_ms=now_ms).values()))
 
 
 def open_system_accounts(db: Database, ledger: Ledger, now_ms: int) -> None:
@@ -160,10 +161,11 @@ def reclaim(conn: Connection, ledger: Ledger, *, local_id: str, keep_as: str, mo
     if row.status not in (ACTIVE, DEACTIVATED):
         raise ConfigError(f"member {local_id} is {row.status}: let the relocation settle first")
     _check_new_id(conn, keep_as)
-    conn.execute(insert(members).values(
+    conn.execute(insert(members).values(MemberRow(
         local_id=keep_as, display_name=row.display_name, station=row.station,
-        birth_year=row.birth_year, status=row.status, created_at_ms=now_ms,
-        deactivated_at_ms=row.deactivated_at_ms, deactivation_reason=row.deactivation_reason))
+        birth_year=row.birth_year, status=MemberStatus(row.status), created_at_ms=now_ms,
+        deactivated_at_ms=row.deactivated_at_ms,
+        deactivation_reason=row.deactivation_reason).values()))
     ledger.create_account(conn, code=member_account(keep_as), kind=AccountKind.MEMBER,
                           now_ms=now_ms, member_local_id=keep_as,
                           floor_minutes=MEMBER_FLOOR_MINUTES)
@@ -184,9 +186,9 @@ def reclaim(conn: Connection, ledger: Ledger, *, local_id: str, keep_as: str, mo
     conn.execute(update(members).where(members.c.local_id == local_id).values(
         display_name=POOL_DISPLAY_NAME, station=None, birth_year=None, status=ACTIVE,
         deactivated_at_ms=None, deactivation_reason=None))
-    conn.execute(insert(system_accounts).values(
+    conn.execute(insert(system_accounts).values(SystemAccountRow(
         code=member_account(local_id), purpose=_OWN[member_account(local_id)][1],
-        created_at_ms=now_ms))
+        created_at_ms=now_ms).values()))
     return Reclaimed(local_id=local_id, kept_as=keep_as, moved_minutes=move_minutes,
                      entry_height=height, revoked_tokens=int(revoked), debits=debits)
 

@@ -5,6 +5,7 @@ bounds      those bounds
 catalogue   service categories, items, prices and goods; the "standards and exchange rates" query
 requests    service requests: post, accept, check in and out, confirm and rate, pay
 disputes    complaints that hold a payment until staff resolve it
+visit_codes each elder's code her volunteer gives to check in; visit_key seals it at rest
 parties     requests that can still move a member's hours (what blocks a relocation)
 settle      how a service payment moves on the ledger (hold, release, refund, caps)
 people      vetting of needy members, sponsors, the kin registry, recipient rules

@@ -12,7 +12,9 @@ checks in and out (times from the node's clock); the duration is rounded to the 
 priced. Check-out holds the payment in escrow (from the recipient's hours, or from issuance for a
 subsidised member); the recipient or staff confirm and rate 1-5, which releases it and banks the
 volunteer's earned hours under the caps. Every step is audited (`history`). A step that does not
-fit the request's state is refused (409 service_request_state) and writes nothing.
+fit the request's state is refused (409 service_request_state) and writes nothing. A volunteer
+checking in on his own phone gives the recipient's visit code (node/timebank/visit_codes.py):
+a visit cannot be claimed from home.
 
 Separation of duties: whoever took a step on the volunteer's side (accepted, checked in or
 checked out) never takes the step that pays for it (403 separation_of_duties), so one staff
@@ -58,6 +60,7 @@ from node.timebank.common import (
 )
 from node.timebank.eligibility import check_provider, check_redeemer
 from node.timebank.policy import NodePolicy, Pricing
+from node.timebank.visit_codes import CheckIn, VisitCodes
 
 OPEN, ACCEPTED, IN_PROGRESS, COMPLETED = (ServiceRequestState.OPEN, ServiceRequestState.ACCEPTED,
                                           ServiceRequestState.IN_PROGRESS,
@@ -78,11 +81,12 @@ def subject(request_id: str) -> str:
 
 class ServiceRequests:
     def __init__(self, *, db: Database, ledger: Ledger, clock: Clock,
-                 policy: NodePolicy) -> None:
+                 policy: NodePolicy, visit_codes: VisitCodes) -> None:
         self.db = db
         self.ledger = ledger
         self.clock = clock
         self.policy = policy
+        self.visit_codes = visit_codes
 
     # posting ------------------------------------------------------------------------------
 
@@ -156,17 +160,24 @@ class ServiceRequests:
             notify.request_taken(conn, row, volunteer=volunteer, now_ms=now_ms)
             return self._view(conn, self._load(conn, request_id))
 
-    def check_in(self, principal: Principal, request_id: str) -> dict[str, Any]:
+    def check_in(self, principal: Principal, request_id: str, *,
+                 code: str | None = None) -> dict[str, Any]:
+        """The volunteer arrives. A member (the volunteer on his phone) gives the recipient's
+        visit code; staff and admins need none, and the trail says which it was."""
         now_ms = self.clock.now_ms()
         with self.db.write() as conn:
             row = self._load(conn, request_id)
             self._require_volunteer_side(conn, principal, row)
             self._require_state(row, ACCEPTED, "checked in")
-            self._set(conn, request_id, now_ms, state=IN_PROGRESS, checked_in_at_ms=now_ms)
-            audit(conn, subject=subject(request_id), action="checked_in", actor=principal.actor,
-                  detail="", now_ms=now_ms)
-            notify.volunteer_arriving(conn, row, now_ms=now_ms)
-            return self._view(conn, self._load(conn, request_id))
+            checked = self.visit_codes.check(conn, principal, row, code,
+                                             audit_subject=subject(request_id), now_ms=now_ms)
+            if isinstance(checked, CheckIn):
+                self._set(conn, request_id, now_ms, state=IN_PROGRESS, checked_in_at_ms=now_ms)
+                audit(conn, subject=subject(request_id), action="checked_in",
+                      actor=principal.actor, detail=checked.detail, now_ms=now_ms)
+                notify.volunteer_arriving(conn, row, now_ms=now_ms)
+                return self._view(conn, self._load(conn, request_id))
+        raise checked  # a wrong code, counted in the transaction just committed
 
     def check_out(self, principal: Principal, request_id: str) -> dict[str, Any]:
         """Record the visit's end, price it and hold the payment in escrow."""

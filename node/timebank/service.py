@@ -3,6 +3,7 @@ HTTP routes (and the console) call. Every method takes a Principal and returns p
 
     timebank.policy                      the NodePolicy in force
     timebank.requests / .disputes        the service cycle (requests.py, disputes.py)
+    timebank.visit_codes                 the codes volunteers check in with (visit_codes.py)
     timebank.people                      vetting, kin registry, sponsors (people.py)
     timebank.donations / .goods          pool and goods (donations.py, goods.py)
     timebank.catalogue(principal)        service standards and exchange rates
@@ -36,6 +37,8 @@ from node.timebank.people import People
 from node.timebank.policy import DEFAULT_POLICY, NodePolicy, load_policy
 from node.timebank.requests import ServiceRequests
 from node.timebank.stats import statistics
+from node.timebank.visit_codes import VisitCodes
+from node.timebank.visit_key import VisitKey
 from protocol.addresses import MemberAddress
 
 STATS_WINDOW_MS_MAX = 366 * 24 * 3600 * 1000
@@ -65,14 +68,17 @@ def gift_rule(policy: NodePolicy, clock: Clock) -> Callable[[Connection, Any, Me
 class TimeBank:
     def __init__(self, *, db: Database, ledger: Ledger, clock: Clock, node_id: str,
                  policy: NodePolicy, grants: GrantService, outgoing: OutgoingTransfers,
-                 federation: FederationService, unit: Callable[[], NodeUnit]) -> None:
+                 federation: FederationService, unit: Callable[[], NodeUnit],
+                 visit_key: VisitKey) -> None:
         self.db = db
         self.ledger = ledger
         self.node_id = node_id
         self.policy = policy
         self.federation = federation
         self.unit = unit
-        self.requests = ServiceRequests(db=db, ledger=ledger, clock=clock, policy=policy)
+        self.visit_codes = VisitCodes(db=db, clock=clock, key=visit_key)
+        self.requests = ServiceRequests(db=db, ledger=ledger, clock=clock, policy=policy,
+                                        visit_codes=self.visit_codes)
         self.disputes = Disputes(self.requests)
         self.people = People(db=db, clock=clock, node_id=node_id, grants=grants, policy=policy)
         self.donations = Donations(db=db, ledger=ledger, clock=clock, node_id=node_id,

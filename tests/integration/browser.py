@@ -54,8 +54,9 @@ def artifacts_dir() -> Path:
 
 
 @contextmanager
-def browser_page(*, lang: str = "zh-CN") -> Iterator[Page]:
-    """One page in a fresh Chromium profile, closed (with the browser) on exit."""
+def browser_page(*, lang: str = "zh-CN", bypass_csp: bool = False) -> Iterator[Page]:
+    """One page in a fresh Chromium profile, closed (with the browser) on exit. `bypass_csp`
+    lets a test inject a checker (axe-core) into pages whose policy forbids any script."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -64,7 +65,7 @@ def browser_page(*, lang: str = "zh-CN") -> Iterator[Page]:
         # A persistent context is how Playwright takes a user-data-dir: here a new, empty one.
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=str(CHROMIUM), headless=True, args=list(FLAGS),
-            locale=lang, viewport={"width": 1280, "height": 900},
+            locale=lang, viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp,
         )
         try:
             context.set_default_timeout(ACTION_TIMEOUT_MS)

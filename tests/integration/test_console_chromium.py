@@ -1,6 +1,7 @@
 """The staff console in a real browser against a real node: headless Chromium (Debian's) drives
 a `hourbridge serve` process on loopback the way station staff would, through a whole service
-cycle and a dispute, while the volunteer acts over the API as their phone app would.
+cycle and a dispute, while the volunteer acts over the API as their phone app would; then
+staff invite the elder to sign in and print her card (screenshots at desktop and phone sizes).
 
 The node runs the Chengdu Pidu example policy: services are priced per item, so the price does
 not depend on how many seconds the test's visit lasts by the node's real clock.
@@ -8,6 +9,7 @@ not depend on how many seconds the test's visit lasts by the node's real clock.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ NODE = "cd-pidu"
 STATION = "xipu"
 POLICY = Path(__file__).resolve().parents[2] / "examples" / "policies" / "chengdu-pidu.toml"
 HAIRCUT_MINUTES, MEAL_MINUTES = 30, 20  # the policy's prices for these items
+A6_PRINTABLE = {"width": 336, "height": 499}  # CSS px inside A6 (105 x 148 mm) less 8 mm margins
 
 
 def token(node: NodeProcess, role: str, *scope: str) -> str:
@@ -34,9 +37,9 @@ def data_minutes(page: Any, selector: str) -> int:
     return int(page.get_attribute(selector, "data-minutes"))
 
 
-def volunteer_visits(http: httpx.Client, request_id: str) -> None:
-    """The volunteer's phone: accept, arrive, leave."""
-    for path, body in (("accept", {"volunteer": "li.ming"}), ("check-in", None),
+def volunteer_visits(http: httpx.Client, request_id: str, code: str) -> None:
+    """The volunteer's phone: accept, arrive (with the elder's visit code), leave."""
+    for path, body in (("accept", {"volunteer": "li.ming"}), ("check-in", {"code": code}),
                        ("check-out", None)):
         done = http.post(f"/api/v1/service-requests/{request_id}/{path}", json=body)
         assert done.status_code == 200, done.text
@@ -55,6 +58,36 @@ def post_request_for(page: Any, base: str, elder: str, item: str) -> str:
     return str(page.url.split("/requests/")[1].split("?")[0])
 
 
+def print_invitation_card(page: Any, base: str) -> list[Path]:
+    """Staff invite the elder to sign in; her card, at desktop and phone sizes and as printed
+    on A6 (one page, no menu). A reload does not show the code again."""
+    shots = [artifacts_dir() / name for name in (
+        "console-member-sign-in.png", "console-invitation-card.png",
+        "console-invitation-card-phone.png", "console-invitation-card-print.png")]
+    page.goto(f"{base}/console/members/wang.fang")
+    assert page.get_attribute("#sign-in-state", "data-state") == "none"
+    page.locator("#sign-in").locator("..").screenshot(path=str(shots[0]))
+    page.click("#invite")
+    page.wait_for_url(f"{base}/console/members/wang.fang/invitation")
+    code = page.get_attribute("#code", "data-code")
+    assert code and page.is_visible("#card svg")
+    page.screenshot(path=str(shots[1]), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(shots[2]), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    page.emulate_media(media="print")
+    page.set_viewport_size(A6_PRINTABLE)
+    assert not page.is_visible("header.top") and page.is_visible("#card")
+    page.screenshot(path=str(shots[3]), full_page=True)
+    pdf = page.pdf(format="A6", print_background=True)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, "the card does not fit on A6"
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.reload()
+    assert page.is_visible("#card-gone") and code not in page.content()
+    return shots
+
+
 def test_staff_run_a_service_cycle_and_a_dispute_in_the_browser(
         make_cluster: ClusterFactory, capsys: pytest.CaptureFixture[str]) -> None:
     require_chromium()  # before starting a node for nothing
@@ -69,6 +102,7 @@ def test_staff_run_a_service_cycle_and_a_dispute_in_the_browser(
                 "local_id": local_id, "display_name": name, "station": STATION,
                 "birth_year": year})
             assert made.status_code == 201, made.text
+        code = admin.post("/api/v1/members/wang.fang/visit-code").json()["code"]
     staff_token = token(node, "staff", "--station", STATION)
     volunteer = httpx.Client(base_url=node.url, timeout=10, headers={
         "Authorization": f"Bearer {token(node, 'member', '--member', 'li.ming')}"})
@@ -99,7 +133,7 @@ def test_staff_run_a_service_cycle_and_a_dispute_in_the_browser(
 
         # A haircut at home: posted by staff, done by the volunteer, confirmed and paid.
         first = post_request_for(page, base, "wang.fang", "haircut")
-        volunteer_visits(volunteer, first)
+        volunteer_visits(volunteer, first, code)
         page.reload()
         assert page.get_attribute("#state", "data-state") == "completed"
         assert data_minutes(page, "#price") == HAIRCUT_MINUTES
@@ -119,7 +153,7 @@ def test_staff_run_a_service_cycle_and_a_dispute_in_the_browser(
         # A meal delivery the elder complains about: the payment stays held, then staff
         # settle it in part.
         second = post_request_for(page, base, "wang.fang", "meal_delivery")
-        volunteer_visits(volunteer, second)
+        volunteer_visits(volunteer, second, code)
         page.reload()
         page.fill("#complaint-reason", "饭菜送晚了")
         page.click("section[aria-labelledby=complaint-h] button[type=submit]")
@@ -137,6 +171,8 @@ def test_staff_run_a_service_cycle_and_a_dispute_in_the_browser(
         assert data_minutes(page, "#refunded") == MEAL_MINUTES - 10
         shots.append(artifacts_dir() / "console-dispute-resolved.png")
         page.screenshot(path=str(shots[-1]), full_page=True)
+
+        shots += print_invitation_card(page, base)
 
         page.goto(f"{base}/console/members/wang.fang")
         page.click("text=English")

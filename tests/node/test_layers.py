@@ -28,7 +28,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(names) for names in (
     {"services", "timebank", "reconcile", "people"},
     {"forms", "runtime"},                        # shared request models; the composition root
     {"reports", "scheduler"},
-    {"console"},                                 # staff pages, mounted by the API's app
+    # staff pages and the members' own pages (the personal centre), mounted by the API's app
+    {"console", "centre"},
     {"api"},
     {"cli"},
 ))

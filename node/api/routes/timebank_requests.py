@@ -12,6 +12,7 @@ from node.api.replay import mark_replay
 from node.forms.models import CLIENT_ID_PATTERN
 from node.forms.timebank import (
     Accept,
+    CheckIn,
     Confirm,
     DisputePage,
     ReasonBody,
@@ -68,9 +69,11 @@ def accept(request_id: RequestId, body: Accept, node: NodeDep,
 
 
 @router.post("/service-requests/{request_id}/check-in", response_model=ServiceRequestOut,
-             summary="The volunteer arrives (time from the node's clock)")
-def check_in(request_id: RequestId, node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
-    return node.timebank.requests.check_in(principal, request_id)
+             summary="The volunteer arrives, with the recipient's visit code (staff need none)")
+def check_in(request_id: RequestId, node: NodeDep, principal: PrincipalDep,
+             body: CheckIn | None = None) -> dict[str, Any]:
+    code = body.code if body is not None else None
+    return node.timebank.requests.check_in(principal, request_id, code=code)
 
 
 @router.post("/service-requests/{request_id}/check-out", response_model=ServiceRequestOut,

@@ -210,7 +210,8 @@ SETUP.update(people_matrix.SETUP)
 # Authenticated by a code or a PIN, not a token: every role alike, the regulator included.
 BY_SECRET: set[Endpoint] = set(people_matrix.BY_SECRET)
 # Personal data the regulator does not read although it reads every ledger route.
-NOT_FOR_REGULATOR: set[Endpoint] = set(notify_matrix.NOT_FOR_REGULATOR)
+NOT_FOR_REGULATOR: set[Endpoint] = (set(notify_matrix.NOT_FOR_REGULATOR)
+                                     | timebank_matrix.NOT_FOR_REGULATOR)
 # Every authenticated call, refused or not, leaves a row in tb_audit; the other tables follow
 # the usual rule.
 AUDITED: set[Endpoint] = set(notify_matrix.AUDITED)
@@ -221,13 +222,14 @@ CELLS = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
 def app_endpoints(world: World) -> set[Endpoint]:
     # FastAPI 0.16x keeps included routers as lazy `_IncludedRouter`s in app.routes;
     # iter_route_contexts flattens them the way the router and the OpenAPI generator do.
-    # The web console's pages (/console) sign in by session, not bearer token; their role checks
-    # are tested in tests/node/console.
+    # The web console's pages (/console) and the personal centre's (/me) sign in by session, not
+    # bearer token; their role checks are tested in tests/node/console and tests/node/centre.
     return {
         (method, str(context.path))
         for context in iter_route_contexts(world.app.routes)
         for method in context.methods or ()
         if method != "HEAD" and not str(context.path).startswith("/console")
+        and str(context.path).split("/")[1] != "me"
     }
 
 

@@ -6,7 +6,8 @@ import string
 
 from fastapi.testclient import TestClient
 
-from node.console import i18n
+from node.console import i18n, i18n_errors, i18n_people
+from node.errors import ErrorCode
 
 
 def _fields(text: str) -> set[str]:
@@ -31,6 +32,27 @@ def test_the_service_payment_refusals_read_in_both_languages() -> None:
         for lang in ("zh", "en"):
             assert i18n.error_message(lang, code) != i18n.translate(lang, "error.other",
                                                                       code=code), (code, lang)
+
+
+def test_every_error_code_reads_as_a_sentence_in_both_languages() -> None:
+    """Any page can meet any code a service raises (a new face, a new rule): none falls back
+    to the general sentence. A new ErrorCode needs its two sentences here."""
+    for code in ErrorCode:
+        for lang in i18n.LANGUAGES:
+            message = i18n.error_message(lang, code)
+            assert message != i18n.translate(lang, "error.other", code=code), (code, lang)
+            assert str(code) not in message, (code, lang)
+
+
+def test_the_catalogue_parts_do_not_overlap() -> None:
+    """The parts are merged with `|`: a key in two of them would silently lose one text."""
+    labels: list[set[str]] = [set(i18n._BASE), set(i18n_people.PEOPLE)]
+    errors: list[set[str]] = [{str(code) for code in part} for part in (
+        i18n._ERRORS, i18n_people.PEOPLE_ERRORS, i18n_errors.MORE_ERRORS)]
+    for parts in (labels, errors):
+        for i, part in enumerate(parts):
+            for other in parts[i + 1:]:
+                assert not part & other, part & other
 
 
 def test_amounts_read_as_hours_and_minutes() -> None:

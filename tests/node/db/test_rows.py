@@ -35,16 +35,18 @@ ROOT = Path(__file__).resolve().parents[3]
 NODE = ROOT / "node"
 
 # The tables a transfer, a relocation, a payment request or a reconciliation writes.
-MONEY_PATH = ("journal_entries", "postings", "transfers", "remote_transfers", "out_transactions",
-              "in_transactions", "relocations", "relocations_in", "payment_requests",
+MONEY_PATH = ("journal_entries", "postings", "accounts", "balances", "members",
+              "system_accounts", "transfers",
+              "remote_transfers", "out_transactions", "in_transactions", "links", "outbox",
+              "in_messages", "relocations", "relocations_in", "payment_requests",
               "payment_requests_in", "windows", "discrepancies")
-# The modules of the money path, and the tables they also write that have no row class yet:
-# accounts and their balances, the link, the outbox, the answers kept, a relocated member.
+# The modules of the money path: every table they write has its row class.
 WRITERS = (NODE / "ledger" / "journal.py", NODE / "services" / "transfers.py",
            NODE / "services" / "outgoing.py", NODE / "services" / "payments.py",
-           NODE / "services" / "relocation.py", *sorted((NODE / "exchange").glob("*.py")),
+           NODE / "services" / "relocation.py", NODE / "services" / "members.py",
+           NODE / "services" / "system_accounts.py", *sorted((NODE / "exchange").glob("*.py")),
            *sorted((NODE / "reconcile").glob("*.py")))
-UNTYPED = {"accounts", "balances", "links", "outbox", "in_messages", "members"}
+UNTYPED: set[str] = set()
 
 # BigInteger is an Integer and Text a String.
 PYTHON_TYPES: tuple[tuple[type[Any], type], ...] = ((Boolean, bool), (Integer, int), (String, str))

@@ -15,7 +15,7 @@ from node.scheduler import _deliver_notifications, start_scheduler
 from tests.node.notify.conftest import SECRET, SENDER, Mailbox, NotifyNode, WebhookReceiver
 from tests.node.notify.conftest import free_port as closed_port
 from tests.node.notify.support import deliveries, set_contacts, take
-from tests.node.timebank.conftest import member, people
+from tests.node.timebank.conftest import member, people, visit_code
 
 DAY_MS = 86_400_000
 GATEWAY_ID = "+8613800000001"
@@ -39,7 +39,7 @@ def test_each_notification_reaches_each_channel_exactly_once(
     node = notify_node()
     set_contacts(node, "gran", email="gran@example.org", gateway=GATEWAY_ID)
     take(node, "r1")
-    node.timebank.requests.check_in(member("vol"), "r1")
+    node.timebank.requests.check_in(member("vol"), "r1", code=visit_code(node, "gran"))
 
     assert node.notifications.deliver() == TickReport(planned=2, delivered=4, retrying=0,
                                                       failed=0)

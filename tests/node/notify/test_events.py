@@ -17,7 +17,14 @@ from node.states import DisputeOutcome
 from tests.factories import ADMIN, grant
 from tests.federation import Fault, Federation, audit
 from tests.node.notify.support import kinds, stored
-from tests.node.timebank.conftest import SECOND_STAFF, STAFF, member, people, serve
+from tests.node.timebank.conftest import (
+    SECOND_STAFF,
+    STAFF,
+    member,
+    people,
+    serve,
+    visit_code,
+)
 
 SH, NJ = "sh-pudong", "nj-gulou"
 
@@ -46,7 +53,7 @@ def test_the_service_cycle_tells_each_side(town: Node, clock: FakeClock) -> None
     assert stored(town) == []
     requests.accept(member("vol"), "r1", volunteer="vol")
     assert kinds(town, "gran") == ["request_taken"]
-    requests.check_in(member("vol"), "r1")
+    requests.check_in(member("vol"), "r1", code=visit_code(town, "gran"))
     clock.advance(75 * 60_000)
     requests.check_out(member("vol"), "r1")
     assert kinds(town, "gran") == ["request_taken", "volunteer_arriving"]

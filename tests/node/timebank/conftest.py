@@ -62,6 +62,14 @@ def people(node: Node, *cast: tuple[str, int | None], station: str | None = "eas
                             station=station, birth_year=birth_year)
 
 
+def visit_code(node: Node, local_id: str) -> str:
+    """The member's visit code, which a volunteer checking in on his phone gives; an admin
+    makes her first one when she has none."""
+    codes = node.timebank.visit_codes
+    code = codes.show(ADMIN, local_id)["code"] or codes.rotate(ADMIN, local_id)["code"]
+    return str(code)
+
+
 def serve(node: Node, request_id: str, *, recipient: str, volunteer: str, minutes: int,
           clock: FakeClock, category: str | None = "daily_living", item: str | None = None,
           actor: Principal = STAFF, poster: Principal | None = None) -> dict[str, Any]:
@@ -71,6 +79,7 @@ def serve(node: Node, request_id: str, *, recipient: str, volunteer: str, minute
     requests.post(poster or actor, request_id=request_id, recipient=recipient, category=category,
                   item=item, description="help at home")
     requests.accept(actor, request_id, volunteer=volunteer)
-    requests.check_in(actor, request_id)
+    code = visit_code(node, recipient) if actor.role == Role.MEMBER else None
+    requests.check_in(actor, request_id, code=code)
     clock.advance(minutes * 60_000)
     return requests.check_out(actor, request_id)

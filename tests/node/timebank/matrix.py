@@ -13,12 +13,14 @@ from typing import Any
 
 from node.access import Role
 from node.timebank.policy import DEFAULT_POLICY, Goods, GoodsRules
+from tests.factories import ADMIN
 from tests.node.api.support import World
 
 Endpoint = tuple[str, str]
 Body = Callable[[World], dict[str, Any]] | None
 SR = "/api/v1/service-requests"
 ALICE = "/api/v1/members/alice"
+VISIT_CODE = "/api/v1/members/{local_id}/visit-code"
 WITH_GOODS = DEFAULT_POLICY.model_copy(update={"goods": GoodsRules(
     allowed=True, items=[Goods(code="rice", name="Rice", price_minutes=60)])})
 
@@ -35,11 +37,18 @@ def _posted(recipient: str) -> Callable[[World], None]:
     return setup
 
 
+def _visit_code(world: World, local_id: str) -> str:
+    """The member's code as it stands (read without writing: the digest is unchanged)."""
+    return str(world.node.timebank.visit_codes.show(ADMIN, local_id)["code"])
+
+
 def _steps(recipient: str, volunteer: str, *steps: str) -> Callable[[World], None]:
-    """The volunteer takes their own steps on their phone, so any principal of the cell may
-    approve the payment (whoever acts for the volunteer never does: separation of duties)."""
+    """The volunteer takes their own steps on their phone, checking in with the recipient's
+    visit code, so any principal of the cell may approve the payment (whoever acts for the
+    volunteer never does: separation of duties)."""
     def setup(world: World) -> None:
         _posted(recipient)(world)
+        _admin(world, "POST", f"/api/v1/members/{recipient}/visit-code")
         path = f"{SR}/sr-{recipient}"
         phone = world.api.headers(world.api.token(volunteer, Role.MEMBER,
                                                   member_local_id=volunteer))
@@ -47,7 +56,8 @@ def _steps(recipient: str, volunteer: str, *steps: str) -> Callable[[World], Non
             if step == "complaint":  # the recipient's side
                 _admin(world, "POST", f"{path}/complaint", {"reason": "late"})
                 continue
-            body = {"volunteer": volunteer} if step == "accept" else None
+            body = ({"volunteer": volunteer} if step == "accept" else
+                    {"code": _visit_code(world, recipient)} if step == "check-in" else None)
             response = world.api.client.post(f"{path}/{step}", json=body, headers=phone)
             assert response.status_code == 200, response.text
     return setup
@@ -78,7 +88,8 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
     ("GET", SR + "/{request_id}"): (f"{SR}/sr-alice", None),
     ("POST", SR + "/{request_id}/accept"): (f"{SR}/sr-bob/accept",
                                             lambda w: {"volunteer": "alice"}),
-    ("POST", SR + "/{request_id}/check-in"): (f"{SR}/sr-bob/check-in", None),
+    ("POST", SR + "/{request_id}/check-in"): (f"{SR}/sr-bob/check-in",
+                                              lambda w: {"code": _visit_code(w, "bob")}),
     ("POST", SR + "/{request_id}/check-out"): (f"{SR}/sr-bob/check-out", None),
     ("POST", SR + "/{request_id}/confirm"): (f"{SR}/sr-alice/confirm", lambda w: {"rating": 5}),
     ("POST", SR + "/{request_id}/cancel"): (f"{SR}/sr-alice/cancel",
@@ -116,6 +127,8 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
                    "reason": "winter heating"}),
     ("GET", "/api/v1/pool"): ("/api/v1/pool", None),
     ("GET", "/api/v1/statistics"): ("/api/v1/statistics", None),
+    ("GET", VISIT_CODE): (f"{ALICE}/visit-code", None),
+    ("POST", VISIT_CODE): (f"{ALICE}/visit-code", None),
 }
 
 SETUP: dict[Endpoint, Callable[[World], None]] = {
@@ -133,6 +146,7 @@ SETUP: dict[Endpoint, Callable[[World], None]] = {
     ("GET", "/api/v1/redemptions/{redemption_id}"): _redeemed,
     ("GET", "/api/v1/donations/{donation_id}"): _donated,
     ("POST", "/api/v1/pool/distributions"): _donated,
+    ("GET", VISIT_CODE): lambda w: _admin(w, "POST", f"{ALICE}/visit-code"),
 }
 
 READ_ALL = (401, 401, 200, 200, 200, 200, 200, 200)
@@ -174,5 +188,10 @@ MATRIX: dict[Endpoint, tuple[int, ...]] = {
     ("POST", "/api/v1/pool/distributions"):     STAFF_CREATES,
     ("GET", "/api/v1/pool"):                    READ_STAFF,
     ("GET", "/api/v1/statistics"):              READ_STAFF,
+    # What the volunteer must hear at her door: never the volunteer's, nor the regulator's.
+    ("GET", VISIT_CODE):                        ACT_SUBJECT,
+    ("POST", VISIT_CODE):                       ACT_SUBJECT,
 }
 # fmt: on
+# A secret of the person served, like her contacts: the regulator reads books, not this.
+NOT_FOR_REGULATOR: set[Endpoint] = {("GET", VISIT_CODE)}

@@ -36,6 +36,9 @@ class Cast:
         self.staff = api.headers(api.token("staff", Role.STAFF, station="east"))
         self.gran = api.headers(api.token("gran", Role.MEMBER, member_local_id="gran"))
         self.vol = api.headers(api.token("vol", Role.MEMBER, member_local_id="vol"))
+        # What gran shows the volunteer at her door.
+        self.gran_code = ok(self.c.post(f"{API}/members/gran/visit-code",
+                                        headers=self.staff))["code"]
 
     def balance(self, local_id: str) -> int:
         return int(ok(self.c.get(f"{API}/members/{local_id}/balance",
@@ -50,7 +53,8 @@ class Cast:
         path = f"{API}/service-requests/{request_id}"
         assert ok(c.post(f"{path}/accept", headers=self.vol, json={"volunteer": "vol"})
                   )["state"] == "accepted"
-        assert ok(c.post(f"{path}/check-in", headers=self.vol))["state"] == "in_progress"
+        assert ok(c.post(f"{path}/check-in", headers=self.vol,
+                         json={"code": self.gran_code}))["state"] == "in_progress"
         clock.advance(minutes * 60_000)
         return ok(c.post(f"{path}/check-out", headers=self.vol))
 

@@ -20,7 +20,15 @@ from node.timebank.disputes import Outcome
 from protocol.credit import CreditClass
 from tests.factories import ADMIN, balance, grant
 from tests.node.api.support import writes_nothing
-from tests.node.timebank.conftest import SECOND_STAFF, STAFF, PolicyNode, member, people, serve
+from tests.node.timebank.conftest import (
+    SECOND_STAFF,
+    STAFF,
+    PolicyNode,
+    member,
+    people,
+    serve,
+    visit_code,
+)
 from tests.node.timebank.support import assert_sound, escrow
 
 HOUR_MS = 3_600_000
@@ -80,7 +88,10 @@ def test_any_volunteer_side_step_bars_its_principal_from_paying(
     requests.post(STAFF, request_id="r1", recipient="gran", category="health", item=None,
                   description="")
     requests.accept(STAFF if server_step == "accept" else vol, "r1", volunteer="vol")
-    requests.check_in(STAFF if server_step == "check_in" else vol, "r1")
+    if server_step == "check_in":
+        requests.check_in(STAFF, "r1")
+    else:
+        requests.check_in(vol, "r1", code=visit_code(node, "gran"))
     clock.advance(30 * 60_000)
     requests.check_out(STAFF if server_step == "check_out" else vol, "r1")
     refused_as(node, ErrorCode.SEPARATION_OF_DUTIES, requests.confirm, STAFF, "r1", rating=5,

@@ -20,6 +20,7 @@ from node.timebank.disputes import Outcome
 from protocol.credit import CreditClass
 from tests.factories import ADMIN, by_class
 from tests.federation import Federation, audit
+from tests.node.timebank.conftest import visit_code
 from tests.node.timebank.support import escrow
 
 SH, NJ = "sh-pudong", "nj-gulou"
@@ -58,7 +59,7 @@ def visit(fed: Federation, request_id: str, *, until: str) -> None:
     requests.accept(member("m1"), request_id, volunteer="m1")
     if until == "accepted":
         return
-    requests.check_in(member("m1"), request_id)
+    requests.check_in(member("m1"), request_id, code=visit_code(fed.nodes[SH], "m0"))
     fed.clock.advance(VISIT_MINUTES * 60_000)
     requests.check_out(member("m1"), request_id)
 

@@ -1,89 +1,19 @@
-"""One typed row per table the money path writes: the one spelling of each.
-
-A writer builds its table's dataclass instead of a dict spelled by hand (a transfer was
-spelled in three places, each with its own list of the columns it left NULL), so mypy checks
-every write, and tests/node/db/test_rows.py holds each class to its table: the same column
-names, `| None` exactly where the column is nullable, the Python type of the column's type, and
-on each stored lifecycle column the enum of node/states.py (a StrEnum: it binds as its string).
-
-`values()` gives the insert parameters; `from_row(row)` reads a whole row back, from a
-SQLAlchemy Row or a named tuple of node/db/fast.py. Fields are keyword-only: many neighbours
-share a type. Not frozen: a frozen dataclass sets each field through object.__setattr__, which
-made a local transfer ~7 % slower; rows are built, written and dropped, never shared.
-"""
+"""Rows of the exchange: transfers (ours and our members' from other nodes), the signed
+transactions, the link with each peer, the outbox, relocations and payment requests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from enum import StrEnum
-from typing import Any, ClassVar, Self
-
-from sqlalchemy import Table
+from dataclasses import dataclass
 
 from node.db import schema
+from node.db.rows.base import Row
 from node.states import (
-    STORED,
-    DiscrepancyOutcome,
-    DiscrepancyStatus,
     IncomingPaymentState,
     PaymentRequestState,
     RelocationState,
     RemoteTransferState,
     TransferState,
-    WindowState,
 )
-
-
-@dataclass(slots=True, kw_only=True)
-class Row:
-    """What every row class shares. FIELDS and ENUMS are filled in once, below the classes."""
-
-    TABLE: ClassVar[Table]
-    FIELDS: ClassVar[tuple[str, ...]] = ()  # the dataclass fields, in order: the columns
-    ENUMS: ClassVar[tuple[tuple[str, type[StrEnum]], ...]] = ()  # (column, its enum)
-
-    def values(self) -> dict[str, Any]:
-        """The insert parameters, one per column. Not dataclasses.asdict: this runs on every
-        transfer, and asdict deep-copies each value."""
-        return {name: getattr(self, name) for name in self.FIELDS}
-
-    @classmethod
-    def from_row(cls, row: Any) -> Self:
-        """A stored row with every column selected, its lifecycle columns as their enums."""
-        values = row._asdict()
-        for column, enum in cls.ENUMS:
-            if values[column] is not None:
-                values[column] = enum(values[column])
-        return cls(**values)
-
-
-
-# the ledger (node/ledger/journal.py) ----------------------------------------------------------
-
-@dataclass(slots=True, kw_only=True)
-class JournalEntryRow(Row):
-    TABLE = schema.journal_entries
-    height: int
-    entry_id: str
-    kind: str
-    ref: str | None
-    actor: str
-    memo: str
-    created_at_ms: int
-    reverses_height: int | None
-    prev_hash: str
-    entry_hash: str
-
-
-@dataclass(slots=True, kw_only=True)
-class PostingRow(Row):
-    TABLE = schema.postings
-    entry_height: int
-    seq: int
-    account_code: str
-    credit_class: str
-    amount_minutes: int
-
 
 # transfers, ours and our members' from other nodes -------------------------------------------
 
@@ -253,53 +183,38 @@ class PaymentRequestInRow(Row):
     received_at_ms: int
 
 
-# reconciliation (node/reconcile/records.py) ---------------------------------------------------
+# the link with a peer, the outbox, the answers kept (node/exchange/store.py) ----------------
 
 @dataclass(slots=True, kw_only=True)
-class WindowRow(Row):
-    TABLE = schema.windows
+class LinkRow(Row):
+    TABLE = schema.links
     peer_node_id: str
-    window_index: int
-    outgoing_cut: int
-    incoming_cut: int
-    closing_position_minutes: int
-    state: WindowState
-    statement: str
-    peer_statement: str | None
-    record: str | None
-    digests_exchanged: int
-    closed_at_ms: int
-    reconciled_at_ms: int | None
+    out_sequence: int
+    out_hash: str
+    in_sequence: int
+    in_hash: str
+    reserved_minutes: int
+    frozen_reason: str | None = None
+    frozen_detail: str | None = None
+    frozen_at_ms: int | None = None
 
 
 @dataclass(slots=True, kw_only=True)
-class DiscrepancyRow(Row):
-    TABLE = schema.discrepancies
-    id: str
+class OutboxRow(Row):
+    TABLE = schema.outbox
+    message_id: str
     peer_node_id: str
-    window_index: int
-    kind: str
-    outcome: DiscrepancyOutcome
-    status: DiscrepancyStatus
-    debtor_node: str | None
-    transfer_id: str | None
-    detail: str
-    evidence: str | None
-    found_at_ms: int
-    closed_at_ms: int | None
-    closed_by: str | None
+    type: str
+    document: str
+    transaction_id: str | None
+    not_before_ms: int
+    created_at_ms: int
 
 
-def _registered(*classes: type[Row]) -> dict[str, type[Row]]:
-    """Fill in each class's FIELDS and ENUMS; the classes by their table's name."""
-    for row in classes:
-        row.FIELDS = tuple(field.name for field in fields(row))
-        row.ENUMS = tuple((column, enum) for (table, column), enum in STORED.items()
-                          if table == row.TABLE.name)
-    return {row.TABLE.name: row for row in classes}
-
-
-# tests/node/db/test_rows.py holds each one to its table.
-ROWS = _registered(JournalEntryRow, PostingRow, TransferRow, RemoteTransferRow, OutTransactionRow,
-                   InTransactionRow, RelocationRow, RelocationInRow, PaymentRequestRow,
-                   PaymentRequestInRow, WindowRow, DiscrepancyRow)
+@dataclass(slots=True, kw_only=True)
+class InMessageRow(Row):
+    TABLE = schema.in_messages
+    sender: str
+    message_id: str
+    message_hash: str
+    answer: str

@@ -1,0 +1,32 @@
+"""The personal centre (个人中心): the members' own pages, server-rendered, Chinese first, built for
+older eyes, served by every node.
+
+    /me/activate          set a PIN with the activation code from the station (twice)
+    /me/login, /logout    sign in with the member number and PIN; sign out
+    /me                   balance by kind of hours, hours on their way, recent records in
+                          words, kin, delegates (and, for a delegate, the switch to an elder)
+    /me/send              give hours to kin at any node; /me/transfers/{id} shows what happened
+    /me/notifications     the member's messages, marked read one by one
+    /me/lang, /me/size    Chinese or English; normal or larger text (cookies)
+
+Pages call the services the JSON API calls (node.people, node.members, node.transfers,
+node.notifications) with the Principal of the member's session; see docs/members.md ("The
+personal centre"). No script runs on any page.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from node.centre import pages_auth, pages_home, pages_notes, pages_send
+from node.centre.web import PREFIX
+from node.runtime import Node
+
+__all__ = ["PREFIX", "install"]
+
+
+def install(app: FastAPI, node: Node) -> None:
+    """Add the centre's routes to the node's app (its sessions are node.people's)."""
+    del node  # every page reads the node from app.state, as the API's handlers do
+    for router in (pages_auth.router, pages_home.router, pages_send.router, pages_notes.router):
+        app.include_router(router)

@@ -1,0 +1,84 @@
+"""Catalogue sentences for the error codes the console's own pages rarely meet: the ledger's
+reversals, the federation, relocation and payment requests, goods and donations, reports and
+the node's operation. With node/console/i18n.py's `_ERRORS` and i18n_people.py's
+`PEOPLE_ERRORS` every ErrorCode reads as a sentence in both languages
+(tests/node/console/test_i18n.py holds the catalogue to that)."""
+
+from __future__ import annotations
+
+from node.errors import ErrorCode
+
+MORE_ERRORS: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.BODY_TIMEOUT: (
+        "提交超时，请重试。", "What was sent did not arrive in time; try again."),
+    ErrorCode.METHOD_NOT_ALLOWED: ("这里不能这样操作。", "This cannot be done here."),
+    ErrorCode.ENTRY_NOT_FOUND: ("没有这条记账记录。", "There is no such journal entry."),
+    ErrorCode.CHECKPOINT_NOT_FOUND: ("没有这个账本检查点。", "There is no such checkpoint."),
+    ErrorCode.LINK_NOT_FOUND: ("与该节点没有往来。", "There is no link with that node."),
+    ErrorCode.ALREADY_REVERSED: ("这笔记录已经冲正过。", "This entry is reversed already."),
+    ErrorCode.NOT_REVERSIBLE: ("这笔记录不能冲正。", "This entry cannot be reversed."),
+    ErrorCode.AMOUNT_BELOW_UNIT: (
+        "时长太少，换算后不足一个单位。", "The amount is too small to convert into whole units."),
+    ErrorCode.DIRECTORY_REFUSED: ("联盟目录未被接受。", "The federation directory was refused."),
+    ErrorCode.TRANSACTION_REFUSED: (
+        "对方节点拒绝了这笔往来。", "The other node refused this transaction."),
+    ErrorCode.RECONCILIATION_REFUSED: (
+        "对账请求被拒绝。", "The reconciliation request was refused."),
+    ErrorCode.DISCREPANCY_NOT_FOUND: ("没有这条对账差异。", "There is no such discrepancy."),
+    ErrorCode.NO_SINGLE_CLASS: (
+        "这些时间不属于同一类别，请分开转出。",
+        "These hours are not all of one kind; send them in separate transfers."),
+    ErrorCode.RELOCATION_NOT_FOUND: ("没有这个迁移申请。", "There is no such relocation."),
+    ErrorCode.NEGATIVE_BALANCE: (
+        "余额为负，不能迁往其他节点。", "A negative balance cannot move to another node."),
+    ErrorCode.PAYMENT_REQUEST_NOT_FOUND: (
+        "没有这个付款请求。", "There is no such payment request."),
+    ErrorCode.PAYMENT_REQUEST_CLOSED: (
+        "这个付款请求已经处理过。", "This payment request is answered already."),
+    ErrorCode.PAYMENT_REQUEST_EXPIRED: (
+        "这个付款请求已过期。", "This payment request has expired."),
+    ErrorCode.POLICY_INVALID: ("本节点的规则文件有误。", "The node's policy file is not valid."),
+    ErrorCode.POLICY_OUT_OF_BOUNDS: (
+        "本节点的规则超出联盟允许的范围。",
+        "The node's policy is outside the federation's bounds."),
+    ErrorCode.POLICY_MONEY_CONVERSION: (
+        "时间不能兑换成钱。", "Hours are never converted to money."),
+    ErrorCode.POLICY_UNSUPPORTED: (
+        "本节点的规则含有不支持的设置。", "The node's policy has a setting that is not supported."),
+    ErrorCode.GOODS_NOT_ALLOWED: (
+        "按本节点规则，不能兑换这件物品。", "By this node's rules these goods cannot be had."),
+    ErrorCode.GOODS_UNKNOWN: ("没有这件物品。", "There are no such goods."),
+    ErrorCode.REDEMPTION_NOT_FOUND: ("没有这笔兑换。", "There is no such redemption."),
+    ErrorCode.DONATION_NOT_FOUND: ("没有这笔捐赠。", "There is no such donation."),
+    ErrorCode.SPONSOR_NOT_FOUND: ("没有这个资助方。", "There is no such sponsor."),
+    ErrorCode.SPONSOR_EXISTS: ("这个资助方编号已被使用。", "This sponsor id is taken."),
+    ErrorCode.SYSTEM_ACCOUNT_TAKEN: (
+        "有成员占用了系统账户的编号，请联系管理员。",
+        "A member holds a system account's id; contact the operator."),
+    ErrorCode.PEER_UNREACHABLE: (
+        "暂时联系不上对方节点，系统会自动重试。",
+        "The other node cannot be reached now; the node retries by itself."),
+    ErrorCode.PEER_FAILED: (
+        "对方节点的回复无法接受。", "The other node's answer was not accepted."),
+    ErrorCode.EVIDENCE_INVALID: (
+        "对方节点提供的证据无法核实。", "The other node's evidence does not verify."),
+    ErrorCode.CUT_UNKNOWN: (
+        "账本还没有记到这个位置。", "The ledger does not reach that point yet."),
+    ErrorCode.REPORT_INVALID: ("报告未通过核验。", "The report does not verify."),
+    ErrorCode.REPORT_NOT_COLLECTED: (
+        "未能收集该节点的报告。", "The node's report could not be collected."),
+    ErrorCode.CONFIG_INVALID: (
+        "节点配置有误，请联系管理员。",
+        "The node's configuration is not valid; contact the operator."),
+    # visit codes (node/timebank/visit_codes.py)
+    ErrorCode.VISIT_CODE_WRONG: (
+        "上门码不对。请向老人或服务站要上门码再试。",
+        "That is not the visit code. Ask the person served or the station for it and try again."),
+    ErrorCode.VISIT_CODE_LOCKED: (
+        "上门码输错次数太多，这次上门请由服务站工作人员签到。",
+        "Too many wrong visit codes: station staff must check this visit in."),
+    ErrorCode.VISIT_CODE_UNSET: (
+        "老人还没有可用的上门码，请她本人、家属或服务站生成一个，或由工作人员签到。",
+        "The person served has no visit code yet: she, her family or the station can make one, "
+        "or staff check the visit in."),
+}
