@@ -138,7 +138,8 @@ def _values(note: Stored, facts: Facts, names: Names, lang: str) -> dict[str, st
               for key in PERSON_KEYS if key in payload}
     for key in ("sender", "payee"):
         if key in payload:
-            values[key] = str(payload[key])
+            # A member at another node: her number; the sentence names her node beside it.
+            values[key] = str(payload[key]).partition("@")[0]
     if "node" in payload:
         values["node"] = names.node_name(str(payload["node"])) or str(payload["node"])
     for key, amount_key in (("amount", "amount_minutes"), ("amount", "credited_minutes"),

@@ -106,7 +106,7 @@ def test_hours_from_another_city_tell_the_creditor_once(fed: Federation) -> None
     [payload] = _payload(nj, "m1")
     assert payload == {"transfer": payload["transfer"], "sender": f"m0@{SH}", "node": SH,
                        "amount_minutes": 180, "purpose": "gift"}
-    assert _texts(nj, "m1") == [f"您收到 3 小时，来自 {SH} 的 m0@{SH}。"]
+    assert _texts(nj, "m1") == [f"您收到 3 小时，来自 {SH} 的 m0。"]
     assert stored(sh) == []  # the sender's own node tells nobody
     audit(fed)
 
@@ -123,5 +123,5 @@ def test_a_payment_request_from_another_city_tells_the_payer_once(fed: Federatio
     [payload] = _payload(sh, "m1")
     assert payload == {"payee": f"m0@{NJ}", "node": NJ, "request": payload["request"],
                        "amount_minutes": 90}
-    assert _texts(sh, "m1") == [f"{NJ} 的 m0@{NJ} 请您为一次服务付 1 小时 30 分。请确认或拒绝。"]
+    assert _texts(sh, "m1") == [f"{NJ} 的 m0 请您为一次服务付 1 小时 30 分。请确认或拒绝。"]
     assert stored(fed.nodes[NJ]) == []

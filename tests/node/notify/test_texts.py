@@ -62,11 +62,11 @@ def test_words_an_elder_understands() -> None:
     assert said[NotificationKind.VISIT_CONFIRMED] == (
         "王秀英 已确认您的“上门打扫”服务，您得到 1 小时 30 分。谢谢您！")
     assert said[NotificationKind.HOURS_RECEIVED] == (
-        "您收到 3 小时，来自 上海浦东 的 chen@sh-pudong。")
+        "您收到 3 小时，来自 上海浦东 的 chen。")
     assert said[NotificationKind.COMPLAINT_RESOLVED] == (
         "关于“医疗保健”的投诉已处理：志愿者得到 30 分，退回 15 分。")
     english = render(_note(NotificationKind.PAYMENT_REQUEST_WAITING), FACTS, NAMES).text["en"]
-    assert english == ("zoe@nj-gulou at nj-gulou asks you to pay 45 min for a service. "
+    assert english == ("zoe at nj-gulou asks you to pay 45 min for a service. "
                        "Please approve or decline.")
 
 
