@@ -7,6 +7,7 @@ older eyes, served by every node.
                           words, kin, delegates (and, for a delegate, the switch to an elder)
     /me/send              give hours to kin at any node; /me/transfers/{id} shows what happened
     /me/notifications     the member's messages, marked read one by one
+    /me/needs             her service requests (post, follow, confirm and rate, complain)
     /me/lang, /me/size    Chinese or English; normal or larger text (cookies)
 
 Pages call the services the JSON API calls (node.people, node.members, node.transfers,
@@ -18,7 +19,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from node.centre import pages_auth, pages_home, pages_notes, pages_send
+from node.centre import (
+    pages_auth,
+    pages_home,
+    pages_needs,
+    pages_notes,
+    pages_rates,
+    pages_send,
+    pages_volunteer,
+)
 from node.centre.web import PREFIX
 from node.runtime import Node
 
@@ -28,5 +37,6 @@ __all__ = ["PREFIX", "install"]
 def install(app: FastAPI, node: Node) -> None:
     """Add the centre's routes to the node's app (its sessions are node.people's)."""
     del node  # every page reads the node from app.state, as the API's handlers do
-    for router in (pages_auth.router, pages_home.router, pages_send.router, pages_notes.router):
+    for router in (pages_auth.router, pages_home.router, pages_send.router, pages_notes.router,
+                   pages_needs.router, pages_rates.router, pages_volunteer.router):
         app.include_router(router)

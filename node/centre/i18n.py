@@ -11,7 +11,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from node.centre.texts_frame import ERRORS, FRAME
+from node.centre.texts_needs import NEEDS
 from node.centre.texts_pages import PAGES
+from node.centre.texts_rates import RATES
+from node.centre.texts_volunteer import VOLUNTEER
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -22,7 +25,8 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
 
 CATALOGUE: dict[str, dict[str, str]] = {
     lang: {
-        **{key: texts[i] for key, texts in (FRAME | PAGES).items()},
+        **{key: texts[i] for key, texts in (FRAME | PAGES | VOLUNTEER | NEEDS).items()},
+        **{key: texts[i] for key, texts in RATES.items()},
         **{f"error.{code}": texts[i] for code, texts in ERRORS.items()},
     }
     for i, lang in enumerate(LANGUAGES)

@@ -139,6 +139,19 @@ class Centre:
             people = _names(conn, ids - {local_id})
         return CentreFacts(people=people, services=services, kin=kin, heights=others)
 
+    def volunteer_names(self, principal: Principal, local_id: str) -> dict[str, str]:
+        """The display names of the volunteers who took her service requests (the person
+        served, or whoever may read her, sees who is coming)."""
+        records.precheck_member(principal, local_id)
+        with self.db.read() as conn:
+            row = load_member(conn, local_id)
+            require_read_member(principal, local_id=local_id, station=row.station)
+            table = tb_service_requests.c
+            ids = set(conn.execute(select(table.volunteer_local_id).where(
+                table.recipient_local_id == local_id,
+                table.volunteer_local_id.is_not(None))).scalars())
+            return _names(conn, ids)
+
     def open_transfers(self, principal: Principal, local_id: str) -> list[dict[str, Any]]:
         """Her transfers to other nodes that still hold hours (pending or in doubt), newest
         first."""

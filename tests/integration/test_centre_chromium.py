@@ -161,6 +161,9 @@ def english_and_desktop(check: Checker, base: str, transfer_url: str) -> None:
     pages = {"home": f"{base}/me", "send": f"{base}/me/send",
              "send-amount": f"{base}/me/send?to=wang.fang@{NJ}", "transfer": transfer_url,
              "notifications": f"{base}/me/notifications",
+             "rates": f"{base}/me/rates",
+             "volunteer": f"{base}/me/volunteer", "visit-code": f"{base}/me/visit-code",
+             "needs": f"{base}/me/needs", "need-new": f"{base}/me/needs/new",
              "error": f"{base}/me/transfers/no-such-transfer"}
     page.goto(f"{base}/me/size?to=big&next=/me")
     check.look("home-big-zh-phone")
