@@ -14,21 +14,20 @@ while she reads (the ageing-friendly rules: nothing times out while someone read
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from node.clock import Clock
+from node.session_store import SESSION_ID_CHARS_MAX, new_secret, same_secret
+from node.session_store import SessionStore as Store
 
 MEMBER_COOKIE = "hb_member"  # the cookie both faces (pages and JSON API) read
 CSRF_HEADER = "X-CSRF-Token"  # what a cookie-authenticated API call sends the secret in
 IDLE_MS = 60 * 60 * 1000
 LIFETIME_MS = 12 * 60 * 60 * 1000
 SESSIONS_MAX = 10_000
-SESSION_ID_CHARS_MAX = 100
+
+__all__ = ["CSRF_HEADER", "IDLE_MS", "LIFETIME_MS", "MEMBER_COOKIE", "SESSIONS_MAX",
+           "SESSION_ID_CHARS_MAX", "MemberSession", "MemberSessionStore", "same_secret"]
 
 
 @dataclass(frozen=True)
@@ -40,67 +39,15 @@ class MemberSession:
     seen_at_ms: int
 
 
-def _key(session_id: str) -> str:
-    # Stored under a hash, so a memory dump of the store alone does not hand out cookies.
-    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
-
-
-def same_secret(given: str, expected: str) -> bool:
-    """Constant-time comparison of two secrets; an empty one never matches."""
-    return bool(given) and bool(expected) and hmac.compare_digest(given.encode(),
-                                                                  expected.encode())
-
-
-class MemberSessionStore:
+class MemberSessionStore(Store[MemberSession]):
     def __init__(self, clock: Clock, *, idle_ms: int = IDLE_MS, lifetime_ms: int = LIFETIME_MS,
                  sessions_max: int = SESSIONS_MAX) -> None:
-        assert 0 < idle_ms <= lifetime_ms and sessions_max > 0
-        self.clock = clock
-        self.idle_ms = idle_ms
-        self.lifetime_ms = lifetime_ms
-        self.sessions_max = sessions_max
-        self._sessions: OrderedDict[str, MemberSession] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(clock, idle_ms=idle_ms, lifetime_ms=lifetime_ms,
+                         sessions_max=sessions_max)
 
     def open(self, local_id: str, version: int) -> tuple[str, MemberSession]:
         """A new session: (the cookie value, the session)."""
         now_ms = self.clock.now_ms()
-        session_id = secrets.token_urlsafe(32)
-        session = MemberSession(local_id=local_id, version=version,
-                                csrf=secrets.token_urlsafe(32), created_at_ms=now_ms,
-                                seen_at_ms=now_ms)
-        with self._lock:
-            while len(self._sessions) >= self.sessions_max:
-                self._sessions.popitem(last=False)
-            self._sessions[_key(session_id)] = session
-        return session_id, session
-
-    def get(self, session_id: str) -> MemberSession | None:
-        """The live session for a cookie value, marked as seen now; None if absent or ended."""
-        if not session_id or len(session_id) > SESSION_ID_CHARS_MAX:
-            return None
-        now_ms = self.clock.now_ms()
-        key = _key(session_id)
-        with self._lock:
-            session = self._sessions.get(key)
-            if session is None:
-                return None
-            if (now_ms - session.seen_at_ms > self.idle_ms
-                    or now_ms - session.created_at_ms > self.lifetime_ms):
-                del self._sessions[key]
-                return None
-            session = replace(session, seen_at_ms=now_ms)
-            self._sessions[key] = session
-            self._sessions.move_to_end(key)
-            return session
-
-    def close(self, session_id: str) -> None:
-        with self._lock:
-            self._sessions.pop(_key(session_id), None)
-
-    def expires_at_ms(self, session: MemberSession) -> int:
-        """When the session ends if no request comes before."""
-        return min(session.seen_at_ms + self.idle_ms, session.created_at_ms + self.lifetime_ms)
-
-    def __len__(self) -> int:
-        return len(self._sessions)
+        session = MemberSession(local_id=local_id, version=version, csrf=new_secret(),
+                                created_at_ms=now_ms, seen_at_ms=now_ms)
+        return self.admit(session), session

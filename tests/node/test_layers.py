@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE = ROOT / "node"
 LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(names) for names in (
     {"protocol"},                                # the standard: pure, no I/O
-    {"errors", "clock", "keys", "states"},       # the error tree, time, key files, stored states
+    {"errors", "clock", "keys", "states", "session_store"},  # + in-memory sessions
     {"config", "db", "access", "http_status"},   # settings, tables, who may act, error statuses
     {"datadir", "ledger", "keyring", "migrations"},
     # the directory in force; members' notifications, enqueued by the layers above in their
