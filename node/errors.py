@@ -13,6 +13,8 @@
         ├── CutUnknown             a cut beyond this node's chains (node.reconcile.window)
         ├── ReportInvalid          a report file that does not verify (node.reports.verify)
         ├── CollectError           a node report not collected (node.reports.collect)
+        ├── ImportRefused          an import file not imported (node.imports.sheet)
+        ├── ReceiptInvalid         an import receipt that does not verify (node.imports.receipt)
         ├── DeliveryFailed         a notification a channel did not take (node.notify.channels)
         ├── LoginRequired          no console session (node.console.web)
         ├── CsrfRefused            a console form without its secret (node.console.web)
@@ -85,6 +87,8 @@ class ErrorCode(StrEnum):
     # a member party to a service request that can still pay, refund or hold hours
     OPEN_SERVICE_REQUESTS = "open_service_requests"
     NEGATIVE_BALANCE = "negative_balance"  # a debt does not travel with a relocation
+    # hours a duplicate member may still receive from a payment request: no merge yet
+    OPEN_PAYMENT_REQUESTS = "open_payment_requests"
     PAYMENT_REQUEST_NOT_FOUND = "payment_request_not_found"
     PAYMENT_REQUEST_ID_CONFLICT = "payment_request_id_conflict"
     PAYMENT_REQUEST_CLOSED = "payment_request_closed"  # approved or declined already
@@ -114,6 +118,14 @@ class ErrorCode(StrEnum):
     SPONSOR_NOT_FOUND = "sponsor_not_found"
     SPONSOR_EXISTS = "sponsor_exists"
     KIN_EXISTS = "kin_exists"
+    # a first redemption before the member banked the policy's threshold of earned hours
+    # (redeemer.min_balance_minutes, the redeem_min_balance rule)
+    REDEEM_MIN_BALANCE_NOT_MET = "redeem_min_balance_not_met"
+    # a member's death and the node's closure (node/timebank/deaths.py, closure.py)
+    DEATH_RECORDED = "death_recorded"  # recorded already, with another body
+    DEATH_NOT_FOUND = "death_not_found"  # no death recorded for the member
+    HEIR_NOT_ALLOWED = "heir_not_allowed"  # not registered kin here that the policy lets inherit
+    CLOSURE_RECORDED = "closure_recorded"  # the node's closure is decided already, otherwise
     # visit codes: a volunteer checks in with the elder's code (node/timebank/visit_codes.py)
     VISIT_CODE_WRONG = "visit_code_wrong"  # missing or not the recipient's code
     VISIT_CODE_LOCKED = "visit_code_locked"  # too many wrong codes: station staff check in
@@ -132,6 +144,9 @@ class ErrorCode(StrEnum):
     CUT_UNKNOWN = "cut_unknown"  # a window's cut beyond what this node holds of the chain
     REPORT_INVALID = "report_invalid"  # a signed report file that does not verify
     REPORT_NOT_COLLECTED = "report_not_collected"  # a node's report could not be collected
+    # bulk import (node/imports/): a file with bad rows, nothing written; a receipt that fails
+    IMPORT_REFUSED = "import_refused"
+    IMPORT_RECEIPT_INVALID = "import_receipt_invalid"
     DELIVERY_FAILED = "delivery_failed"  # a notification channel did not take it; retried
     LOGIN_REQUIRED = "login_required"  # the console: no live session
     CSRF_REFUSED = "csrf_refused"  # the console: a form without its session's secret

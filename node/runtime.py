@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TypedDict
 
+from argon2 import PasswordHasher
 from sqlalchemy import insert, select
 
 from node.clock import Clock, SystemClock
@@ -35,6 +36,8 @@ from node.people.service import PeopleService
 from node.reconcile.service import Reconciler
 from node.services.grants import GrantService
 from node.services.ledger_admin import LedgerAdminService
+from node.services.member_edits import MemberEdits
+from node.services.member_merge import MemberMerge
 from node.services.members import MemberService
 from node.services.outgoing import OutgoingTransfers
 from node.services.payments import PaymentService
@@ -73,6 +76,8 @@ class Node:
     timebank: TimeBank
     notifications: Notifications
     people: PeopleService
+    member_edits: MemberEdits  # corrections of members' records, and their history
+    member_merge: MemberMerge  # duplicate registrations merged by an admin
     _key_override: SigningKey | None = None
 
     def reload_keys(self) -> None:
@@ -139,18 +144,21 @@ def open_node(
     key: SigningKey | None = None,
     serving: bool = False,
     transport: Transport | None = None,
+    password_hasher: PasswordHasher | None = None,
 ) -> Node:
     """Open a node whose database is migrated and initialised; refuse otherwise.
 
     `serving`: a long-running server (background WAL checkpoints on SQLite).
     `transport`: how transactions reach peers (HTTP by default; tests pass in-process ones).
+    `password_hasher`: the members' PIN hashing (argon2-cffi's RFC 9106 profile by default;
+    tests pass cheaper parameters, node/people/pins.py).
     """
     db = Database(config.resolved_database_url(), background_checkpoints=serving)
     clock = clock or SystemClock()
     try:
         opened = _open_checked(db, config, clock, key)
         # A request type of the standard without a handler fails here, not at run time.
-        return _assemble(opened, transport=transport)
+        return _assemble(opened, transport=transport, password_hasher=password_hasher)
     except Exception:
         db.dispose()
         raise
@@ -231,7 +239,8 @@ def _names(policy: NodePolicy, federation: FederationService) -> Names:
                  node_name=node_name)
 
 
-def _assemble(opened: _Opened, *, transport: Transport | None) -> Node:
+def _assemble(opened: _Opened, *, transport: Transport | None,
+              password_hasher: PasswordHasher | None) -> Node:
     """Build every service from the checked parts; each receives exactly what it uses."""
     config, db, clock, ledger = opened.config, opened.db, opened.clock, opened.ledger
     federation, policy, node_id = opened.federation, opened.policy, config.node_id
@@ -267,6 +276,11 @@ def _assemble(opened: _Opened, *, transport: Transport | None) -> Node:
         timebank=timebank,
         notifications=build_notifications(db=db, clock=clock, settings=opened.delivery,
                                           names=_names(policy, federation)),
-        people=PeopleService(db=db, clock=clock, node_id=node_id, base_url=config.url),
+        people=PeopleService(db=db, clock=clock, node_id=node_id, base_url=config.url,
+                             password_hasher=password_hasher),
+        member_edits=MemberEdits(db=db, clock=clock, node_id=node_id,
+                                 subsidised_allowed=policy.credit.subsidised_services),
+        member_merge=MemberMerge(**common, writer=writer, node_id=node_id,
+                                 unsettled_requests=unsettled_requests),
         _key_override=opened.key,
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from node.clock import FakeClock
 from node.config import NodeConfig
@@ -25,6 +26,11 @@ from protocol.signing import SigningKey
 PG_URL_ENV = "HOURBRIDGE_TEST_PG_URL"
 REQUIRE_PG_ENV = "HOURBRIDGE_TEST_REQUIRE_PG"
 START_MS = 1_780_000_000_000
+# Members' PINs in tests' nodes are hashed with the cheapest Argon2id parameters: a test of who
+# may sign in does not depend on the cost of the hash, and the default costs some 0.1 s a PIN.
+# tests/node/people/test_pins.py tests the node's real parameters; `hourbridge serve` processes
+# (tests/integration) use them.
+CHEAP_PINS = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def pg_url() -> str | None:
@@ -139,4 +145,5 @@ def build_node(config: NodeConfig, clock: FakeClock, *, bootstrap: bool,
         bootstrap_database(db, node_id=config.node_id, now_ms=clock.now_ms(),
                            key=node_key(config.node_id), key_file=config.key_file)
         db.dispose()
-    return open_node(config, clock=clock, key=node_key(config.node_id), transport=transport)
+    return open_node(config, clock=clock, key=node_key(config.node_id), transport=transport,
+                     password_hasher=CHEAP_PINS)

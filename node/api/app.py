@@ -20,6 +20,8 @@ from node.api.routes import (
     federation,
     health,
     ledger,
+    lifecycle,
+    member_edits,
     members,
     money,
     notifications,
@@ -134,8 +136,9 @@ def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> 
                    exchange.router, relocation.router, payments.router, health.router,
                    reconciliation.federation_router, reconciliation.router,
                    reconciliation.metrics_router, timebank_requests.router,
-                   timebank_bank.router, reports.router, notifications.router,
-                   people.router, people_access.router, visit_codes.router):
+                   timebank_bank.router, lifecycle.router, reports.router, notifications.router,
+                   people.router, people_access.router, visit_codes.router,
+                   member_edits.router):
         app.include_router(router)
     console.install(app, node)
     centre.install(app, node)

@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from node.centre.texts_bank import BANK
+from node.centre.texts_family import FAMILY
 from node.centre.texts_frame import ERRORS, FRAME
 from node.centre.texts_needs import NEEDS
 from node.centre.texts_pages import PAGES
 from node.centre.texts_rates import RATES
+from node.centre.texts_scan import SCAN
 from node.centre.texts_volunteer import VOLUNTEER
 
 LANGUAGES = ("zh", "en")
@@ -27,6 +30,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     lang: {
         **{key: texts[i] for key, texts in (FRAME | PAGES | VOLUNTEER | NEEDS).items()},
         **{key: texts[i] for key, texts in RATES.items()},
+        **{key: texts[i] for key, texts in BANK.items()},
+        **{key: texts[i] for key, texts in SCAN.items()},
+        **{key: texts[i] for key, texts in FAMILY.items()},
         **{f"error.{code}": texts[i] for code, texts in ERRORS.items()},
     }
     for i, lang in enumerate(LANGUAGES)

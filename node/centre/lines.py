@@ -14,7 +14,7 @@ from typing import Any
 from node.centre import i18n
 from node.notify.texts import Names
 from node.people.centre import CentreFacts, ServiceFact
-from node.states import TransferState
+from node.states import ServiceRequestState, TransferState
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,10 @@ def _counterparty(words: Words, item: dict[str, Any]) -> str:
     return person(words, parties[0]) if parties else words.t("someone")
 
 
+_HOLD_WORDS: dict[str, str] = {ServiceRequestState.PAID: "line.service_paid",
+                               ServiceRequestState.DISPUTED: "line.service_disputed"}
+
+
 def _service_title(words: Words, item: dict[str, Any]) -> str:
     fact = words.facts.services.get(str(item.get("ref")))
     service = service_name(words, fact)
@@ -85,7 +89,9 @@ def _service_title(words: Words, item: dict[str, Any]) -> str:
     served = fact.recipient == words.me
     other = _local(words, fact.volunteer if served else fact.recipient)
     if item["kind"] == "service_hold":
-        return words.t("line.service_hold", service=service, who=other)
+        # The hold is the line her hours left by; once paid it reads as the visit itself.
+        key = _HOLD_WORDS.get(str(fact.state), "line.service_hold")
+        return words.t(key, service=service, who=other)
     if served:
         return words.t("line.service_back", service=service)
     return words.t("line.service_earned", service=service, who=other)
@@ -93,7 +99,8 @@ def _service_title(words: Words, item: dict[str, Any]) -> str:
 
 _TRANSFERS = {"transfer_out": "line.transfer_out", "transfer_settle": "line.transfer_out",
               "transfer_in": "line.transfer_in", "transfer_release": "line.transfer_release"}
-_PLAIN = ("grant", "donation", "distribution", "relocation_in", "relocation_out", "reversal")
+_PLAIN = ("grant", "donation", "distribution", "relocation_in", "relocation_out", "reversal",
+          "member_merge", "estate")
 
 
 def title(words: Words, item: dict[str, Any]) -> str:

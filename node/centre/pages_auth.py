@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
@@ -20,9 +20,9 @@ from node.centre.web import (
     PREFIX,
     SESSION_COOKIE_PATH,
     SIZE_COOKIE,
-    CentreRoute,
     FormRefused,
     Visit,
+    page_router,
     prefs_of,
     redirect,
     render,
@@ -43,7 +43,7 @@ from node.people.sessions import MEMBER_COOKIE, same_secret
 from node.runtime import Node
 from protocol.addresses import LOCAL_ID_PATTERN
 
-router = APIRouter(prefix=PREFIX, route_class=CentreRoute, include_in_schema=False)
+router = page_router()
 STYLESHEET = (Path(__file__).parent / "static" / "centre.css").read_text(encoding="utf-8")
 MEMBER_CHARS_MAX = 64
 _LOCAL_ID = re.compile(LOCAL_ID_PATTERN)

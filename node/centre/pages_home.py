@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from node.centre.lines import Words, lines, person, transfer_state
-from node.centre.web import PREFIX, CentreRoute, Visit, render, visit
+from node.centre.web import Signed, Visit, page_router, render
 from node.services.units import MINUTE_NAME
 from protocol.canonical import INT_ABS_MAX
 
-router = APIRouter(prefix=PREFIX, route_class=CentreRoute, include_in_schema=False)
+router = page_router()
 STATEMENT_LINES = 10
-Signed = Annotated[Visit, Depends(visit)]
 
 
 def words_for(visit: Visit, heights: list[int]) -> Words:

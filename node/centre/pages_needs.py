@@ -20,8 +20,8 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParam
+from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ValidationError
 
@@ -29,24 +29,23 @@ from node.centre.lines import service_name
 from node.centre.pages_home import words_for
 from node.centre.web import (
     PREFIX,
-    CentreRoute,
     FormInvalid,
+    Signed,
+    SignedForm,
     Visit,
     acting_name,
+    page_router,
     redirect,
     render,
-    visit,
-    visit_form,
 )
 from node.forms.models import CLIENT_ID_PATTERN
 from node.forms.timebank import Confirm, ReasonBody, ServiceRequestCreate
 from node.people.centre import ServiceFact
 from node.states import ServiceRequestState
+from node.timebank.policy import Pricing
 from node.timebank.requests import LIST_MAX
 
-router = APIRouter(prefix=PREFIX, route_class=CentreRoute, include_in_schema=False)
-Signed = Annotated[Visit, Depends(visit)]
-SignedForm = Annotated[tuple[Visit, dict[str, str]], Depends(visit_form)]
+router = page_router()
 RequestId = Annotated[str, PathParam(pattern=CLIENT_ID_PATTERN)]
 RATINGS = (5, 4, 3, 2, 1)
 # Shown with the page's button to look again: the visit is still on its way.
@@ -101,10 +100,30 @@ async def needs(request: Request, signed: Signed) -> Response:
 
 
 def _new_view(visit: Visit) -> dict[str, Any]:
+    """The kinds of help to choose from: the catalogue's items with their prices and, where a
+    visit is paid by the time it takes, the categories too (a node that prices per item needs
+    the item named: node.timebank.requests refuses a category alone)."""
     words = words_for(visit, [])
-    categories = [{"code": c.code, "name": service_name(words, ServiceFact(c.code, None, "", None))}
-                  for c in visit.node.timebank.policy.categories]
-    return {"acting_name": acting_name(visit), "categories": categories, "form_id": new_id()}
+    policy = visit.node.timebank.policy
+    choices = [{"value": f"item:{i.code}", "name": service_name(
+                    words, ServiceFact(i.category, i.code, "", None)),
+                "price_minutes": i.price_minutes} for i in policy.items]
+    if policy.pricing is not Pricing.PER_ITEM:
+        choices += [{"value": f"category:{c.code}", "name": service_name(
+                         words, ServiceFact(c.code, None, "", None)), "price_minutes": None}
+                    for c in policy.categories]
+    return {"acting_name": acting_name(visit), "choices": choices, "form_id": new_id()}
+
+
+def chosen_service(form: dict[str, str]) -> tuple[str | None, str | None]:
+    """(category, item) from the form's choice "item:<code>" or "category:<code>" (or a bare
+    `category` field, as the API names it); the service checks that they exist."""
+    kind, _, code = form.get("service", "").partition(":")
+    if kind == "item" and code:
+        return None, code
+    if kind == "category" and code:
+        return code, None
+    return form.get("category") or None, None
 
 
 @router.get("/needs/new")
@@ -116,9 +135,10 @@ async def new_form(request: Request, signed: Signed) -> Response:
 @router.post("/needs/new")
 async def post_need(signed_in: SignedForm) -> Response:
     signed, form = signed_in
+    category, item = chosen_service(form)
     body = _model(ServiceRequestCreate, {
-        "id": form.get("id", ""), "recipient": signed.member,
-        "category": form.get("category") or None,
+        "id": form.get("id", ""), "recipient": signed.member, "category": category,
+        "item": item,
         "description": one_line(form.get("description", ""))})
     await run_in_threadpool(
         signed.node.timebank.requests.post, signed.principal, request_id=body.id,

@@ -6,25 +6,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
+from fastapi import Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from node.centre.web import (
     PREFIX,
-    CentreRoute,
+    Signed,
+    SignedForm,
     Visit,
     acting_name,
+    page_router,
     redirect,
     render,
-    visit,
-    visit_form,
 )
 from protocol.canonical import INT_ABS_MAX
 
-router = APIRouter(prefix=PREFIX, route_class=CentreRoute, include_in_schema=False)
-Signed = Annotated[Visit, Depends(visit)]
-SignedForm = Annotated[tuple[Visit, dict[str, str]], Depends(visit_form)]
+router = page_router()
 NotificationId = Annotated[int, PathParam(gt=0, le=INT_ABS_MAX)]
 PAGE_SIZE = 20
 

@@ -11,18 +11,24 @@ node.timebank.catalogue); the price of an hour is the settlement's own rule (set
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from node.centre.web import PREFIX, CentreRoute, Visit, acting_name, node_name, render, visit
+from node.centre.web import (
+    Signed,
+    Visit,
+    acting_name,
+    node_name,
+    page_router,
+    render,
+)
 from node.services.units import MINUTE_NAME
 from node.timebank.policy import Pricing
 from node.timebank.settle import price
 
-router = APIRouter(prefix=PREFIX, route_class=CentreRoute, include_in_schema=False)
-Signed = Annotated[Visit, Depends(visit)]
+router = page_router()
 HOUR_MINUTES = 60
 
 

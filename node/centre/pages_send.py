@@ -16,8 +16,8 @@ import re
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
+from fastapi import Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
@@ -25,20 +25,18 @@ from node.centre.lines import person, transfer_state
 from node.centre.pages_home import words_for
 from node.centre.web import (
     PREFIX,
-    CentreRoute,
     FormInvalid,
+    Signed,
+    SignedForm,
     Visit,
     acting_name,
+    page_router,
     redirect,
     render,
-    visit,
-    visit_form,
 )
 from node.forms.models import ADDRESS_OR_LOCAL, CLIENT_ID_PATTERN, TransferCreate
 
-router = APIRouter(prefix=PREFIX, route_class=CentreRoute, include_in_schema=False)
-Signed = Annotated[Visit, Depends(visit)]
-SignedForm = Annotated[tuple[Visit, dict[str, str]], Depends(visit_form)]
+router = page_router()
 ToQuery = Annotated[str | None, Query(max_length=100)]
 TransferId = Annotated[str, PathParam(pattern=CLIENT_ID_PATTERN)]
 _ADDRESS = re.compile(ADDRESS_OR_LOCAL)

@@ -5,7 +5,8 @@
     /me/volunteer/take                 take a request (POST)
     /me/volunteer/{id}/check-in        type the elder's 6-digit visit code at her door
     /me/volunteer/{id}/check-out       the visit is done (POST)
-    /me/visit-code                     the elder's own code, large, with a QR; POST makes a new one
+    /me/visit-code                     the elder's own code, large, with a QR that opens /me/scan
+                                       (pages_scan.py) on the volunteer's phone; POST: a new one
 
 Every step is the time bank's (node.timebank.requests, node.timebank.visit_codes) called with the
 member's Principal, as the JSON API calls it: who may take, check in or see a code is theirs to
@@ -17,23 +18,24 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParam
+from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from node.centre import i18n
 from node.centre.lines import lines
 from node.centre.pages_home import words_for
+from node.centre.pages_scan import scan_url
 from node.centre.web import (
     PREFIX,
-    CentreRoute,
     FormInvalid,
+    Signed,
+    SignedForm,
     Visit,
     acting_name,
+    page_router,
     redirect,
     render,
-    visit,
-    visit_form,
 )
 from node.errors import ErrorCode, NodeError
 from node.forms.models import CLIENT_ID_PATTERN
@@ -41,9 +43,7 @@ from node.people.qr import qr_svg
 from node.states import ServiceRequestState
 from node.timebank.visit_codes import CODE_PATTERN
 
-router = APIRouter(prefix=PREFIX, route_class=CentreRoute, include_in_schema=False)
-Signed = Annotated[Visit, Depends(visit)]
-SignedForm = Annotated[tuple[Visit, dict[str, str]], Depends(visit_form)]
+router = page_router()
 RequestId = Annotated[str, PathParam(pattern=CLIENT_ID_PATTERN)]
 OPEN_SHOWN = 50  # open requests listed on one page
 MINE_SHOWN = 50  # my visits listed on one page
@@ -155,7 +155,9 @@ async def check_out(request_id: RequestId, signed_in: SignedForm) -> Response:
 def _code_view(signed: Visit, record: dict[str, Any]) -> dict[str, Any]:
     code = record["code"]
     return {"acting_name": acting_name(signed), "code": code, "card": record["card"],
-            "qr": qr_svg(code, title=signed.t("code.title")) if code else ""}
+            # The QR opens the scan page on this node, code included (node/centre/pages_scan.py)
+            "qr": qr_svg(scan_url(signed.node, signed.member, code),
+                         title=signed.t("code.title"), scalable=True) if code else ""}
 
 
 @router.get("/visit-code")

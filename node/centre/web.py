@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import jinja2
-from fastapi import Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -249,3 +249,15 @@ def acting_name(visit: Visit) -> str:
     if not visit.acting:
         return ""
     return visit.node.members.get(visit.principal, visit.member).display_name
+
+
+def page_router() -> APIRouter:
+    """The router of one group of pages: under /me, refusals shown as pages (CentreRoute), and
+    kept out of the JSON API's OpenAPI document."""
+    return APIRouter(prefix=PREFIX, route_class=CentreRoute, include_in_schema=False)
+
+
+# What a page handler declares to get the signed-in Visit (GET) or the Visit and the checked
+# form (POST).
+Signed = Annotated[Visit, Depends(visit)]
+SignedForm = Annotated[tuple[Visit, dict[str, str]], Depends(visit_form)]

@@ -17,6 +17,7 @@ from rich.table import Table
 from node.access import Role
 from node.cli.admin import admin_app
 from node.cli.directory import directory_app
+from node.cli.imports import import_app, verify_import_receipt_cmd
 from node.cli.node_federation import federation_app, keys_app
 from node.cli.reconcile import recover, window_app
 from node.cli.reports import report_app, verify_report_cmd
@@ -47,6 +48,8 @@ app.add_typer(report_app, name="report")
 app.command("verify-report")(verify_report_cmd)
 app.add_typer(window_app, name="window")
 app.add_typer(admin_app, name="admin")
+app.add_typer(import_app, name="import")
+app.command("verify-import-receipt")(verify_import_receipt_cmd)
 app.command("recover")(recover)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from node.console import pages_auth, pages_family, pages_members, pages_people, pages_requests
+from node.console import (
+    pages_auth,
+    pages_family,
+    pages_member_edits,
+    pages_members,
+    pages_people,
+    pages_requests,
+)
 from node.console.cards import CardStash
 from node.console.sessions import SessionStore
 from node.console.web import PREFIX
@@ -31,5 +38,5 @@ def install(app: FastAPI, node: Node) -> None:
     # Sections the menu shows (all of them on every node today).
     app.state.console_features = {"requests": True, "disputes": True}
     for router in (pages_auth.router, pages_members.router, pages_people.router,
-                   pages_family.router, pages_requests.router):
+                   pages_family.router, pages_requests.router, pages_member_edits.router):
         app.include_router(router)

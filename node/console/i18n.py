@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from node.console.i18n_errors import MORE_ERRORS
+from node.console.i18n_member_edits import MEMBER_EDITS, MEMBER_EDITS_ERRORS
 from node.console.i18n_people import PEOPLE, PEOPLE_ERRORS
 from node.errors import ErrorCode
 
@@ -251,6 +252,7 @@ _BASE: dict[str, tuple[str, str]] = {
     "entry.goods_redemption": ("兑换物品", "goods"),
     "entry.donation": ("捐赠", "donation"),
     "entry.distribution": ("爱心池发放", "from the pool"),
+    "entry.estate": ("身故成员的时间转出", "a deceased member's hours passed on"),
     "account.pending:services": ("服务暂扣", "held for services"),
     # disputes
     "disputes.title": ("投诉与争议", "Disputes"),
@@ -365,9 +367,10 @@ _ERRORS: dict[ErrorCode, tuple[str, str]] = {
 
 CATALOGUE: dict[str, dict[str, str]] = {
     lang: {
-        **{key: texts[i] for key, texts in (_BASE | PEOPLE).items()},
+        **{key: texts[i] for key, texts in (_BASE | PEOPLE | MEMBER_EDITS).items()},
         **{f"error.{code}": texts[i]
-           for code, texts in (_ERRORS | PEOPLE_ERRORS | MORE_ERRORS).items()},
+           for code, texts in (_ERRORS | PEOPLE_ERRORS | MORE_ERRORS
+                               | MEMBER_EDITS_ERRORS).items()},
     }
     for i, lang in enumerate(LANGUAGES)
 }

@@ -65,6 +65,11 @@ MORE_ERRORS: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.CUT_UNKNOWN: (
         "账本还没有记到这个位置。", "The ledger does not reach that point yet."),
     ErrorCode.REPORT_INVALID: ("报告未通过核验。", "The report does not verify."),
+    ErrorCode.IMPORT_REFUSED: (
+        "导入文件有错误的行，什么都没有导入。", "The import file has rows in error; nothing was "
+        "imported."),
+    ErrorCode.IMPORT_RECEIPT_INVALID: (
+        "导入回执未通过核验。", "The import receipt does not verify."),
     ErrorCode.REPORT_NOT_COLLECTED: (
         "未能收集该节点的报告。", "The node's report could not be collected."),
     ErrorCode.CONFIG_INVALID: (
@@ -81,4 +86,20 @@ MORE_ERRORS: dict[ErrorCode, tuple[str, str]] = {
         "老人还没有可用的上门码，请她本人、家属或服务站生成一个，或由工作人员签到。",
         "The person served has no visit code yet: she, her family or the station can make one, "
         "or staff check the visit in."),
+    # the redeem_min_balance rule; deaths and the node's closure (node/timebank/deaths.py)
+    ErrorCode.REDEEM_MIN_BALANCE_NOT_MET: (
+        "首次兑换前，需先累计存入规定的服务时间。",
+        "Before the first redemption a member must have banked the hours of service this "
+        "programme requires."),
+    ErrorCode.DEATH_RECORDED: (
+        "这位成员的身故已登记过，内容不同。", "This member's death is recorded already, "
+        "differently."),
+    ErrorCode.DEATH_NOT_FOUND: (
+        "没有这位成员的身故登记。", "No death is recorded for this member."),
+    ErrorCode.HEIR_NOT_ALLOWED: (
+        "继承人须是在本节点登记、且本节点规则允许继承的亲属。",
+        "An heir must be a relative registered at this node whom the rules let inherit."),
+    ErrorCode.CLOSURE_RECORDED: (
+        "本节点的关闭决定已登记过，内容不同。",
+        "The node's closure is decided already, differently."),
 }

@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from node.access import Role
 from node.console import i18n
+from node.console.pages_member_edits import record_view
 from node.console.pages_people import people_view
 from node.console.web import (
     PREFIX,
@@ -99,6 +100,7 @@ def _member_view(staff: Desk, local_id: str, before_height: int | None) -> dict[
                                        limit=STATEMENT_LINES),
         "profile": staff.node.timebank.people.profile(staff.principal, local_id),
         **people_view(staff, local_id),  # signing in, family access, kin
+        **record_view(staff, local_id),  # corrections, their history, duplicates
     }
 
 

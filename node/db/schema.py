@@ -649,6 +649,39 @@ tb_donations = Table(
     Column("created_at_ms", BigInteger, nullable=False),
 )
 
+# A member's death as staff recorded it (node/timebank/deaths.py, migration 0014): what the
+# policy's lifecycle.on_death did with her hours, in the one `estate` journal entry named here.
+# `heirs` is JSON [{"relative", "minutes"}] of local ids; `note` says what papers staff saw
+# (never an ID-card number). Written once per member.
+tb_deaths = Table(
+    "tb_deaths",
+    metadata,
+    Column("member_local_id", ID, ForeignKey("members.local_id"), primary_key=True),
+    Column("disposition", String(24), nullable=False),  # the OnDeath value applied
+    Column("heirs", String(2000), nullable=False),
+    Column("pool_minutes", BigInteger, nullable=False),  # to the node's donation pool
+    Column("debt_minutes", BigInteger, nullable=False),  # negative classes, left on the books
+    Column("note", String(200), nullable=False),
+    Column("request_hash", HASH, nullable=False),
+    Column("entry_height", BigInteger, nullable=True),  # None: she held nothing
+    Column("recorded_by", ADDRESS, nullable=False),
+    Column("recorded_at_ms", BigInteger, nullable=False),
+)
+
+# The node's decision to close (node/timebank/closure.py, migration 0014): one row at most,
+# `id` 1. What lifecycle.on_closure asks of members, and the successor node it names.
+tb_closure = Table(
+    "tb_closure",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("on_closure", String(24), nullable=False),
+    Column("successor", String(32), nullable=True),
+    Column("reason", String(500), nullable=False),
+    Column("request_hash", HASH, nullable=False),
+    Column("decided_by", ADDRESS, nullable=False),
+    Column("decided_at_ms", BigInteger, nullable=False),
+)
+
 # Accounts the node created for itself (node/services/system_accounts.py): the ledger's own, the
 # service escrow and the donation pool. Only init, start-up, migration 0007 and the operator's
 # `hourbridge admin reclaim-system-id` write here, so a member registered under a system id never
@@ -707,6 +740,24 @@ member_delegates = Table(
     Column("revoked_at_ms", BigInteger, nullable=True),
 )
 
+# Corrections of a member's record (node/services/member_edits.py, migration 0012): one row per
+# field changed, with who, when, why, before and after. Personal data, so beside the ledger and
+# never in the journal; append-only. A merge of a duplicate writes `merged_into` on the
+# duplicate and `merged_from` on the member kept.
+member_changes = Table(
+    "member_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_local_id", ID, ForeignKey("members.local_id"), nullable=False),
+    Column("field", String(32), nullable=False),
+    Column("before", String(200), nullable=True),  # None: the field was empty
+    Column("after", String(200), nullable=True),
+    Column("reason", String(500), nullable=False),
+    Column("actor", ADDRESS, nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+    Index("ix_member_changes_member", "member_local_id", "id"),
+)
+
 
 # Notifications (issue 13, node/notify/): a member's outbox of events, written in the same
 # database transaction as the event. The payload holds ids and numbers only; the words are
@@ -757,4 +808,23 @@ member_contacts = Table(
     Column("gateway_recipient", String(128), nullable=True),  # opaque id for the city's gateway
     Column("updated_by", ADDRESS, nullable=False),
     Column("updated_at_ms", BigInteger, nullable=False),
+)
+
+# Bulk import (node/imports/, migration 0013): every row imported, by kind, programme and the
+# row's own source id, with what it became (a member's local id, a grant's id) and the hash of
+# its normalised content. A re-import skips a known row; the same source id with another hash
+# is refused. Written in the same transaction as the member or grant it records.
+import_rows = Table(
+    "import_rows",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("programme", ID, primary_key=True),
+    Column("source_id", ID, primary_key=True),
+    Column("content_hash", HASH, nullable=False),
+    Column("target", ID, nullable=False),
+    Column("file_name", String(200), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("imported_by", ADDRESS, nullable=False),
+    Column("imported_at_ms", BigInteger, nullable=False),
+    CheckConstraint("kind IN ('members', 'records')", name="ck_import_rows_kind"),
 )

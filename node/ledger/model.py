@@ -44,6 +44,9 @@ class EntryKind(StrEnum):
     TRANSFER_IN = "transfer_in"
     RELOCATION_OUT = "relocation_out"
     RELOCATION_IN = "relocation_in"
+    # A duplicate registration merged into the member kept (node/services/member_merge.py):
+    # every class of the duplicate's balance moves to the kept member in one entry.
+    MEMBER_MERGE = "member_merge"
 
 
 # Entries an operator may correct by reversal. The others record what a peer signed for:

@@ -45,6 +45,7 @@ class ServiceFact:
     item: str | None
     recipient: str
     volunteer: str | None
+    state: str | None = None  # the request's ServiceRequestState, where it was read
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,11 @@ def _services(conn: Connection, local_id: str, heights: list[int]) -> dict[str, 
         return {}
     table = tb_service_requests.c
     rows = conn.execute(select(table.id, table.category, table.item, table.recipient_local_id,
-                               table.volunteer_local_id).where(
+                               table.volunteer_local_id, table.state).where(
         table.id.in_(sorted(refs)),
         or_(table.recipient_local_id == local_id, table.volunteer_local_id == local_id)))
     return {row.id: ServiceFact(row.category, row.item, row.recipient_local_id,
-                                row.volunteer_local_id) for row in rows}
+                                row.volunteer_local_id, row.state) for row in rows}
 
 
 def _kin(conn: Connection, local_id: str) -> dict[str, str]:

@@ -12,10 +12,12 @@ QR_BORDER = 4  # the quiet zone QR readers need, in modules
 URL_CHARS_MAX = 500
 
 
-def qr_svg(url: str, *, title: str = "activation link") -> str:
-    """A standalone SVG document (no XML declaration) encoding `url`."""
+def qr_svg(url: str, *, title: str = "activation link", scalable: bool = False) -> str:
+    """A standalone SVG document (no XML declaration) encoding `url`: of a fixed size for the
+    printed card, or `scalable` (a viewBox and no size) for a page whose CSS sizes it."""
     assert len(url) <= URL_CHARS_MAX, "a node's base URL plus a code is short"
     out = io.BytesIO()
     segno.make(url, error="m", micro=False).save(
-        out, kind="svg", scale=QR_SCALE, border=QR_BORDER, xmldecl=False, title=title)
+        out, kind="svg", scale=QR_SCALE, border=QR_BORDER, xmldecl=False, title=title,
+        omitsize=scalable)
     return out.getvalue().decode("utf-8")

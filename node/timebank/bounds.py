@@ -26,6 +26,11 @@ NUMERIC_BOUNDS: dict[str, tuple[int, int]] = {
     "provider.max_age": (50, 90),
     "redeemer.min_age": (50, 80),
     "redeemer.hardship_min_age": (40, 80),
+    # The redeem_min_balance rule: one hour up to 500 hours of earned service before a first
+    # redemption (Guangzhou asks 100 hours).
+    "redeemer.min_balance_minutes": (60, 30_000),
+    # A volunteer under provider.min_age with a guardian: from 14, the youngest provider age.
+    "provider.guardian_min_age": (14, 17),
     "transfers.giver_min_age": (16, 80),
     "service.duration_max_minutes": (30, 720),
     "service.utc_offset_minutes": (-720, 840),

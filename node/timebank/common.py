@@ -38,6 +38,7 @@ class TimebankEntry(StrEnum):
     GOODS_REDEMPTION = "goods_redemption"
     DONATION = "donation"
     DISTRIBUTION = "distribution"
+    ESTATE = "estate"  # a deceased member's hours to her heirs and the pool (deaths.py)
 
 
 def ensure_accounts(conn: Connection, ledger: Ledger, now_ms: int) -> None:
@@ -76,7 +77,7 @@ AGE_BANDS = ((0, "under_18"), (18, "18_39"), (40, "40_59"), (60, "60_69"), (70, 
 
 
 def age_band(age: int | None) -> str:
-    if age is None:
+    if age is None or age < 0:  # no birth year, or one recorded in the future
         return "unknown"
     return [name for low, name in AGE_BANDS if age >= low][-1]
 

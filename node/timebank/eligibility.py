@@ -34,14 +34,30 @@ def _need_residence(row: Any, rule: str) -> None:
                             "at no service station of this node")
 
 
-def check_provider(policy: NodePolicy, row: Any, age: int | None) -> None:
+def check_provider(policy: NodePolicy, row: Any, age: int | None, *,
+                   has_guardian: bool = False) -> None:
+    """`has_guardian`: a parent or grandparent is in the volunteer's kin registry, which lets
+    her serve from provider.guardian_min_age (node/timebank/thresholds.py answers it)."""
     rules = policy.provider
     if rules.residence_required:
         _need_residence(row, "serving")
     if rules.min_age is not None and _need_age(age, row.local_id, "serving") < rules.min_age:
+        guarded = rules.guardian_min_age
+        if guarded is not None and age is not None and age >= guarded:
+            if has_guardian:
+                return  # a minor: provider.max_age (50 at least) cannot apply
+            raise RuleViolation(ErrorCode.NOT_ELIGIBLE,
+                                f"volunteers under {rules.min_age} serve from {guarded} with a "
+                                "guardian recorded as their parent or grandparent "
+                                f"(provider.guardian_min_age); {row.local_id} has none")
         raise RuleViolation(ErrorCode.NOT_ELIGIBLE,
                             f"volunteers must be at least {rules.min_age} (provider.min_age); "
                             f"{row.local_id} is {age}")
+    _check_max_age(policy, row, age)
+
+
+def _check_max_age(policy: NodePolicy, row: Any, age: int | None) -> None:
+    rules = policy.provider
     if rules.max_age is not None and _need_age(age, row.local_id, "serving") > rules.max_age:
         raise RuleViolation(ErrorCode.NOT_ELIGIBLE,
                             f"volunteers may be at most {rules.max_age} (provider.max_age); "

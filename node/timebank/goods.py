@@ -23,6 +23,7 @@ from node.services.members import load_member
 from node.timebank.common import TimebankEntry, acting_for, age_of, audit, load_profile
 from node.timebank.eligibility import check_redeemer
 from node.timebank.policy import NodePolicy
+from node.timebank.thresholds import check_redeem_min_balance
 from protocol.credit import SPEND_ORDER
 
 QUANTITY_MAX = 100
@@ -50,6 +51,7 @@ class GoodsService:
                 return _view(opened.existing), False
             check_redeemer(self.policy, row, age_of(row.birth_year, now_ms, self.policy),
                            load_profile(conn, member))
+            check_redeem_min_balance(conn, self.ledger, self.policy, member)
             entry = self.ledger.move(
                 conn, debtor=member_account(member), creditor=str(AccountKind.REDEMPTION),
                 amount_minutes=amount, spend_order=SPEND_ORDER,
@@ -64,6 +66,21 @@ class GoodsService:
                   now_ms=now_ms, entry_height=entry.height)
             return _view(conn.execute(select(tb_redemptions).where(
                 tb_redemptions.c.id == redemption_id)).one()), True
+
+    def refusal(self, principal: Principal, member: str) -> ErrorCode | None:
+        """Why `member` may not redeem hours now under the policy's redeemer rules (age,
+        hardship, residence), or None. A page asks before it offers its forms; redeem()
+        checks again when it writes."""
+        now_ms = self.clock.now_ms()
+        with self.db.read() as conn:
+            row = acting_for(conn, principal, member)
+            try:
+                check_redeemer(self.policy, row, age_of(row.birth_year, now_ms, self.policy),
+                               load_profile(conn, member))
+                check_redeem_min_balance(conn, self.ledger, self.policy, member)
+            except RuleViolation as exc:
+                return exc.code
+        return None
 
     def _price(self, goods: str, quantity: int) -> tuple[int, str]:
         if not self.policy.goods.allowed:

@@ -126,12 +126,18 @@ class Provider(Closed):
     min_age: Age | None = None
     max_age: Age | None = None
     residence_required: StrictBool = False
+    # Below min_age, from this age, a volunteer serves once a guardian (a parent or grandparent)
+    # is in her kin registry (Beijing admits students under 18 led by their guardian).
+    guardian_min_age: Age | None = None
 
 
 class Redeemer(Closed):
     min_age: Age | None = None
     hardship_min_age: Age | None = None
     residence_required: StrictBool = False
+    # The redeem_min_balance rule: earned minutes a member must have banked before her first
+    # redemption of services or goods (node/timebank/thresholds.py).
+    min_balance_minutes: StrictInt | None = None
 
 
 class Credit(Closed):
@@ -234,6 +240,8 @@ def bound_breaches(policy: NodePolicy) -> list[Breach]:
     out += numeric("provider.max_age", policy.provider.max_age)
     out += numeric("redeemer.min_age", policy.redeemer.min_age)
     out += numeric("redeemer.hardship_min_age", policy.redeemer.hardship_min_age)
+    out += numeric("redeemer.min_balance_minutes", policy.redeemer.min_balance_minutes)
+    out += numeric("provider.guardian_min_age", policy.provider.guardian_min_age)
     out += numeric("transfers.giver_min_age", policy.transfers.giver_min_age)
     out += numeric("service.duration_max_minutes", policy.service.duration_max_minutes)
     out += numeric("service.utc_offset_minutes", policy.service.utc_offset_minutes)
@@ -268,6 +276,13 @@ def consistency_errors(policy: NodePolicy) -> list[str]:
     low, high = policy.provider.min_age, policy.provider.max_age
     if low is not None and high is not None and high < low:
         out.append("provider.max_age must be at least provider.min_age")
+    guarded = policy.provider.guardian_min_age
+    if guarded is not None and (low is None or guarded >= low):
+        out.append("provider.guardian_min_age must be below provider.min_age")
+    threshold, cap = policy.redeemer.min_balance_minutes, policy.caps.balance_minutes
+    if threshold is not None and cap is not None and threshold > cap:
+        out.append(f"redeemer.min_balance_minutes = {threshold} is above caps.balance_minutes "
+                   f"= {cap}: no member could ever redeem")
     if policy.credit.subsidised_services and CreditClass.GRANTED not in policy.credit.classes:
         out.append("credit.subsidised_services pays in granted hours: add granted to "
                    "credit.classes or set subsidised_services = false")

@@ -60,6 +60,7 @@ from node.timebank.common import (
 )
 from node.timebank.eligibility import check_provider, check_redeemer
 from node.timebank.policy import NodePolicy, Pricing
+from node.timebank.thresholds import check_redeem_min_balance, has_guardian
 from node.timebank.visit_codes import CheckIn, VisitCodes
 
 OPEN, ACCEPTED, IN_PROGRESS, COMPLETED = (ServiceRequestState.OPEN, ServiceRequestState.ACCEPTED,
@@ -111,6 +112,7 @@ class ServiceRequests:
             subsidised = profile.subsidised and self.policy.credit.subsidised_services
             if not subsidised:
                 check_redeemer(self.policy, member, age, profile)
+                check_redeem_min_balance(conn, self.ledger, self.policy, recipient)
             conn.execute(tb_service_requests.insert().values(
                 id=request_id, recipient_local_id=recipient, station=member.station,
                 category=category, item=item, description=description, state=OPEN,
@@ -152,7 +154,7 @@ class ServiceRequests:
                 raise RuleViolation(ErrorCode.SAME_ACCOUNT,
                                     "a member does not serve themself, nor does a pool serve")
             age = age_of(person.birth_year, now_ms, self.policy)
-            check_provider(self.policy, person, age)
+            check_provider(self.policy, person, age, has_guardian=has_guardian(conn, volunteer))
             self._set(conn, request_id, now_ms, state=ACCEPTED, volunteer_local_id=volunteer,
                       volunteer_age=age, accepted_at_ms=now_ms)
             audit(conn, subject=subject(request_id), action="accepted", actor=principal.actor,

@@ -6,6 +6,7 @@ HTTP routes (and the console) call. Every method takes a Principal and returns p
     timebank.visit_codes                 the codes volunteers check in with (visit_codes.py)
     timebank.people                      vetting, kin registry, sponsors (people.py)
     timebank.donations / .goods          pool and goods (donations.py, goods.py)
+    timebank.deaths / .closure           lifecycle.on_death and on_closure (deaths.py, closure.py)
     timebank.catalogue(principal)        service standards and exchange rates
     timebank.statistics(principal, ...)  demand, supply, completion, ratings (stats.py)
 """
@@ -28,7 +29,9 @@ from node.services.grants import GrantService
 from node.services.outgoing import OutgoingTransfers
 from node.services.units import NodeUnit
 from node.timebank.catalogue import catalogue
+from node.timebank.closure import Closure
 from node.timebank.common import age_of
+from node.timebank.deaths import Deaths
 from node.timebank.disputes import Disputes
 from node.timebank.donations import Donations
 from node.timebank.eligibility import check_gift
@@ -84,6 +87,9 @@ class TimeBank:
         self.donations = Donations(db=db, ledger=ledger, clock=clock, node_id=node_id,
                                    outgoing=outgoing, policy=policy)
         self.goods = GoodsService(db=db, ledger=ledger, clock=clock, policy=policy)
+        self.deaths = Deaths(db=db, ledger=ledger, clock=clock, node_id=node_id, policy=policy)
+        self.closure = Closure(db=db, clock=clock, node_id=node_id, policy=policy,
+                               peer_check=outgoing.peer_entry)
 
     def catalogue(self, principal: Principal) -> dict[str, Any]:
         del principal  # any authenticated role may read the node's standards

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,3 +72,28 @@ def browser_page(*, lang: str = "zh-CN", bypass_csp: bool = False) -> Iterator[P
             yield context.pages[0] if context.pages else context.new_page()
         finally:
             context.close()
+
+
+@contextmanager
+def browser_contexts(*, lang: str = "zh-CN", bypass_csp: bool = False
+                     ) -> Iterator[Callable[[dict[str, int]], Page]]:
+    """One Chromium and a maker of pages, each in a context of its own: one person's phone or
+    desktop, with its own cookies (two nodes on 127.0.0.1 differ only by port, and cookies do
+    not, so one context could not hold two people's sessions)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=list(FLAGS))
+
+        def new_page(viewport: dict[str, int]) -> Page:
+            context = browser.new_context(locale=lang, viewport=viewport,  # type: ignore[arg-type]
+                                          bypass_csp=bypass_csp)
+            context.set_default_timeout(ACTION_TIMEOUT_MS)
+            return context.new_page()
+
+        try:
+            yield new_page
+        finally:
+            browser.close()

@@ -39,6 +39,7 @@ class Checker:
     axe: Path
     problems: dict[str, list[str]] = field(default_factory=dict)
     shots: list[Path] = field(default_factory=list)
+    prefix: str = "centre"  # of the screenshots' file names
 
     def look(self, name: str, *, axe: bool = True) -> None:
         width = self.page.viewport_size["width"]
@@ -47,7 +48,7 @@ class Checker:
             found += axe_violations(self.page, self.axe)
         if found:
             self.problems[name] = found
-        self.shots.append(artifacts_dir() / f"centre-{name}.png")
+        self.shots.append(artifacts_dir() / f"{self.prefix}-{name}.png")
         self.page.screenshot(path=str(self.shots[-1]), full_page=True)
 
 
@@ -164,6 +165,10 @@ def english_and_desktop(check: Checker, base: str, transfer_url: str) -> None:
              "rates": f"{base}/me/rates",
              "volunteer": f"{base}/me/volunteer", "visit-code": f"{base}/me/visit-code",
              "needs": f"{base}/me/needs", "need-new": f"{base}/me/needs/new",
+             "family": f"{base}/me/family", "contacts": f"{base}/me/contacts",
+             "family-grant": f"{base}/me/family/grant?delegate=wang.fang",
+             "goods": f"{base}/me/goods", "donate": f"{base}/me/donate", "move": f"{base}/me/move",
+             "move-check": f"{base}/me/move/check?to_node={NJ}&new_local_id=wang.jun",
              "error": f"{base}/me/transfers/no-such-transfer"}
     page.goto(f"{base}/me/size?to=big&next=/me")
     check.look("home-big-zh-phone")
@@ -180,6 +185,32 @@ def english_and_desktop(check: Checker, base: str, transfer_url: str) -> None:
         page.goto(url)
         check.look(f"{name}-zh-desktop", axe=False)  # axe ran on these pages above
     page.set_viewport_size(PHONE)
+
+
+def visit_code_and_scan(check: Checker, cluster: Cluster, base: str) -> None:
+    """His own visit code with its QR; then, as a volunteer who took zhao.lan's request, what
+    her QR opens (/me/scan) and its one button, which checks him in."""
+    sh = cluster[SH]
+    api(sh, "POST", "/api/v1/members/wang.jun/visit-code")
+    api(sh, "POST", "/api/v1/members", {"local_id": "zhao.lan", "display_name": "赵兰",
+                                        "station": "lujiazui", "birth_year": 1940})
+    api(sh, "POST", "/api/v1/service-requests", {"id": "scan-1", "recipient": "zhao.lan",
+                                                 "category": "daily_living"})
+    api(sh, "POST", "/api/v1/service-requests/scan-1/accept", {"volunteer": "wang.jun"})
+    code = api(sh, "POST", "/api/v1/members/zhao.lan/visit-code")["code"]
+    page = check.page
+    page.goto(f"{base}/me/visit-code")
+    assert page.locator("#code-qr svg").count() == 1
+    check.look("visit-code-qr-zh-phone")
+    page.goto(f"{base}/me/scan?elder=zhao.lan&code={code}")
+    check.look("scan-zh-phone")
+    page.click("li[data-request='scan-1'] button.scan-go")
+    page.wait_for_load_state()
+    assert page.url.endswith("/me/volunteer"), (page.url, page.inner_text("main"))
+    page.wait_for_selector("li[data-request='scan-1'][data-state='in_progress']")
+    page.goto(f"{base}/me/scan?elder=zhao.lan&code={code}")
+    page.wait_for_selector("#scan-arrived")
+    check.look("scan-arrived-zh-phone")
 
 
 def signed_out_in_english(check: Checker, cluster: Cluster, base: str) -> None:
@@ -225,6 +256,7 @@ def test_a_member_uses_the_personal_centre_in_the_browser(
         transfer_url = give_an_hour(check, cluster)
         read_the_message(check, cluster, base)
         english_and_desktop(check, base, transfer_url)
+        visit_code_and_scan(check, cluster, base)
         signed_out_in_english(check, cluster, base)
     assert check.problems == {}
     assert cluster.available(f"wang.jun@{SH}") == GRANT_MINUTES - GIFT_MINUTES + BACK_MINUTES

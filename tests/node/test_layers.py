@@ -27,7 +27,9 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(names) for names in (
     # node.timebank.common, so timebank must never import people
     {"services", "timebank", "reconcile", "people"},
     {"forms", "runtime"},                        # shared request models; the composition root
-    {"reports", "scheduler"},
+    # bulk import (node/imports/) sits beside reports: both take the composed node and sign a
+    # document verifiable offline
+    {"reports", "scheduler", "imports"},
     # staff pages and the members' own pages (the personal centre), mounted by the API's app
     {"console", "centre"},
     {"api"},

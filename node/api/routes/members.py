@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
 from node.api.deps import NodeDep, PrincipalDep
+from node.forms.member_edits import MemberCreated
 from node.forms.models import (
     BalanceOut,
     Deactivation,
@@ -22,8 +23,9 @@ LocalId = Annotated[str, PathParam(pattern=LOCAL_ID_PATTERN, max_length=64)]
 PAGE_DEFAULT = 50
 
 
-@router.post("", status_code=201, response_model=MemberOut, summary="Register a member")
-def create_member(body: MemberCreate, node: NodeDep, principal: PrincipalDep) -> MemberOut:
+@router.post("", status_code=201, response_model=MemberCreated,
+             summary="Register a member (warns of possible duplicates)")
+def create_member(body: MemberCreate, node: NodeDep, principal: PrincipalDep) -> MemberCreated:
     record = node.members.create(
         principal,
         local_id=body.local_id,
@@ -31,7 +33,10 @@ def create_member(body: MemberCreate, node: NodeDep, principal: PrincipalDep) ->
         station=body.station,
         birth_year=body.birth_year,
     )
-    return MemberOut(**record.__dict__)
+    # Same name, birth year and station as others: registered all the same, with a warning.
+    duplicates = node.member_edits.duplicates(principal, record)
+    return MemberCreated(**record.__dict__,
+                         possible_duplicates=[MemberOut(**d.__dict__) for d in duplicates])
 
 
 @router.get("", response_model=MemberPage, summary="List members (staff: their station)")

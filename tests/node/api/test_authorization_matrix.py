@@ -57,6 +57,13 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
         lambda w: {"reason": "moved to a care home"},
     ),
     ("GET", "/api/v1/members/{local_id}/balance"): (f"{ALICE}/balance", None),
+    ("PATCH", "/api/v1/members/{local_id}"): (
+        ALICE, lambda w: {"birth_year": 1950, "reason": "papers seen"},
+    ),
+    ("GET", "/api/v1/members/{local_id}/changes"): (f"{ALICE}/changes", None),
+    ("POST", "/api/v1/members/{local_id}/merge"): (
+        f"{ALICE}/merge", lambda w: {"into": "bob", "reason": "registered twice"},
+    ),
     ("GET", "/api/v1/members/{local_id}/statement"): (f"{ALICE}/statement", None),
     ("POST", "/api/v1/grants"): (
         "/api/v1/grants",
@@ -167,6 +174,9 @@ MATRIX: dict[Endpoint, tuple[int, ...]] = {
     ("GET", "/api/v1/members/{local_id}"):          (401, 401, 200, 403, 200, 403, 200, 200),
     ("POST", "/api/v1/members/{local_id}/deactivate"): (401, 401, 403, 403, 200, 403, 200, 403),
     ("GET", "/api/v1/members/{local_id}/balance"):  (401, 401, 200, 403, 200, 403, 200, 200),
+    ("PATCH", "/api/v1/members/{local_id}"):        (401, 401, 403, 403, 200, 403, 200, 403),
+    ("GET", "/api/v1/members/{local_id}/changes"):  (401, 401, 200, 403, 200, 403, 200, 403),
+    ("POST", "/api/v1/members/{local_id}/merge"):   (401, 401, 403, 403, 403, 403, 201, 403),
     ("GET", "/api/v1/members/{local_id}/statement"): (401, 401, 200, 403, 200, 403, 200, 200),
     ("POST", "/api/v1/grants"):                     (401, 401, 403, 403, 201, 403, 201, 403),
     ("GET", "/api/v1/grants/{grant_id}"):           (401, 401, 200, 403, 200, 403, 200, 200),
@@ -211,10 +221,12 @@ SETUP.update(people_matrix.SETUP)
 BY_SECRET: set[Endpoint] = set(people_matrix.BY_SECRET)
 # Personal data the regulator does not read although it reads every ledger route.
 NOT_FOR_REGULATOR: set[Endpoint] = (set(notify_matrix.NOT_FOR_REGULATOR)
-                                     | timebank_matrix.NOT_FOR_REGULATOR)
+                                     | timebank_matrix.NOT_FOR_REGULATOR
+                                     | {("GET", "/api/v1/members/{local_id}/changes")})
 # Every authenticated call, refused or not, leaves a row in tb_audit; the other tables follow
 # the usual rule.
-AUDITED: set[Endpoint] = set(notify_matrix.AUDITED)
+AUDITED: set[Endpoint] = (set(notify_matrix.AUDITED)
+                          | {("GET", "/api/v1/members/{local_id}/changes")})
 CODE_BY_STATUS = {401: "unauthenticated", 403: "forbidden"}
 CELLS = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
 

@@ -41,7 +41,7 @@ WRONG_METHODS = [
     ("PUT", "/api/v1/transfers/t-ab", "GET"),
     ("GET", "/api/v1/ledger/reversals", "POST"),
     ("POST", "/healthz", "GET"),
-    ("PATCH", "/api/v1/members/alice", "GET"),
+    ("PUT", "/api/v1/members/alice", "GET, PATCH"),  # a record is corrected by PATCH
 ]
 
 

@@ -46,6 +46,12 @@ class Home:
 
 @pytest.fixture
 def home(family: Family, api: Api, clock: FakeClock) -> Home:
+    return make_home(family, api, clock)
+
+
+def make_home(family: Family, api: Api, clock: FakeClock) -> Home:
+    """The family's PINs, a volunteer, a delegate, kin at nj-gulou and alice's hours (the
+    fixture's body, for a world built once)."""
     api.node.federation.accept(directory_document([api.node.config.node_id, PEER]))
     made = api.client.post("/api/v1/members", headers=api.admin, json={
         "local_id": "chen", "display_name": "陈志强", "station": "east", "birth_year": 1970})

@@ -42,8 +42,8 @@ def test_records_name_the_other_person_and_the_service(home: Home) -> None:
     serve(home, "r-1", minutes=75)
     serve(home, "r-2", minutes=30, confirm=False)
     mine = text_of(home.signed_in("alice", ALICE_PIN).get("/me").text)
-    assert "生活照料：先扣下，确认后付给 陈志强 −1 小时 15 分" in mine
-    assert "生活照料：先扣下，确认后付给 陈志强 −30 分" in mine
+    assert "陈志强 生活照料 −1 小时 15 分" in mine  # paid: the visit itself
+    assert "生活照料：先扣下，确认后付给 陈志强 −30 分" in mine  # held until she confirms
     assert "余额 10 小时 45 分" in mine  # 12:30 less 1:15 paid and 0:30 held
     volunteer = text_of(home.signed_in("chen", CHEN_PIN).get("/me").text)
     assert "Alice 生活照料 +1 小时 15 分" in volunteer

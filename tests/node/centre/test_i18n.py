@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import string
 
-from node.centre import i18n
+from node.centre import i18n, lines
+from node.ledger.model import EntryKind
+from node.notify.texts import Names
+from node.people.centre import CentreFacts
+from node.timebank.common import TimebankEntry
 from tests.support import START_MS
 
 
@@ -40,3 +44,15 @@ def test_errors_fall_back_to_a_plain_sentence() -> None:
     assert i18n.error_message("zh", "insufficient_funds") == "余额不够。"
     assert i18n.error_message("en", "no_such_code").startswith("This could not be done.")
     assert i18n.minutes_until(1) == 1 and i18n.minutes_until(900_000) == 15
+
+
+def test_every_kind_of_journal_entry_has_words_of_its_own() -> None:
+    """A statement line never falls back to "other" for an entry the node itself writes."""
+    words = lines.Words(lang="zh", me="alice", node_id="sh-pudong", names=Names(),
+                        facts=CentreFacts(people={}, services={}, kin={}, heights={}))
+    kinds = [*EntryKind, *TimebankEntry]
+    titled = {kind.value: lines.title(words, {"kind": kind.value, "amount_minutes": 10,
+                                              "height": 1, "counterparty": []})
+              for kind in kinds}
+    assert [kind for kind, text in titled.items() if text == i18n.translate("zh", "line.other")
+            ] == []

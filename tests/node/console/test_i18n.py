@@ -6,7 +6,7 @@ import string
 
 from fastapi.testclient import TestClient
 
-from node.console import i18n, i18n_errors, i18n_people
+from node.console import i18n, i18n_errors, i18n_member_edits, i18n_people
 from node.errors import ErrorCode
 
 
@@ -46,9 +46,11 @@ def test_every_error_code_reads_as_a_sentence_in_both_languages() -> None:
 
 def test_the_catalogue_parts_do_not_overlap() -> None:
     """The parts are merged with `|`: a key in two of them would silently lose one text."""
-    labels: list[set[str]] = [set(i18n._BASE), set(i18n_people.PEOPLE)]
+    labels: list[set[str]] = [set(i18n._BASE), set(i18n_people.PEOPLE),
+                              set(i18n_member_edits.MEMBER_EDITS)]
     errors: list[set[str]] = [{str(code) for code in part} for part in (
-        i18n._ERRORS, i18n_people.PEOPLE_ERRORS, i18n_errors.MORE_ERRORS)]
+        i18n._ERRORS, i18n_people.PEOPLE_ERRORS, i18n_errors.MORE_ERRORS,
+        i18n_member_edits.MEMBER_EDITS_ERRORS)]
     for parts in (labels, errors):
         for i, part in enumerate(parts):
             for other in parts[i + 1:]:

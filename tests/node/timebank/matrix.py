@@ -21,6 +21,8 @@ Body = Callable[[World], dict[str, Any]] | None
 SR = "/api/v1/service-requests"
 ALICE = "/api/v1/members/alice"
 VISIT_CODE = "/api/v1/members/{local_id}/visit-code"
+DEATH = f"{ALICE}/death"
+DEATH_BODY = {"heirs": [{"relative": "bob"}], "note": "death certificate seen"}
 WITH_GOODS = DEFAULT_POLICY.model_copy(update={"goods": GoodsRules(
     allowed=True, items=[Goods(code="rice", name="Rice", price_minutes=60)])})
 
@@ -78,6 +80,15 @@ def _donated(world: World) -> None:
                                                  "amount_minutes": 60})
 
 
+def _heir(world: World) -> None:
+    _admin(world, "POST", f"{ALICE}/kin", {"relative": "bob", "relation": "sibling"})
+
+
+def _died(world: World) -> None:
+    _heir(world)
+    _admin(world, "POST", DEATH, DEATH_BODY)
+
+
 def _sponsor(world: World) -> None:
     _admin(world, "POST", "/api/v1/sponsors", {"id": "sp-1", "name": "Lujiazui foundation"})
 
@@ -129,6 +140,10 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
     ("GET", "/api/v1/statistics"): ("/api/v1/statistics", None),
     ("GET", VISIT_CODE): (f"{ALICE}/visit-code", None),
     ("POST", VISIT_CODE): (f"{ALICE}/visit-code", None),
+    ("POST", "/api/v1/members/{local_id}/death"): (DEATH, lambda w: DEATH_BODY),
+    ("GET", "/api/v1/members/{local_id}/death"): (DEATH, None),
+    ("POST", "/api/v1/closure"): ("/api/v1/closure", lambda w: {"reason": "merged"}),
+    ("GET", "/api/v1/closure"): ("/api/v1/closure", None),
 }
 
 SETUP: dict[Endpoint, Callable[[World], None]] = {
@@ -147,6 +162,8 @@ SETUP: dict[Endpoint, Callable[[World], None]] = {
     ("GET", "/api/v1/donations/{donation_id}"): _donated,
     ("POST", "/api/v1/pool/distributions"): _donated,
     ("GET", VISIT_CODE): lambda w: _admin(w, "POST", f"{ALICE}/visit-code"),
+    ("POST", "/api/v1/members/{local_id}/death"): _heir,
+    ("GET", "/api/v1/members/{local_id}/death"): _died,
 }
 
 READ_ALL = (401, 401, 200, 200, 200, 200, 200, 200)
@@ -191,6 +208,12 @@ MATRIX: dict[Endpoint, tuple[int, ...]] = {
     # What the volunteer must hear at her door: never the volunteer's, nor the regulator's.
     ("GET", VISIT_CODE):                        ACT_SUBJECT,
     ("POST", VISIT_CODE):                       ACT_SUBJECT,
+    # A death is recorded by her station's staff or an admin, from the papers they saw.
+    ("POST", "/api/v1/members/{local_id}/death"): STAFF_CREATES,
+    ("GET", "/api/v1/members/{local_id}/death"): READ_SUBJECT,
+    # The node's closure is the operator's decision; staff read their station's plan.
+    ("POST", "/api/v1/closure"):                (401, 401, 403, 403, 403, 403, 201, 403),
+    ("GET", "/api/v1/closure"):                 READ_STAFF,
 }
 # fmt: on
 # A secret of the person served, like her contacts: the regulator reads books, not this.

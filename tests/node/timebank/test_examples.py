@@ -96,13 +96,14 @@ def test_guangzhou_prices_per_task_and_exchanges_goods(policy_node: PolicyNode,
     node = policy_node("guangzhou-nansha")
     people(node, ("gran", 1940), ("vol", 1990))
     grant(node, "gran", 600)
+    grant(node, "gran", 6_000, credit_class=CreditClass.EARNED)  # the 100 hours she served
     done = serve(node, "r1", recipient="gran", volunteer="vol", minutes=200, clock=clock,
                  category=None, item="hospital_escort")
     assert done["price_minutes"] == 120
     record, created = node.timebank.goods.redeem(STAFF, redemption_id="g1", member="gran",
                                                  goods="rice_5kg", quantity=2)
     assert created and record["amount_minutes"] == 240
-    assert balance(node, "gran") == 600 - 120 - 240
+    assert balance(node, "gran") == 6_600 - 120 - 240
     again, created = node.timebank.goods.redeem(STAFF, redemption_id="g1", member="gran",
                                                 goods="rice_5kg", quantity=2)
     assert not created and again == record
@@ -119,3 +120,64 @@ def test_ruian_records_half_hours(policy_node: PolicyNode, clock: FakeClock, min
     done = serve(node, "r1", recipient="gran", volunteer="vol", minutes=minutes, clock=clock)
     assert (done["rounded_minutes"], done["price_minutes"]) == (recorded, recorded)
     assert done["held_minutes"] == recorded
+
+
+def test_guangzhou_first_redemption_after_100_hours_served(policy_node: PolicyNode,
+                                                          clock: FakeClock) -> None:
+    """The redeem_min_balance rule: 100 earned hours banked before the first redemption of
+    goods or services; after it, the rule no longer applies."""
+    node = policy_node("guangzhou-nansha")
+    people(node, ("gran", 1940), ("vol", 1990))
+    grant(node, "gran", 6_000)  # granted hours are not hours she served
+    grant(node, "gran", 5_999, credit_class=CreditClass.EARNED)
+    redeem = node.timebank.goods.redeem
+    with pytest.raises(RuleViolation) as err:
+        redeem(STAFF, redemption_id="g1", member="gran", goods="rice_5kg", quantity=1)
+    assert err.value.code == ErrorCode.REDEEM_MIN_BALANCE_NOT_MET
+    assert "6000" in err.value.detail and "5999" in err.value.detail
+    assert node.timebank.goods.refusal(STAFF, "gran") == ErrorCode.REDEEM_MIN_BALANCE_NOT_MET
+    with pytest.raises(RuleViolation) as err:
+        node.timebank.requests.post(STAFF, request_id="r0", recipient="gran", category=None,
+                                    item="companionship", description="")
+    assert err.value.code == ErrorCode.REDEEM_MIN_BALANCE_NOT_MET
+    grant(node, "gran", 1, credit_class=CreditClass.EARNED)
+    assert node.timebank.goods.refusal(STAFF, "gran") is None
+    serve(node, "r1", recipient="gran", volunteer="vol", minutes=60, clock=clock,
+          category=None, item="companionship")  # the first redemption: her hours are held
+    transfer(node, "gran", "vol", 11_000)  # her earned minutes fall to 940, below 6,000
+    record, created = redeem(STAFF, redemption_id="g2", member="gran", goods="rice_5kg",
+                             quantity=1)
+    assert created and record["amount_minutes"] == 120
+    assert_sound(node)
+
+
+def test_guangzhou_caps_balances_at_1500_points(policy_node: PolicyNode,
+                                               clock: FakeClock) -> None:
+    node = policy_node("guangzhou-nansha")
+    people(node, ("gran", 1940), ("vol", 1990))
+    grant(node, "gran", 6_000, credit_class=CreditClass.EARNED)
+    grant(node, "vol", 1_499 * 60, credit_class=CreditClass.EARNED)
+    serve(node, "r1", recipient="gran", volunteer="vol", minutes=130, clock=clock,
+          category=None, item="hospital_escort")
+    done = node.timebank.requests.confirm(SECOND_STAFF, "r1", rating=5, comment="")
+    assert (done["credited_minutes"], done["overflow_minutes"]) == (60, 60)
+    assert balance(node, "vol") == 90_000 and pool(node) == 60
+
+
+def test_beijing_students_under_18_serve_with_a_guardian(policy_node: PolicyNode) -> None:
+    node = policy_node("beijing-2022")
+    people(node, ("gran", 1940), ("pupil", YEAR - 15), ("child", YEAR - 13), ("mum", 1985))
+    grant(node, "gran", 600)
+    requests = node.timebank.requests
+    for request_id in ("r1", "r2"):
+        requests.post(STAFF, request_id=request_id, recipient="gran", category="health",
+                      item=None, description="")
+    with pytest.raises(RuleViolation) as err:
+        requests.accept(STAFF, "r1", volunteer="pupil")
+    assert err.value.code == ErrorCode.NOT_ELIGIBLE and "guardian" in err.value.detail
+    node.timebank.people.add_kin(STAFF, "pupil", relative="mum", relation="parent")
+    node.timebank.people.add_kin(STAFF, "child", relative="mum", relation="parent")
+    assert requests.accept(STAFF, "r1", volunteer="pupil")["state"] == "accepted"
+    with pytest.raises(RuleViolation) as err:  # 13: below the guardian age of 14
+        requests.accept(STAFF, "r2", volunteer="child")
+    assert "at least 18" in err.value.detail

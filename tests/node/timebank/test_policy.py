@@ -57,6 +57,10 @@ def refused(document: dict[str, Any]) -> ConfigError:
      "caps.station_subsidised_daily_minutes", "60..14400"),
     ({"redeemer": {"min_age": 45}}, "redeemer.min_age", "50..80"),
     ({"provider": {"min_age": 10}}, "provider.min_age", "14..70"),
+    ({"redeemer": {"min_balance_minutes": 40_000}}, "redeemer.min_balance_minutes",
+     "60..30000"),
+    ({"provider": {"min_age": 18, "guardian_min_age": 12}}, "provider.guardian_min_age",
+     "14..17"),
     ({"unit": {"step_minutes": 7}}, "unit.step_minutes", "one of [1, 5, 10, 15, 20, 30, 60]"),
     ({"categories": [{"code": "health", "name": "Health"}]}, "categories", "five categories"),
 ])
@@ -98,6 +102,10 @@ def test_hours_are_never_convertible_to_money(document: dict[str, Any]) -> None:
     ({"caps": {"station_subsidised_daily_minutes": None}},
      "caps.station_subsidised_daily_minutes"),
     ({"caps": {"station_subsidised_daily_minutes": 120}}, "could never be paid"),
+    ({"caps": {"balance_minutes": 6_000}, "redeemer": {"min_balance_minutes": 6_060}},
+     "no member could ever redeem"),
+    ({"provider": {"guardian_min_age": 16}}, "guardian_min_age must be below"),
+    ({"provider": {"min_age": 16, "guardian_min_age": 16}}, "guardian_min_age must be below"),
 ])
 def test_inconsistent_or_malformed_policies_are_refused(document: dict[str, Any],
                                                         words: str) -> None:
@@ -123,4 +131,4 @@ def test_a_bad_file_is_refused(tmp_path: Path) -> None:
 def test_a_node_runs_its_configured_policy(policy_node: PolicyNode) -> None:
     node: Node = policy_node("ruian")
     assert node.timebank.policy.programme == "ruian"
-    assert node.members.unit().view() == {"name": "半小时 half hour", "units": 1, "minutes": 30}
+    assert node.members.unit().view() == {"name": "小时 hour", "units": 1, "minutes": 60}
