@@ -8,6 +8,7 @@ nodes, each person on a phone of their own (390 x 844, Chinese):
 * the volunteer takes it, checks in with her code at her door, and checks out;
 * she confirms and rates the visit; his records show it by her name and the service;
 * a second visit she complains about stays held until Nanjing's staff resolve it;
+* her last half hour buys a box of noodles from the station's goods;
 * every notification reaches the city's webhook receiver and the SMTP server exactly once.
 
 Every member's page on the way is checked as tests/integration/test_centre_chromium.py checks
@@ -37,12 +38,14 @@ __all__ = ["smtp", "webhook"]  # the real receivers, as fixtures of this module
 SH, NJ = "sh-pudong", "nj-gulou"
 DESKTOP = {"width": 1280, "height": 900}
 PINS = {"wang.jun": "583920", "wang.fang": "702614", "chen.zq": "864205"}
-SON_GRANT, GIFT, CLEANING = 300, 180, 75  # minutes
+SON_GRANT, GIFT, CLEANING, NOODLES = 300, 180, 75, 30  # minutes
 NJ_POLICY: dict[str, Any] = {
     "programme": "nanjing_gulou_story", "name": "南京市鼓楼区时间银行 Nanjing Gulou",
     "pricing": "per_item", "unit": {"step_minutes": 15},
     "items": [{"code": "cleaning", "category": "daily_living",
                "name": "上门打扫", "price_minutes": CLEANING}],
+    "goods": {"allowed": True, "items": [{"code": "noodles", "name": "挂面 一箱",
+                                          "price_minutes": NOODLES}]},
 }
 DELIVERED_WAIT_S = 60.0
 
@@ -183,6 +186,17 @@ def staff_resolve(staff: Any, node: NodeProcess, request_id: str, shot: str) -> 
     staff.screenshot(path=shot, full_page=True)
 
 
+def spend_the_rest(mother: Checker, base: str) -> None:
+    """Her last half hour buys a box of noodles at the station."""
+    page = mother.page
+    page.goto(f"{base}/me/goods")
+    look_both(mother, "mother-goods")
+    page.click("li[data-goods=noodles] button[type=submit]")
+    page.wait_for_selector("#state[data-goods=noodles]")
+    assert int(page.get_attribute("#available", "data-minutes")) == 0
+    look_both(mother, "mother-goods-done")
+
+
 def sent_once(cluster: Cluster, receiver: WebhookReceiver, mailbox: Mailbox) -> Counter[str]:
     """Every notification of both nodes delivered on both channels; each receiver got each
     one exactly once (by its idempotency key). The kinds, counted."""
@@ -277,6 +291,7 @@ def test_a_family_in_two_cities_and_a_volunteer_use_their_phones(
         staff_resolve(staff_nj, nj, second, str(artifacts_dir() / "story-staff-resolved.png"))
         open_need(mother, nj.url, second, "paid")
         mother.look("mother-complaint-resolved")
+        spend_the_rest(mother, nj.url)
 
         mother.page.goto(f"{nj.url}/me/notifications")
         look_both(mother, "mother-notifications")
@@ -290,7 +305,7 @@ def test_a_family_in_two_cities_and_a_volunteer_use_their_phones(
     assert kinds == Counter({"request_taken": 2, "volunteer_arriving": 2, "visit_confirmed": 1,
                              "complaint_resolved": 2, "hours_received": 1}), kinds
     assert cluster.available(f"wang.jun@{SH}") == SON_GRANT - GIFT
-    assert cluster.available(f"wang.fang@{NJ}") == GIFT - 2 * CLEANING
+    assert cluster.available(f"wang.fang@{NJ}") == GIFT - 2 * CLEANING - NOODLES == 0
     assert cluster.available(f"chen.zq@{NJ}") == 2 * CLEANING
     shots = son.shots + mother.shots + volunteer.shots
     for picture in shots:
