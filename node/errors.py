@@ -15,6 +15,7 @@
         ├── CollectError           a node report not collected (node.reports.collect)
         ├── ImportRefused          an import file not imported (node.imports.sheet)
         ├── ReceiptInvalid         an import receipt that does not verify (node.imports.receipt)
+        ├── CertificateInvalid     a certificate that does not verify (node.certificates.verify)
         ├── DeliveryFailed         a notification a channel did not take (node.notify.channels)
         ├── LoginRequired          no console session (node.console.web)
         ├── CsrfRefused            a console form without its secret (node.console.web)
@@ -102,6 +103,7 @@ class ErrorCode(StrEnum):
     SERVICE_REQUEST_ID_CONFLICT = "service_request_id_conflict"
     SERVICE_REQUEST_STATE = "service_request_state"  # the step does not fit the request's state
     SEPARATION_OF_DUTIES = "separation_of_duties"  # who served a visit does not pay for it
+    SLIP_OUT_OF_BOUNDS = "slip_out_of_bounds"  # a paper slip's times break the policy
     SUBSIDY_CAP_EXCEEDED = "subsidy_cap_exceeded"  # a station's subsidised minutes today
     CATEGORY_UNKNOWN = "category_unknown"
     ITEM_UNKNOWN = "item_unknown"
@@ -147,6 +149,9 @@ class ErrorCode(StrEnum):
     # bulk import (node/imports/): a file with bad rows, nothing written; a receipt that fails
     IMPORT_REFUSED = "import_refused"
     IMPORT_RECEIPT_INVALID = "import_receipt_invalid"
+    # volunteer-service certificates (node/certificates/)
+    CERTIFICATE_NOT_FOUND = "certificate_not_found"
+    CERTIFICATE_INVALID = "certificate_invalid"  # a certificate file that does not verify
     DELIVERY_FAILED = "delivery_failed"  # a notification channel did not take it; retried
     LOGIN_REQUIRED = "login_required"  # the console: no live session
     CSRF_REFUSED = "csrf_refused"  # the console: a form without its session's secret

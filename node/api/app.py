@@ -16,6 +16,7 @@ from node.api import docs, problems
 from node.api.limits import BodyGuardMiddleware
 from node.api.problems import PROBLEM_MEDIA_TYPE
 from node.api.routes import (
+    certificates,
     exchange,
     federation,
     health,
@@ -138,7 +139,7 @@ def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> 
                    reconciliation.metrics_router, timebank_requests.router,
                    timebank_bank.router, lifecycle.router, reports.router, notifications.router,
                    people.router, people_access.router, visit_codes.router,
-                   member_edits.router):
+                   member_edits.router, certificates.router):
         app.include_router(router)
     console.install(app, node)
     centre.install(app, node)

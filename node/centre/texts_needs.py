@@ -38,6 +38,9 @@ NEEDS: dict[str, tuple[str, str]] = {
     "confirm.intro": ("服务满意的话，请确认。确认后，时间会付给志愿者。",
                       "If the visit went well, please confirm. The hours then go to the "
                       "volunteer."),
+    "confirm.intro_zero": ("这次服务计 0 分：确认后，志愿者得到 0 分，不会收到时间。",
+                           "This visit counts 0 minutes: once you confirm, the volunteer gets "
+                           "0 minutes, no hours."),
     "confirm.rating": ("打个分（5 分最好）", "Your rating (5 is best)"),
     "confirm.stars": ("{n} 分", "{n}"),
     "confirm.comment": ("想说的话（可以不填）", "A few words (optional)"),

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from node.access import Role
 from node.cli.admin import admin_app
+from node.cli.certificates import verify_certificate_cmd
 from node.cli.directory import directory_app
 from node.cli.imports import import_app, verify_import_receipt_cmd
 from node.cli.node_federation import federation_app, keys_app
@@ -50,6 +51,7 @@ app.add_typer(window_app, name="window")
 app.add_typer(admin_app, name="admin")
 app.add_typer(import_app, name="import")
 app.command("verify-import-receipt")(verify_import_receipt_cmd)
+app.command("verify-certificate")(verify_certificate_cmd)
 app.command("recover")(recover)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

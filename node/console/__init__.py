@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from node.console import (
     pages_auth,
+    pages_certificate,
     pages_family,
     pages_member_edits,
     pages_members,
@@ -38,5 +39,6 @@ def install(app: FastAPI, node: Node) -> None:
     # Sections the menu shows (all of them on every node today).
     app.state.console_features = {"requests": True, "disputes": True}
     for router in (pages_auth.router, pages_members.router, pages_people.router,
-                   pages_family.router, pages_requests.router, pages_member_edits.router):
+                   pages_family.router, pages_requests.router, pages_member_edits.router,
+                   pages_certificate.router):
         app.include_router(router)

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from node.console.i18n_certificates import CERTIFICATES
 from node.console.i18n_errors import MORE_ERRORS
 from node.console.i18n_member_edits import MEMBER_EDITS, MEMBER_EDITS_ERRORS
 from node.console.i18n_people import PEOPLE, PEOPLE_ERRORS
+from node.console.i18n_slips import SLIPS, SLIPS_ERRORS
 from node.errors import ErrorCode
 
 LANGUAGES = ("zh", "en")
@@ -367,10 +369,11 @@ _ERRORS: dict[ErrorCode, tuple[str, str]] = {
 
 CATALOGUE: dict[str, dict[str, str]] = {
     lang: {
-        **{key: texts[i] for key, texts in (_BASE | PEOPLE | MEMBER_EDITS).items()},
+        **{key: texts[i] for key, texts in (_BASE | PEOPLE | MEMBER_EDITS | CERTIFICATES
+                                                 | SLIPS).items()},
         **{f"error.{code}": texts[i]
            for code, texts in (_ERRORS | PEOPLE_ERRORS | MORE_ERRORS
-                               | MEMBER_EDITS_ERRORS).items()},
+                               | MEMBER_EDITS_ERRORS | SLIPS_ERRORS).items()},
     }
     for i, lang in enumerate(LANGUAGES)
 }

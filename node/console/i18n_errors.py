@@ -70,6 +70,11 @@ MORE_ERRORS: dict[ErrorCode, tuple[str, str]] = {
         "imported."),
     ErrorCode.IMPORT_RECEIPT_INVALID: (
         "导入回执未通过核验。", "The import receipt does not verify."),
+    ErrorCode.CERTIFICATE_NOT_FOUND: (
+        "本节点没有开具过这份志愿服务记录证明。",
+        "This node issued no such volunteer-service certificate."),
+    ErrorCode.CERTIFICATE_INVALID: (
+        "志愿服务记录证明未通过核验。", "The volunteer-service certificate does not verify."),
     ErrorCode.REPORT_NOT_COLLECTED: (
         "未能收集该节点的报告。", "The node's report could not be collected."),
     ErrorCode.CONFIG_INVALID: (

@@ -17,6 +17,7 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 
 from node.console.pages_members import done_notice, new_id
+from node.console.slips_form import record_slip
 from node.console.web import (
     PREFIX,
     ConsoleRoute,
@@ -107,6 +108,8 @@ def _step(staff: Desk, request_id: str, step: str, form: dict[str, str]) -> dict
         return requests.check_in(who, request_id)
     if step == "check-out":
         return requests.check_out(who, request_id)
+    if step == "slip":
+        return record_slip(staff, request_id, form)
     if step == "confirm":
         rating = form.get("rating", "")
         body = validated(Confirm, rating=int(rating) if rating in ("1", "2", "3", "4", "5")
@@ -125,15 +128,18 @@ def _step(staff: Desk, request_id: str, step: str, form: dict[str, str]) -> dict
     return disputes.complain(who, request_id, reason=reason)
 
 
-STEPS = ("accept", "check-in", "check-out", "confirm", "resolution", "cancel", "complaint")
+STEPS = ("accept", "check-in", "check-out", "slip", "confirm", "resolution", "cancel",
+         "complaint")
 Step = Annotated[str, PathParam(pattern="^(" + "|".join(STEPS) + ")$")]
 
 
 @router.post("/requests/{request_id}/{step}")
 async def request_step(request_id: RequestId, step: Step, signed_in: StaffForm) -> Response:
     staff, form = signed_in
-    await run_in_threadpool(_step, staff, request_id, step, form)
-    return redirect(f"{PREFIX}/requests/{request_id}?done=step_{step.replace('-', '_')}")
+    done = await run_in_threadpool(_step, staff, request_id, step, form)
+    # A confirmation that pays the volunteer nothing says "0 分", not "the volunteer is paid".
+    zero = "_zero" if step == "confirm" and not done["credited_minutes"] else ""
+    return redirect(f"{PREFIX}/requests/{request_id}?done=step_{step.replace('-', '_')}{zero}")
 
 
 @router.get("/disputes")

@@ -682,6 +682,25 @@ tb_closure = Table(
     Column("decided_at_ms", BigInteger, nullable=False),
 )
 
+# Volunteer-service certificates the node issued (node/certificates/): enough to say later that
+# it issued one, never the document itself nor the name it holds. `by_category` is JSON
+# {category: {"visits", "minutes"}}.
+tb_certificates = Table(
+    "tb_certificates",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("member_local_id", ID, ForeignKey("members.local_id"), nullable=False, index=True),
+    Column("from_ms", BigInteger, nullable=False),
+    Column("to_ms", BigInteger, nullable=False),
+    Column("total_minutes", BigInteger, nullable=False),
+    Column("visits", Integer, nullable=False),
+    Column("by_category", Text, nullable=False),
+    Column("document_sha256", HASH, nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("issued_by", ADDRESS, nullable=False),
+    Column("issued_at_ms", BigInteger, nullable=False),
+)
+
 # Accounts the node created for itself (node/services/system_accounts.py): the ledger's own, the
 # service escrow and the donation pool. Only init, start-up, migration 0007 and the operator's
 # `hourbridge admin reclaim-system-id` write here, so a member registered under a system id never

@@ -60,6 +60,17 @@ class ReasonBody(Closed):
     reason: Reason
 
 
+class SlipRecord(Closed):
+    """A paper slip: its two times (epoch ms) or its duration, a reason and its reference."""
+
+    reference: str = Field(min_length=1, max_length=64, pattern=TEXT,
+                           description="the slip's number or reference, as written on it")
+    reason: Reason
+    checked_in_at_ms: StrictInt | None = Field(default=None, ge=0)
+    checked_out_at_ms: StrictInt | None = Field(default=None, ge=0)
+    duration_minutes: StrictInt | None = Field(default=None, ge=0)
+
+
 class Resolve(Closed):
     outcome: Outcome
     released_minutes: Minutes | None = Field(

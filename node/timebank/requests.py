@@ -72,7 +72,9 @@ DISPUTED, PAID, REFUNDED, CANCELLED = (ServiceRequestState.DISPUTED, ServiceRequ
 STATES = tuple(ServiceRequestState)
 # The audited steps taken for the volunteer: check-in and check-out set the measured time, hence
 # the price, as much as acceptance chooses who is paid.
-VOLUNTEER_STEPS = ("accepted", "checked_in", "checked_out")
+# A visit recorded from a paper slip (node/timebank/slips.py) is one more: its recorder sets
+# the price, so a second person confirms it.
+VOLUNTEER_STEPS = ("accepted", "checked_in", "checked_out", "slip_recorded")
 LIST_MAX = 200
 
 

@@ -3,6 +3,7 @@ HTTP routes (and the console) call. Every method takes a Principal and returns p
 
     timebank.policy                      the NodePolicy in force
     timebank.requests / .disputes        the service cycle (requests.py, disputes.py)
+    timebank.slips                       visits recorded from paper slips (slips.py)
     timebank.visit_codes                 the codes volunteers check in with (visit_codes.py)
     timebank.people                      vetting, kin registry, sponsors (people.py)
     timebank.donations / .goods          pool and goods (donations.py, goods.py)
@@ -39,6 +40,7 @@ from node.timebank.goods import GoodsService
 from node.timebank.people import People
 from node.timebank.policy import DEFAULT_POLICY, NodePolicy, load_policy
 from node.timebank.requests import ServiceRequests
+from node.timebank.slips import Slips
 from node.timebank.stats import statistics
 from node.timebank.visit_codes import VisitCodes
 from node.timebank.visit_key import VisitKey
@@ -83,6 +85,7 @@ class TimeBank:
         self.requests = ServiceRequests(db=db, ledger=ledger, clock=clock, policy=policy,
                                         visit_codes=self.visit_codes)
         self.disputes = Disputes(self.requests)
+        self.slips = Slips(self.requests)
         self.people = People(db=db, clock=clock, node_id=node_id, grants=grants, policy=policy)
         self.donations = Donations(db=db, ledger=ledger, clock=clock, node_id=node_id,
                                    outgoing=outgoing, policy=policy)

@@ -29,7 +29,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(names) for names in (
     {"forms", "runtime"},                        # shared request models; the composition root
     # bulk import (node/imports/) sits beside reports: both take the composed node and sign a
     # document verifiable offline
-    {"reports", "scheduler", "imports"},
+    # volunteer-service certificates (node/certificates/) likewise sign a document for offline use
+    {"reports", "scheduler", "imports", "certificates"},
     # staff pages and the members' own pages (the personal centre), mounted by the API's app
     {"console", "centre"},
     {"api"},

@@ -20,8 +20,10 @@ from node.forms.timebank import (
     ServiceRequestCreate,
     ServiceRequestOut,
     ServiceRequestPage,
+    SlipRecord,
 )
 from node.timebank.requests import STATES
+from node.timebank.slips import Slip
 
 router = APIRouter(prefix="/api/v1", tags=["time bank: services"])
 RequestId = Annotated[str, PathParam(pattern=CLIENT_ID_PATTERN)]
@@ -88,6 +90,14 @@ def confirm(request_id: RequestId, body: Confirm, node: NodeDep,
             principal: PrincipalDep) -> dict[str, Any]:
     return node.timebank.requests.confirm(principal, request_id, rating=body.rating,
                                           comment=body.comment)
+
+
+@router.post("/service-requests/{request_id}/slip", response_model=ServiceRequestOut,
+             summary="Station staff record a completed, unpaid visit's times from its paper "
+             "slip; the elder or another staff member then confirms it")
+def record_slip(request_id: RequestId, body: SlipRecord, node: NodeDep,
+                principal: PrincipalDep) -> dict[str, Any]:
+    return node.timebank.slips.record(principal, request_id, Slip(**body.model_dump()))
 
 
 @router.post("/service-requests/{request_id}/cancel", response_model=ServiceRequestOut,

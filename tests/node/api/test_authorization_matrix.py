@@ -17,6 +17,7 @@ from fastapi.routing import iter_route_contexts
 
 from tests.node.api.peer import deliver, payment_request
 from tests.node.api.support import ROLES, World, assert_problem, db_digest
+from tests.node.certificates import matrix as certificates_matrix
 from tests.node.notify import matrix as notify_matrix
 from tests.node.people import matrix as people_matrix
 from tests.node.reconcile import matrix as reconcile_matrix
@@ -217,15 +218,19 @@ SETUP.update(notify_matrix.SETUP)
 MATRIX.update(people_matrix.MATRIX)
 REQUESTS.update(people_matrix.REQUESTS)
 SETUP.update(people_matrix.SETUP)
+MATRIX.update(certificates_matrix.MATRIX)
+REQUESTS.update(certificates_matrix.REQUESTS)
+SETUP.update(certificates_matrix.SETUP)
 # Authenticated by a code or a PIN, not a token: every role alike, the regulator included.
 BY_SECRET: set[Endpoint] = set(people_matrix.BY_SECRET)
 # Personal data the regulator does not read although it reads every ledger route.
 NOT_FOR_REGULATOR: set[Endpoint] = (set(notify_matrix.NOT_FOR_REGULATOR)
                                      | timebank_matrix.NOT_FOR_REGULATOR
+                                     | certificates_matrix.NOT_FOR_REGULATOR
                                      | {("GET", "/api/v1/members/{local_id}/changes")})
 # Every authenticated call, refused or not, leaves a row in tb_audit; the other tables follow
 # the usual rule.
-AUDITED: set[Endpoint] = (set(notify_matrix.AUDITED)
+AUDITED: set[Endpoint] = (set(notify_matrix.AUDITED) | certificates_matrix.AUDITED
                           | {("GET", "/api/v1/members/{local_id}/changes")})
 CODE_BY_STATUS = {401: "unauthenticated", 403: "forbidden"}
 CELLS = [(endpoint, role) for endpoint in MATRIX for role in ROLES]

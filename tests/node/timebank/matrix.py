@@ -103,6 +103,9 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
                                               lambda w: {"code": _visit_code(w, "bob")}),
     ("POST", SR + "/{request_id}/check-out"): (f"{SR}/sr-bob/check-out", None),
     ("POST", SR + "/{request_id}/confirm"): (f"{SR}/sr-alice/confirm", lambda w: {"rating": 5}),
+    ("POST", SR + "/{request_id}/slip"): (
+        f"{SR}/sr-alice/slip",
+        lambda w: {"reference": "slip-7", "reason": "paper slip", "duration_minutes": 60}),
     ("POST", SR + "/{request_id}/cancel"): (f"{SR}/sr-alice/cancel",
                                             lambda w: {"reason": "feeling better"}),
     ("POST", SR + "/{request_id}/complaint"): (f"{SR}/sr-alice/complaint",
@@ -152,6 +155,7 @@ SETUP: dict[Endpoint, Callable[[World], None]] = {
     ("POST", SR + "/{request_id}/check-in"): _steps("bob", "alice"),
     ("POST", SR + "/{request_id}/check-out"): _steps("bob", "alice", "check-in"),
     ("POST", SR + "/{request_id}/confirm"): _steps("alice", "bob", "check-in", "check-out"),
+    ("POST", SR + "/{request_id}/slip"): _steps("alice", "bob", "check-in", "check-out"),
     ("POST", SR + "/{request_id}/cancel"): _posted("alice"),
     ("POST", SR + "/{request_id}/complaint"): _steps("alice", "bob", "check-in", "check-out"),
     ("POST", SR + "/{request_id}/resolution"): _steps("alice", "bob", "check-in", "check-out",
@@ -185,6 +189,8 @@ MATRIX: dict[Endpoint, tuple[int, ...]] = {
     ("POST", SR + "/{request_id}/check-in"):    ACT_SUBJECT,
     ("POST", SR + "/{request_id}/check-out"):   ACT_SUBJECT,
     ("POST", SR + "/{request_id}/confirm"):     ACT_SUBJECT,
+    # A paper slip is recorded by the staff of the elder's station or an admin.
+    ("POST", SR + "/{request_id}/slip"):        STAFF_WRITES,
     ("POST", SR + "/{request_id}/cancel"):      ACT_SUBJECT,
     ("POST", SR + "/{request_id}/complaint"):   ACT_SUBJECT,
     ("POST", SR + "/{request_id}/resolution"):  STAFF_WRITES,
