@@ -110,7 +110,7 @@ def title(words: Words, item: dict[str, Any]) -> str:
         return words.t(key, who=_counterparty(words, item))
     if kind in _TRANSFERS:
         return words.t(_TRANSFERS[kind], who=_counterparty(words, item))
-    if kind in ("service_hold", "service_settle"):
+    if kind in ("service_hold", "service_settle", "service_rehold"):
         return _service_title(words, item)
     if kind == "goods_redemption":
         return words.t("line.goods_redemption", what=item.get("memo", ""))

@@ -23,19 +23,18 @@ from typing import Any
 
 from sqlalchemy import and_, func, insert, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import aliased
 
 from node.access import Principal
 from node.certificates.document import Service, Subject, build, sha256_hex
 from node.clock import Clock
 from node.db.engine import Database
-from node.db.schema import journal_entries, members, tb_audit, tb_certificates, tb_service_requests
+from node.db.schema import members, tb_audit, tb_certificates, tb_service_requests
 from node.errors import AuthError, ErrorCode, NodeError, NotFound, RuleViolation
 from node.keyring import Signer
 from node.notify.guard import require_for_member
 from node.runtime import Node
+from node.states import ServiceRequestState
 
-SETTLE_KIND = "service_settle"  # node/timebank/common.py TimebankEntry.SERVICE_SETTLE
 ID_PREFIX = "cert-"
 ID_RANDOM_BYTES = 12
 AUDIT_DETAIL_CHARS_MAX = 500
@@ -53,17 +52,17 @@ def _audit(conn: Connection, local_id: str, action: str, actor: str, detail: str
 
 
 def settled_service(conn: Connection, local_id: str, *, from_ms: int, to_ms: int) -> Service:
-    """His visits settled in [from_ms, to_ms), not reversed: (visits, minutes) by category."""
-    request, entry = tb_service_requests.c, journal_entries.c
-    reversal = aliased(journal_entries)
+    """His visits paid in [from_ms, to_ms): (visits, minutes) by category. A visit counts once,
+    when it was paid with something released to the service: not while held or re-timed from a
+    slip, and not when a complaint gave everything back."""
+    request = tb_service_requests.c
     rows = conn.execute(
-        select(request.category, func.count(func.distinct(request.id)),
+        select(request.category, func.count(request.id),
                func.coalesce(func.sum(request.rounded_minutes), 0))
-        .select_from(journal_entries.join(tb_service_requests, entry.ref == request.id))
-        .outerjoin(reversal, reversal.c.reverses_height == entry.height)
-        .where(and_(entry.kind == SETTLE_KIND, request.volunteer_local_id == local_id,
-                    entry.created_at_ms >= from_ms, entry.created_at_ms < to_ms,
-                    reversal.c.height.is_(None)))
+        .where(and_(request.volunteer_local_id == local_id,
+                    request.state == str(ServiceRequestState.PAID),
+                    request.released_minutes > 0,
+                    request.settled_at_ms >= from_ms, request.settled_at_ms < to_ms))
         .group_by(request.category))
     return Service({row[0]: (int(row[1]), int(row[2])) for row in rows})
 

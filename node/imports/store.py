@@ -173,12 +173,14 @@ def _add_member(node: Node, conn: Connection, row: Row, now_ms: int) -> str:
 
 
 def grant_reason(file_name: str, row: Row) -> str:
-    """The grant's reason, which is also its journal memo: the source document and the row,
-    never a name (personal data stays out of the hash-chained journal)."""
+    """The grant's reason, which is also its journal memo: the row, its source id, date and
+    category only. The file's name and the row's document column are free text a person typed
+    (a name may be in them), so they stay out of the hash-chained journal: the signed receipt
+    and import_rows name the file, and the source id leads back to the row."""
+    del file_name  # named by the receipt, not the journal
     values = row.values
-    return (f"import {file_name[:FILE_NAME_CHARS_MAX]} row {row.number} "
-            f"(source {row.source_id}): {values['date']} {values['category']}, "
-            f"{values['document']}")
+    return (f"import row {row.number} (source {row.source_id}): {values['date']} "
+            f"{values['category']}")
 
 
 def _add_record(node: Node, conn: Connection, target: Target, row: Row) -> str:

@@ -35,6 +35,9 @@ class TimebankEntry(StrEnum):
 
     SERVICE_HOLD = "service_hold"
     SERVICE_SETTLE = "service_settle"
+    # A hold given back whole because the visit was re-timed from a paper slip (slips.py); the
+    # new hold follows. Not a settlement: nobody was paid, nothing was served.
+    SERVICE_REHOLD = "service_rehold"
     GOODS_REDEMPTION = "goods_redemption"
     DONATION = "donation"
     DISTRIBUTION = "distribution"

@@ -39,6 +39,7 @@ from node.db.schema import OPEN_TRANSFER, members, tb_deaths, tb_kin, transfers
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation, require
 from node.ledger.journal import Ledger
 from node.ledger.model import Posting, member_account, transfer_legs
+from node.ledger.system_ids import refuse_system_id
 from node.services.idempotency import request_hash
 from node.services.members import load_member
 from node.states import MemberStatus
@@ -79,6 +80,7 @@ class Deaths:
     def record(self, principal: Principal, local_id: str, *, heirs: list[Share],
                note: str) -> tuple[dict[str, Any], bool]:
         require_role(principal, Role.ADMIN, Role.STAFF, what="record a member's death")
+        refuse_system_id(local_id, what="it has no death to record")
         disposition = self.policy.lifecycle.on_death
         if disposition is OnDeath.DONATE_TO_POOL and heirs:
             raise RuleViolation(ErrorCode.VALIDATION_FAILED, "this node's policy gives a "

@@ -182,7 +182,9 @@ def settle_legs(*, held: list[tuple[CreditClass, int]], payer_account: str, rele
 
 
 def settle(conn: Connection, ledger: Ledger, policy: NodePolicy, *, row: Any, released: int,
-           actor: str, memo: str, now_ms: int) -> tuple[Settlement, Entry | None]:
+           actor: str, memo: str, now_ms: int,
+           kind: TimebankEntry = TimebankEntry.SERVICE_SETTLE
+           ) -> tuple[Settlement, Entry | None]:
     """Close a request's hold: release `released` minutes to the service, refund the rest."""
     held_total = int(row.held_minutes or 0)
     if held_total == 0:
@@ -201,6 +203,6 @@ def settle(conn: Connection, ledger: Ledger, policy: NodePolicy, *, row: Any, re
                        payer_account=payer_account, released=released,
                        volunteer_account=member_account(volunteer), credit=credit,
                        overflow=policy.caps.overflow)
-    entry = ledger.post(conn, kind=TimebankEntry.SERVICE_SETTLE, ref=str(row.id),
+    entry = ledger.post(conn, kind=kind, ref=str(row.id),
                         actor=actor, memo=memo, now_ms=now_ms, legs=legs)
     return Settlement(released, held_total - released, credit), entry

@@ -21,7 +21,7 @@ from typing import Any
 from node.access import Principal, Role, deny
 from node.errors import ErrorCode, RuleViolation
 from node.timebank import settle
-from node.timebank.common import MINUTE_MS, audit, ensure_accounts
+from node.timebank.common import MINUTE_MS, TimebankEntry, audit, ensure_accounts
 from node.timebank.requests import COMPLETED, ServiceRequests, subject
 
 
@@ -86,7 +86,8 @@ class Slips:
             memo = f"service {request_id} re-priced from paper slip"
             if row.held_minutes:
                 settle.settle(conn, requests.ledger, policy, row=row, released=0,
-                              actor=principal.actor, memo=memo, now_ms=now_ms)
+                              actor=principal.actor, memo=memo, now_ms=now_ms,
+                              kind=TimebankEntry.SERVICE_REHOLD)
             height = None
             if amount:
                 ensure_accounts(conn, requests.ledger, now_ms)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from node.access import Principal, Role
 from node.db.schema import journal_entries, members
 from node.errors import AuthError, Conflict, ErrorCode, RuleViolation
+from node.ledger.system_ids import POOL_LOCAL_ID
 from node.runtime import Node
 from node.timebank.deaths import Share
 from protocol.credit import CreditClass
@@ -165,3 +166,11 @@ def test_relocate_to_successor_names_an_active_node(policy_node: PolicyNode) -> 
     assert plan["successor"] == "nj-gulou"
     assert plan["members"] == [{"member": "gran", "station": "east", "status": "active",
                                 "balance_minutes": 90, "destination": "nj-gulou"}]
+
+
+def test_the_pool_has_no_death_to_record(policy_node: PolicyNode) -> None:
+    node = policy_node("nanjing-2019")
+    _estate(node)
+    with writes_nothing(node), pytest.raises(Conflict) as err:
+        node.timebank.deaths.record(ADMIN, POOL_LOCAL_ID, heirs=[], note=NOTE)
+    assert err.value.code == ErrorCode.LOCAL_ID_RESERVED

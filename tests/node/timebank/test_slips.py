@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from node.access import Principal, Role
+from node.certificates.service import for_node
 from node.clock import FakeClock
+from node.db.schema import journal_entries
 from node.errors import ErrorCode, NodeError
 from node.runtime import Node
 from node.timebank.slips import Slip
@@ -125,3 +128,23 @@ def test_hours_are_conserved_through_record_and_confirm(policy_node: PolicyNode,
     assert spent == recorded["price_minutes"] == balance(node, "vol")
     assert escrow(node) == 0
     assert_sound(node)
+
+
+def test_a_re_timed_visit_is_paid_and_certified_once(policy_node: PolicyNode,
+                                                     clock: FakeClock) -> None:
+    """The slip gives the old hold back as a `service_rehold` entry, not a settlement: the
+    elder's refund is not service she supplied, and the volunteer's certificate counts the
+    visit once, when it is paid."""
+    node, _ = paper_station(policy_node, clock, minutes=45, actor=member("vol"))
+    record(node, duration_minutes=30)
+    certificates = for_node(node)
+    held = certificates.issue(ADMIN, "vol", from_ms=0, to_ms=None)["document"]
+    assert (held["visits"], held["total_minutes"]) == (0, 0)  # re-timed, not yet paid
+    node.timebank.requests.confirm(member("gran"), "r1", rating=4, comment="")
+    clock.advance(MINUTE_MS)  # a period ends before the moment it is issued
+    with node.db.read() as conn:
+        kinds = list(conn.execute(select(journal_entries.c.kind).where(
+            journal_entries.c.ref == "r1").order_by(journal_entries.c.height)).scalars())
+    assert kinds == ["service_hold", "service_rehold", "service_hold", "service_settle"]
+    paid = certificates.issue(ADMIN, "vol", from_ms=0, to_ms=None)["document"]
+    assert (paid["visits"], paid["total_minutes"]) == (1, 30)
