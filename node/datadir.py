@@ -10,7 +10,9 @@ users may read: an operator may have copied a backup or a config in with a loose
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -91,3 +93,32 @@ def loose_modes_warning(config: NodeConfig) -> str | None:
     return (f"these hold members' personal data, keys or a database password but other users "
             f"may read them: {'; '.join(loose)}. Fix: chmod 700 on the folders and chmod 600 "
             f"on the files (e.g. chmod -R go-rwx {config.data_path})")
+
+
+def make_key_file(path: Path, key_bytes: int) -> None:
+    """A new random key of `key_bytes` in hex at `path`, mode 0600, linked into place so that
+    two processes racing to make it both use the one linked first."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(key_bytes) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        with contextlib.suppress(FileExistsError):  # another process made it first: theirs
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def read_key_file(path: Path, key_bytes: int, *, what: str, advice: str) -> bytes:
+    """The key at `path`; a ConfigError naming the file (`what` it is, `advice` on what to do)
+    when it is not `key_bytes` in hex: never silently replaced."""
+    text = path.read_text(encoding="ascii", errors="replace").strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) != key_bytes:
+        raise ConfigError(f"{path} is not {what} ({key_bytes * 2} hex digits); {advice}")
+    return key

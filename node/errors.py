@@ -16,9 +16,12 @@
         ├── ImportRefused          an import file not imported (node.imports.sheet)
         ├── ReceiptInvalid         an import receipt that does not verify (node.imports.receipt)
         ├── CertificateInvalid     a certificate that does not verify (node.certificates.verify)
+        ├── AccessLogInvalid       an access log whose chain does not verify (node.privacy)
         ├── DeliveryFailed         a notification a channel did not take (node.notify.channels)
         ├── LoginRequired          no console session (node.console.web)
         ├── CsrfRefused            a console form without its secret (node.console.web)
+        ├── UploadRefused          an import page's upload refused; UploadTooLarge over its
+                                   limits (node.console.pages_import)
         └── SignInRefused, SignInLocked, TooManyAttempts, ActivationRefused, PinTooWeak
                                    members signing in (node.people.errors)
     (PeerFailed, node.reconcile.peer, is a NodeError carrying the peer's own code as `kind`;
@@ -90,6 +93,8 @@ class ErrorCode(StrEnum):
     NEGATIVE_BALANCE = "negative_balance"  # a debt does not travel with a relocation
     # hours a duplicate member may still receive from a payment request: no merge yet
     OPEN_PAYMENT_REQUESTS = "open_payment_requests"
+    # the policy's caps.balance_minutes: what one member may hold (merges, imports)
+    BALANCE_CAP_EXCEEDED = "balance_cap_exceeded"
     PAYMENT_REQUEST_NOT_FOUND = "payment_request_not_found"
     PAYMENT_REQUEST_ID_CONFLICT = "payment_request_id_conflict"
     PAYMENT_REQUEST_CLOSED = "payment_request_closed"  # approved or declined already
@@ -104,6 +109,13 @@ class ErrorCode(StrEnum):
     SERVICE_REQUEST_STATE = "service_request_state"  # the step does not fit the request's state
     SEPARATION_OF_DUTIES = "separation_of_duties"  # who served a visit does not pay for it
     SLIP_OUT_OF_BOUNDS = "slip_out_of_bounds"  # a paper slip's times break the policy
+    # corrections of a paid visit (node/timebank/corrections.py) and qualifications
+    ADJUSTMENT_NOT_FOUND = "adjustment_not_found"
+    ADJUSTMENT_ID_CONFLICT = "adjustment_id_conflict"
+    ADJUSTMENT_PENDING = "adjustment_pending"  # one correction of a visit awaits confirmation
+    ADJUSTMENT_UNCOVERED = "adjustment_uncovered"  # the volunteer cannot give back the minutes
+    QUALIFICATION_REQUIRED = "qualification_required"  # the category needs a valid one
+    QUALIFICATION_ID_CONFLICT = "qualification_id_conflict"
     SUBSIDY_CAP_EXCEEDED = "subsidy_cap_exceeded"  # a station's subsidised minutes today
     CATEGORY_UNKNOWN = "category_unknown"
     ITEM_UNKNOWN = "item_unknown"
@@ -153,6 +165,12 @@ class ErrorCode(StrEnum):
     CERTIFICATE_NOT_FOUND = "certificate_not_found"
     CERTIFICATE_INVALID = "certificate_invalid"  # a certificate file that does not verify
     DELIVERY_FAILED = "delivery_failed"  # a notification channel did not take it; retried
+    # personal data under the PIPL (node/privacy/)
+    GUARDIAN_REQUIRED = "guardian_required"  # a member under 14 consents through a guardian
+    # staff send a profile only with her recorded consent (node/privacy/consents.py)
+    CONSENT_REQUIRED = "consent_required"
+    MEMBER_ERASED = "member_erased"  # her personal data was erased; no new data is taken
+    ACCESS_LOG_INVALID = "access_log_invalid"  # the access log's hash chain does not verify
     LOGIN_REQUIRED = "login_required"  # the console: no live session
     CSRF_REFUSED = "csrf_refused"  # the console: a form without its session's secret
     # members signing in (node/people, docs/members.md)
@@ -163,6 +181,12 @@ class ErrorCode(StrEnum):
     PIN_TOO_WEAK = "pin_too_weak"
     DELEGATE_NOT_FOUND = "delegate_not_found"
     DELEGATE_NOT_KIN = "delegate_not_kin"  # only registered kin at this node act for a member
+    # stations and staff accounts (node/stations/, node/staff/)
+    STATION_UNKNOWN = "station_unknown"  # not a registered, active station (registry not empty)
+    STATION_EXISTS = "station_exists"
+    STAFF_ACCOUNT_NOT_FOUND = "staff_account_not_found"
+    STAFF_ACCOUNT_EXISTS = "staff_account_exists"  # the username is taken
+    PASSWORD_TOO_WEAK = "password_too_weak"  # a staff password: too short or a guess tried first
     CONFIG_INVALID = "config_invalid"
     INTERNAL_ERROR = "internal_error"
 

@@ -11,7 +11,9 @@ from typing import TypedDict
 
 from argon2 import PasswordHasher
 from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 
+from node.access import Principal
 from node.clock import Clock, SystemClock
 from node.config import NodeConfig
 from node.db.batch import WriteBatcher
@@ -32,7 +34,14 @@ from node.notify import events as notify_events
 from node.notify.service import Notifications, build_notifications
 from node.notify.settings import DeliverySettings, load_settings
 from node.notify.texts import Names
+from node.people.pins import Hasher
 from node.people.service import PeopleService
+from node.privacy import consents
+from node.privacy.access_log import Action, Result, append
+from node.privacy.ids import KEY_FILE as ID_KEY_FILE
+from node.privacy.ids import IdKey
+from node.privacy.reads import own_read
+from node.privacy.service import Privacy
 from node.reconcile.service import Reconciler
 from node.services.grants import GrantService
 from node.services.ledger_admin import LedgerAdminService
@@ -42,13 +51,17 @@ from node.services.members import MemberService
 from node.services.outgoing import OutgoingTransfers
 from node.services.payments import PaymentService
 from node.services.relocation import RelocationService
+from node.services.relocation_profile import record_arrival_kin
 from node.services.system_accounts import ensure_system_accounts, open_system_accounts
 from node.services.tokens import TokenService
 from node.services.transfers import TransferService
 from node.services.units import node_unit
+from node.staff.accounts import StaffAccounts
+from node.staff.signin import StaffSignIn
+from node.stations.registry import Stations
 from node.timebank.parties import unsettled_requests
 from node.timebank.people import grant_rule
-from node.timebank.policy import NodePolicy
+from node.timebank.policy import NodePolicy, Recipients
 from node.timebank.service import TimeBank, gift_rule, policy_for
 from node.timebank.visit_key import KEY_FILE as VISIT_KEY_FILE
 from node.timebank.visit_key import VisitKey
@@ -78,6 +91,10 @@ class Node:
     people: PeopleService
     member_edits: MemberEdits  # corrections of members' records, and their history
     member_merge: MemberMerge  # duplicate registrations merged by an admin
+    privacy: Privacy  # personal data, consents, export, erasure and the access log (PIPL)
+    stations: Stations  # the station registry (node/stations/)
+    staff: StaffAccounts  # console logins by username and password (node/staff/)
+    staff_sign_in: StaffSignIn
     _key_override: SigningKey | None = None
 
     def reload_keys(self) -> None:
@@ -219,7 +236,8 @@ def _exchange(opened: _Opened, *, writer: WriteBatcher, signer: Signer,
                             backoff_max_s=config.exchange_backoff_max_s,
                             breaker_open_s=config.exchange_breaker_open_s))
     retry_ms = exchange.answers.retry.prepare_ms
-    RelocationHandlers(node_id=config.node_id, ledger=ledger, retry_ms=retry_ms).install(exchange)
+    RelocationHandlers(node_id=config.node_id, ledger=ledger, retry_ms=retry_ms,
+                       arrived=record_arrival_kin).install(exchange)
     PaymentHandlers(node_id=config.node_id, retry_ms=retry_ms).install(exchange)
     # A transfer from another node tells its creditor, in the transaction that credits her.
     exchange.requests.on_prepare_committed(notify_events.hours_received)
@@ -239,6 +257,18 @@ def _names(policy: NodePolicy, federation: FederationService) -> Names:
                  node_name=node_name)
 
 
+def _log_contacts(conn: Connection, *, member_local_id: str, principal: Principal,
+                  change: bool, fields: list[str], allowed: bool, now_ms: int) -> None:
+    """The contacts' row of the access log: node/notify sits below node/privacy, so it is
+    handed this (node/notify/contacts.py's AccessLogger) instead of importing the log. A
+    member's read of her own contacts is not logged, as node/privacy/reads.py says."""
+    if not change and own_read(principal, member_local_id):
+        return
+    append(conn, member_local_id=member_local_id, actor=principal.actor,
+           action=Action.CHANGE if change else Action.READ, fields=fields,
+           result=Result.ALLOWED if allowed else Result.REFUSED, now_ms=now_ms)
+
+
 def _assemble(opened: _Opened, *, transport: Transport | None,
               password_hasher: PasswordHasher | None) -> Node:
     """Build every service from the checked parts; each receives exactly what it uses."""
@@ -248,6 +278,7 @@ def _assemble(opened: _Opened, *, transport: Transport | None,
     unit = partial(node_unit, federation, node_id, policy.unit.node_unit())
     common: _Common = {"db": db, "ledger": ledger, "clock": clock}
     writer = WriteBatcher(db)
+    staff_hasher = Hasher(password_hasher)  # staff passwords: the members' hashing and bound
     exchange = _exchange(opened, writer=writer, signer=signer, transport=transport)
     outgoing = OutgoingTransfers(ledger=ledger, clock=clock, node_id=node_id,
                                  federation=federation,
@@ -270,17 +301,29 @@ def _assemble(opened: _Opened, *, transport: Transport | None,
                               federation=federation, signer=signer, clock=clock, ledger=ledger,
                               exchange=exchange),
         relocations=RelocationService(**common, writer=writer, node_id=node_id,
-                                      outgoing=outgoing, unsettled_requests=unsettled_requests),
+                                      outgoing=outgoing, unsettled_requests=unsettled_requests,
+                                      share_kin=policy.transfers.recipients
+                                      is not Recipients.ANYONE,
+                                      consented_at=partial(
+                                          consents.consented_at,
+                                          purpose=consents.Purpose.SHARE_ON_RELOCATION)),
         payments=PaymentService(db=db, writer=writer, clock=clock, node_id=node_id,
                                 outgoing=outgoing),
         timebank=timebank,
         notifications=build_notifications(db=db, clock=clock, settings=opened.delivery,
-                                          names=_names(policy, federation)),
+                                          names=_names(policy, federation),
+                                          log_access=_log_contacts),
         people=PeopleService(db=db, clock=clock, node_id=node_id, base_url=config.url,
                              password_hasher=password_hasher),
         member_edits=MemberEdits(db=db, clock=clock, node_id=node_id,
                                  subsidised_allowed=policy.credit.subsidised_services),
         member_merge=MemberMerge(**common, writer=writer, node_id=node_id,
-                                 unsettled_requests=unsettled_requests),
+                                 unsettled_requests=unsettled_requests,
+                                 balance_cap_minutes=policy.caps.balance_minutes),
+        privacy=Privacy(db=db, clock=clock, node_id=node_id,
+                        id_key=IdKey(config.data_path / ID_KEY_FILE)),
+        stations=Stations(db=db, clock=clock),
+        staff=StaffAccounts(db=db, clock=clock, hasher=staff_hasher),
+        staff_sign_in=StaffSignIn(db=db, clock=clock, hasher=staff_hasher),
         _key_override=opened.key,
     )

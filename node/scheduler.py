@@ -1,5 +1,6 @@
 """Background jobs of a running node (apscheduler): signed checkpoints, keeping the
-federation directory and the node's keys current, and delivering members' notifications."""
+federation directory and the node's keys current, delivering members' notifications, and
+pruning the access log of personal data daily."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import logging
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 
 from node.errors import NodeError
+from node.privacy import access_log
 from node.reconcile.cuts import OVERDUE_WINDOWS
 from node.runtime import Node
 
 log = logging.getLogger("hourbridge.scheduler")
+ACCESS_LOG_PRUNE_INTERVAL_S = 86_400  # daily: a row outlives its 180 days by a day at most
 
 
 def _checkpoint(node: Node) -> None:
@@ -37,6 +40,15 @@ def _deliver_notifications(node: Node) -> None:
     if report.delivered or report.retrying or report.failed:
         log.info("notifications: %s delivered, %s to retry, %s failed", report.delivered,
                  report.retrying, report.failed)
+
+
+def _prune_access_log(node: Node) -> None:
+    """Rows of the access log older than its 180 days go (node/privacy/access_log.py's `prune`,
+    as `hourbridge access-log prune` runs it); the node's clock decides what is old."""
+    removed = node.privacy.prune_log()
+    if removed:
+        log.info("access log: %s rows older than %s days pruned", removed,
+                 access_log.RETENTION_DAYS)
 
 
 def _close_windows(node: Node) -> None:
@@ -99,6 +111,10 @@ def start_scheduler(node: Node) -> BackgroundScheduler:
             _deliver_notifications, "interval", seconds=node.config.notify_interval_s,
             args=[node], id="notifications", max_instances=1, coalesce=True,
         )
+    scheduler.add_job(
+        _prune_access_log, "interval", seconds=ACCESS_LOG_PRUNE_INTERVAL_S, args=[node],
+        id="access-log-prune", max_instances=1, coalesce=True,
+    )
     interval = window_interval_s(node)
     if interval is not None:
         scheduler.add_job(

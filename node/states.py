@@ -108,6 +108,13 @@ class DisputeState(StrEnum):
     RESOLVED = "resolved"
 
 
+class CorrectionState(StrEnum):
+    """tb_service_adjustments.state: a paid visit's correction (node/timebank/corrections.py)."""
+
+    PENDING = "pending"  # recorded, waiting for a second person
+    POSTED = "posted"  # confirmed: its service_adjust entry is in the journal
+
+
 class DisputeOutcome(StrEnum):
     """tb_disputes.outcome, set when the dispute is resolved (NULL while open)."""
 
@@ -164,6 +171,8 @@ STORED: dict[tuple[str, str], type[StrEnum]] = {
     ("notifications", "kind"): NotificationKind,
     ("notification_deliveries", "channel"): DeliveryChannel,
     ("notification_deliveries", "state"): DeliveryState,
+    # revision 0019
+    ("tb_service_adjustments", "state"): CorrectionState,
 }
 
 # The older names, kept as aliases of the members.
@@ -187,3 +196,7 @@ PAYMENT_AWAITING = IncomingPaymentState.AWAITING
 PAYMENT_APPROVED = IncomingPaymentState.APPROVED
 # Shown, never stored: an awaiting request past its expiry.
 PAYMENT_EXPIRED = "expired"
+
+# members.deactivation_reason of a member whose personal data was erased at her request
+# (node/privacy/erasure.py): her record takes no new personal data (`member_erased`).
+ERASED_REASON = "erased"

@@ -78,6 +78,20 @@ SITES = (
 )
 
 
+# Each site's station, registered before its members (a node with stations refuses members of
+# an unregistered one), and one console login for its staff: (name, address, district code).
+STATIONS = {
+    "lujiazui": ("陆家嘴服务站", "浦东新区陆家嘴环路 1000 号", "310115"),
+    "hunanlu": ("湖南路服务站", "鼓楼区湖南路 10 号", "320106"),
+    "jinsong": ("劲松服务站", "朝阳区劲松路 8 号", "110105"),
+}
+DEMO_STAFF_PASSWORD = "Demo-Station-2026"  # demo only: printed by scripts/up
+
+
+def staff_username(site: Site) -> str:
+    return f"{site.station}.desk"
+
+
 def expected_balances(site: Site) -> dict[str, int]:
     """What every demo member holds after seeding: grants in, transfers out and in."""
     held = {member.local_id: 0 for member in site.members}
@@ -104,6 +118,12 @@ def seed(site: Site, url: str, admin_token: str) -> None:
     """Put the site's demo data into its node over the API; a repeat changes nothing."""
     with httpx.Client(base_url=url, timeout=10,
                       headers={"Authorization": f"Bearer {admin_token}"}) as http:
+        name, address, district = STATIONS[site.station]
+        post(http, "/api/v1/stations", {"id": site.station, "name": name, "address": address,
+                                        "district_code": district}, exists_code="station_exists")
+        post(http, "/api/v1/staff-accounts", {
+            "username": staff_username(site), "role": "staff", "station": site.station,
+            "password": DEMO_STAFF_PASSWORD}, exists_code="staff_account_exists")
         for m in site.members:
             post(http, "/api/v1/members", {"local_id": m.local_id, "display_name": m.name,
                                            "station": m.station, "birth_year": m.birth_year},

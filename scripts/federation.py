@@ -36,7 +36,16 @@ from demo_directory import (
     ensure_directory,
 )
 from demo_report import ReportFailed, write_and_verify
-from demo_seed import SITES, SeedError, Site, balances, expected_balances, seed
+from demo_seed import (
+    DEMO_STAFF_PASSWORD,
+    SITES,
+    SeedError,
+    Site,
+    balances,
+    expected_balances,
+    seed,
+    staff_username,
+)
 from demo_story import STORY_DELTAS, Story, StoryError, already_told
 from demo_story import Node as StoryNode
 from rich import box
@@ -224,6 +233,9 @@ def show(nodes: list[Running], tokens: dict[str, dict[str, str]],
                   "docs/console.md):")
     for node in nodes:
         console.print(f"  {node.site.node_id:<12} {node.url}/console", soft_wrap=True)
+    console.print("  or sign in with a username (station staff, password "
+                  f"{DEMO_STAFF_PASSWORD}): "
+                  + ", ".join(f"{staff_username(n.site)} at {n.site.node_id}" for n in nodes))
     console.print(f"Try it:\n  curl {url}/healthz\n"
                   f"  curl -H 'Authorization: Bearer {admin}' "
                   f"{url}/api/v1/members/wang-guifang/balance\n"

@@ -29,13 +29,17 @@ from node.api.routes import (
     payments,
     people,
     people_access,
+    privacy,
     reconciliation,
+    records,
     relocation,
     reports,
+    stations,
     timebank_bank,
     timebank_requests,
     visit_codes,
 )
+from node.console.pages_import import IMPORTS_PATH, UPLOAD_BODY_BYTES_MAX
 from node.exchange.transport import TRANSACTIONS_PATH
 from node.forms.models import Problem
 from node.reconcile.peer import RECONCILE_PATH
@@ -139,14 +143,16 @@ def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> 
                    reconciliation.metrics_router, timebank_requests.router,
                    timebank_bank.router, lifecycle.router, reports.router, notifications.router,
                    people.router, people_access.router, visit_codes.router,
-                   member_edits.router, certificates.router):
+                   member_edits.router, certificates.router, privacy.router, stations.router,
+                   records.router):
         app.include_router(router)
     console.install(app, node)
     centre.install(app, node)
     app.add_middleware(
         BodyGuardMiddleware, body_bytes_max=node.config.body_bytes_max,
         own_limits={TRANSACTIONS_PATH: TRANSACTION_BYTES_CEILING,
-                    RECONCILE_PATH: SIZE_FACTOR * TRANSACTION_BYTES_CEILING},
+                    RECONCILE_PATH: SIZE_FACTOR * TRANSACTION_BYTES_CEILING,
+                    IMPORTS_PATH: UPLOAD_BODY_BYTES_MAX},  # a file upload (multipart)
         form_prefix=(f"{console.PREFIX}/", f"{centre.PREFIX}/"),
         body_read_timeout_s=node.config.body_read_timeout_s,
     )

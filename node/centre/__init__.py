@@ -11,6 +11,7 @@ older eyes, served by every node.
     /me/goods, /me/donate hours for goods, hours to the care pool (pages_bank)
     /me/move              move the whole account to another city (pages_move)
     /me/scan              what the QR on an elder's visit-code page opens: check in there
+    /me/certificate       the volunteer's signed certificate, issued on request and printed
     /me/family            who may act for her, giving and ending it; /me/contacts where notices go
     /me/lang, /me/size    Chinese or English; normal or larger text (cookies)
 
@@ -26,11 +27,13 @@ from fastapi import FastAPI
 from node.centre import (
     pages_auth,
     pages_bank,
+    pages_certificate,
     pages_family,
     pages_home,
     pages_move,
     pages_needs,
     pages_notes,
+    pages_privacy,
     pages_rates,
     pages_scan,
     pages_send,
@@ -49,5 +52,6 @@ def install(app: FastAPI, node: Node) -> None:
                    pages_family.router,
                    pages_auth.router, pages_home.router, pages_send.router, pages_notes.router,
                    pages_needs.router, pages_rates.router, pages_volunteer.router,
-                   pages_scan.router):
+                   pages_scan.router, pages_certificate.router,
+                   pages_privacy.router):
         app.include_router(router)

@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from node.centre.texts_bank import BANK
+from node.centre.texts_certificate import CERTIFICATE
 from node.centre.texts_family import FAMILY
 from node.centre.texts_frame import ERRORS, FRAME
 from node.centre.texts_needs import NEEDS
 from node.centre.texts_pages import PAGES
+from node.centre.texts_privacy import PRIVACY, PRIVACY_ERRORS
 from node.centre.texts_rates import RATES
 from node.centre.texts_scan import SCAN
 from node.centre.texts_volunteer import VOLUNTEER
@@ -30,9 +32,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     lang: {
         **{key: texts[i] for key, texts in (FRAME | PAGES | VOLUNTEER | NEEDS).items()},
         **{key: texts[i] for key, texts in RATES.items()},
+        **{key: texts[i] for key, texts in PRIVACY.items()},  # texts_privacy.py
+        **{f"error.{code}": texts[i] for code, texts in PRIVACY_ERRORS.items()},
         **{key: texts[i] for key, texts in BANK.items()},
         **{key: texts[i] for key, texts in SCAN.items()},
         **{key: texts[i] for key, texts in FAMILY.items()},
+        **{key: texts[i] for key, texts in CERTIFICATE.items()},
         **{f"error.{code}": texts[i] for code, texts in ERRORS.items()},
     }
     for i, lang in enumerate(LANGUAGES)

@@ -86,6 +86,8 @@ def _service_title(words: Words, item: dict[str, Any]) -> str:
     service = service_name(words, fact)
     if fact is None:
         return service
+    if item["kind"] == "service_adjust":  # a paid visit corrected (node/timebank/corrections.py)
+        return words.t("line.service_adjust", service=service)
     served = fact.recipient == words.me
     other = _local(words, fact.volunteer if served else fact.recipient)
     if item["kind"] == "service_hold":
@@ -110,7 +112,7 @@ def title(words: Words, item: dict[str, Any]) -> str:
         return words.t(key, who=_counterparty(words, item))
     if kind in _TRANSFERS:
         return words.t(_TRANSFERS[kind], who=_counterparty(words, item))
-    if kind in ("service_hold", "service_settle", "service_rehold"):
+    if kind in ("service_hold", "service_settle", "service_rehold", "service_adjust"):
         return _service_title(words, item)
     if kind == "goods_redemption":
         return words.t("line.goods_redemption", what=item.get("memo", ""))

@@ -1,10 +1,14 @@
 """Moving the whole account to another city (把账户迁到别的城市, standard §10).
 
     /me/move          the cities of the federation directory, by the names it gives them, and
-                      the member number the new city's station gave her
+                      the member number the new city's station gave her; a box she ticks to
+                      agree that her profile (name, birth year, the station she names there,
+                      her kin where this node shares them) goes to the new city, said plainly
+                      in Chinese first, and that station (optional, only with the box ticked)
     /me/move/check    what will happen, in plain words (every hour moves; the account here
                       closes), and the one button that does it; the form carries a client id
-    /me/moved         where she lands once she asked to move her own account (no session)
+    /me/moved         where she lands once she asked to move her own account (no session);
+                      without her profile it says she gives her details at the new station
     /me/moves/{id}    the move's state in words, with a button to look again while it is on
                       its way (no automatic reload: nothing moves while someone reads)
 
@@ -86,8 +90,20 @@ def _chosen(node: Node, to_node: str, typed_number: str) -> tuple[str, str]:
     return to_node, number
 
 
+def _sharing(share_profile: str, typed_station: str) -> tuple[bool, str | None]:
+    """Whether she ticked the box to share her profile, and the station she named at the new
+    node (spaces and capitals forgiven); a station without the box is a field to fill again, as
+    the service would refuse it (it travels only in the profile)."""
+    shared = share_profile == "1"
+    station = typed_station.strip().lower() or None
+    if station is not None and (not shared or not _NUMBER.fullmatch(station)):
+        raise FormInvalid(["station"])
+    return shared, station
+
+
 def _move_view(visit: Visit) -> dict[str, Any]:
-    return {"acting_name": acting_name(visit), "cities": _cities(visit.node)}
+    return {"acting_name": acting_name(visit), "cities": _cities(visit.node),
+            "share_kin": visit.node.relocations.share_kin}
 
 
 @router.get("/move")
@@ -96,19 +112,24 @@ async def move_form(request: Request, signed: Signed) -> Response:
     return render(request, "move.html", prefs=signed.prefs, visit=signed, **view)
 
 
-def _check_view(visit: Visit, to_node: str, number: str) -> dict[str, Any]:
+def _check_view(visit: Visit, to_node: str, number: str, share_profile: str,
+                station: str) -> dict[str, Any]:
     name = acting_name(visit)
     to_node, number = _chosen(visit.node, to_node, number)
+    shared, chosen_station = _sharing(share_profile, station)
     balance = visit.node.members.balance(visit.principal, visit.member)
     return {"acting_name": name, "to_node": to_node, "number": number,
             "city": city_name(visit.node, to_node), "amount": balance["available_minutes"],
-            "form_id": new_id("move")}
+            "form_id": new_id("move"), "shared": shared, "station": chosen_station,
+            "share_kin": visit.node.relocations.share_kin}
 
 
 @router.get("/move/check")
 async def move_check(request: Request, signed: Signed, to_node: Typed = "",
-                     new_local_id: Typed = "") -> Response:
-    view = await run_in_threadpool(_check_view, signed, to_node, new_local_id)
+                     new_local_id: Typed = "", share_profile: Typed = "",
+                     station: Typed = "") -> Response:
+    view = await run_in_threadpool(_check_view, signed, to_node, new_local_id, share_profile,
+                                   station)
     return render(request, "move_check.html", prefs=signed.prefs, visit=signed, **view)
 
 
@@ -135,25 +156,29 @@ async def move(signed_in: SignedForm) -> Response:
         raise FormInvalid(["form"])
     to_node, number = _chosen(signed.node, form.get("to_node", ""),
                               form.get("new_local_id", ""))
+    shared, station = _sharing(form.get("share_profile", ""), form.get("station", ""))
     node = signed.node
     await node.writer.submit(node.relocations.command(
         signed.principal, relocation_id=relocation_id, local_id=signed.member,
-        to_node=to_node, new_local_id=number))
+        to_node=to_node, new_local_id=number, share_profile=shared, station=station))
     if signed.acting:  # unreachable while the service refuses delegates; they stay signed in
         return redirect(signed.url(f"{PREFIX}/moves/{relocation_id}"))
     # Her account here is closed now, and with it this session (as signing out ends on a page
     # that needs none): the page says what happens next.
-    return redirect(link(f"{PREFIX}/moved", to_node=to_node, new_local_id=number))
+    return redirect(link(f"{PREFIX}/moved", to_node=to_node, new_local_id=number,
+                         shared="1" if shared else ""))
 
 
 @router.get("/moved")
-async def moved(request: Request, to_node: Typed = "", new_local_id: Typed = "") -> Response:
+async def moved(request: Request, to_node: Typed = "", new_local_id: Typed = "",
+                shared: Typed = "") -> Response:
     """Where a member lands once her own move is asked for: no session (hers has ended), so
-    only the city and the number the form carried, and nothing read from her account."""
+    only the city, the number and whether she shared her profile, as the form carried them,
+    and nothing read from her account."""
     node: Node = request.app.state.node
     to_node, number = _chosen(node, to_node, new_local_id)
     return render(request, "moved.html", prefs=prefs_of(request),
-                  city=city_name(node, to_node), number=number)
+                  city=city_name(node, to_node), number=number, shared=shared == "1")
 
 
 def _moves_view(visit: Visit, relocation_id: str) -> dict[str, Any]:

@@ -82,6 +82,8 @@ def _volunteer_view(visit: Visit) -> dict[str, Any]:
             "open": [_shown(visit, item) for item in open_items],
             "mine": [_shown(visit, item) for item in reversed(mine)],
             "earned": sum(int(item["credited_minutes"] or 0) for item in mine),
+            # the policy's honour level by hours served (node/timebank/honours.py), or None
+            "honour": node.timebank.qualifications.honour_of(principal, me),
             "history": history}
 
 

@@ -73,6 +73,50 @@ BANK: dict[str, tuple[str, str]] = {
                           "finished must be settled before the move."),
     "move.confirm": ("确认迁到 {city}", "Yes, move to {city}"),
     "move.cancel": ("不迁了", "Do not move"),
+    # her profile travelling with the move (standard §10.1, issue 14 item 2)
+    "move.share_title": ("让新城市认识您", "Let the new city know you"),
+    "move.share": ("我同意把我的姓名、出生年份和下面填的服务站告诉新城市的时间银行。",
+                   "I agree that my name, my birth year and the station below are given to "
+                   "the time bank of the new city."),
+    "move.share_kin": ("我同意把我的姓名、出生年份、下面填的服务站和我登记的亲属告诉新城市的"
+                       "时间银行。",
+                       "I agree that my name, my birth year, the station below and the "
+                       "relatives I registered are given to the time bank of the new city."),
+    "move.share_help": ("只告诉您要迁去的那个城市的时间银行，不给别人。那里的服务站用这些为您安排"
+                        "服务、核对年龄，您到了第一天就能办事。不同意也能迁，到了以后再去服务站"
+                        "登记。",
+                        "Only the time bank of the city you move to gets them, nobody else. Its "
+                        "stations use them to arrange your services and check your age, so you "
+                        "are served from your first day. You can move without agreeing and give "
+                        "your details at a station there."),
+    "move.share_help_kin": ("只告诉您要迁去的那个城市的时间银行，不给别人。那里的服务站用这些为您"
+                            "安排服务、核对年龄，亲属名单让您还能把时间送给家人；您到了第一天就"
+                            "能办事。不同意也能迁，到了以后再去服务站登记。",
+                            "Only the time bank of the city you move to gets them, nobody else. "
+                            "Its stations use them to arrange your services and check your age, "
+                            "and the list of relatives lets you keep giving hours to family, so "
+                            "you are served from your first day. You can move without agreeing "
+                            "and give your details at a station there."),
+    "move.station": ("新城市的服务站（可以不填）", "Station in the new city (optional)"),
+    "move.station_help": ("新城市服务站的编号，比如 gulou-east。"
+                          "只有同意上面这一项，才会告诉新城市。",
+                          "The number of the station in the new city, for example gulou-east. "
+                          "It is given only if you agree above."),
+    "move.shared": ("{city} 的时间银行会收到您的姓名、出生年份和您选的服务站，"
+                    "您到了第一天就能办事。",
+                    "The time bank of {city} receives your name, your birth year and the "
+                    "station you chose, so you are served from your first day."),
+    "move.shared_kin": ("{city} 的时间银行会收到您的姓名、出生年份、您选的服务站和您登记的亲属，"
+                        "您到了第一天就能办事。",
+                        "The time bank of {city} receives your name, your birth year, the "
+                        "station you chose and the relatives you registered, so you are served "
+                        "from your first day."),
+    "move.shared_station": ("您选的服务站：{station}", "The station you chose: {station}"),
+    "move.not_shared": ("您没有同意把资料告诉新城市。到了以后，请带上身份证到 {city} 的服务站"
+                        "登记姓名和出生年份，登记以前有些服务办不了。",
+                        "You did not agree to give your details to the new city. Once there, "
+                        "take your ID card to a station in {city} to give your name and birth "
+                        "year; until then some services are not available."),
     "moves.title": ("账户迁移", "Moving the account"),
     "moves.state.pending": ("正在迁往 {city}…", "Moving to {city}…"),
     "moves.state.committed": ("已经迁到 {city}。", "Moved to {city}."),
@@ -98,6 +142,9 @@ BANK: dict[str, tuple[str, str]] = {
     "field.goods": ("物品", "the goods"),
     "field.to_node": ("迁到哪个城市", "which city"),
     "field.new_local_id": ("新城市的会员号", "the member number in the new city"),
+    "field.station": ("新城市的服务站（要先同意告诉新城市，编号比如 gulou-east）",
+                      "the station in the new city (only if you agree to give it; a number "
+                      "such as gulou-east)"),
     "error.quantity": ("请填写要几份：1 到 100 之间的整数。",
                        "Give how many as a whole number from 1 to 100."),
     "error.goods_not_allowed": ("本站不能用时间兑换物品。", "Hours cannot buy goods at this node."),

@@ -90,6 +90,10 @@ FRAME: dict[str, tuple[str, str]] = {
 
 # A sentence for each stable error code a member can meet on these pages.
 ERRORS: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.QUALIFICATION_REQUIRED: (
+        "这类服务需要有效的资质证书（如医疗护理证）。请到服务站登记您的证书。",
+        "This kind of service needs a valid qualification (such as a health-care certificate). "
+        "Ask your station to record yours."),
     ErrorCode.FORBIDDEN: ("您不能查看或办理这个账户的事。",
                           "You may not see or act on this account."),
     ErrorCode.VALIDATION_FAILED: ("填写的内容不对，请检查后再试。",

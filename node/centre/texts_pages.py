@@ -62,6 +62,8 @@ PAGES: dict[str, tuple[str, str]] = {
                               "decides"),
     "line.service_earned": ("{who} {service}", "{service} for {who}"),
     "line.service_back": ("{service}：退回", "{service}: returned"),
+    "line.service_adjust": ("{service}：按服务单更正时长",
+                            "{service}: time corrected from the slip"),
     "line.goods_redemption": ("兑换物品：{what}", "Goods: {what}"),
     "line.donation": ("捐给爱心池", "Given to the care pool"),
     "line.distribution": ("爱心池的帮助", "Help from the care pool"),

@@ -4,6 +4,12 @@ import receipt or a report, and written as its canonical (RFC 8785) bytes.
 
 It holds the volunteer's display name because he asks for it to show it; the node never keeps
 the document, only its SHA-256 and its figures (service.py).
+
+Format 2 (issue 14, item 7) adds the record the 2021 volunteer-record rules list beside the
+service: `honour` (the policy's honour level his whole service reached, or null), his
+`qualifications` (kind, title, issuer, validity) and `evaluations` (how many paid visits were
+rated and their average in tenths, or null when none was). A format-1 certificate, without
+them, still verifies (verify.py).
 """
 
 from __future__ import annotations
@@ -21,6 +27,10 @@ CERTIFICATE_BYTES_MAX = 64 * 1024
 MEMBERS = ("standard", "kind", "certificate_id", "node_id", "node_name", "member",
            "display_name", "period", "total_minutes", "hours", "minutes", "visits",
            "by_category", "issued_at_ms", "signatures")
+RECORD_MEMBERS = ("honour", "qualifications", "evaluations")  # format 2
+HONOUR_MEMBERS = ("stars", "name", "hours")
+QUALIFICATION_MEMBERS = ("kind", "title", "issuer", "valid_from", "valid_until")
+EVALUATION_MEMBERS = ("rated_visits", "average_rating_tenths")
 PERIOD_MEMBERS = ("from_ms", "to_ms")
 CATEGORY_MEMBERS = ("visits", "minutes")
 MINUTES_PER_HOUR = 60
@@ -42,6 +52,15 @@ class Service:
 
 
 @dataclass(frozen=True)
+class Record:
+    """The rest of his volunteer record (format 2): honour level, qualifications, ratings."""
+
+    honour: dict[str, Any] | None = None  # HONOUR_MEMBERS
+    qualifications: tuple[dict[str, Any], ...] = ()  # QUALIFICATION_MEMBERS each
+    evaluations: dict[str, int] | None = None  # EVALUATION_MEMBERS
+
+
+@dataclass(frozen=True)
 class Subject:
     certificate_id: str
     node_id: str
@@ -52,10 +71,10 @@ class Subject:
     to_ms: int
 
 
-def build(subject: Subject, service: Service, *, issued_at_ms: int,
-          key: SigningKey) -> dict[str, Any]:
+def build(subject: Subject, service: Service, *, issued_at_ms: int, key: SigningKey,
+          record: Record | None = None) -> dict[str, Any]:
     """The signed certificate."""
-    document = {
+    document: dict[str, Any] = {
         "standard": STANDARD, "kind": CERTIFICATE_KIND,
         "certificate_id": subject.certificate_id, "node_id": subject.node_id,
         "node_name": subject.node_name, "member": subject.member,
@@ -67,6 +86,9 @@ def build(subject: Subject, service: Service, *, issued_at_ms: int,
                         for name, (visits, minutes) in sorted(service.by_category.items())},
         "issued_at_ms": issued_at_ms,
     }
+    if record is not None:
+        document |= {"honour": record.honour, "qualifications": list(record.qualifications),
+                     "evaluations": record.evaluations}
     return sign_object(document, signer=subject.node_id, key=key)
 
 

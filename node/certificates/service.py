@@ -21,19 +21,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from node.access import Principal
 from node.certificates.document import Service, Subject, build, sha256_hex
+from node.certificates.record import collect
 from node.clock import Clock
 from node.db.engine import Database
-from node.db.schema import members, tb_audit, tb_certificates, tb_service_requests
+from node.db.schema import members, tb_audit, tb_certificates
 from node.errors import AuthError, ErrorCode, NodeError, NotFound, RuleViolation
 from node.keyring import Signer
 from node.notify.guard import require_for_member
 from node.runtime import Node
-from node.states import ServiceRequestState
+from node.timebank.honours import served
+from node.timebank.policy import DEFAULT_POLICY, NodePolicy
 
 ID_PREFIX = "cert-"
 ID_RANDOM_BYTES = 12
@@ -54,17 +56,9 @@ def _audit(conn: Connection, local_id: str, action: str, actor: str, detail: str
 def settled_service(conn: Connection, local_id: str, *, from_ms: int, to_ms: int) -> Service:
     """His visits paid in [from_ms, to_ms): (visits, minutes) by category. A visit counts once,
     when it was paid with something released to the service: not while held or re-timed from a
-    slip, and not when a complaint gave everything back."""
-    request = tb_service_requests.c
-    rows = conn.execute(
-        select(request.category, func.count(request.id),
-               func.coalesce(func.sum(request.rounded_minutes), 0))
-        .where(and_(request.volunteer_local_id == local_id,
-                    request.state == str(ServiceRequestState.PAID),
-                    request.released_minutes > 0,
-                    request.settled_at_ms >= from_ms, request.settled_at_ms < to_ms))
-        .group_by(request.category))
-    return Service({row[0]: (int(row[1]), int(row[2])) for row in rows})
+    slip, and not when a complaint gave everything back; a correction after payment counts as
+    it was posted (node/timebank/honours.py)."""
+    return Service(served(conn, local_id, from_ms=from_ms, to_ms=to_ms))
 
 
 def _record(row: Any) -> dict[str, Any]:
@@ -82,6 +76,7 @@ class Certificates:
     signer: Signer
     node_id: str
     node_name: Callable[[], str | None]  # the node's name in the directory in force
+    policy: NodePolicy = DEFAULT_POLICY  # its honour levels (format 2, record.py)
 
     def issue(self, principal: Principal, local_id: str, *, from_ms: int,
               to_ms: int | None) -> dict[str, Any]:
@@ -102,7 +97,8 @@ class Certificates:
                 certificate_id = ID_PREFIX + secrets.token_hex(ID_RANDOM_BYTES)
                 document = build(Subject(certificate_id, self.node_id, self.node_name(),
                                          f"{local_id}@{self.node_id}", name, from_ms, end),
-                                 service, issued_at_ms=now_ms, key=key)
+                                 service, issued_at_ms=now_ms, key=key,
+                                 record=collect(conn, self.policy, local_id))
                 conn.execute(insert(tb_certificates).values(
                     id=certificate_id, member_local_id=local_id, from_ms=from_ms, to_ms=end,
                     total_minutes=service.minutes, visits=service.visits,
@@ -157,4 +153,5 @@ def for_node(node: Node) -> Certificates:
         directory = node.federation.current()
         entry = directory.node(node.config.node_id) if directory is not None else None
         return None if entry is None else str(entry.name)
-    return Certificates(node.db, node.clock, node.signer, node.config.node_id, node_name)
+    return Certificates(node.db, node.clock, node.signer, node.config.node_id, node_name,
+                        node.timebank.policy)

@@ -26,8 +26,10 @@ from node.certificates.document import (
     MEMBERS,
     MINUTES_PER_HOUR,
     PERIOD_MEMBERS,
+    RECORD_MEMBERS,
     sha256_hex,
 )
+from node.certificates.record import problems as record_problems
 from node.errors import ErrorCode, FixedCodeError
 from protocol.directory import Directory
 from protocol.envelope import verify_evidence
@@ -85,15 +87,16 @@ def _categories(document: dict[str, Any]) -> list[str]:
 
 
 def _shape(document: dict[str, Any]) -> list[str]:
-    if sorted(document) != sorted(MEMBERS):
-        return [f"the certificate must have exactly the members {', '.join(MEMBERS)}"]
+    if sorted(document) not in (sorted(MEMBERS), sorted(MEMBERS + RECORD_MEMBERS)):
+        return [f"the certificate must have exactly the members {', '.join(MEMBERS)} "
+                f"(format 2 also {', '.join(RECORD_MEMBERS)})"]
     numbers = ("total_minutes", "hours", "minutes", "visits", "issued_at_ms")
     period = document["period"]
     if not all(_whole(document[name]) for name in numbers) or not isinstance(period, dict) \
             or sorted(period) != sorted(PERIOD_MEMBERS) \
             or not all(_whole(period[name]) for name in PERIOD_MEMBERS):
         return [f"{', '.join(numbers)} and the period's from_ms and to_ms must be whole numbers"]
-    problems = _categories(document)
+    problems = _categories(document) + record_problems(document)
     if document["hours"] * MINUTES_PER_HOUR + document["minutes"] != document["total_minutes"] \
             or document["minutes"] >= MINUTES_PER_HOUR:
         problems.append("hours and minutes do not make the total minutes")

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from node.access import Role
+from node.cli.access_log import access_log_app
 from node.cli.admin import admin_app
 from node.cli.certificates import verify_certificate_cmd
 from node.cli.directory import directory_app
@@ -22,6 +23,7 @@ from node.cli.imports import import_app, verify_import_receipt_cmd
 from node.cli.node_federation import federation_app, keys_app
 from node.cli.reconcile import recover, window_app
 from node.cli.reports import report_app, verify_report_cmd
+from node.cli.staff import staff_app
 from node.clock import SystemClock
 from node.config import NodeConfig, load_config, save_config
 from node.datadir import (
@@ -49,7 +51,9 @@ app.add_typer(report_app, name="report")
 app.command("verify-report")(verify_report_cmd)
 app.add_typer(window_app, name="window")
 app.add_typer(admin_app, name="admin")
+app.add_typer(access_log_app, name="access-log")
 app.add_typer(import_app, name="import")
+app.add_typer(staff_app, name="staff")
 app.command("verify-import-receipt")(verify_import_receipt_cmd)
 app.command("verify-certificate")(verify_certificate_cmd)
 app.command("recover")(recover)

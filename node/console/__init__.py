@@ -1,10 +1,13 @@
 """The web console: server-rendered pages for station staff and operators, in Chinese and English.
 
     /console/login       log in with an API token (staff or admin); an HttpOnly session cookie
+    /console/sign-in     log in with a staff account's username and password (node/staff/)
+    /console/stations, /console/staff   operators: the station registry and staff accounts
     /console/members     find and register members; a member's balances, statement, grants,
                          transfers made for them
     /console/requests    service requests posted for elders, each step of the cycle
     /console/disputes    complaints holding payments, and their resolution
+    /console/imports     bulk import of members and service records (admins; pages_import.py)
     /console/members/<id>/invitation, /contacts   signing in (the printable card, reset),
                          family access and contacts (pages_people.py, pages_family.py)
 
@@ -18,11 +21,17 @@ from fastapi import FastAPI
 from node.console import (
     pages_auth,
     pages_certificate,
+    pages_corrections,
     pages_family,
+    pages_import,
     pages_member_edits,
     pages_members,
     pages_people,
+    pages_privacy,
+    pages_qualifications,
     pages_requests,
+    pages_staff_login,
+    pages_stations,
 )
 from node.console.cards import CardStash
 from node.console.sessions import SessionStore
@@ -40,5 +49,7 @@ def install(app: FastAPI, node: Node) -> None:
     app.state.console_features = {"requests": True, "disputes": True}
     for router in (pages_auth.router, pages_members.router, pages_people.router,
                    pages_family.router, pages_requests.router, pages_member_edits.router,
-                   pages_certificate.router):
+                   pages_certificate.router, pages_import.router, pages_stations.router,
+                   pages_staff_login.router, pages_qualifications.router,
+                   pages_privacy.router, pages_corrections.router):
         app.include_router(router)

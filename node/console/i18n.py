@@ -16,9 +16,13 @@ from typing import Any
 
 from node.console.i18n_certificates import CERTIFICATES
 from node.console.i18n_errors import MORE_ERRORS
+from node.console.i18n_imports import IMPORTS, PROBLEMS
 from node.console.i18n_member_edits import MEMBER_EDITS, MEMBER_EDITS_ERRORS
 from node.console.i18n_people import PEOPLE, PEOPLE_ERRORS
+from node.console.i18n_privacy import PRIVACY, PRIVACY_ERRORS
+from node.console.i18n_records import RECORDS
 from node.console.i18n_slips import SLIPS, SLIPS_ERRORS
+from node.console.i18n_staff import STAFF, STAFF_ERRORS
 from node.errors import ErrorCode
 
 LANGUAGES = ("zh", "en")
@@ -251,6 +255,7 @@ _BASE: dict[str, tuple[str, str]] = {
     "done.step_cancel": ("需求已取消。", "The request is cancelled."),
     "entry.service_hold": ("服务费用暂扣", "service payment held"),
     "entry.service_settle": ("服务结算", "service settled"),
+    "entry.service_adjust": ("服务时长更正", "service time corrected"),
     "entry.goods_redemption": ("兑换物品", "goods"),
     "entry.donation": ("捐赠", "donation"),
     "entry.distribution": ("爱心池发放", "from the pool"),
@@ -342,9 +347,10 @@ _ERRORS: dict[ErrorCode, tuple[str, str]] = {
         "这个需求目前不能进行此操作（可能已被他人处理），请刷新页面。",
         "This step does not fit the request's state now (someone may have acted); reload."),
     ErrorCode.SEPARATION_OF_DUTIES: (
-        "您曾代志愿者接单、签到或签退，不能再确认付款：请由服务对象本人、另一位工作人员或管理员确认。",
-        "You acted for the volunteer (accepted, checked in or out), so you cannot also approve "
-        "the payment: the recipient, another staff member or an admin must."),
+        "您曾代志愿者接单、签到、签退或补录服务单，不能再确认付款：请由服务对象本人、另一位工作人员或管理员确认。",
+        "You acted for the volunteer (accepted, checked in or out, or recorded the paper slip), "
+        "so you cannot also approve the payment: the recipient, another staff member or an "
+        "admin must."),
     ErrorCode.SUBSIDY_CAP_EXCEEDED: (
         "本站今天的补贴服务时长已达上限，请明天再确认付款。",
         "This station's subsidised service for today has reached its cap; confirm the "
@@ -369,11 +375,15 @@ _ERRORS: dict[ErrorCode, tuple[str, str]] = {
 
 CATALOGUE: dict[str, dict[str, str]] = {
     lang: {
+        **{key: texts[i] for key, texts in PRIVACY.items()},  # i18n_privacy.py
+        **{f"error.{code}": texts[i] for code, texts in PRIVACY_ERRORS.items()},
         **{key: texts[i] for key, texts in (_BASE | PEOPLE | MEMBER_EDITS | CERTIFICATES
-                                                 | SLIPS).items()},
+                                                 | SLIPS | STAFF | IMPORTS | PROBLEMS
+                                                 | RECORDS).items()},
         **{f"error.{code}": texts[i]
            for code, texts in (_ERRORS | PEOPLE_ERRORS | MORE_ERRORS
-                               | MEMBER_EDITS_ERRORS | SLIPS_ERRORS).items()},
+                               | MEMBER_EDITS_ERRORS | SLIPS_ERRORS
+                               | STAFF_ERRORS).items()},
     }
     for i, lang in enumerate(LANGUAGES)
 }

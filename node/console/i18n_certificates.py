@@ -23,10 +23,12 @@ CERTIFICATES: dict[str, tuple[str, str]] = {
     "certificate.member": ("成员地址", "Member address"),
     "certificate.node": ("开具节点", "Issued by node"),
     "certificate.period": ("时段", "Period"),
+    "certificate.whole_record": ("全部服务记录，截至 {until}", "his whole record, up to {until}"),
     "certificate.total": ("服务时长", "Service time"),
     "certificate.hours": ("{hours} 小时 {minutes} 分", "{hours} h {minutes} min"),
     "certificate.visits": ("服务次数", "Visits"),
-    "certificate.category": ("{visits} 次，{minutes} 分钟", "{visits} visits, {minutes} minutes"),
+    "certificate.category": ("{visits} 次，{hours} 小时 {minutes} 分",
+                             "{visits} visits, {hours} h {minutes} min"),
     "certificate.scan": ("扫码核对证明", "Scan to check the certificate"),
     "certificate.issued": ("开具时间：{when}", "Issued: {when}"),
     "certificate.verify": (

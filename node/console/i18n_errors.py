@@ -107,4 +107,26 @@ MORE_ERRORS: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.CLOSURE_RECORDED: (
         "本节点的关闭决定已登记过，内容不同。",
         "The node's closure is decided already, differently."),
+    # corrections of a paid visit and qualifications (node/timebank/corrections.py,
+    # qualifications.py)
+    ErrorCode.ADJUSTMENT_NOT_FOUND: ("没有这条更正记录。", "There is no such correction."),
+    ErrorCode.ADJUSTMENT_ID_CONFLICT: (
+        "这条更正已用同一编号登记过，内容不同。请刷新页面后再登记。",
+        "This correction was recorded under the same number with other content. Reload the "
+        "page and record it again."),
+    ErrorCode.ADJUSTMENT_PENDING: (
+        "这次服务已有一条更正在等待确认，请先确认它。",
+        "A correction of this visit is waiting for confirmation; confirm it first."),
+    ErrorCode.ADJUSTMENT_UNCOVERED: (
+        "不能按服务单更正：志愿者账户里的服务时间不够退回，或这次付款受上限限制只部分记入，请由管理员处理。",
+        "This visit cannot be corrected from a slip: the volunteer does not hold the earned "
+        "time to give back, or its payment was cut by the caps; an admin handles it."),
+    ErrorCode.QUALIFICATION_REQUIRED: (
+        "这类服务需要志愿者持有当天有效的相关资质（如医疗护理证书），请先登记资质。",
+        "This kind of service needs a qualification valid today (such as a health-care "
+        "certificate); record the volunteer's qualification first."),
+    ErrorCode.QUALIFICATION_ID_CONFLICT: (
+        "这条资质已用同一编号登记过，内容不同。请刷新页面后再登记。",
+        "This qualification was recorded under the same number with other content. Reload "
+        "the page and record it again."),
 }

@@ -79,4 +79,8 @@ MEMBER_EDITS_ERRORS: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.OPEN_PAYMENT_REQUESTS: (
         "该成员还有未处理的付款请求，请等对方付款或拒绝后再合并。",
         "This member still has open payment requests: merge once they are paid or declined."),
+    ErrorCode.BALANCE_CAP_EXCEEDED: (
+        "这样会超过本地政策规定的时间上限。合并前请先让她使用或捐出一部分时间；更正服务时长请由管理员处理。",
+        "That would pass this programme's cap on hours: before a merge, let her spend or "
+        "donate some hours first; a visit's correction is for an admin to handle."),
 }

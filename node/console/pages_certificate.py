@@ -49,7 +49,9 @@ def _issue(staff: Desk, local_id: str) -> dict[str, Any]:
             # segno's SVG of our own text, of a fixed size (about 6 cm) for the printed page
             "qr": Markup(qr_svg(verification_data(document), title="certificate")),
             "download": "data:application/json;base64," + base64.b64encode(raw).decode(),
-            "file_name": f"{document['certificate_id']}.json"}
+            "file_name": f"{document['certificate_id']}.json",
+            # categories by the policy's names, not their codes (issue 14, item 10)
+            "category_names": {c.code: c.name for c in staff.node.timebank.policy.categories}}
 
 
 @router.post("/members/{local_id}/certificate")

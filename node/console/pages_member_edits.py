@@ -31,6 +31,7 @@ from node.console.web import (
     validated,
 )
 from node.forms.member_edits import MemberMergeBody, MemberPatch
+from node.services.members import MemberRecord
 from protocol.addresses import LOCAL_ID_PATTERN
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -63,6 +64,8 @@ def history_line(lang: str, item: dict[str, Any]) -> str:
     common = {"when": local_time(item["at_ms"]), "who": _who(lang, item),
               "reason": item["reason"]}
     field = item["field"]
+    if field == "erased":  # node/privacy/erasure.py's row: no before or after to show
+        return i18n.translate(lang, "history.erased", **common)
     if field in ("merged_into", "merged_from"):
         return i18n.translate(lang, f"history.{field}", name=item["other_name"] or item["after"],
                               id=item["after"], **common)
@@ -72,9 +75,11 @@ def history_line(lang: str, item: dict[str, Any]) -> str:
                           after=_value(lang, field, item["after"]), **common)
 
 
-def record_view(staff: Desk, local_id: str) -> dict[str, Any]:
-    """The member page's record section (blocking: run in a thread)."""
-    member = staff.node.members.get(staff.principal, local_id)
+def record_view(staff: Desk, local_id: str, member: MemberRecord | None = None) -> dict[str, Any]:
+    """The member page's record section (blocking: run in a thread). `member`: her record as
+    the page read it already (each read is a row of the access log: one is enough)."""
+    if member is None:
+        member = staff.node.members.get(staff.principal, local_id)
     page = staff.node.member_edits.changes(staff.principal, local_id, before_id=None,
                                            limit=HISTORY_LINES)
     return {

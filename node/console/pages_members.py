@@ -20,6 +20,7 @@ from node.access import Role
 from node.console import i18n
 from node.console.pages_member_edits import record_view
 from node.console.pages_people import people_view
+from node.console.pages_qualifications import volunteer_record_view
 from node.console.web import (
     PREFIX,
     ConsoleRoute,
@@ -93,14 +94,16 @@ def grant_classes(staff: Desk) -> list[str]:
 
 def _member_view(staff: Desk, local_id: str, before_height: int | None) -> dict[str, Any]:
     members = staff.node.members
+    member = members.get(staff.principal, local_id)  # a row of the access log, refused or not
     return {
-        "member": members.get(staff.principal, local_id),
+        "member": member,
         "balance": members.balance(staff.principal, local_id),
         "statement": members.statement(staff.principal, local_id, before_height=before_height,
                                        limit=STATEMENT_LINES),
         "profile": staff.node.timebank.people.profile(staff.principal, local_id),
         **people_view(staff, local_id),  # signing in, family access, kin
-        **record_view(staff, local_id),  # corrections, their history, duplicates
+        **record_view(staff, local_id, member),  # corrections, their history, duplicates
+        **volunteer_record_view(staff, local_id),  # qualifications, honour level
     }
 
 

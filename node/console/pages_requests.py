@@ -17,6 +17,13 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 
 from node.console.pages_members import done_notice, new_id
+from node.console.people_names import (
+    display_names,
+    member_ids_of_actors,
+    request_labels,
+    typed_reason,
+    who,
+)
 from node.console.slips_form import record_slip
 from node.console.web import (
     PREFIX,
@@ -57,7 +64,23 @@ def _list_view(staff: Desk, state: str | None, after: str | None) -> dict[str, A
         "next_after": found[PAGE_SIZE - 1]["id"] if len(found) > PAGE_SIZE else None,
         "catalogue": catalogue,
         "names": service_names(catalogue),
+        "people": display_names(staff.node, [r[key] for r in found[:PAGE_SIZE]
+                                             for key in ("recipient", "volunteer")]),
     }
+
+
+def _request_view(staff: Desk, request_id: str) -> dict[str, Any]:
+    """A request with its people named and its history in words (people_names.py)."""
+    record = staff.node.timebank.requests.get(staff.principal, request_id)
+    actors = [h["actor"] for h in record.get("history", [])]
+    people = display_names(staff.node, [record["recipient"], record.get("volunteer"),
+                                        *member_ids_of_actors(actors)])
+    history = [{"at_ms": h["at_ms"], "action": h["action"],
+                "who": who(staff.lang, h["actor"], people),
+                "reason": typed_reason(h["action"], h["detail"])}
+               for h in record.get("history", [])]
+    return {"r": record, "people": people, "history": history,
+            "names": service_names(staff.node.timebank.catalogue(staff.principal))}
 
 
 @router.get("/requests")
@@ -90,10 +113,8 @@ async def post_request(signed_in: StaffForm) -> Response:
 
 @router.get("/requests/{request_id}")
 async def one_request(request: Request, request_id: RequestId, staff: Staff) -> Response:
-    record = await run_in_threadpool(staff.node.timebank.requests.get, staff.principal,
-                                     request_id)
-    names = service_names(staff.node.timebank.catalogue(staff.principal))
-    return render(request, "request.html", lang=staff.lang, staff=staff, r=record, names=names,
+    view = await run_in_threadpool(_request_view, staff, request_id)
+    return render(request, "request.html", lang=staff.lang, staff=staff, **view,
                   outcomes=[str(o) for o in Outcome], notice=done_notice(staff.lang, request))
 
 
@@ -150,5 +171,8 @@ async def disputes(
 ) -> Response:
     found = await run_in_threadpool(staff.node.timebank.disputes.list, staff.principal,
                                     state=None if state == "all" else state, limit=PAGE_SIZE)
+    labels = await run_in_threadpool(request_labels, staff.node,
+                                     [d["request_id"] for d in found])
+    names = service_names(staff.node.timebank.catalogue(staff.principal))
     return render(request, "disputes.html", lang=staff.lang, staff=staff, disputes=found,
-                  state=state)
+                  state=state, labels=labels, names=names)

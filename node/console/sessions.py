@@ -30,6 +30,10 @@ class Session:
     csrf: str  # the secret every form of this session carries
     created_at_ms: int
     seen_at_ms: int
+    # A username and password login (node/staff/): the account and the version it was opened
+    # under, re-checked at every request; `token` is empty then.
+    account: str = ""
+    version: int = 0
 
 
 class SessionStore(Store[Session]):
@@ -38,9 +42,10 @@ class SessionStore(Store[Session]):
         super().__init__(clock, idle_ms=idle_ms, lifetime_ms=lifetime_ms,
                          sessions_max=sessions_max)
 
-    def open(self, token: str) -> tuple[str, Session]:
-        """A new session for a checked token: (the cookie value, the session)."""
+    def open(self, token: str, *, account: str = "", version: int = 0) -> tuple[str, Session]:
+        """A new session for a checked token, or for a signed-in staff account (`token` empty):
+        (the cookie value, the session)."""
         now_ms = self.clock.now_ms()
         session = Session(token=token, csrf=new_secret(), created_at_ms=now_ms,
-                          seen_at_ms=now_ms)
+                          seen_at_ms=now_ms, account=account, version=version)
         return self.admit(session), session

@@ -109,6 +109,13 @@ async def principal_for(node: Node, token: str) -> Principal:
     return principal
 
 
+async def account_principal(node: Node, username: str, version: int) -> Principal:
+    """A staff account's principal while it is enabled (a disabled one's sessions end here)."""
+    principal = await run_in_threadpool(node.staff_sign_in.principal, username, version)
+    require_role(principal, *CONSOLE_ROLES, what="use the staff console")
+    return principal
+
+
 async def desk(request: Request) -> Desk:
     sid = request.cookies.get(SESSION_COOKIE, "")
     session = sessions_of(request).get(sid)
@@ -116,7 +123,8 @@ async def desk(request: Request) -> Desk:
         raise LoginRequired
     node: Node = request.app.state.node
     try:
-        principal = await principal_for(node, session.token)
+        principal = await principal_for(node, session.token) if not session.account else \
+            await account_principal(node, session.account, session.version)
     except AuthError as exc:
         sessions_of(request).close(sid)
         if exc.code == ErrorCode.UNAUTHENTICATED:  # revoked since login
@@ -177,9 +185,11 @@ def local_time(ms: int) -> str:
         "%Y-%m-%d %H:%M")
 
 
-def who(lang: str, principal: Principal) -> str:
+def who(lang: str, principal: Principal,
+        station_name: Callable[[str | None], str] | None = None) -> str:
     if principal.role == Role.STAFF:
-        return i18n.translate(lang, "role.staff", station=principal.station)
+        station = station_name(principal.station) if station_name else principal.station
+        return i18n.translate(lang, "role.staff", station=station)
     return i18n.translate(lang, f"role.{principal.role}")
 
 
@@ -193,13 +203,32 @@ def render(request: Request, template: str, *, lang: str, status: int = 200,
     def t_or(key: str, fallback: str) -> str:
         return i18n.CATALOGUE[lang].get(key, fallback)
 
+    namer = station_namer(node)
+
     html = _templates.get_template(template).render(
         t=t, t_or=t_or, lang=lang, hours=lambda m: i18n.hours_text(lang, m), when=local_time,
         node_id=node.config.node_id, staff=staff, csrf=staff.session.csrf if staff else "",
-        who=who(lang, staff.principal) if staff else "", here=here(request),
-        features=request.app.state.console_features, **context,
+        who=who(lang, staff.principal, namer) if staff else "", here=here(request),
+        features=request.app.state.console_features, station_name=namer,
+        active_stations=node.stations.active,
+        **context,
     )
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def station_namer(node: Node) -> Callable[[str | None], str]:
+    """Templates show a station's registered name, not its id (the id if not registered); the
+    registry is read once per page, and only if the page names a station."""
+    names: dict[str, str] = {}
+
+    def name(station_id: str | None) -> str:
+        if not station_id:
+            return ""
+        if not names:
+            names.update(node.stations.names() or {"": ""})
+        return names.get(station_id, station_id)
+
+    return name
 
 
 def here(request: Request) -> str:
@@ -228,8 +257,11 @@ def error_page(request: Request, error: NodeError, *, staff: Desk | None = None)
         message = i18n.translate(lang, error.hint or "error.form", fields=fields)
     else:
         message = i18n.error_message(lang, error.code)
+    # The service's detail is English for developers (and may name a config key): staff read
+    # the sentence for the code, in their language; the detail goes to the node's log.
+    log.info("console refusal %s on %s: %s", error.code, request.url.path, error.detail)
     return render(request, "error.html", lang=lang, status=status_for(error), staff=staff,
-                  message=message, code=str(error.code), detail=error.detail,
+                  message=message, code=str(error.code), detail="",
                   back=safe_next(_referer(request)))
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 
 from node.states import (
+    CorrectionState,
     DeliveryChannel,
     DeliveryState,
     DiscrepancyOutcome,
@@ -378,6 +379,10 @@ relocations = Table(
     # place the relocation in a settlement window (docs/reconciliation.md).
     Column("prepare_hash", HASH, nullable=True),
     Column("answer_transaction_id", ID, nullable=True),
+    # The member's consent to share her profile with the new node (migration 0016; null: she
+    # did not agree, the prepare's profile is null) and the station she asked for there.
+    Column("profile_consent_at_ms", BigInteger, nullable=True),
+    Column("arrival_station", ID, nullable=True),
     one_of("ck_relocations_state", "state", RelocationState),
 )
 
@@ -701,6 +706,55 @@ tb_certificates = Table(
     Column("issued_at_ms", BigInteger, nullable=False),
 )
 
+# Visits recorded after the fact and qualifications (migration 0019): the slip a visit was last
+# recorded from (a repeat replays), corrections of paid visits (each a `service_adjust` entry
+# once confirmed), and volunteers' trainings and qualifications (node/timebank/).
+tb_slip_records = Table(
+    "tb_slip_records",
+    metadata,
+    Column("request_id", ID, ForeignKey("tb_service_requests.id"), primary_key=True),
+    Column("slip_hash", HASH, nullable=False),
+    Column("reference", ID, nullable=False),
+    Column("recorded_by", ADDRESS, nullable=False),
+    Column("recorded_at_ms", BigInteger, nullable=False),
+)
+tb_service_adjustments = Table(
+    "tb_service_adjustments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("request_id", ID, ForeignKey("tb_service_requests.id"), nullable=False, index=True),
+    Column("request_hash", HASH, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("reference", ID, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("rounded_before", Integer, nullable=False),
+    Column("rounded_after", Integer, nullable=False),
+    Column("price_before", Integer, nullable=False),
+    Column("price_after", Integer, nullable=False),
+    Column("recorded_by", ADDRESS, nullable=False),
+    Column("recorded_at_ms", BigInteger, nullable=False),
+    Column("confirmed_by", ADDRESS, nullable=True),
+    Column("confirmed_at_ms", BigInteger, nullable=True),
+    Column("entry_height", BigInteger, nullable=True),
+    one_of("ck_tb_service_adjustments_state", "state", CorrectionState),
+)
+tb_qualifications = Table(
+    "tb_qualifications",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("member_local_id", ID, ForeignKey("members.local_id"), nullable=False, index=True),
+    Column("request_hash", HASH, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("issuer", String(200), nullable=False),
+    Column("valid_from", String(10), nullable=False),  # YYYY-MM-DD, the policy's time zone
+    Column("valid_until", String(10), nullable=True),  # inclusive; None: no end
+    Column("evidence_ref", String(200), nullable=False),
+    Column("recorded_by", ADDRESS, nullable=False),
+    Column("recorded_at_ms", BigInteger, nullable=False),
+)
+
 # Accounts the node created for itself (node/services/system_accounts.py): the ledger's own, the
 # service escrow and the donation pool. Only init, start-up, migration 0007 and the operator's
 # `hourbridge admin reclaim-system-id` write here, so a member registered under a system id never
@@ -829,6 +883,71 @@ member_contacts = Table(
     Column("updated_at_ms", BigInteger, nullable=False),
 )
 
+# Personal data under the PIPL (node/privacy/, migration 0017): beside the ledger, never in the
+# journal. The ID-card number only as its HMAC-SHA256 under the node's id-number key (kept in
+# the data folder) and masked for display. Read and written only through node/privacy, which
+# writes every access, refused ones included, to the hash-chained `access_log`.
+personal_data = Table(
+    "personal_data",
+    metadata,
+    Column("member_local_id", ID, ForeignKey("members.local_id"), primary_key=True),
+    Column("phone", String(32), nullable=True),
+    Column("emergency_name", String(200), nullable=True),
+    Column("emergency_phone", String(32), nullable=True),
+    Column("home_address", String(500), nullable=True),
+    Column("id_hash", HASH, nullable=True, index=True),
+    Column("id_masked", String(24), nullable=True),
+    Column("care_notes", String(2000), nullable=True),
+    Column("updated_by", ADDRESS, nullable=False),
+    Column("updated_at_ms", BigInteger, nullable=False),
+)
+
+# Consent per purpose: one row per consent given, closed by its withdrawal. A member under 14
+# consents through a named guardian.
+privacy_consents = Table(
+    "privacy_consents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_local_id", ID, ForeignKey("members.local_id"), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("guardian_name", String(200), nullable=True),
+    Column("given_by", ADDRESS, nullable=False),
+    Column("given_at_ms", BigInteger, nullable=False),
+    Column("withdrawn_by", ADDRESS, nullable=True),
+    Column("withdrawn_at_ms", BigInteger, nullable=True),
+    Index("ix_privacy_consents_member", "member_local_id", "purpose", "id"),
+)
+
+# Who read or changed which member's personal data, and when (node/privacy/access_log.py):
+# append-only and hash-chained by `seq`; rows older than the retention are pruned from the
+# start, and `access_log_head` keeps the hash of the last pruned row as the chain's anchor.
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("member_local_id", ID, nullable=False),
+    Column("actor", ADDRESS, nullable=False),
+    Column("action", String(16), nullable=False),  # read, change, export, erase
+    Column("fields", String(300), nullable=False),
+    Column("result", String(8), nullable=False),  # allowed, refused
+    Column("at_ms", BigInteger, nullable=False),
+    Column("prev_hash", HASH, nullable=False),
+    Column("row_hash", HASH, nullable=False),
+    Index("ix_access_log_member", "member_local_id", "seq"),
+    Index("ix_access_log_at", "at_ms"),
+)
+
+# One row (`id` 1): the access log's last row and its anchor (the last pruned row).
+access_log_head = Table(
+    "access_log_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("last_hash", HASH, nullable=False),
+    Column("anchor_seq", BigInteger, nullable=False),  # 0: nothing pruned yet
+    Column("anchor_hash", HASH, nullable=False),
+)
+
 # Bulk import (node/imports/, migration 0013): every row imported, by kind, programme and the
 # row's own source id, with what it became (a member's local id, a grant's id) and the hash of
 # its normalised content. A re-import skips a known row; the same source id with another hash
@@ -846,4 +965,40 @@ import_rows = Table(
     Column("imported_by", ADDRESS, nullable=False),
     Column("imported_at_ms", BigInteger, nullable=False),
     CheckConstraint("kind IN ('members', 'records')", name="ck_import_rows_kind"),
+)
+
+# The node's service stations (node/stations/, migration 0018). Members' `station` names one of
+# these once any is registered; a node with none keeps free labels (docs/decisions.md).
+stations = Table(
+    "stations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("district_code", String(6), nullable=False),  # 6-digit administrative division
+    Column("active", Integer, nullable=False),  # 0 or 1
+    Column("created_at_ms", BigInteger, nullable=False),
+    Column("updated_at_ms", BigInteger, nullable=False),
+    CheckConstraint("active IN (0, 1)", name="ck_stations_active"),
+)
+
+# Console logins (node/staff/, migration 0018): a password only as its Argon2id hash. `version`
+# goes up when the account is disabled or re-enabled, which ends every session opened before.
+staff_accounts = Table(
+    "staff_accounts",
+    metadata,
+    Column("username", String(32), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("station", ID, ForeignKey("stations.id"), nullable=True),
+    Column("secret_hash", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("failed_count", Integer, nullable=False),
+    Column("locked_until_ms", BigInteger, nullable=True),
+    Column("disabled_at_ms", BigInteger, nullable=True),
+    Column("created_by", ADDRESS, nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+    Column("last_sign_in_at_ms", BigInteger, nullable=True),
+    Column("updated_at_ms", BigInteger, nullable=False),
+    CheckConstraint("role IN ('admin', 'staff')", name="ck_staff_accounts_role"),
+    CheckConstraint("(role = 'staff') = (station IS NOT NULL)", name="ck_staff_accounts_station"),
 )

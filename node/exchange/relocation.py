@@ -3,9 +3,10 @@
 New home node, answering relocation.prepare in the database transaction that stores the peer's
 transaction: refuse `member_exists` if the new local id is taken or is a system account's id
 (node/ledger/system_ids.py; final), refuse temporarily
-while the old node's net debit toward us is at its cap, else create the member, credit every
-class from the old node's clearing account (one relocation_in entry), keep the history summary
-and answer relocation.receipt with the new address.
+while the old node's net debit toward us is at its cap, else create the member (with the name,
+birth year, station and kin of her profile when she shared it: arrivals.py), credit every
+class from the old node's clearing account (one relocation_in entry, which names only her old
+address), keep the history summary and answer relocation.receipt with the new address.
 
 Old home node, applying the answer: on the receipt, pending -> clearing for the new node (a
 second relocation_out entry: every entry of one relocation has that kind and the relocation's id
@@ -23,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from node.db.rows import MemberRow, RelocationInRow, RelocationRow
+from node.db.rows import RelocationInRow, RelocationRow
 from node.db.schema import members, relocations, relocations_in
 from node.exchange import store
 from node.exchange.answers import AnswerContext, Applied
+from node.exchange.arrivals import ArrivalHook, insert_arrival
 from node.exchange.requests import Answer, Context, new_id, refuse
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, EntryKind, Posting, member_account
@@ -44,6 +46,7 @@ from protocol.credit import CreditClass
 from protocol.messages import AnswerMessage, message_hash
 from protocol.messages.other import (
     MessageRejectMessage,
+    RelocationBody,
     RelocationMessage,
     RelocationReceiptBody,
     RelocationReceiptMessage,
@@ -58,10 +61,12 @@ log = logging.getLogger("hourbridge.exchange")
 
 
 class RelocationHandlers:
-    def __init__(self, *, node_id: str, ledger: Ledger, retry_ms: int) -> None:
+    def __init__(self, *, node_id: str, ledger: Ledger, retry_ms: int,
+                 arrived: ArrivalHook | None = None) -> None:
         self.node_id = node_id
         self.ledger = ledger
         self.retry_ms = retry_ms
+        self.arrived = arrived
 
     def install(self, exchange: Exchange) -> None:
         exchange.requests.register("relocation.prepare", self.on_prepare)
@@ -105,7 +110,7 @@ class RelocationHandlers:
                 return refuse(request, reason,
                               f"{ctx.sender} owes {owed} minutes here; moving {total} more would "
                               f"pass its cap of {debtor_node.net_debit_cap_per_partner_minutes}")
-        self._create_member(conn, body.new_local_id, body.member, ctx.now_ms)
+        self._create_member(conn, body, now_ms=ctx.now_ms)
         entry_height = None
         if moving:
             clearing = store.ensure_clearing(conn, ctx.sender, ctx.now_ms)
@@ -128,14 +133,13 @@ class RelocationHandlers:
         ).values()))
         return self._receipt(request, body.new_local_id, ctx.now_ms)
 
-    def _create_member(self, conn: Connection, local_id: str, old_address: str,
-                       now_ms: int) -> None:
-        # The old node keeps the member's name and station; here they start as the old address,
-        # with no station, until staff update the record.
-        conn.execute(insert(members).values(MemberRow(
-            local_id=local_id, display_name=old_address, station=None, birth_year=None,
-            status=ACTIVE, created_at_ms=now_ms,
-        ).values()))
+    def _create_member(self, conn: Connection, body: RelocationBody, *, now_ms: int) -> None:
+        # Her name, birth year, station and kin come from the profile she agreed to share
+        # (arrivals.py); without one she starts as her old address, unplaced.
+        local_id = body.new_local_id
+        insert_arrival(conn, body, now_ms=now_ms)
+        if self.arrived is not None:
+            self.arrived(conn, body, self.node_id, now_ms)
         self.ledger.create_account(conn, code=member_account(local_id), kind=AccountKind.MEMBER,
                                    now_ms=now_ms, member_local_id=local_id,
                                    floor_minutes=MEMBER_FLOOR_MINUTES)

@@ -11,6 +11,7 @@ from node.timebank.disputes import Outcome
 from node.timebank.eligibility import RELATIONS
 from node.timebank.visit_codes import CODE_DIGITS, CODE_PATTERN
 from protocol.addresses import LOCAL_ID_PATTERN, NODE_ID_PATTERN
+from protocol.fields import INT_MAX
 
 LocalIdField = Annotated[str, Field(pattern=LOCAL_ID_PATTERN, max_length=64)]
 ClientIdField = Annotated[str, Field(pattern=CLIENT_ID_PATTERN,
@@ -66,9 +67,9 @@ class SlipRecord(Closed):
     reference: str = Field(min_length=1, max_length=64, pattern=TEXT,
                            description="the slip's number or reference, as written on it")
     reason: Reason
-    checked_in_at_ms: StrictInt | None = Field(default=None, ge=0)
-    checked_out_at_ms: StrictInt | None = Field(default=None, ge=0)
-    duration_minutes: StrictInt | None = Field(default=None, ge=0)
+    checked_in_at_ms: StrictInt | None = Field(default=None, ge=0, le=INT_MAX)
+    checked_out_at_ms: StrictInt | None = Field(default=None, ge=0, le=INT_MAX)
+    duration_minutes: StrictInt | None = Field(default=None, ge=0, le=INT_MAX)
 
 
 class Resolve(Closed):
@@ -96,6 +97,28 @@ class DisputeOut(BaseModel):
     resolution: str | None
     resolved_by: str | None
     resolved_at_ms: int | None
+
+
+class CorrectionOut(BaseModel):
+    """A paid visit's correction from its paper slip (node/timebank/corrections.py)."""
+
+    id: str
+    request_id: str
+    state: str = Field(description="pending (awaits a second person) or posted")
+    reference: str
+    reason: str
+    duration_minutes: int
+    rounded_before: int
+    rounded_after: int
+    price_before: int
+    price_after: int
+    delta_minutes: int = Field(description="price_after - price_before: to the volunteer when "
+                               "positive, back to the elder when negative")
+    recorded_by: str
+    recorded_at_ms: int
+    confirmed_by: str | None
+    confirmed_at_ms: int | None
+    entry_height: int | None
 
 
 class ServiceRequestOut(BaseModel):
@@ -128,6 +151,7 @@ class ServiceRequestOut(BaseModel):
     overflow_minutes: int | None
     updated_at_ms: int
     dispute: DisputeOut | None
+    corrections: list[CorrectionOut] = Field(default_factory=list)
     history: list[HistoryLine] | None = None
 
 

@@ -69,7 +69,8 @@ def check(node: Node, kind: Kind, path: Path, *, programme: str | None,
         raise ImportRefused("this node's policy does not issue earned hours (credit.classes): "
                             "historical records cannot be imported")
     sheet = read_sheet(path)
-    target = store.Target(kind, programme_of(node, programme), principal, sheet.name)
+    target = store.Target(kind, programme_of(node, programme), principal, sheet.name,
+                          balance_cap_minutes=node.timebank.policy.caps.balance_minutes)
     rows, errors = parse_rows(kind, sheet, _context(node))
     with node.db.read() as conn:
         classified = store.classify(conn, target, rows)

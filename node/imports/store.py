@@ -4,7 +4,8 @@ writes, chunk by chunk (docs/decisions.md, "Bulk import (issue 14)").
  1. `classify` reads what the node holds (source ids imported before for this kind and
     programme, and the members the rows name) and sorts every row into new, already there
     (same source id, same content hash), or wrong (a source id imported with other content, a
-    member number taken, a member unknown or not active). Nothing is written.
+    member number taken, a member unknown or not active, a station not in the node's registry,
+    a record that would take a member over the policy's balance cap). Nothing is written.
  2. `write` imports the new rows in chunks of CHUNK_ROWS, each chunk one write command
     (node/db/batch.py): the member or the `earned` grant, and its `import_rows` row, commit
     together. Each chunk reads its source ids again first, so a row imported meanwhile (a
@@ -20,13 +21,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from node.access import Principal
 from node.db.fast import insert_row
 from node.db.rows import MemberRow
-from node.db.schema import import_rows, members
+from node.db.schema import balances, import_rows, members, stations
 from node.errors import NodeError
 from node.imports.columns import Kind, Row
 from node.imports.sheet import ImportRefused, RowError
@@ -34,6 +35,7 @@ from node.ledger.model import AccountKind, member_account
 from node.ledger.system_ids import SYSTEM_MEMBER_IDS
 from node.runtime import Node
 from node.states import MEMBER_ACTIVE, MEMBER_FLOOR_MINUTES
+from node.stations.registry import registry_in_use
 from protocol.credit import CreditClass
 
 # One chunk is one transaction: short enough that a serving node's other writes wait well under
@@ -60,6 +62,8 @@ class Target:
     programme: str
     principal: Principal
     file_name: str
+    # The policy's caps.balance_minutes: a records import never takes a member over it.
+    balance_cap_minutes: int | None = None
 
 
 def grant_id(programme: str, source_id: str) -> str:
@@ -120,6 +124,47 @@ def _member_problem(kind: Kind, row: Row, member: Any | None) -> RowError | None
     return None
 
 
+def _held(conn: Connection, local_ids: Sequence[str]) -> dict[str, int]:
+    """What each named member holds now, all classes together."""
+    codes = {member_account(local_id): local_id for local_id in set(local_ids)}
+    held = dict.fromkeys(codes.values(), 0)
+    for part in _chunks(sorted(codes)):
+        query = select(balances.c.account_code, func.sum(balances.c.balance_minutes)).where(
+            balances.c.account_code.in_(part)).group_by(balances.c.account_code)
+        held.update({codes[code]: int(total) for code, total in conn.execute(query)})
+    return held
+
+
+def _over_cap(conn: Connection, target: Target, new: list[Row]) -> list[RowError]:
+    """The rows that would take a member over the balance cap, in file order."""
+    cap = target.balance_cap_minutes
+    if cap is None or target.kind is not Kind.RECORDS:
+        return []
+    held = _held(conn, [str(row.values["local_id"]) for row in new])
+    errors: list[RowError] = []
+    for row in new:
+        local_id, minutes = str(row.values["local_id"]), int(row.values["minutes"])
+        if held[local_id] + minutes > cap:
+            errors.append(RowError(row.number, "minutes", "over_cap",
+                                   f"member {local_id} would hold {held[local_id] + minutes} "
+                                   f"minutes, over this policy's cap of {cap}"))
+        else:
+            held[local_id] += minutes
+    return errors
+
+
+def _unknown_stations(conn: Connection, target: Target, new: list[Row]) -> list[RowError]:
+    """Members naming a station this node has not registered (or closed), once it keeps a
+    registry (node/stations/registry.py): as registering one by one would refuse them."""
+    if target.kind is not Kind.MEMBERS or not registry_in_use(conn):
+        return []
+    active = {row.id for row in conn.execute(select(stations.c.id).where(stations.c.active))}
+    return [RowError(row.number, "station", "unknown",
+                     f"{row.values['station']} is not a registered, active station of this "
+                     "node: register it first, or correct the row")
+            for row in new if row.values.get("station") and row.values["station"] not in active]
+
+
 def classify(conn: Connection, target: Target, rows: list[Row]) -> Classified:
     """Step 1: new, already there, or wrong, for every row (see the module's docstring)."""
     before = _imported(conn, target, [row.source_id for row in rows])
@@ -138,7 +183,8 @@ def classify(conn: Connection, target: Target, rows: list[Row]) -> Classified:
             errors.append(error)
         else:
             bucket.append(row)
-    return Classified(new, known, errors)
+    late = _over_cap(conn, target, new) + _unknown_stations(conn, target, new)
+    return Classified(new, known, errors + late)
 
 
 # Compiled once (node/db/fast.py): 50 000 rows make SQLAlchemy's per-statement work count.

@@ -17,6 +17,8 @@ from node.db.schema import accounts, balances, journal_entries, ledger_head, mem
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation, require
 from node.ledger.hashing import rehash
 from node.ledger.model import (
+    CREDITS_TO_CLOSED_ACCOUNTS,
+    MEMBER_DEACTIVATED,
     MEMBER_RELOCATED,
     MEMBER_RELOCATING,
     POSTINGS_PER_ENTRY_MAX,
@@ -291,8 +293,9 @@ def _refuse_credit_to_moved(
     state: dict[str, AccountState], legs: tuple[Posting, ...], kind: str
 ) -> None:
     """No hours land on the account of a member who moved to another node (issue 12): there
-    nothing could ever spend or move them. Every path that credits a member checks the member
-    first; this is the backstop, for all of them at once."""
+    nothing could ever spend or move them; nor new hours on a closed account (only what gives
+    back her own, CREDITS_TO_CLOSED_ACCOUNTS). Every path that credits a member checks the
+    member first; this is the backstop, for all of them at once."""
     for p in legs:
         if p.amount_minutes <= 0:
             continue
@@ -303,6 +306,9 @@ def _refuse_credit_to_moved(
         if status == MEMBER_RELOCATING and kind != EntryKind.RELOCATION_OUT:
             raise RuleViolation(ErrorCode.MEMBER_INACTIVE,
                                 f"{p.account} is relocating; no hours may land on it")
+        if status == MEMBER_DEACTIVATED and kind not in CREDITS_TO_CLOSED_ACCOUNTS:
+            raise RuleViolation(ErrorCode.MEMBER_INACTIVE,
+                                f"{p.account} is closed; {kind} may not credit it")
 
 
 def _apply(

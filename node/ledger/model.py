@@ -60,6 +60,20 @@ REVERSIBLE_KINDS = frozenset({EntryKind.GRANT, EntryKind.TRANSFER})
 # (a relocation_out entry, on a final refusal) may give hours back.
 MEMBER_RELOCATING = MemberStatus.RELOCATING
 MEMBER_RELOCATED = MemberStatus.RELOCATED
+MEMBER_DEACTIVATED = MemberStatus.DEACTIVATED
+
+# The only kinds that may credit a deactivated member (closed by staff, merged into another
+# registration, or deceased): each gives back or pays what she had already earned or put at
+# stake before her account closed: a cross-node transfer refused after she sent it, a relocation
+# refused, an operator's reversal, a visit she made or paid for before it closed
+# (node/timebank/common.py's settlement and re-hold, by value: the ledger sits below the time
+# bank). Everything that brings her new hours (grants, gifts, transfers in, merges, estates,
+# pool distributions, imports, a paid visit's later correction) is refused here whatever the
+# service above forgot to check.
+CREDITS_TO_CLOSED_ACCOUNTS = frozenset({
+    EntryKind.TRANSFER_RELEASE, EntryKind.RELOCATION_OUT, EntryKind.REVERSAL,
+    "service_settle", "service_rehold",
+})
 
 
 SYSTEM_ACCOUNTS: tuple[AccountKind, ...] = (

@@ -9,13 +9,17 @@ who was turned away (written in its own transaction before the refusal is raised
 names which fields were there or changed, never their values. The node's own reads for sending
 a notification are recorded by `notification_deliveries` instead (which notification went to
 which channel, when): one row per use already.
+
+Every such access is also a row of the access log (node/privacy/access_log.py) through
+`log_access`, which node/runtime.py passes in: node/notify sits below node/privacy in the layer
+order (tests/node/test_layers.py), so it is handed the log's append rather than importing it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
@@ -78,10 +82,18 @@ def _present(details: ContactDetails) -> list[str]:
     return [name for name in FIELDS if getattr(details, name) is not None]
 
 
+class AccessLogger(Protocol):
+    """Writes one access-log row in `conn`'s transaction (node/runtime.py's `_log_contacts`)."""
+
+    def __call__(self, conn: Connection, *, member_local_id: str, principal: Principal,
+                 change: bool, fields: list[str], allowed: bool, now_ms: int) -> None: ...
+
+
 @dataclass
 class Contacts:
     db: Database
     clock: Clock
+    log_access: AccessLogger
 
     def get(self, principal: Principal, local_id: str) -> dict[str, Any]:
         now_ms = self.clock.now_ms()
@@ -91,6 +103,8 @@ class Contacts:
                 details = stored(conn, local_id)
                 _audit(conn, local_id, "contacts_read", principal.actor,
                        f"present: {', '.join(_present(details)) or 'none'}", now_ms)
+                self.log_access(conn, member_local_id=local_id, principal=principal,
+                                change=False, fields=list(FIELDS), allowed=True, now_ms=now_ms)
                 return self._view(conn, local_id)
         raise refusal
 
@@ -114,17 +128,22 @@ class Contacts:
                 _audit(conn, local_id, "contacts_written", principal.actor,
                        f"changed: {', '.join(changed) or 'none'}; "
                        f"present: {', '.join(_present(details)) or 'none'}", now_ms)
+                self.log_access(conn, member_local_id=local_id, principal=principal,
+                                change=True, fields=changed, allowed=True, now_ms=now_ms)
                 return self._view(conn, local_id)
         raise refusal
 
-    @staticmethod
-    def _refusal(conn: Connection, principal: Principal, local_id: str, what: str,
+    def _refusal(self, conn: Connection, principal: Principal, local_id: str, what: str,
                  now_ms: int) -> AuthError | None:
-        """None when `principal` may; else the refusal, audited in this transaction."""
+        """None when `principal` may; else the refusal, audited and access-logged in this
+        transaction."""
         try:
             require_for_member(conn, principal, local_id, what)
         except AuthError as refused:
             _audit(conn, local_id, "contacts_refused", principal.actor, refused.detail, now_ms)
+            self.log_access(conn, member_local_id=local_id, principal=principal,
+                            change=what.startswith("change"), fields=list(FIELDS),
+                            allowed=False, now_ms=now_ms)
             return refused
         return None
 

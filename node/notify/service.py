@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from node.clock import Clock
 from node.db.engine import Database
 from node.notify.channels import Channel, EmailChannel, WebhookChannel
-from node.notify.contacts import Contacts
+from node.notify.contacts import AccessLogger, Contacts
 from node.notify.delivery import Dispatcher, TickReport
 from node.notify.inbox import Inbox
 from node.notify.settings import DeliverySettings
@@ -31,8 +31,9 @@ class Notifications:
 
 
 def build_notifications(*, db: Database, clock: Clock, settings: DeliverySettings,
-                        names: Names) -> Notifications:
-    """`settings`: load_settings(config), checked before any service is built."""
+                        names: Names, log_access: AccessLogger) -> Notifications:
+    """`settings`: load_settings(config), checked before any service is built; `log_access`:
+    the access log's append for the contacts (node/runtime.py)."""
     channels: dict[DeliveryChannel, Channel] = {}
     if settings.webhook is not None:
         channels[DeliveryChannel.WEBHOOK] = WebhookChannel(settings.webhook)
@@ -40,7 +41,7 @@ def build_notifications(*, db: Database, clock: Clock, settings: DeliverySetting
         channels[DeliveryChannel.EMAIL] = EmailChannel(settings.smtp)
     return Notifications(
         inbox=Inbox(db=db, clock=clock, names=names),
-        contacts=Contacts(db=db, clock=clock),
+        contacts=Contacts(db=db, clock=clock, log_access=log_access),
         dispatcher=Dispatcher(db=db, clock=clock, settings=settings, channels=channels,
                               names=names),
     )

@@ -35,7 +35,8 @@ from node.services.members import load_member
 
 HEIGHTS_MAX = 100  # a statement page is at most this long
 OPEN_TRANSFERS_MAX = 20
-SERVICE_KINDS = ("service_hold", "service_settle", "service_rehold")  # timebank TimebankEntry
+SERVICE_KINDS = ("service_hold", "service_settle", "service_rehold",  # timebank TimebankEntry
+                 "service_adjust")
 _MEMBER_PREFIX = member_account("")
 
 

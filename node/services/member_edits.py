@@ -8,8 +8,8 @@ edit        staff of the member's station, or an admin, correct her display name
             from her row, so the old station's staff lose her at once.
 changes     her history, newest first, paged. Reading it is a read of personal data: audited in
             `tb_audit` under `changes:<local id>` (`changes_read`, or `changes_refused` for a
-            caller turned away), as node/notify/contacts.py does. The regulator reads ledgers,
-            not this.
+            caller turned away), as node/notify/contacts.py does, and a row of the access log
+            (node/privacy/reads.py). The regulator reads ledgers, not this.
 duplicates  other members with the same name (compared as `same_name` does), birth year and
             station: registration answers with them as a warning, never a refusal. A merge
             (node/services/member_merge.py) is how an admin resolves one.
@@ -32,15 +32,23 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from node.access import Principal, Role, require_act_for, require_role
+from node.access import Principal, Role, can_read_member, require_act_for, require_role
 from node.clock import Clock
 from node.db.engine import Database
-from node.db.schema import api_tokens, member_changes, members, tb_audit, tb_profiles
+from node.db.schema import (
+    api_tokens,
+    member_changes,
+    members,
+    personal_data,
+    tb_audit,
+    tb_profiles,
+)
 from node.errors import AuthError, ErrorCode, RuleViolation
 from node.ledger.system_ids import SYSTEM_MEMBER_IDS, refuse_system_id
-from node.notify.guard import require_for_member
+from node.privacy import reads
 from node.services.members import MemberRecord, load_member
-from node.states import MEMBER_ACTIVE, MEMBER_RELOCATED, MEMBER_RELOCATING
+from node.states import ERASED_REASON, MEMBER_ACTIVE, MEMBER_RELOCATED, MEMBER_RELOCATING
+from node.stations.registry import require_station
 from protocol.addresses import LOCAL_ID_PATTERN
 
 MEMBER_FIELDS = ("display_name", "birth_year", "station")
@@ -158,11 +166,17 @@ class MemberEdits:
             row = load_member(conn, local_id)
             require_act_for(principal, local_id=local_id, station=row.station)
             refuse_moved(row)
+            if row.deactivation_reason == ERASED_REASON:
+                raise RuleViolation(ErrorCode.MEMBER_ERASED,
+                                    f"{local_id}'s personal data was erased at her request; "
+                                    "her record takes no new personal data")
             self._refuse_subsidy(fields)
             care = _care(conn, local_id)
             current = {**{name: getattr(row, name) for name in MEMBER_FIELDS}, **care}
             changed = tuple(name for name in EDITABLE_FIELDS
                             if name in fields and fields[name] != current[name])
+            if "station" in changed:
+                require_station(conn, fields["station"])  # station_unknown, once registered
             for name in changed:
                 record_change(conn, local_id=local_id, field=name, before=current[name],
                               after=fields[name], reason=reason, actor=principal.actor,
@@ -210,8 +224,11 @@ class MemberEdits:
             .order_by(members.c.local_id).limit(limit))
         if after is not None:
             query = query.where(members.c.local_id > after)
-        with self.db.read() as conn:
-            return [member_record(row, self.node_id) for row in conn.execute(query)]
+        with self.db.write() as conn:  # one access-log row per member listed
+            found = [member_record(row, self.node_id) for row in conn.execute(query)]
+            reads.logged_list(conn, principal, [m.local_id for m in found],
+                              fields=reads.RECORD_FIELDS, now_ms=self.clock.now_ms())
+            return found
 
     def duplicates(self, principal: Principal, record: MemberRecord) -> list[MemberRecord]:
         """Other members of the same station, born the same year, with the same name (no
@@ -226,13 +243,33 @@ class MemberEdits:
             members.c.birth_year.is_(None) if record.birth_year is None
             else members.c.birth_year == record.birth_year,
         ).order_by(members.c.local_id).limit(DUPLICATE_CANDIDATES_MAX))
-        with self.db.read() as conn:
+        with self.db.write() as conn:
             row = load_member(conn, record.local_id)
             require_act_for(principal, local_id=row.local_id, station=row.station)
             name = same_name(record.display_name)
             found = [member_record(r, self.node_id) for r in conn.execute(query)
                      if same_name(r.display_name) == name]
-        return found[:DUPLICATES_SHOWN_MAX]
+            found += [m for m in _same_id_number(conn, record.local_id, self.node_id)
+                      if m.local_id not in {f.local_id for f in found}
+                      and can_read_member(principal, local_id=m.local_id, station=m.station)]
+            found = found[:DUPLICATES_SHOWN_MAX]
+            # Each duplicate shown is a read of another member's record: a row each.
+            reads.logged_list(conn, principal, [m.local_id for m in found],
+                              fields=reads.RECORD_FIELDS, now_ms=self.clock.now_ms())
+        return found
+
+
+def _same_id_number(conn: Connection, local_id: str, node_id: str) -> list[MemberRecord]:
+    """Members stored with the same ID-number hash as `local_id` (node/privacy keeps it):
+    the same person registered again, whatever name or station she was given."""
+    mine = select(personal_data.c.id_hash).where(personal_data.c.member_local_id == local_id,
+                                                 personal_data.c.id_hash.is_not(None))
+    query = (select(members).join(personal_data,
+                                  personal_data.c.member_local_id == members.c.local_id)
+             .where(personal_data.c.id_hash.in_(mine),
+                    members.c.local_id != local_id)
+             .order_by(members.c.local_id).limit(DUPLICATES_SHOWN_MAX))
+    return [member_record(row, node_id) for row in conn.execute(query)]
 
 
 def _care(conn: Connection, local_id: str) -> dict[str, bool]:
@@ -256,13 +293,15 @@ def _store_care(conn: Connection, local_id: str, care: Mapping[str, bool], *, re
 
 def _refusal(conn: Connection, principal: Principal, local_id: str,
              now_ms: int) -> AuthError | None:
-    """None when `principal` may read her history; else the refusal, audited here."""
-    try:
-        require_for_member(conn, principal, local_id, "read the record's history")
-    except AuthError as refused:
+    """None when `principal` may read her history; else the refusal, audited here. Either way
+    a row of the access log too (node/privacy/reads.py): the history holds names' before and
+    after values. The regulator reads ledgers, not this."""
+    refused = reads.logged_read(conn, principal, local_id, fields=reads.HISTORY_FIELDS,
+                                now_ms=now_ms, what="read the record's history of member",
+                                regulator=False)
+    if refused is not None:
         _audit(conn, local_id, "changes_refused", principal.actor, refused.detail, now_ms)
-        return refused
-    return None
+    return refused
 
 
 def _audit(conn: Connection, local_id: str, action: str, actor: str, detail: str,
@@ -299,4 +338,7 @@ def _token_labels(conn: Connection, actors: set[str]) -> dict[str, str]:
                 if actor.startswith(("staff:", "admin:"))}
     rows = conn.execute(select(api_tokens.c.id, api_tokens.c.label)
                         .where(api_tokens.c.id.in_(sorted(by_token))))
-    return {by_token[token_id]: label for token_id, label in rows}
+    # A staff account (node/staff/) signs as `acct.<username>`: its username is its label.
+    accounts = {actor: token_id.removeprefix("acct.") for token_id, actor in by_token.items()
+                if token_id.startswith("acct.")}
+    return accounts | {by_token[token_id]: label for token_id, label in rows}

@@ -9,7 +9,9 @@ database transaction:
    (`open_transfers`), service requests that can still hold, pay or refund her hours
    (`open_service_requests`, the time bank's check passed in by node/runtime.py), payment
    requests that can still bring or take hours (`open_payment_requests`), or a debt
-   (`negative_balance`: a debt is settled, not moved).
+   (`negative_balance`: a debt is settled, not moved) (node/services/held.py). Refuse when the
+   kept member would hold more than the policy's balance cap (`balance_cap_exceeded`): a
+   merge never sends her hours to the pool unasked.
 3. Move every positive class of her balance to the kept member in ONE balanced journal entry
    of kind `member_merge` (ref: the duplicate's id), each class staying the class it is:
    balances are never edited, only posted to (docs/decisions.md).
@@ -27,26 +29,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from node.access import Principal, Role, require_role
 from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.engine import Database
-from node.db.schema import (
-    OPEN_TRANSFER,
-    journal_entries,
-    members,
-    payment_requests,
-    payment_requests_in,
-    postings,
-    transfers,
-)
-from node.errors import Conflict, ErrorCode, RuleViolation
+from node.db.schema import journal_entries, members, postings
+from node.errors import ErrorCode, RuleViolation
 from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, Posting, member_account
 from node.ledger.system_ids import refuse_system_id
+from node.services.held import refuse_held
 from node.services.member_edits import (
     MERGED_FROM,
     MERGED_INTO,
@@ -56,18 +51,12 @@ from node.services.member_edits import (
     record_change,
 )
 from node.services.members import MemberRecord, load_member_pair, require_active
-from node.states import (
-    MEMBER_ACTIVE,
-    MEMBER_DEACTIVATED,
-    IncomingPaymentState,
-    PaymentRequestState,
-)
+from node.states import MEMBER_ACTIVE, MEMBER_DEACTIVATED
 from protocol.credit import CreditClass
 
 # The time bank's ids of a member's service requests that can still move her hours
 # (node/timebank/parties.py), as node/services/relocation.py receives it.
 UnsettledRequests = Callable[[Connection, str], list[str]]
-OPEN_PAYMENT_STATES = (PaymentRequestState.SENT, PaymentRequestState.ACKNOWLEDGED)
 
 
 def merged_reason(kept: str) -> str:
@@ -86,8 +75,10 @@ class MergeResult:
 
 class MemberMerge:
     def __init__(self, *, db: Database, writer: WriteBatcher, ledger: Ledger, clock: Clock,
-                 node_id: str, unsettled_requests: UnsettledRequests) -> None:
+                 node_id: str, unsettled_requests: UnsettledRequests,
+                 balance_cap_minutes: int | None = None) -> None:
         self.db = db
+        self.balance_cap_minutes = balance_cap_minutes  # the policy's caps.balance_minutes
         self.writer = writer
         self.ledger = ledger
         self.clock = clock
@@ -114,8 +105,10 @@ class MemberMerge:
                 return self._replayed(conn, dup, keep)
             require_active(dup)
             require_active(keep)
-            self._refuse_held(conn, duplicate)
+            refuse_held(conn, local_id=duplicate, node_id=self.node_id,
+                        unsettled=self.unsettled_requests(conn, duplicate), then="merge")
             moved = self._movable(conn, duplicate)
+            self._refuse_over_cap(conn, kept, sum(value for _, value in moved))
             height = self._move(conn, principal, duplicate=duplicate, kept=kept, moved=moved,
                                 now_ms=now_ms)
             conn.execute(update(members).where(members.c.local_id == duplicate).values(
@@ -140,29 +133,16 @@ class MemberMerge:
         return self.writer.run(self.command(principal, duplicate=duplicate, kept=kept,
                                             reason=reason))
 
-    def _refuse_held(self, conn: Connection, local_id: str) -> None:
-        address = f"{local_id}@{self.node_id}"
-        open_transfers = conn.execute(select(func.count()).select_from(transfers).where(
-            transfers.c.debtor == address, OPEN_TRANSFER)).scalar_one()
-        if open_transfers:
-            raise Conflict(ErrorCode.OPEN_TRANSFERS,
-                           f"{address} has {open_transfers} transfer(s) to other nodes still "
-                           "open; merge once they are settled")
-        requests = self.unsettled_requests(conn, local_id)
-        if requests:
-            raise Conflict(ErrorCode.OPEN_SERVICE_REQUESTS,
-                           f"{address} is party to service requests that can still move her "
-                           f"hours ({', '.join(requests)}); merge once they are settled")
-        asked = conn.execute(select(func.count()).select_from(payment_requests).where(
-            payment_requests.c.payee == address,
-            payment_requests.c.state.in_([str(s) for s in OPEN_PAYMENT_STATES]))).scalar_one()
-        asked_of = conn.execute(select(func.count()).select_from(payment_requests_in).where(
-            payment_requests_in.c.payer_local_id == local_id,
-            payment_requests_in.c.state == str(IncomingPaymentState.AWAITING))).scalar_one()
-        if asked or asked_of:
-            raise Conflict(ErrorCode.OPEN_PAYMENT_REQUESTS,
-                           f"{address} has {asked + asked_of} payment request(s) still open; "
-                           "merge once they are paid or declined")
+    def _refuse_over_cap(self, conn: Connection, kept: str, incoming: int) -> None:
+        """A merge never takes her over the cap, nor sends her hours to the pool unasked."""
+        cap = self.balance_cap_minutes
+        if cap is None or not incoming:
+            return
+        held = sum(self.ledger.balances_of(conn, member_account(kept)).values())
+        if held + incoming > cap:
+            raise RuleViolation(ErrorCode.BALANCE_CAP_EXCEEDED,
+                                f"{kept} holds {held} minutes; with {incoming} more she would "
+                                f"pass the cap of {cap}")
 
     def _movable(self, conn: Connection, local_id: str) -> list[tuple[str, int]]:
         by_class = self.ledger.balances_of(conn, member_account(local_id))

@@ -27,8 +27,10 @@ from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, EntryKind, member_account
 from node.ledger.system_ids import SYSTEM_MEMBER_IDS, refuse_system_id
+from node.privacy import reads
 from node.services.units import STANDARD_MINUTE, NodeUnit
 from node.states import MEMBER_ACTIVE, MEMBER_DEACTIVATED, MEMBER_FLOOR_MINUTES
+from node.stations.registry import require_station
 
 ACTIVE = MEMBER_ACTIVE
 DEACTIVATED = MEMBER_DEACTIVATED
@@ -122,6 +124,7 @@ class MemberService:
             ).first()
             if exists is not None:
                 raise Conflict(ErrorCode.MEMBER_EXISTS, f"member {local_id} exists already")
+            require_station(conn, station)  # station_unknown once stations are registered
             conn.execute(insert(members).values(MemberRow(
                 local_id=local_id, display_name=display_name, station=station,
                 birth_year=birth_year, status=ACTIVE, created_at_ms=now_ms,
@@ -137,11 +140,17 @@ class MemberService:
             return self._record(load_member(conn, local_id))
 
     def get(self, principal: Principal, local_id: str) -> MemberRecord:
-        self._precheck_member_role(principal, local_id)
-        with self.db.read() as conn:
-            row = load_member(conn, local_id)
-        require_read_member(principal, local_id=local_id, station=row.station)
-        return self._record(row)
+        """Her record; every read but her own, refused or not, is a row of the access log
+        (node/privacy/reads.py), written in the transaction that reads."""
+        if reads.own_read(principal, local_id):
+            with self.db.read() as conn:
+                return self._record(load_member(conn, local_id))
+        with self.db.write() as conn:
+            refusal = reads.logged_read(conn, principal, local_id, fields=reads.RECORD_FIELDS,
+                                        now_ms=self.clock.now_ms(), what="read member")
+            if refusal is None:
+                return self._record(load_member(conn, local_id))
+        raise refusal  # after the transaction, so that the refusal's row stays
 
     def list(
         self, principal: Principal, *, after: str | None, limit: int, search: str | None = None
@@ -161,8 +170,11 @@ class MemberService:
             ))
         if principal.role == Role.STAFF:
             query = query.where(members.c.station == principal.station)
-        with self.db.read() as conn:
-            return [self._record(row) for row in conn.execute(query)]
+        with self.db.write() as conn:  # one access-log row per member listed, in one batch
+            found = [self._record(row) for row in conn.execute(query)]
+            reads.logged_list(conn, principal, [r.local_id for r in found],
+                              fields=reads.RECORD_FIELDS, now_ms=self.clock.now_ms())
+            return found
 
     def deactivate(self, principal: Principal, local_id: str, *, reason: str) -> MemberRecord:
         """Stop a member's account from sending or receiving. The balance stays on the books."""

@@ -5,7 +5,9 @@ In one database transaction: check the member (active, nothing reserved in open 
 service request that can still pay, refund or hold their hours: node/timebank/parties.py), the
 peer, the link and this node's net debit caps; reserve every credit class (member ->
 pending, one relocation_out entry); mark the member `relocating`; record the relocation with the
-balances and the history summary this node vouches for; queue the signed relocation.prepare.
+balances and the history summary this node vouches for; queue the signed relocation.prepare,
+with the member's profile when she agreed to share it (relocation_profile.py; the row keeps
+when she agreed and the station she asked for, never her name or birth year).
 The new node's receipt settles it (node/exchange/relocation.py): pending -> clearing, the member
 is `relocated` and later prepares to the old address are refused with the new one. A final
 refusal releases the reservation and the member is active again.
@@ -57,6 +59,7 @@ from node.ledger.system_ids import refuse_system_id
 from node.services.idempotency import open_command, request_hash
 from node.services.members import load_member
 from node.services.outgoing import OutgoingTransfers
+from node.services.relocation_profile import build_profile
 from node.states import RELOCATION_COMMITTED, RELOCATION_PENDING, RELOCATION_REJECTED
 from protocol.credit import CreditClass
 from protocol.directory import NodeEntry
@@ -66,6 +69,7 @@ from protocol.messages.other import (
     HistorySummary,
     RelocationBody,
     RelocationMessage,
+    RelocationProfile,
 )
 from protocol.reasons import ReasonCode
 from protocol.transfer_rules import check_debit_caps
@@ -81,6 +85,7 @@ NAMED_MAX = 5  # service request ids a refusal names
 # The time bank answers (node/timebank/parties.py); node/runtime.py passes it in, so this layer
 # never imports the time bank above it.
 UnsettledRequests = Callable[[Connection, str], list[str]]
+ConsentedAt = Callable[[Connection, str], int | None]
 
 
 @dataclass(frozen=True)
@@ -116,18 +121,42 @@ def history_summary(conn: Connection, ledger: Ledger, account: str) -> HistorySu
 class RelocationService:
     def __init__(self, *, db: Database, writer: WriteBatcher, ledger: Ledger, clock: Clock,
                  node_id: str, outgoing: OutgoingTransfers,
-                 unsettled_requests: UnsettledRequests) -> None:
+                 unsettled_requests: UnsettledRequests, share_kin: bool = False,
+                 consented_at: ConsentedAt = lambda conn, local_id: None) -> None:
         self.db = db
+        # When her standing consent to share her profile on relocation was recorded (by
+        # node/privacy, passed in by node/runtime.py), or None.
+        self.consented_at = consented_at
         self.writer = writer
         self.ledger = ledger
         self.clock = clock
         self.node_id = node_id
         self.outgoing = outgoing
         self.unsettled_requests = unsettled_requests
+        # Whether a profile carries the member's kin: node/runtime.py says so when this node's
+        # time-bank policy lets members give hours only to their kin (docs/decisions.md).
+        self.share_kin = share_kin
+
+    def _consent(self, conn: Connection, principal: Principal, local_id: str,
+                 now_ms: int) -> int:
+        """When she agreed to share her profile: now, when she asks herself (the move page's
+        box); otherwise her recorded consent, without which staff may not send it."""
+        if principal.role == Role.MEMBER and principal.member_local_id == local_id:
+            return now_ms
+        given = self.consented_at(conn, local_id)
+        if given is None:
+            raise RuleViolation(ErrorCode.CONSENT_REQUIRED,
+                                f"{local_id} has no recorded consent to share her profile on "
+                                "relocation (share_on_relocation): record it first, or send "
+                                "the relocation without her profile")
+        return given
 
     def command(self, principal: Principal, *, relocation_id: str, local_id: str, to_node: str,
-                new_local_id: str) -> Callable[[Connection], RelocationResult]:
-        """Validate what needs no database and return the write to queue."""
+                new_local_id: str, share_profile: bool = False,
+                station: str | None = None) -> Callable[[Connection], RelocationResult]:
+        """Validate what needs no database and return the write to queue. `share_profile`: the
+        member agreed to share her profile with the new node (relocation_profile.py); `station`,
+        the station she asked for there, travels in it."""
         require_role(principal, Role.ADMIN, Role.STAFF, Role.MEMBER, what="relocate members")
         if principal.role == Role.MEMBER and principal.member_local_id != local_id:
             raise deny(principal, f"act for member {local_id}")
@@ -137,9 +166,15 @@ class RelocationService:
                                 "moves a member to another node")
         refuse_system_id(local_id, what="it does not relocate")
         refuse_system_id(new_local_id, what="no member takes it at any node")
-        body_hash = request_hash(
-            {"member": local_id, "to_node": to_node, "new_local_id": new_local_id}
-        )
+        if station is not None and not share_profile:
+            raise RuleViolation(ErrorCode.VALIDATION_FAILED,
+                                "the station at the new node travels in the member's profile, "
+                                "which needs her consent to share it (share_profile)")
+        asked: dict[str, Any] = {"member": local_id, "to_node": to_node,
+                                 "new_local_id": new_local_id}
+        if share_profile:  # requests made before profiles keep their stored hash
+            asked |= {"share_profile": True, "station": station}
+        body_hash = request_hash(asked)
         now_ms = self.clock.now_ms()
 
         def apply(conn: Connection) -> RelocationResult:
@@ -149,16 +184,22 @@ class RelocationService:
             if opened.existing is not None:
                 return RelocationResult(_view(opened.existing._asdict(), self.node_id),
                                         created=False)
+            profile = (build_profile(conn, opened.member, share_kin=self.share_kin,
+                                     station=station,
+                                     consent_at_ms=self._consent(conn, principal, local_id,
+                                                                 now_ms))
+                       if share_profile else None)
             record = self._reserve(conn, principal, member_row=opened.member,
                                    relocation_id=relocation_id, to_node=to_node,
-                                   new_local_id=new_local_id, body_hash=body_hash, now_ms=now_ms)
+                                   new_local_id=new_local_id, body_hash=body_hash,
+                                   profile=profile, now_ms=now_ms)
             return RelocationResult(_view(record.values(), self.node_id), created=True)
 
         return apply
 
     def _reserve(self, conn: Connection, principal: Principal, *, member_row: Any,
                  relocation_id: str, to_node: str, new_local_id: str, body_hash: str,
-                 now_ms: int) -> RelocationRow:
+                 profile: RelocationProfile | None, now_ms: int) -> RelocationRow:
         """Refuse what cannot move yet, then reserve the balances, mark the member, record the
         relocation and queue its message: one transaction, so a refusal leaves no trace."""
         local_id = member_row.local_id
@@ -176,7 +217,8 @@ class RelocationService:
             relocation_id=new_id(), member=address, new_local_id=new_local_id,
             balances=[ClassBalance(credit_class=CreditClass(name), amount_minutes=value)
                       for name, value in moving],
-            history=history, created_at_ms=now_ms, expires_at_ms=now_ms + lifetime,
+            history=history, profile=profile, created_at_ms=now_ms,
+            expires_at_ms=now_ms + lifetime,
         ))
         conn.execute(update(members).where(members.c.local_id == local_id)
                      .values(status=RELOCATING))
@@ -251,10 +293,12 @@ class RelocationService:
             memo=memo, now_ms=now_ms, legs=tuple(legs)).height
 
     def create(self, principal: Principal, *, relocation_id: str, local_id: str, to_node: str,
-               new_local_id: str) -> RelocationResult:
+               new_local_id: str, share_profile: bool = False,
+               station: str | None = None) -> RelocationResult:
         return self.writer.run(self.command(principal, relocation_id=relocation_id,
                                             local_id=local_id, to_node=to_node,
-                                            new_local_id=new_local_id))
+                                            new_local_id=new_local_id,
+                                            share_profile=share_profile, station=station))
 
     def get(self, principal: Principal, relocation_id: str) -> dict[str, Any]:
         with self.db.read() as conn:
@@ -282,6 +326,8 @@ def _record(message: RelocationMessage, *, relocation_id: str, local_id: str, to
         settled_entry_height=None, actor=actor, created_at_ms=now_ms,
         expires_at_ms=body.expires_at_ms, committed_at_ms=None, updated_at_ms=now_ms,
         dispute=None, prepare_hash=None, answer_transaction_id=None,
+        profile_consent_at_ms=None if body.profile is None else body.profile.consent_at_ms,
+        arrival_station=None if body.profile is None else body.profile.station,
     )
 
 
@@ -318,4 +364,9 @@ def _view(row: Mapping[Any, Any], node_id: str) -> dict[str, Any]:
         "committed_at_ms": row["committed_at_ms"],
         "updated_at_ms": row["updated_at_ms"],
         "dispute": row["dispute"],
+        # Whether she agreed to share her profile, when, and the station she asked for; the
+        # name and birth year it carried are read from her record, not kept here.
+        "profile_shared": row["profile_consent_at_ms"] is not None,
+        "profile_consent_at_ms": row["profile_consent_at_ms"],
+        "arrival_station": row["arrival_station"],
     }

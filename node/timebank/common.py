@@ -38,6 +38,9 @@ class TimebankEntry(StrEnum):
     # A hold given back whole because the visit was re-timed from a paper slip (slips.py); the
     # new hold follows. Not a settlement: nobody was paid, nothing was served.
     SERVICE_REHOLD = "service_rehold"
+    # A paid visit's duration corrected from its paper slip, once a second person confirmed
+    # (corrections.py): the difference in price, from the elder to the volunteer or back.
+    SERVICE_ADJUST = "service_adjust"
     GOODS_REDEMPTION = "goods_redemption"
     DONATION = "donation"
     DISTRIBUTION = "distribution"

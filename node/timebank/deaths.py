@@ -5,12 +5,14 @@ record  staff of her station, or an admin, record the death with the papers they
         and, under `inherit_by_kin`, her heirs and their shares. In one transaction:
         1. refuse while hours are held or in flight: transfers to other nodes still open
            (`open_transfers`), service requests that can still pay, refund or hold her hours
-           (`open_service_requests`), a relocation under way or done (`member_inactive`,
-           `member_relocated`);
+           (`open_service_requests`), payment requests still open (`open_payment_requests`),
+           a relocation under way or done (`member_inactive`, `member_relocated`);
         2. divide her positive balances. `inherit_by_kin`: her `earned` hours to the heirs, each
-           share spent in the standard order; the hours the programme gave her for her needs
-           (`granted`, `sponsored`, `donated`) and `group_earned` hours (donation only) to the
-           node's pool. `donate_to_pool`: everything to the pool. Hours keep their class;
+           share spent in the standard order and cut to what the heir may still hold under
+           `caps.balance_minutes` (the rest goes to the pool); the hours the programme gave
+           her for her needs (`granted`, `sponsored`, `donated`) and `group_earned` hours
+           (donation only) to the node's pool. `donate_to_pool`: everything to the pool.
+           Hours keep their class;
         3. post the one `estate` entry; a negative class (a debt) stays on her account, since
            heirs never inherit a debt;
         4. deactivate her (reason "deceased"), write tb_deaths and the audit trail.
@@ -29,17 +31,19 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from node.access import Principal, Role, require_read_member, require_role
+from node.access import Principal, Role, can_read_member, deny, require_role
 from node.clock import Clock
 from node.db.engine import Database
-from node.db.schema import OPEN_TRANSFER, members, tb_deaths, tb_kin, transfers
+from node.db.schema import members, tb_deaths, tb_kin
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation, require
 from node.ledger.journal import Ledger
 from node.ledger.model import Posting, member_account, transfer_legs
 from node.ledger.system_ids import refuse_system_id
+from node.privacy import access_log
+from node.services.held import refuse_held
 from node.services.idempotency import request_hash
 from node.services.members import load_member
 from node.states import MemberStatus
@@ -125,10 +129,18 @@ class Deaths:
             return _view(_require(conn, local_id)), True
 
     def get(self, principal: Principal, local_id: str) -> dict[str, Any]:
-        with self.db.read() as conn:
+        """The record; every read, refused or not, is a row of the access log (node/privacy)."""
+        now_ms = self.clock.now_ms()
+        with self.db.write() as conn:
             member = load_member(conn, local_id)
-            require_read_member(principal, local_id=local_id, station=member.station)
-            return _view(_require(conn, local_id))
+            allowed = can_read_member(principal, local_id=local_id, station=member.station)
+            access_log.append(conn, member_local_id=local_id, actor=principal.actor,
+                              action=access_log.Action.READ, fields=["death"],
+                              result=access_log.Result.ALLOWED if allowed
+                              else access_log.Result.REFUSED, now_ms=now_ms)
+            if allowed:
+                return _view(_require(conn, local_id))
+        raise deny(principal, f"read member {local_id}")  # after its log row is committed
 
     def _refuse_in_flight(self, conn: Connection, row: Any) -> None:
         if row.relocated_to is not None:
@@ -139,19 +151,9 @@ class Deaths:
             raise RuleViolation(ErrorCode.MEMBER_INACTIVE,
                                 f"{row.local_id} is relocating: her hours are on their way; "
                                 "record her death once the relocation is settled")
-        address = f"{row.local_id}@{self.node_id}"
-        open_count = conn.execute(select(func.count()).select_from(transfers).where(
-            transfers.c.debtor == address, OPEN_TRANSFER)).scalar_one()
-        if open_count:
-            raise Conflict(ErrorCode.OPEN_TRANSFERS,
-                           f"{address} has {open_count} transfer(s) to other nodes still "
-                           "open; record her death once they are settled")
-        pending = unsettled_requests(conn, row.local_id)
-        if pending:
-            raise Conflict(ErrorCode.OPEN_SERVICE_REQUESTS,
-                           f"{row.local_id} is recipient or volunteer of service request(s) "
-                           f"{', '.join(pending)} that can still pay, refund or hold hours; "
-                           "cancel, confirm or resolve them first")
+        refuse_held(conn, local_id=row.local_id, node_id=self.node_id,
+                    unsettled=unsettled_requests(conn, row.local_id),
+                    then="record her death")
 
     def _heir(self, conn: Connection, local_id: str, relative: str) -> str:
         """The heir's local id, once she may inherit under the policy."""
@@ -193,7 +195,11 @@ class Deaths:
         taken = dict.fromkeys(positive, 0)
         legs: list[Posting] = []
         shares: list[dict[str, Any]] = []
-        for heir, minutes in _portions(sum(estate.values()), heirs, local_id):
+        for heir, portion in _portions(sum(estate.values()), heirs, local_id):
+            minutes = portion if (room := self._room(conn, heir)) is None else min(portion, room)
+            if not minutes:
+                shares.append({"relative": heir, "minutes": 0})
+                continue
             left = {c: v - taken[c] for c, v in estate.items()}
             part = transfer_legs(debtor=account, creditor=member_account(heir), available=left,
                                  amount_minutes=minutes, spend_order=SPEND_ORDER)
@@ -212,6 +218,15 @@ class Deaths:
                          Posting(POOL_ACCOUNT, credit_class, rest)]
                 pool += rest
         return legs, shares, pool, debt
+
+    def _room(self, conn: Connection, heir: str) -> int | None:
+        """What the heir may still hold under the policy's balance cap (None: no cap); over
+        it, her share goes to the pool with the rest."""
+        cap = self.policy.caps.balance_minutes
+        if cap is None:
+            return None
+        held = sum(self.ledger.balances_of(conn, member_account(heir)).values())
+        return max(cap - held, 0)
 
     @staticmethod
     def _close_account(conn: Connection, row: Any, now_ms: int) -> None:

@@ -20,13 +20,13 @@ from node.access import (
     Principal,
     Role,
     require_act_for,
-    require_read_member,
     require_role,
 )
 from node.clock import Clock
 from node.db.engine import Database
 from node.db.schema import tb_kin, tb_profiles, tb_sponsors, tb_sponsorships
 from node.errors import Conflict, ErrorCode, NotFound, RuleViolation
+from node.privacy import reads
 from node.services.grants import GrantService
 from node.services.members import load_member
 from node.timebank.common import POOL_LOCAL_ID, acting_for, audit, audit_trail, load_profile
@@ -88,10 +88,14 @@ class People:
             return self._profile(conn, local_id)
 
     def profile(self, principal: Principal, local_id: str) -> dict[str, Any]:
-        with self.db.read() as conn:
-            member = load_member(conn, local_id)
-            require_read_member(principal, local_id=local_id, station=member.station)
-            return self._profile(conn, local_id)
+        """Her care fields; a read of personal data, so a row of the access log
+        (node/privacy/reads.py), refused or not."""
+        with self.db.write() as conn:
+            refusal = reads.logged_read(conn, principal, local_id, fields=("care",),
+                                        now_ms=self.clock.now_ms(), what="read member")
+            if refusal is None:
+                return self._profile(conn, local_id)
+        raise refusal  # after the transaction, so that the refusal's row stays
 
     @staticmethod
     def _profile(conn: Connection, local_id: str) -> dict[str, Any]:
@@ -147,10 +151,13 @@ class People:
             return {"member": local_id, "items": self._kin_rows(conn, local_id)}
 
     def kin(self, principal: Principal, local_id: str) -> dict[str, Any]:
-        with self.db.read() as conn:
-            member = load_member(conn, local_id)
-            require_read_member(principal, local_id=local_id, station=member.station)
-            return {"member": local_id, "items": self._kin_rows(conn, local_id)}
+        """Her kin registry: a row of the access log, as `profile`."""
+        with self.db.write() as conn:
+            refusal = reads.logged_read(conn, principal, local_id, fields=("kin",),
+                                        now_ms=self.clock.now_ms(), what="read member")
+            if refusal is None:
+                return {"member": local_id, "items": self._kin_rows(conn, local_id)}
+        raise refusal
 
     @staticmethod
     def _kin_rows(conn: Connection, local_id: str) -> list[dict[str, Any]]:

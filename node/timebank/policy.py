@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import tomllib
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -122,6 +123,31 @@ class Caps(Closed):
     station_subsidised_daily_minutes: StrictInt = STATION_SUBSIDISED_DAILY_MINUTES
 
 
+QUALIFICATION_RULES_MAX = 40
+HONOUR_LEVELS_MAX = 10
+HONOUR_HOURS_MAX = 100_000
+
+
+class QualificationRule(Closed):
+    """A service category only volunteers holding a valid qualification of one of `kinds` take
+    (node/timebank/qualifications.py), valid on the day they take the request."""
+
+    category: Code
+    kinds: list[Code] = Field(min_length=1, max_length=10)
+
+
+class HonourLevel(Closed):
+    """An honour level reached at `hours` of service (node/timebank/honours.py)."""
+
+    stars: Annotated[StrictInt, Field(ge=1, le=HONOUR_LEVELS_MAX)]
+    name: Text
+    hours: Annotated[StrictInt, Field(ge=1, le=HONOUR_HOURS_MAX)]
+
+
+class Honours(Closed):
+    levels: list[HonourLevel] = Field(default_factory=list, max_length=HONOUR_LEVELS_MAX)
+
+
 class Provider(Closed):
     min_age: Age | None = None
     max_age: Age | None = None
@@ -129,6 +155,9 @@ class Provider(Closed):
     # Below min_age, from this age, a volunteer serves once a guardian (a parent or grandparent)
     # is in her kin registry (Beijing admits students under 18 led by their guardian).
     guardian_min_age: Age | None = None
+    # Categories that need a valid qualification (issue 14, item 7): none unless listed.
+    qualifications: list[QualificationRule] = Field(default_factory=list,
+                                                    max_length=QUALIFICATION_RULES_MAX)
 
 
 class Redeemer(Closed):
@@ -193,6 +222,7 @@ class NodePolicy(Closed):
     expiry: Expiry = Field(default_factory=Expiry)
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
     service: Service = Field(default_factory=Service)
+    honours: Honours = Field(default_factory=Honours)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
@@ -294,6 +324,20 @@ def consistency_errors(policy: NodePolicy) -> list[str]:
                    "minutes one visit can cost: such a subsidised visit could never be paid")
     if policy.expiry.years is not None:
         out.append("expiry.years: this node version does not expire hours; leave it unset")
+    return out + _records_errors(policy, codes)
+
+
+def _records_errors(policy: NodePolicy, codes: list[str]) -> list[str]:
+    """Qualification rules name categories once; honour levels climb in stars and hours."""
+    out: list[str] = []
+    named = [rule.category for rule in policy.provider.qualifications]
+    out += [f"provider.qualifications: category {c!r} names no category"
+            for c in named if c not in codes]
+    if len(set(named)) != len(named):
+        out.append("provider.qualifications: one rule per category")
+    levels = policy.honours.levels
+    if any(a.stars >= b.stars or a.hours >= b.hours for a, b in pairwise(levels)):
+        out.append("honours.levels: list the levels with stars and hours both rising")
     return out
 
 

@@ -48,6 +48,7 @@ from node.services.idempotency import open_command, request_hash
 from node.services.members import load_member, require_active
 from node.states import ServiceRequestState
 from node.timebank import settle
+from node.timebank.adjustments_view import of_request as corrections_of
 from node.timebank.common import (
     MINUTE_MS,
     POOL_LOCAL_ID,
@@ -60,6 +61,7 @@ from node.timebank.common import (
 )
 from node.timebank.eligibility import check_provider, check_redeemer
 from node.timebank.policy import NodePolicy, Pricing
+from node.timebank.qualifications import check_qualification
 from node.timebank.thresholds import check_redeem_min_balance, has_guardian
 from node.timebank.visit_codes import CheckIn, VisitCodes
 
@@ -157,6 +159,8 @@ class ServiceRequests:
                                     "a member does not serve themself, nor does a pool serve")
             age = age_of(person.birth_year, now_ms, self.policy)
             check_provider(self.policy, person, age, has_guardian=has_guardian(conn, volunteer))
+            check_qualification(conn, self.policy, volunteer=volunteer, category=row.category,
+                                now_ms=now_ms)
             self._set(conn, request_id, now_ms, state=ACCEPTED, volunteer_local_id=volunteer,
                       volunteer_age=age, accepted_at_ms=now_ms)
             audit(conn, subject=subject(request_id), action="accepted", actor=principal.actor,
@@ -361,6 +365,7 @@ class ServiceRequests:
             "raised_at_ms": dispute.raised_at_ms, "outcome": dispute.outcome,
             "released_minutes": dispute.released_minutes, "resolution": dispute.resolution,
             "resolved_by": dispute.resolved_by, "resolved_at_ms": dispute.resolved_at_ms}
+        view["corrections"] = corrections_of(conn, str(row.id))  # after payment (corrections.py)
         if history:
             view["history"] = audit_trail(conn, subject(row.id))
         return view

@@ -4,6 +4,8 @@ HTTP routes (and the console) call. Every method takes a Principal and returns p
     timebank.policy                      the NodePolicy in force
     timebank.requests / .disputes        the service cycle (requests.py, disputes.py)
     timebank.slips                       visits recorded from paper slips (slips.py)
+    timebank.corrections                 paid visits corrected from slips (corrections.py)
+    timebank.qualifications              volunteers' qualifications (qualifications.py)
     timebank.visit_codes                 the codes volunteers check in with (visit_codes.py)
     timebank.people                      vetting, kin registry, sponsors (people.py)
     timebank.donations / .goods          pool and goods (donations.py, goods.py)
@@ -32,6 +34,7 @@ from node.services.units import NodeUnit
 from node.timebank.catalogue import catalogue
 from node.timebank.closure import Closure
 from node.timebank.common import age_of
+from node.timebank.corrections import Corrections
 from node.timebank.deaths import Deaths
 from node.timebank.disputes import Disputes
 from node.timebank.donations import Donations
@@ -39,6 +42,7 @@ from node.timebank.eligibility import check_gift
 from node.timebank.goods import GoodsService
 from node.timebank.people import People
 from node.timebank.policy import DEFAULT_POLICY, NodePolicy, load_policy
+from node.timebank.qualifications import Qualifications
 from node.timebank.requests import ServiceRequests
 from node.timebank.slips import Slips
 from node.timebank.stats import statistics
@@ -86,6 +90,8 @@ class TimeBank:
                                         visit_codes=self.visit_codes)
         self.disputes = Disputes(self.requests)
         self.slips = Slips(self.requests)
+        self.corrections = Corrections(self.requests)
+        self.qualifications = Qualifications(db=db, clock=clock, policy=policy)
         self.people = People(db=db, clock=clock, node_id=node_id, grants=grants, policy=policy)
         self.donations = Donations(db=db, ledger=ledger, clock=clock, node_id=node_id,
                                    outgoing=outgoing, policy=policy)

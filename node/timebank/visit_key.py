@@ -18,21 +18,21 @@ for the operator to look at.
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
-import secrets
 import threading
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from node.datadir import make_key_file, read_key_file
 from node.errors import ConfigError
 
 KEY_FILE = "visit-codes.key"
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # GCM's standard nonce, random per sealing
-KEY_FILE_MODE = 0o600
+KEY_ADVICE = ("restore it from a backup, or move it away to start with a new key (every elder "
+              "then needs a new visit code)")
 SEALED_CHARS_MAX = 100  # base64 of nonce + a short code + the 16-byte tag: 48 for 6 digits
 
 
@@ -76,33 +76,7 @@ class VisitKey:
                 if not self.path.exists():
                     if not create:
                         return None
-                    _make_key_file(self.path)
-                self._key = _read_key_file(self.path)
+                    make_key_file(self.path, KEY_BYTES)
+                self._key = read_key_file(self.path, KEY_BYTES, what="a visit-code key",
+                                          advice=KEY_ADVICE)
             return self._key
-
-
-def _read_key_file(path: Path) -> bytes:
-    text = path.read_text(encoding="ascii", errors="replace").strip()
-    try:
-        key = bytes.fromhex(text)
-    except ValueError:
-        key = b""
-    if len(key) != KEY_BYTES:
-        raise ConfigError(f"{path} is not a visit-code key ({KEY_BYTES * 2} hex digits); "
-                          "restore it from a backup, or move it away to start with a new key "
-                          "(every elder then needs a new visit code)")
-    return key
-
-
-def _make_key_file(path: Path) -> None:
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
-    try:
-        with os.fdopen(descriptor, "w", encoding="ascii") as out:
-            out.write(secrets.token_hex(KEY_BYTES) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        with contextlib.suppress(FileExistsError):  # another process made it first: theirs
-            os.link(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)

@@ -23,6 +23,7 @@ from protocol.directory import Directory
 from protocol.errors import ProtocolError
 from protocol.fields import GENESIS_HASH
 from protocol.messages import encode_message
+from protocol.messages.other import PROFILE_NAME_CHARS_MAX
 from protocol.messages.transfer import StatusBody, StatusMessage
 from protocol.policy import DAY_MS, DEFAULT_POLICY, HOUR_MS
 from protocol.reasons import FINALITY, ReasonCode
@@ -122,7 +123,8 @@ def _case(
 def transaction_negative_vectors() -> dict[str, dict[str, Any]]:
     """Every transaction-level refusal, grouped by what the receiver checks; the order of the
     groups is the order of the published vectors."""
-    return {**_signature_cases(), **_link_cases(), **_sender_cases(), **_format_cases()}
+    return {**_signature_cases(), **_link_cases(), **_sender_cases(), **_format_cases(),
+            **_profile_cases()}
 
 
 def _signature_cases() -> dict[str, dict[str, Any]]:
@@ -275,6 +277,35 @@ def _format_cases() -> dict[str, dict[str, Any]]:
             "101 messages; policy batch_size_max is 100",
             _signed(SENDER, SENDER, messages=_statuses(DEFAULT_POLICY.batch_size_max + 1)),
             ReasonCode.TOO_LARGE,
+        ),
+    }
+
+
+def _relocation_with_profile(**changes: Any) -> bytes:
+    """The sample relocation, signed, with members of its profile changed or added after the
+    model built it: what a sloppy or hostile sender could put on the wire."""
+    message = encode_message(sample_requests()[2])
+    message["body"]["profile"] = {**message["body"]["profile"], **changes}
+    return _signed(SENDER, SENDER, messages=[message])
+
+
+def _profile_cases() -> dict[str, dict[str, Any]]:
+    """A relocation's profile is a closed, bounded member set (standard §10.1)."""
+    return {
+        "relocation_profile_unknown_member": _case(
+            "a relocation whose profile carries a phone number, which the profile does not define",
+            _relocation_with_profile(phone="13800000000"),
+            ReasonCode.MALFORMED,
+        ),
+        "relocation_profile_name_too_long": _case(
+            f"a profile display_name of {PROFILE_NAME_CHARS_MAX + 1} characters",
+            _relocation_with_profile(display_name="王" * (PROFILE_NAME_CHARS_MAX + 1)),
+            ReasonCode.MALFORMED,
+        ),
+        "relocation_profile_name_not_text": _case(
+            "a profile display_name written as a number",
+            _relocation_with_profile(display_name=1948),
+            ReasonCode.MALFORMED,
         ),
     }
 

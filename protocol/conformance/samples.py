@@ -20,6 +20,8 @@ from protocol.messages.other import (
     AckMessage,
     ClassBalance,
     HistorySummary,
+    KinLink,
+    KinRelation,
     MessageRejectBody,
     MessageRejectMessage,
     PaymentDeclineBody,
@@ -28,6 +30,7 @@ from protocol.messages.other import (
     PaymentRequestMessage,
     RelocationBody,
     RelocationMessage,
+    RelocationProfile,
     RelocationReceiptBody,
     RelocationReceiptMessage,
     ServiceCategory,
@@ -68,6 +71,20 @@ def sample_prepare(
             expires_at_ms=created_at_ms + lifetime_ms,
             memo="给妈妈的两小时 (two hours for Mum)",
         ),
+    )
+
+
+def sample_profile() -> RelocationProfile:
+    """What wang.nainai agreed, ten minutes before the relocation, to share with nj-gulou."""
+    return RelocationProfile(
+        display_name="王奶奶 (Grandma Wang)",
+        birth_year=1948,
+        kin=[
+            KinLink(address=f"wang.fang@{RECEIVER}", relation=KinRelation.CHILD),
+            KinLink(address=f"wang.xiaoming@{SENDER}", relation=KinRelation.GRANDCHILD),
+        ],
+        station="gulou-east",
+        consent_at_ms=T0_MS - 600_000,
     )
 
 
@@ -149,6 +166,7 @@ def sample_requests() -> list[RequestMessage]:
                     last_entry_at_ms=T0_MS - 3 * HOUR_MS,
                     journal_head_hash=HASH_B,
                 ),
+                profile=sample_profile(),
                 created_at_ms=T0_MS,
                 expires_at_ms=T0_MS + HOUR_MS,
             ),

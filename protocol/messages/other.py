@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, StrictStr, model_validator
 
 from protocol.credit import CreditClass
 from protocol.fields import (
+    TEXT_PATTERN,
     Address,
     AmountMinutes,
     BalanceMinutes,
@@ -22,6 +23,16 @@ from protocol.fields import (
     TimeMs,
 )
 from protocol.reasons import ReasonCode
+
+# A relocation's profile (standard §10.1): every member bounded.
+PROFILE_NAME_CHARS_MAX = 200
+PROFILE_KIN_MAX = 50
+BIRTH_YEAR_MIN = 1900
+BIRTH_YEAR_MAX = 2100
+ProfileName = Annotated[
+    StrictStr, Field(min_length=1, max_length=PROFILE_NAME_CHARS_MAX, pattern=TEXT_PATTERN)
+]
+BirthYear = Annotated[StrictInt, Field(ge=BIRTH_YEAR_MIN, le=BIRTH_YEAR_MAX)]
 
 
 class ClassBalance(Model):
@@ -40,12 +51,51 @@ class HistorySummary(Model):
     journal_head_hash: Hash
 
 
+class KinRelation(StrEnum):
+    """How a relative or friend in a member's kin registry is related to her."""
+
+    CHILD = "child"
+    GRANDCHILD = "grandchild"
+    GRANDPARENT = "grandparent"
+    PARENT = "parent"
+    SPOUSE = "spouse"
+    SIBLING = "sibling"
+    OTHER_RELATIVE = "other_relative"
+    FRIEND = "friend"
+
+
+class KinLink(Model):
+    address: Address
+    relation: KinRelation
+
+
+class RelocationProfile(Model):
+    """What the member agreed, at `consent_at_ms`, to share with her new home node: enough to
+    serve her on her first day there (standard §10.1). Signed with the relocation, never put in
+    either node's journal."""
+
+    display_name: ProfileName
+    birth_year: BirthYear | None
+    kin: list[KinLink] = Field(max_length=PROFILE_KIN_MAX)
+    station: LocalId | None
+    consent_at_ms: TimeMs
+
+    @model_validator(mode="after")
+    def _check(self) -> RelocationProfile:
+        addresses = [item.address for item in self.kin]
+        if addresses != sorted(set(addresses)):
+            raise ValueError("kin must list each address once, sorted by address")
+        return self
+
+
 class RelocationBody(Model):
     relocation_id: Id
     member: Address
     new_local_id: LocalId
     balances: list[ClassBalance] = Field(max_length=len(CreditClass))
     history: HistorySummary
+    # null: the member did not agree to share her profile; the new node's staff ask her.
+    profile: RelocationProfile | None
     created_at_ms: TimeMs
     expires_at_ms: TimeMs
 
@@ -56,6 +106,8 @@ class RelocationBody(Model):
             raise ValueError("balances must list each credit class once, sorted by class")
         if self.expires_at_ms <= self.created_at_ms:
             raise ValueError("expires_at_ms must be after created_at_ms")
+        if self.profile is not None and self.profile.consent_at_ms > self.created_at_ms:
+            raise ValueError("profile.consent_at_ms must not be after created_at_ms")
         return self
 
 

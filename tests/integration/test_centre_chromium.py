@@ -169,6 +169,8 @@ def english_and_desktop(check: Checker, base: str, transfer_url: str) -> None:
              "family-grant": f"{base}/me/family/grant?delegate=wang.fang",
              "goods": f"{base}/me/goods", "donate": f"{base}/me/donate", "move": f"{base}/me/move",
              "move-check": f"{base}/me/move/check?to_node={NJ}&new_local_id=wang.jun",
+             "privacy": f"{base}/me/privacy", "privacy-export": f"{base}/me/privacy/export",
+             "certificate": f"{base}/me/certificate",
              "error": f"{base}/me/transfers/no-such-transfer"}
     page.goto(f"{base}/me/size?to=big&next=/me")
     check.look("home-big-zh-phone")

@@ -10,6 +10,8 @@ not depend on how many seconds the test's visit lasts by the node's real clock.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,9 @@ import pytest
 
 from node.config import load_config, save_config
 from tests.integration.browser import artifacts_dir, browser_page, require_chromium
+from tests.integration.older_eyes import axe_script, axe_violations
 from tests.integration.processes import ClusterFactory, NodeProcess, hourbridge
+from tests.node.imports.support import write_csv
 
 pytestmark = pytest.mark.slow
 NODE = "cd-pidu"
@@ -26,6 +30,9 @@ STATION = "xipu"
 POLICY = Path(__file__).resolve().parents[2] / "examples" / "policies" / "chengdu-pidu.toml"
 HAIRCUT_MINUTES, MEAL_MINUTES = 30, 20  # the policy's prices for these items
 A6_PRINTABLE = {"width": 336, "height": 499}  # CSS px inside A6 (105 x 148 mm) less 8 mm margins
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+IMPORT_MEMBERS, IMPORT_RECORDS = 5_000, 50_000  # the issue's real-looking 50,000-row spreadsheet
+IMPORT_WAIT_MS = 240_000
 
 
 def token(node: NodeProcess, role: str, *scope: str) -> str:
@@ -88,6 +95,87 @@ def print_invitation_card(page: Any, base: str) -> list[Path]:
     return shots
 
 
+def look(page: Any, name: str, axe: Path) -> list[Path]:
+    """The page at the phone's and the desktop's width: no sideways scroll on the phone, no
+    serious axe-core finding at either; a full-page screenshot of each."""
+    shots = [artifacts_dir() / f"console-{name}-phone.png", artifacts_dir() / f"console-{name}.png"]
+    for size, path in zip((PHONE, DESKTOP), shots, strict=True):
+        page.set_viewport_size(size)
+        assert page.evaluate("document.documentElement.scrollWidth") <= size["width"], name
+        assert axe_violations(page, axe) == [], name
+        page.screenshot(path=str(path), full_page=True)
+    return shots
+
+
+def on_the_phone(page: Any, url: str, name: str) -> Path:
+    """A page at 390 x 844: never wider than the screen; back to the desktop after."""
+    shot = artifacts_dir() / f"console-{name}-phone.png"
+    page.set_viewport_size(PHONE)
+    page.goto(url)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+    page.screenshot(path=str(shot), full_page=True)
+    page.set_viewport_size(DESKTOP)
+    return shot
+
+
+def upload(page: Any, file: Path, kind: str, button: str) -> None:
+    page.goto(page.url.split("/console/")[0] + "/console/imports")
+    page.check(f"input[name=kind][value={kind}]")
+    page.set_input_files("#import-file", str(file))
+    page.click(button)
+    page.wait_for_load_state()
+
+
+def import_in_the_browser(base: str, admin_token: str, folder: Path,
+                          directory: Path) -> list[Path]:
+    """An operator checks a members file with errors (told by row and column, in words),
+    imports the generated spreadsheets, verifies the downloaded receipt offline with the
+    spreadsheet, and imports the records again: no change."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sample = Path(__file__).resolve().parents[2] / "scripts" / "make_import_sample.py"
+    subprocess.run([sys.executable, str(sample), str(folder), "--members",
+                    str(IMPORT_MEMBERS), "--records", str(IMPORT_RECORDS)], check=True,
+                   capture_output=True)
+    heading = ("来源编号", "会员编号", "姓名", "出生年份", "服务站")
+    wrong = write_csv(folder / "名单-有错.csv", heading, [
+        ("M1", "gl000001", "王秀英", 1938, "gulou-01"), ("M2", "GL 2", "李桂兰", 1931, "gulou-01"),
+        ("M3", "gl000003", "", 1850, "gulou-02"), ("M1", "gl000004", "赵德福", 1950, "gulou-02")])
+    shots: list[Path] = []
+    with browser_page(bypass_csp=True) as page:
+        page.set_default_timeout(IMPORT_WAIT_MS)  # a 50,000-row check or import takes a while
+        axe = axe_script()
+        page.goto(f"{base}/console/imports")
+        page.fill("#token", admin_token)
+        page.click("#token-login button[type=submit]")
+        page.wait_for_url(f"{base}/console/imports")
+        shots += look(page, "import-form", axe)
+        upload(page, wrong, "members", "#import-check")
+        assert page.get_attribute("#count-errors", "data-rows") == "3"
+        assert page.locator("#import-errors tbody tr").count() == 4
+        assert "与第 2 行重复。" in page.inner_text("#import-errors")
+        shots += look(page, "import-errors", axe)
+        members, records = folder / "members.xlsx", folder / "records.xlsx"
+        upload(page, members, "members", "#import-go")
+        assert page.get_attribute("#receipt", "data-imported") == str(IMPORT_MEMBERS)
+        upload(page, records, "records", "#import-check")
+        assert page.get_attribute("#count-new", "data-rows") == str(IMPORT_RECORDS)
+        assert "小时" in page.inner_text("#count-new")
+        upload(page, records, "records", "#import-go")
+        page.wait_for_selector("text=导入完成，回执已由本节点签名。")
+        shots += look(page, "import-receipt", axe)
+        with page.expect_download() as download:
+            page.click("#receipt-download")
+        receipt = folder / download.value.suggested_filename
+        download.value.save_as(receipt)
+        verified = hourbridge("verify-import-receipt", str(receipt), "--directory",
+                              str(directory), "--spreadsheet", str(records))
+        assert f"{IMPORT_RECORDS} rows read, {IMPORT_RECORDS} imported" in verified
+        upload(page, records, "records", "#import-go")
+        assert page.is_visible("#receipt-no-change")
+        assert page.get_attribute("#receipt", "data-imported") == "0"
+    return shots
+
+
 def test_staff_run_a_service_cycle_and_a_dispute_in_the_browser(
         make_cluster: ClusterFactory, capsys: pytest.CaptureFixture[str]) -> None:
     require_chromium()  # before starting a node for nothing
@@ -113,7 +201,7 @@ def test_staff_run_a_service_cycle_and_a_dispute_in_the_browser(
         page.goto(f"{base}/console/members/wang.fang")
         assert page.url.startswith(f"{base}/console/login")  # not signed in yet
         page.fill("#token", staff_token)
-        page.click("button[type=submit]")
+        page.click("#token-login button[type=submit]")
         page.wait_for_url(f"{base}/console/members/wang.fang")
         assert page.inner_text("h1") == "成员：王芳"
         assert data_minutes(page, "#available") == 0
@@ -172,6 +260,13 @@ def test_staff_run_a_service_cycle_and_a_dispute_in_the_browser(
         shots.append(artifacts_dir() / "console-dispute-resolved.png")
         page.screenshot(path=str(shots[-1]), full_page=True)
 
+        # Lists and histories name people ("王芳", the id small beside), and fit a phone.
+        shots.append(on_the_phone(page, f"{base}/console/requests/{second}", "request"))
+        assert "王芳" in page.inner_text("main dl") and "李明" in page.inner_text("main dl")
+        shots.append(on_the_phone(page, f"{base}/console/requests", "requests"))
+        assert "王芳" in page.inner_text("table")
+        shots.append(on_the_phone(page, f"{base}/console/members/wang.fang", "member"))
+
         shots += print_invitation_card(page, base)
 
         page.goto(f"{base}/console/members/wang.fang")
@@ -181,6 +276,8 @@ def test_staff_run_a_service_cycle_and_a_dispute_in_the_browser(
         shots.append(artifacts_dir() / "console-member.png")
         page.screenshot(path=str(shots[-1]), full_page=True)
 
+    shots += import_in_the_browser(node.url, token(node, "admin"), node.data.parent / "import",
+                                   cluster.root / "directory.json")
     # The API, read apart from the browser, agrees with what the pages showed.
     assert cluster.available(f"wang.fang@{NODE}") == 120 - HAIRCUT_MINUTES - 10
     assert cluster.available(f"li.ming@{NODE}") == HAIRCUT_MINUTES + 10

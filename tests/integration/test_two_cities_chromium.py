@@ -94,7 +94,7 @@ def staff_sign_in(page: Any, node: NodeProcess, station: str) -> None:
                        "--station", station).strip().splitlines()[-1]
     page.goto(f"{node.url}/console/login")
     page.fill("#token", staff)
-    page.click("button[type=submit]")
+    page.click("#token-login button[type=submit]")
     page.wait_for_selector("nav")
 
 

@@ -18,14 +18,22 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(names) for names in (
     {"protocol"},                                # the standard: pure, no I/O
     {"errors", "clock", "keys", "states", "session_store"},  # + in-memory sessions
     {"config", "db", "access", "http_status"},   # settings, tables, who may act, error statuses
-    {"datadir", "ledger", "keyring", "migrations"},
+    # the station registry (node/stations/) reads and writes its own table only: low, so that
+    # member services, the exchange and staff accounts can all ask whether a station exists
+    {"datadir", "ledger", "keyring", "migrations", "stations"},
     # the directory in force; members' notifications, enqueued by the layers above in their
     # own write transactions (docs/decisions.md, "Notifications (issue 13)")
+    # a contact read lands in node/privacy's access log through a callable node/runtime.py
+    # hands the contacts service (node/notify/contacts.py's AccessLogger): the log stays where
+    # the rest of the personal data is, and notify never imports a higher layer
     {"federation", "notify"},
     {"exchange"},                                # messages between nodes
     # the domain; people (members signing in) writes the time bank's audit trail through
     # node.timebank.common, so timebank must never import people
-    {"services", "timebank", "reconcile", "people"},
+    # staff accounts (node/staff/) reuse the members' password hashing and throttles (people)
+    # privacy (node/privacy/, PIPL personal data and the access log) sits here so that the
+    # time bank's death records can log their reads through it; it imports none of these
+    {"services", "timebank", "reconcile", "people", "staff", "privacy"},
     {"forms", "runtime"},                        # shared request models; the composition root
     # bulk import (node/imports/) sits beside reports: both take the composed node and sign a
     # document verifiable offline

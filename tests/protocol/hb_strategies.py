@@ -20,10 +20,14 @@ from protocol.messages.documents import (
     StatementMessage,
 )
 from protocol.messages.other import (
+    BIRTH_YEAR_MAX,
+    BIRTH_YEAR_MIN,
     AckBody,
     AckMessage,
     ClassBalance,
     HistorySummary,
+    KinLink,
+    KinRelation,
     MessageRejectBody,
     MessageRejectMessage,
     PaymentDeclineBody,
@@ -32,6 +36,7 @@ from protocol.messages.other import (
     PaymentRequestMessage,
     RelocationBody,
     RelocationMessage,
+    RelocationProfile,
     RelocationReceiptBody,
     RelocationReceiptMessage,
     ServiceCategory,
@@ -138,6 +143,19 @@ def status_answer_bodies(draw: st.DrawFn) -> StatusAnswerBody:
 
 
 @st.composite
+def relocation_profiles(draw: st.DrawFn, *, created_at_ms: int) -> RelocationProfile:
+    kin = sorted(draw(st.sets(addresses, max_size=3)))
+    return RelocationProfile(
+        display_name=draw(texts.filter(bool)),
+        birth_year=draw(st.none() | st.integers(min_value=BIRTH_YEAR_MIN,
+                                                max_value=BIRTH_YEAR_MAX)),
+        kin=[KinLink(address=a, relation=draw(st.sampled_from(list(KinRelation)))) for a in kin],
+        station=draw(st.none() | local_ids),
+        consent_at_ms=draw(st.integers(min_value=0, max_value=created_at_ms)),
+    )
+
+
+@st.composite
 def relocation_bodies(draw: st.DrawFn) -> RelocationBody:
     created, expires = draw(lifetimes())
     classes = sorted(draw(st.sets(st.sampled_from(list(CreditClass)))))
@@ -155,6 +173,7 @@ def relocation_bodies(draw: st.DrawFn) -> RelocationBody:
             last_entry_at_ms=None if first is None else first + draw(times),
             journal_head_hash=draw(hashes),
         ),
+        profile=draw(st.none() | relocation_profiles(created_at_ms=created)),
         created_at_ms=created,
         expires_at_ms=expires,
     )

@@ -23,6 +23,13 @@ class RelocationCreate(Closed):
     to_node: str = Field(pattern=NODE_ID_PATTERN, description="the member's new home node")
     new_local_id: str = Field(pattern=LOCAL_ID_PATTERN, max_length=64,
                               description="the member's local id at the new node")
+    share_profile: bool = Field(
+        default=False, description="the member agreed to share her profile (name, birth year, "
+        "kin where this node's policy makes gifts kin-only, the station below) with the new "
+        "node; without it the new node's staff ask her (standard §10.1)")
+    station: str | None = Field(
+        default=None, pattern=LOCAL_ID_PATTERN, max_length=64,
+        description="the station she asked for at the new node; only with share_profile")
 
 
 class ClassBalanceOut(BaseModel):
@@ -56,6 +63,9 @@ class RelocationOut(BaseModel):
     committed_at_ms: int | None
     updated_at_ms: int
     dispute: str | None = Field(description="a receipt that did not match: an operator looks")
+    profile_shared: bool = Field(description="the member agreed to share her profile")
+    profile_consent_at_ms: int | None = Field(description="when she agreed (null: she did not)")
+    arrival_station: str | None = Field(description="the station she asked for at the new node")
 
 
 @router.post(
@@ -67,7 +77,8 @@ class RelocationOut(BaseModel):
 async def relocate(local_id: LocalId, body: RelocationCreate, node: NodeDep,
                    principal: PrincipalDep, response: Response) -> RelocationOut:
     command = node.relocations.command(principal, relocation_id=body.id, local_id=local_id,
-                                       to_node=body.to_node, new_local_id=body.new_local_id)
+                                       to_node=body.to_node, new_local_id=body.new_local_id,
+                                       share_profile=body.share_profile, station=body.station)
     result = await node.writer.submit(command)
     mark_replay(response, created=result.created)
     return RelocationOut(**result.record)

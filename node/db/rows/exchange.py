@@ -120,6 +120,8 @@ class RelocationRow(Row):
     dispute: str | None
     prepare_hash: str | None
     answer_transaction_id: str | None
+    profile_consent_at_ms: int | None
+    arrival_station: str | None
 
 
 @dataclass(slots=True, kw_only=True)

@@ -1,29 +1,37 @@
 """Every endpoint × every role → the expected status, as one table.
 
 A route missing from the table fails `test_every_route_is_in_the_matrix`, so a new endpoint
-cannot ship without deciding who may call it. Every cell runs on a fresh world and compares a
-digest of all tables before and after: a refused request or a read writes nothing, and an
-allowed write does write.
+cannot ship without deciding who may call it. Every cell compares a digest of all tables before
+and after its call: a refused request or a read writes nothing, and an allowed write does write.
+A cell that must write runs on a fresh copy of the world; the reads and refusals of one endpoint
+share one copy (tests/node/api/conftest.py `SharedWorlds`), which stays valid because each of
+them checks that it wrote nothing.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.routing import iter_route_contexts
 
+from node.clock import FakeClock
+from tests.node.api.conftest import SharedWorlds, WorldTemplate, open_world
 from tests.node.api.peer import deliver, payment_request
 from tests.node.api.support import ROLES, World, assert_problem, db_digest
 from tests.node.certificates import matrix as certificates_matrix
 from tests.node.notify import matrix as notify_matrix
 from tests.node.people import matrix as people_matrix
+from tests.node.privacy import matrix as privacy_matrix
 from tests.node.reconcile import matrix as reconcile_matrix
 from tests.node.reports import matrix as reports_matrix
+from tests.node.stations import matrix as stations_matrix
 from tests.node.timebank import matrix as timebank_matrix
-from tests.support import directory_document
+from tests.node.timebank import records_matrix
+from tests.support import START_MS, directory_document
 
 Endpoint = tuple[str, str]
 Body = Callable[[World], dict[str, Any]] | None
@@ -221,16 +229,28 @@ SETUP.update(people_matrix.SETUP)
 MATRIX.update(certificates_matrix.MATRIX)
 REQUESTS.update(certificates_matrix.REQUESTS)
 SETUP.update(certificates_matrix.SETUP)
+MATRIX.update(privacy_matrix.MATRIX)
+REQUESTS.update(privacy_matrix.REQUESTS)
+SETUP.update(privacy_matrix.SETUP)
+MATRIX.update(stations_matrix.MATRIX)
+REQUESTS.update(stations_matrix.REQUESTS)
+SETUP.update(stations_matrix.SETUP)
+MATRIX.update(records_matrix.MATRIX)
+REQUESTS.update(records_matrix.REQUESTS)
+SETUP.update(records_matrix.SETUP)
 # Authenticated by a code or a PIN, not a token: every role alike, the regulator included.
 BY_SECRET: set[Endpoint] = set(people_matrix.BY_SECRET)
 # Personal data the regulator does not read although it reads every ledger route.
 NOT_FOR_REGULATOR: set[Endpoint] = (set(notify_matrix.NOT_FOR_REGULATOR)
                                      | timebank_matrix.NOT_FOR_REGULATOR
                                      | certificates_matrix.NOT_FOR_REGULATOR
+                                     | privacy_matrix.NOT_FOR_REGULATOR
+                                     | stations_matrix.NOT_FOR_REGULATOR
                                      | {("GET", "/api/v1/members/{local_id}/changes")})
 # Every authenticated call, refused or not, leaves a row in tb_audit; the other tables follow
 # the usual rule.
 AUDITED: set[Endpoint] = (set(notify_matrix.AUDITED) | certificates_matrix.AUDITED
+                          | records_matrix.AUDITED
                           | {("GET", "/api/v1/members/{local_id}/changes")})
 CODE_BY_STATUS = {401: "unauthenticated", 403: "forbidden"}
 CELLS = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
@@ -269,12 +289,27 @@ def test_regulator_reads_everything_and_writes_nothing() -> None:
 
 
 @pytest.mark.parametrize(("endpoint", "role"), CELLS, ids=[f"{m} {p} {r}" for (m, p), r in CELLS])
-def test_cell(world: World, endpoint: Endpoint, role: str) -> None:
+def test_cell(shared_worlds: SharedWorlds, world_template: WorldTemplate, tmp_path: Path,
+              endpoint: Endpoint, role: str) -> None:
     method, _ = endpoint
-    path, body = REQUESTS[endpoint]
+    body = REQUESTS[endpoint][1]
     expected = MATRIX[endpoint][ROLES.index(role)]
-    if endpoint in SETUP:
-        SETUP[endpoint](world)
+    writes = method != "GET" and expected < 400
+    if writes:  # a world of its own, closed after the cell
+        world = open_world(world_template, tmp_path, FakeClock(START_MS))
+        if endpoint in SETUP:
+            SETUP[endpoint](world)
+    else:  # reads and refusals share one per endpoint: each compares before and after
+        world = shared_worlds.get(endpoint, SETUP.get(endpoint))
+    try:
+        _check_cell(world, endpoint, role, expected, body)
+    finally:
+        if writes:
+            world.node.close()
+
+
+def _check_cell(world: World, endpoint: Endpoint, role: str, expected: int, body: Body) -> None:
+    method, path = endpoint[0], REQUESTS[endpoint][0]
     before = db_digest(world.node)
 
     response = world.call(method, path, role, body(world) if body else None)
@@ -283,6 +318,10 @@ def test_cell(world: World, endpoint: Endpoint, role: str) -> None:
     if expected >= 400:
         assert_problem(response, expected, CODE_BY_STATUS[expected])
     after = db_digest(world.node)
+    if endpoint in privacy_matrix.ACCESS_LOGGED:  # personal data: node/privacy's access log
+        logged = [after.pop(t) != before.pop(t) for t in ("access_log", "access_log_head")]
+        assert logged == [privacy_matrix.logged(endpoint, role, expected)] * 2, \
+            "an authenticated call was not access-logged (or her own read was)"
     if endpoint in AUDITED:
         audited = after.pop("tb_audit") != before.pop("tb_audit")
         assert audited == (expected != 401), "an authenticated call was not audited"

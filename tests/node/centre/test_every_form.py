@@ -26,7 +26,8 @@ def centre_forms(home: Home) -> list[str]:
 
 def test_every_centre_form_needs_its_secret(home: Home) -> None:
     forms = centre_forms(home)
-    assert {"/me/login", "/me/activate", "/me/logout", "/me/send", "/me/needs/new"} <= set(forms)
+    assert {"/me/login", "/me/activate", "/me/logout", "/me/send", "/me/needs/new",
+            "/me/certificate"} <= set(forms)
     phone = home.signed_in("alice", ALICE_PIN)
     refused: dict[str, tuple[int, str]] = {}
     for path in forms:

@@ -50,7 +50,7 @@ def test_a_relocation_to_the_pools_id_is_refused_at_both_ends(fed: Federation) -
         history=HistorySummary(entries_count=1, earned_minutes_total=600,
                                spent_minutes_total=0, first_entry_at_ms=now,
                                last_entry_at_ms=now, journal_head_hash="0" * 64),
-        created_at_ms=now, expires_at_ms=now + 60_000)
+        profile=None, created_at_ms=now, expires_at_ms=now + 60_000)
     ctx = Context(sender=SH, transaction_id="tx-by-hand", now_ms=now,
                   directory=nj.federation.require_current())
     message = RelocationMessage(message_id=new_id(), body=body)

@@ -161,3 +161,32 @@ def test_a_refusal_part_way_keeps_whole_chunks_and_a_rerun_resumes(
                       programme=None, principal=OPERATOR)
     assert done.receipt["rows"] == {"read": 34, "imported": 14, "already_there": 20}
     assert _count(sqlite_node, grants) == 0
+
+
+def test_records_never_take_a_member_over_the_balance_cap(sqlite_node: Node,
+                                                          tmp_path: Path) -> None:
+    add_members(sqlite_node, "gl0001")
+    rows = [("R1", "gl0001", 60, "2020-01-02", "daily_living", "登记簿"),
+            ("R2", "gl0001", 60, "2020-01-03", "daily_living", "登记簿"),
+            ("R3", "gl0001", 30, "2020-01-04", "daily_living", "登记簿")]
+    sheet = write_csv(tmp_path / "records.csv", RECORDS_HEADER, rows)
+    checked = check(sqlite_node, Kind.RECORDS, sheet, programme=None, principal=OPERATOR)
+    target = store.Target(Kind.RECORDS, checked.target.programme, OPERATOR, sheet.name,
+                          balance_cap_minutes=100)
+    with sqlite_node.db.read() as conn:
+        classified = store.classify(conn, target, checked.new)
+    # 60 fits, the second 60 would make 120 > 100, the 30 after it still fits (90).
+    assert [(e.row, e.column, e.problem) for e in classified.errors] == [(3, "minutes",
+                                                                          "over_cap")]
+    assert "over this policy's cap of 100" in classified.errors[0].message
+
+
+def test_members_name_only_registered_stations_once_the_node_keeps_a_registry(
+        sqlite_node: Node, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "members.csv", MEMBERS_HEADER, member_rows(3))
+    assert _errors(sqlite_node, Kind.MEMBERS, path) == []  # no registry: free labels
+    sqlite_node.stations.create(ADMIN, station_id="gulou-01", name="鼓楼一站",
+                                address="中山路1号", district_code="320106")
+    # member_rows gives gulou-02, gulou-03, gulou-01 to rows 2, 3, 4
+    assert _errors(sqlite_node, Kind.MEMBERS, path) == [(2, "station", "unknown"),
+                                                         (3, "station", "unknown")]
