@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
+
+from sqlalchemy.engine import Connection
 
 from node.errors import AuthError, ErrorCode
 
@@ -93,3 +96,12 @@ def require_act_for(principal: Principal, *, local_id: str, station: str | None)
 def require_act_in_person(principal: Principal, *, local_id: str, station: str | None) -> None:
     if not can_act_in_person(principal, local_id=local_id, station=station):
         raise deny(principal, f"act in person for member {local_id}")
+
+
+class AccessLogger(Protocol):
+    """Writes one row of the access log of personal data in `conn`'s transaction
+    (node/runtime.py's `_log_access`, over node/privacy): what services below node/privacy in
+    the layer order are handed instead of importing the log."""
+
+    def __call__(self, conn: Connection, *, member_local_id: str, principal: Principal,
+                 change: bool, fields: list[str], allowed: bool, now_ms: int) -> None: ...

@@ -257,11 +257,11 @@ def _names(policy: NodePolicy, federation: FederationService) -> Names:
                  node_name=node_name)
 
 
-def _log_contacts(conn: Connection, *, member_local_id: str, principal: Principal,
+def _log_access(conn: Connection, *, member_local_id: str, principal: Principal,
                   change: bool, fields: list[str], allowed: bool, now_ms: int) -> None:
-    """The contacts' row of the access log: node/notify sits below node/privacy, so it is
-    handed this (node/notify/contacts.py's AccessLogger) instead of importing the log. A
-    member's read of her own contacts is not logged, as node/privacy/reads.py says."""
+    """A row of the access log for services below node/privacy in the layer order (contacts,
+    delegates): they are handed this (node/access.py's AccessLogger) instead of importing the
+    log. A member's read of her own data is not logged, as node/privacy/reads.py says."""
     if not change and own_read(principal, member_local_id):
         return
     append(conn, member_local_id=member_local_id, actor=principal.actor,
@@ -312,9 +312,9 @@ def _assemble(opened: _Opened, *, transport: Transport | None,
         timebank=timebank,
         notifications=build_notifications(db=db, clock=clock, settings=opened.delivery,
                                           names=_names(policy, federation),
-                                          log_access=_log_contacts),
+                                          log_access=_log_access),
         people=PeopleService(db=db, clock=clock, node_id=node_id, base_url=config.url,
-                             password_hasher=password_hasher),
+                             password_hasher=password_hasher, log_access=_log_access),
         member_edits=MemberEdits(db=db, clock=clock, node_id=node_id,
                                  subsidised_allowed=policy.credit.subsidised_services),
         member_merge=MemberMerge(**common, writer=writer, node_id=node_id,

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
-from node.access import Principal
+from node.access import AccessLogger, Principal
 from node.clock import Clock
 from node.db.engine import Database
 from node.db.schema import member_contacts, tb_audit
@@ -80,13 +80,6 @@ def _audit(conn: Connection, local_id: str, action: str, actor: str, detail: str
 
 def _present(details: ContactDetails) -> list[str]:
     return [name for name in FIELDS if getattr(details, name) is not None]
-
-
-class AccessLogger(Protocol):
-    """Writes one access-log row in `conn`'s transaction (node/runtime.py's `_log_contacts`)."""
-
-    def __call__(self, conn: Connection, *, member_local_id: str, principal: Principal,
-                 change: bool, fields: list[str], allowed: bool, now_ms: int) -> None: ...
 
 
 @dataclass

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from node.access import AccessLogger
 from node.clock import Clock
 from node.db.engine import Database
 from node.notify.channels import Channel, EmailChannel, WebhookChannel
-from node.notify.contacts import AccessLogger, Contacts
+from node.notify.contacts import Contacts
 from node.notify.delivery import Dispatcher, TickReport
 from node.notify.inbox import Inbox
 from node.notify.settings import DeliverySettings
@@ -40,7 +41,7 @@ def build_notifications(*, db: Database, clock: Clock, settings: DeliverySetting
     if settings.smtp is not None:
         channels[DeliveryChannel.EMAIL] = EmailChannel(settings.smtp)
     return Notifications(
-        inbox=Inbox(db=db, clock=clock, names=names),
+        inbox=Inbox(db=db, clock=clock, names=names, log_access=log_access),
         contacts=Contacts(db=db, clock=clock, log_access=log_access),
         dispatcher=Dispatcher(db=db, clock=clock, settings=settings, channels=channels,
                               names=names),

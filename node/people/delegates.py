@@ -23,16 +23,17 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from node.access import (
+    AccessLogger,
     Principal,
     Role,
+    can_read_member,
     deny,
     require_act_in_person,
-    require_read_member,
 )
 from node.clock import Clock
 from node.db.engine import Database
 from node.db.schema import member_delegates, tb_kin
-from node.errors import ErrorCode, NotFound, RuleViolation
+from node.errors import AuthError, ErrorCode, NotFound, RuleViolation
 from node.ledger.system_ids import refuse_system_id
 from node.people import records
 from node.services.members import load_member, require_active
@@ -63,10 +64,12 @@ def _active_grant(conn: Connection, local_id: str, delegate: str) -> Any | None:
 
 
 class Delegates:
-    def __init__(self, *, db: Database, clock: Clock, node_id: str) -> None:
+    def __init__(self, *, db: Database, clock: Clock, node_id: str,
+                 log_access: AccessLogger | None = None) -> None:
         self.db = db
         self.clock = clock
         self.node_id = node_id
+        self.log_access = log_access  # who read whose delegates (node/privacy's access log)
 
     def grant(self, principal: Principal, local_id: str, *,
               delegate: str) -> tuple[dict[str, Any], bool]:
@@ -133,11 +136,23 @@ class Delegates:
             return _view(ended)
 
     def list(self, principal: Principal, local_id: str) -> dict[str, Any]:
-        records.precheck_member(principal, local_id)
-        with self.db.read() as conn:
-            elder = load_member(conn, local_id)
-            require_read_member(principal, local_id=local_id, station=elder.station)
-            rows = conn.execute(select(member_delegates).where(
-                member_delegates.c.member_local_id == local_id)
-                .order_by(member_delegates.c.id.desc()).limit(LIST_MAX))
-            return {"member": local_id, "items": [_view(row) for row in rows]}
+        """Who may act for her. Every read, a refused one too, is a row of the access log
+        (committed before the refusal is raised)."""
+        now_ms = self.clock.now_ms()
+        with self.db.write() as conn:
+            try:
+                records.precheck_member(principal, local_id)  # before any lookup
+                elder = load_member(conn, local_id)
+                allowed = can_read_member(principal, local_id=local_id, station=elder.station)
+            except AuthError:
+                allowed = False
+            if self.log_access is not None:
+                self.log_access(conn, member_local_id=local_id, principal=principal,
+                                change=False, fields=["delegates"], allowed=allowed,
+                                now_ms=now_ms)
+            if allowed:
+                rows = conn.execute(select(member_delegates).where(
+                    member_delegates.c.member_local_id == local_id)
+                    .order_by(member_delegates.c.id.desc()).limit(LIST_MAX))
+                return {"member": local_id, "items": [_view(row) for row in rows]}
+        raise deny(principal, f"read member {local_id}")

@@ -13,7 +13,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
-from node.access import Principal
+from node.access import AccessLogger, Principal
 from node.clock import Clock
 from node.db.engine import Database
 from node.people.centre import Centre
@@ -27,7 +27,8 @@ from node.people.throttle import ClientLimiter, Phantoms
 
 class PeopleService:
     def __init__(self, *, db: Database, clock: Clock, node_id: str, base_url: str,
-                 password_hasher: PasswordHasher | None = None) -> None:
+                 password_hasher: PasswordHasher | None = None,
+                 log_access: AccessLogger | None = None) -> None:
         hasher = Hasher(password_hasher)
         limiter = ClientLimiter(clock)
         self.clock = clock
@@ -36,7 +37,7 @@ class PeopleService:
                                        limiter=limiter)
         self.signin = SignIn(db=db, clock=clock, hasher=hasher, limiter=limiter,
                              phantoms=Phantoms(clock), sessions=self.sessions)
-        self.delegates = Delegates(db=db, clock=clock, node_id=node_id)
+        self.delegates = Delegates(db=db, clock=clock, node_id=node_id, log_access=log_access)
         self.centre = Centre(db=db, node_id=node_id)  # the personal centre's reads
 
     # staff: invitations and resets ---------------------------------------------------------

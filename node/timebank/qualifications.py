@@ -29,6 +29,7 @@ from node.clock import Clock
 from node.db.engine import Database
 from node.db.schema import tb_qualifications
 from node.errors import ErrorCode, RuleViolation
+from node.privacy import reads
 from node.services.idempotency import open_command, request_hash
 from node.services.members import load_member
 from node.timebank.common import audit, local_time
@@ -145,6 +146,8 @@ class Qualifications:
             audit(conn, subject=subject(local_id),
                   action="qualifications_read" if allowed else "qualifications_refused",
                   actor=principal.actor, detail="list", now_ms=now_ms)
+            reads.log(conn, principal, local_id, fields=["qualifications"], allowed=allowed,
+                      now_ms=now_ms)
             found = held(conn, local_id) if allowed else []
         if not allowed:
             raise deny(principal, f"read the qualifications of {local_id}")

@@ -4,8 +4,10 @@ account, whatever service asks; what gives back her own hours still lands."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from node.access import Principal, Role
+from node.db.schema import accounts
 from node.errors import ErrorCode, RuleViolation
 from node.ledger.model import (
     CREDITS_TO_CLOSED_ACCOUNTS,
@@ -74,6 +76,6 @@ def test_every_time_bank_kind_named_by_value_exists() -> None:
 
 def _issuance(node: Node) -> str:
     with node.db.read() as conn:
-        code = conn.exec_driver_sql(
-            "SELECT code FROM accounts WHERE kind = ?", (ISSUANCE,)).scalar_one()
+        code = conn.execute(select(accounts.c.code).where(accounts.c.kind == ISSUANCE)
+                            ).scalar_one()
     return str(code)

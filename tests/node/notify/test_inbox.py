@@ -5,8 +5,10 @@ regulator)."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from node.access import Principal, Role
+from node.db.schema import access_log
 from node.errors import AuthError, ErrorCode, InvariantViolation, NotFound
 from node.notify.store import enqueue
 from node.runtime import Node
@@ -54,6 +56,7 @@ def test_marking_read_is_idempotent_and_keeps_the_first_time(town: Node) -> None
 
 @pytest.mark.parametrize("principal", [member("vol"), WEST, REGULATOR])
 def test_others_are_refused_and_nothing_changes(town: Node, principal: Principal) -> None:
+    """Refused, and nothing changes but the access log's row of the refused read."""
     inbox = town.notifications.inbox
     before = db_digest(town)
     with pytest.raises(AuthError) as refused:
@@ -61,7 +64,14 @@ def test_others_are_refused_and_nothing_changes(town: Node, principal: Principal
     assert refused.value.code == ErrorCode.FORBIDDEN
     with pytest.raises(AuthError):
         inbox.mark_read(principal, "gran", 1)
-    assert db_digest(town) == before
+    after = db_digest(town)
+    assert after.pop("access_log") != before.pop("access_log")
+    after.pop("access_log_head"), before.pop("access_log_head")
+    assert after == before
+    with town.db.read() as conn:
+        rows = conn.execute(select(access_log.c.actor, access_log.c.fields,
+                                   access_log.c.result)).all()
+    assert [tuple(row) for row in rows] == [(principal.actor, "notifications", "refused")]
 
 
 def test_a_member_learns_nothing_about_ids_that_do_not_exist(town: Node) -> None:

@@ -41,7 +41,10 @@ ACCESS_LOGGED: set[Endpoint] = set(REQUESTS) | {("GET", f"{MEMBER}/death")}
 # when it answers. A change of her own contacts is logged.
 SELF_NOT_LOGGED: set[Endpoint] = {("GET", MEMBER), ("GET", f"{MEMBER}/changes"),
                                    ("GET", f"{MEMBER}/vetting"), ("GET", f"{MEMBER}/kin"),
-                                   ("GET", f"{MEMBER}/contacts")}
+                                   ("GET", f"{MEMBER}/contacts"),
+                                   ("GET", f"{MEMBER}/delegates"),
+                                   ("GET", f"{MEMBER}/qualifications"),
+                                   ("GET", f"{MEMBER}/notifications")}
 LIST_LOGGED: set[Endpoint] = {("GET", "/api/v1/members")}
 ACCESS_LOGGED |= SELF_NOT_LOGGED | LIST_LOGGED | {
     ("GET", f"{MEMBER}/contacts"), ("PUT", f"{MEMBER}/contacts")}
