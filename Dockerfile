@@ -1,4 +1,5 @@
-# One HourBridge node. docker-compose.yml runs three of them, each with its own PostgreSQL.
+# One HourBridge node, or the federation's authority. docker-compose.yml runs an authority and
+# three nodes, each node with its own PostgreSQL and a city's policy.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,11 +13,16 @@ COPY pyproject.toml README.md ./
 COPY node ./node
 COPY protocol ./protocol
 RUN pip install . && rm -rf /src
+# The compose file's commands (scripts/compose/) and the example city policies it runs.
+COPY scripts/compose /opt/hourbridge/compose
+COPY examples/policies /opt/hourbridge/policies
 
 # The node never runs as root. /data holds node.toml, the signing key (0600) and, without a
 # database URL, the SQLite database; a volume mounted there inherits this ownership.
 RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin hourbridge \
-    && mkdir -p /data && chown hourbridge:hourbridge /data && chmod 0700 /data
+    && mkdir -p /data && chown hourbridge:hourbridge /data && chmod 0700 /data \
+    && mkdir -p /authority /federation && chown hourbridge:hourbridge /authority /federation \
+    && chmod 0700 /authority
 USER hourbridge
 WORKDIR /data
 VOLUME ["/data"]

@@ -1,7 +1,9 @@
 """Node configuration: `node.toml` in the data folder, overridden by HOURBRIDGE_* variables.
 
 Precedence (last wins): defaults, the file, the environment. `HOURBRIDGE_DATABASE_URL`,
-`HOURBRIDGE_HOST`, `HOURBRIDGE_PORT`, ... override the field of the same name.
+`HOURBRIDGE_HOST`, `HOURBRIDGE_PORT`, ... override the field of the same name, except what
+`init` records about the database (`database_location`, `database_kind`), which
+`NodeConfig.existing_database_url` checks every later command against.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -20,6 +22,15 @@ from protocol.addresses import NODE_ID_PATTERN
 CONFIG_FILE = "node.toml"
 KEY_FILE = "signing_key.pem"
 ENV_PREFIX = "HOURBRIDGE_"
+DATABASE_URL_ENV = "HOURBRIDGE_DATABASE_URL"
+# Where `init` made the database, recorded in node.toml (never the URL of one from the
+# environment, which may hold a password): "data_folder" (SQLite node.db there), "node_toml"
+# (database_url in the file), "environment" (HOURBRIDGE_DATABASE_URL). Empty: a node.toml
+# written before it was recorded, opened as before.
+DatabaseLocation = Literal["", "data_folder", "node_toml", "environment"]
+RECORDED_AT_INIT = frozenset({"database_location", "database_kind", "data_dir"})
+LOCATION_WORDS = {"data_folder": "node.db in the data folder",
+                  "node_toml": "database_url in node.toml", "environment": DATABASE_URL_ENV}
 
 
 class NodeConfig(BaseModel):
@@ -30,6 +41,10 @@ class NodeConfig(BaseModel):
     url: str = Field(pattern=r"^https?://", description="base URL peers use to reach this node")
     name: str = ""
     database_url: str = ""
+    database_location: DatabaseLocation = Field(
+        default="", description="where `init` made the database (recorded, not an override)")
+    database_kind: str = Field(default="", pattern=r"^[a-z]*$",
+                               description="sqlite or postgresql, recorded by `init`")
     host: str = "127.0.0.1"
     port: int = Field(default=8700, ge=1, le=65535)
     key_file: str = KEY_FILE
@@ -129,9 +144,58 @@ class NodeConfig(BaseModel):
             return self.database_url
         return f"sqlite:///{(self.data_path / 'node.db').resolve()}"
 
+    def existing_database_url(self) -> str:
+        """The URL of the database `init` made, for every command after it. Refuses, rather
+        than open a new empty database: a URL node.toml says comes from the environment when
+        the variable is missing, a database of another kind than the recorded one, an SQLite
+        file that does not exist (only `init` creates one)."""
+        if self.database_location == "environment" and not self.database_url:
+            kind = f"{self.database_kind} " if self.database_kind else ""
+            raise ConfigError(
+                f"{DATABASE_URL_ENV} is not set, but {CONFIG_FILE} records that it names this "
+                f"node's {kind}database: set it to the URL `hourbridge init` was given "
+                "(nothing was opened or created)")
+        url = self.resolved_database_url()
+        if self.database_kind and database_kind(url) != self.database_kind:
+            raise ConfigError(
+                f"{CONFIG_FILE} records a {self.database_kind} database "
+                f"({LOCATION_WORDS.get(self.database_location, 'recorded by init')}), but the "
+                f"database URL in force is {database_kind(url)}: check {DATABASE_URL_ENV} and "
+                "database_url")
+        path = sqlite_path(url)
+        if path is not None and not path.is_file():
+            raise ConfigError(
+                f"no database at {path}: only `hourbridge init` creates one; restore the "
+                f"backup there, or name the node's database with {DATABASE_URL_ENV}")
+        return url
+
+
+def database_kind(url: str) -> str:
+    """`postgresql+psycopg://...` -> postgresql, `sqlite:///...` -> sqlite."""
+    return url.partition(":")[0].partition("+")[0].lower()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL; None for another database or an in-memory one."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == prefix or ":memory:" in url:
+        return None
+    return Path(url.removeprefix(prefix).split("?", 1)[0])
+
+
+def database_record(*, database_url_option: str,
+                    env: dict[str, str]) -> tuple[DatabaseLocation, str]:
+    """What `init` records about the database in node.toml: where its URL comes from, and its
+    kind. The environment's URL itself is never recorded."""
+    if database_url_option:
+        return "node_toml", database_kind(database_url_option)
+    if env.get(DATABASE_URL_ENV):
+        return "environment", database_kind(env[DATABASE_URL_ENV])
+    return "data_folder", "sqlite"
+
 
 def _env_overrides(env: dict[str, str]) -> dict[str, Any]:
-    fields = set(NodeConfig.model_fields) - {"data_dir"}
+    fields = set(NodeConfig.model_fields) - RECORDED_AT_INIT
     return {
         name: env[ENV_PREFIX + name.upper()] for name in fields if ENV_PREFIX + name.upper() in env
     }

@@ -114,6 +114,8 @@ class ErrorCode(StrEnum):
     ADJUSTMENT_ID_CONFLICT = "adjustment_id_conflict"
     ADJUSTMENT_PENDING = "adjustment_pending"  # one correction of a visit awaits confirmation
     ADJUSTMENT_UNCOVERED = "adjustment_uncovered"  # the volunteer cannot give back the minutes
+    ADJUSTMENT_WITHDRAWN = "adjustment_withdrawn"  # withdrawn unconfirmed: it never confirms
+    ADJUSTMENT_POSTED = "adjustment_posted"  # confirmed already: it is not withdrawn
     QUALIFICATION_REQUIRED = "qualification_required"  # the category needs a valid one
     QUALIFICATION_ID_CONFLICT = "qualification_id_conflict"
     SUBSIDY_CAP_EXCEEDED = "subsidy_cap_exceeded"  # a station's subsidised minutes today
@@ -132,6 +134,8 @@ class ErrorCode(StrEnum):
     SPONSOR_NOT_FOUND = "sponsor_not_found"
     SPONSOR_EXISTS = "sponsor_exists"
     KIN_EXISTS = "kin_exists"
+    # no relative of hers waits for confirmation under that address (node/timebank/kin_pending.py)
+    KIN_PENDING_NOT_FOUND = "kin_pending_not_found"
     # a first redemption before the member banked the policy's threshold of earned hours
     # (redeemer.min_balance_minutes, the redeem_min_balance rule)
     REDEEM_MIN_BALANCE_NOT_MET = "redeem_min_balance_not_met"
@@ -161,6 +165,7 @@ class ErrorCode(StrEnum):
     # bulk import (node/imports/): a file with bad rows, nothing written; a receipt that fails
     IMPORT_REFUSED = "import_refused"
     IMPORT_RECEIPT_INVALID = "import_receipt_invalid"
+    IMPORT_TOO_MANY_ROWS = "import_too_many_rows"  # read stops at the reader's row limit
     # volunteer-service certificates (node/certificates/)
     CERTIFICATE_NOT_FOUND = "certificate_not_found"
     CERTIFICATE_INVALID = "certificate_invalid"  # a certificate file that does not verify

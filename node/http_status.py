@@ -20,6 +20,7 @@ _STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.TOO_MANY_ATTEMPTS: 429,
     ErrorCode.MALFORMED_JSON: 400,
     ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.IMPORT_TOO_MANY_ROWS: 413,
     ErrorCode.BODY_TIMEOUT: 408,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.NOT_MIGRATED: 503,

@@ -51,7 +51,6 @@ from node.services.members import MemberService
 from node.services.outgoing import OutgoingTransfers
 from node.services.payments import PaymentService
 from node.services.relocation import RelocationService
-from node.services.relocation_profile import record_arrival_kin
 from node.services.system_accounts import ensure_system_accounts, open_system_accounts
 from node.services.tokens import TokenService
 from node.services.transfers import TransferService
@@ -59,6 +58,7 @@ from node.services.units import node_unit
 from node.staff.accounts import StaffAccounts
 from node.staff.signin import StaffSignIn
 from node.stations.registry import Stations
+from node.timebank.kin_pending import needs_kin, record_arrival_kin
 from node.timebank.parties import unsettled_requests
 from node.timebank.people import grant_rule
 from node.timebank.policy import NodePolicy, Recipients
@@ -170,7 +170,8 @@ def open_node(
     `password_hasher`: the members' PIN hashing (argon2-cffi's RFC 9106 profile by default;
     tests pass cheaper parameters, node/people/pins.py).
     """
-    db = Database(config.resolved_database_url(), background_checkpoints=serving)
+    # existing_database_url: only `init` creates a database (node/config.py)
+    db = Database(config.existing_database_url(), background_checkpoints=serving)
     clock = clock or SystemClock()
     try:
         opened = _open_checked(db, config, clock, key)
@@ -237,7 +238,8 @@ def _exchange(opened: _Opened, *, writer: WriteBatcher, signer: Signer,
                             breaker_open_s=config.exchange_breaker_open_s))
     retry_ms = exchange.answers.retry.prepare_ms
     RelocationHandlers(node_id=config.node_id, ledger=ledger, retry_ms=retry_ms,
-                       arrived=record_arrival_kin).install(exchange)
+                       arrived=partial(record_arrival_kin,
+                                       needs=needs_kin(opened.policy))).install(exchange)
     PaymentHandlers(node_id=config.node_id, retry_ms=retry_ms).install(exchange)
     # A transfer from another node tells its creditor, in the transaction that credits her.
     exchange.requests.on_prepare_committed(notify_events.hours_received)
@@ -312,7 +314,10 @@ def _assemble(opened: _Opened, *, transport: Transport | None,
         timebank=timebank,
         notifications=build_notifications(db=db, clock=clock, settings=opened.delivery,
                                           names=_names(policy, federation),
-                                          log_access=_log_access),
+                                          log_access=_log_access,
+                                          may_notify=partial(
+                                              consents.has_consent,
+                                              purpose=consents.Purpose.NOTICES)),
         people=PeopleService(db=db, clock=clock, node_id=node_id, base_url=config.url,
                              password_hasher=password_hasher, log_access=_log_access),
         member_edits=MemberEdits(db=db, clock=clock, node_id=node_id,

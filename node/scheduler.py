@@ -1,5 +1,6 @@
-"""Background jobs of a running node (apscheduler): signed checkpoints, keeping the
-federation directory and the node's keys current, delivering members' notifications, and
+"""Background jobs of a running node (apscheduler): signed checkpoints (hourly, and at start
+and after the first activity so the first report is never empty), keeping the federation
+directory and the node's keys current, delivering members' notifications, and
 pruning the access log of personal data daily."""
 
 from __future__ import annotations
@@ -12,14 +13,24 @@ from node.errors import NodeError
 from node.privacy import access_log
 from node.reconcile.cuts import OVERDUE_WINDOWS
 from node.runtime import Node
+from node.services.first_checkpoints import FIRST_ACTIVITY_POLL_S, FirstCheckpoints
 
 log = logging.getLogger("hourbridge.scheduler")
 ACCESS_LOG_PRUNE_INTERVAL_S = 86_400  # daily: a row outlives its 180 days by a day at most
+FIRST_ACTIVITY_JOB = "first-activity-checkpoint"
 
 
 def _checkpoint(node: Node) -> None:
     document = node.ledger_admin.checkpoint()
     log.info("checkpoint at height %s", document["height"])
+
+
+def _first_activity_checkpoint(watch: FirstCheckpoints, scheduler: BackgroundScheduler) -> None:
+    """A node that started with an empty journal signs its first activity, then stops asking
+    (node/services/first_checkpoints.py)."""
+    if watch.after_first_activity():
+        scheduler.remove_job(FIRST_ACTIVITY_JOB)
+        log.info("checkpoint after the first activity")
 
 
 def _refresh_federation(node: Node) -> None:
@@ -91,6 +102,13 @@ def window_interval_s(node: Node) -> int | None:
 
 def start_scheduler(node: Node) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
+    # At start, a checkpoint if there is none, so the first report is never empty.
+    first = FirstCheckpoints(node.ledger_admin)
+    if first.at_start():
+        scheduler.add_job(
+            _first_activity_checkpoint, "interval", seconds=FIRST_ACTIVITY_POLL_S,
+            args=[first, scheduler], id=FIRST_ACTIVITY_JOB, max_instances=1, coalesce=True,
+        )
     if node.config.directory_refresh_s > 0:
         scheduler.add_job(
             _refresh_federation, "interval", seconds=node.config.directory_refresh_s,

@@ -113,6 +113,7 @@ class CorrectionState(StrEnum):
 
     PENDING = "pending"  # recorded, waiting for a second person
     POSTED = "posted"  # confirmed: its service_adjust entry is in the journal
+    WITHDRAWN = "withdrawn"  # its recorder or an admin withdrew it unconfirmed (revision 0021)
 
 
 class DisputeOutcome(StrEnum):
@@ -171,7 +172,7 @@ STORED: dict[tuple[str, str], type[StrEnum]] = {
     ("notifications", "kind"): NotificationKind,
     ("notification_deliveries", "channel"): DeliveryChannel,
     ("notification_deliveries", "state"): DeliveryState,
-    # revision 0019
+    # revision 0019, widened by 0021
     ("tb_service_adjustments", "state"): CorrectionState,
 }
 

@@ -9,7 +9,8 @@ before any signed member is interpreted, so a tampered document is refused as `b
  3. exactly one signer with exactly one key id             missing_signature, malformed
  4. the signer is in the directory; it lists the key id    unknown_sender, unknown_key
  5. the Ed25519 signature verifies                         bad_signature
- 6. the key is valid at the document's signing time        key_not_valid
+ 6. the key is valid at the document's signing time        key_not_valid (clock_skew if
+                                                           also outside the skew bound)
  7. the document decodes                                   malformed, unsupported_message_type
  8. signer is the sender; receiver is us                   sender_mismatch, wrong_receiver
  9. the sender is active                                   sender_suspended, sender_retired
@@ -43,11 +44,13 @@ def _sole_signature(document: dict[str, Any], signer: str | None) -> tuple[str, 
         if len(signatures) != 1:
             raise AuthError(ReasonCode.MALFORMED, "expected exactly one signer")
         (signer,) = signatures
-    by_signer = signatures.get(signer)
-    if not isinstance(by_signer, dict) or not by_signer:
+    if signer not in signatures:
         raise AuthError(ReasonCode.MISSING_SIGNATURE, f"no signature by {signer}")
-    if len(by_signer) != 1:
-        raise AuthError(ReasonCode.MALFORMED, f"expected one key id for {signer}")
+    by_signer = signatures[signer]
+    # An entry that is there but is not one key id with one signature (`{}` included) is a
+    # document of the wrong shape, not a missing signature (§5.4 step 3).
+    if not isinstance(by_signer, dict) or len(by_signer) != 1:
+        raise AuthError(ReasonCode.MALFORMED, f"expected exactly one key id for {signer}")
     (key_id,) = by_signer
     return str(signer), str(key_id)
 
@@ -86,6 +89,28 @@ def verify_evidence(
     return record
 
 
+def verify_for_admission(
+    document: dict[str, Any], *, directory: Directory, time_member: str, now_ms: int
+) -> KeyRecord:
+    """Steps 2-6 for a document to act on now. A key not valid at a signing time that is also
+    outside the skew bound is refused as `clock_skew` (temporary), not `key_not_valid` (final):
+    a sender whose clock lags the start of its new key re-signs once its clock is right,
+    instead of freezing the link (§5.4 step 6)."""
+    try:
+        return verify_evidence(document, directory=directory, time_member=time_member)
+    except AuthError as exc:
+        if exc.code is not ReasonCode.KEY_NOT_VALID:
+            raise
+        signed_at_ms = document[time_member]  # an integer: verify_evidence checked it
+        if abs(now_ms - signed_at_ms) > directory.policy.skew_ms:
+            raise AuthError(
+                ReasonCode.CLOCK_SKEW,
+                f"{time_member} {signed_at_ms} is outside the skew bound of {now_ms} "
+                f"(and the key is not valid then)",
+            ) from exc
+        raise
+
+
 def _admit_routing(
     *, signer: str, sender: str, receiver: str, me: str, directory: Directory
 ) -> None:
@@ -107,7 +132,7 @@ def admit_transaction(
     """Steps 1-11 for an incoming transaction, with `now_ms` read by the caller."""
     policy = directory.policy
     document = parse_object(raw, bytes_max=policy.transaction_bytes_max)
-    verify_evidence(document, directory=directory, time_member="created_at_ms")
+    verify_for_admission(document, directory=directory, time_member="created_at_ms", now_ms=now_ms)
     transaction = decode_transaction(document)
     (signer,) = transaction.signatures
     _admit_routing(

@@ -7,12 +7,13 @@ to the request by the request's hash, so a reply is evidence of what the peer sa
 
     request: standard, kind "reconciliation.request", request_id, sender, receiver, op,
              args (object), issued_at_ms, signatures
-    reply:   standard, kind "reconciliation.reply", request_hash, sender, receiver,
-             result (object), issued_at_ms, signatures
+    reply:   standard, kind "reconciliation.reply", request_hash, op (the request's), sender,
+             receiver, result (object), issued_at_ms, signatures
 
 A request is admitted like a transaction (standard §5.4 steps 1-10: size, parse, evidence,
 routing, sender status, skew). A reply is checked for evidence and binding only (no skew: a
-reply is read right away by the node that asked).
+reply is read right away by the node that asked). Both have closed member sets at every level
+(protocol.reconciliation_ops); the whole exchange is specified in docs/standard.md §20.
 """
 
 from __future__ import annotations
@@ -23,17 +24,22 @@ from typing import Any
 
 from protocol.canonical import canonical_bytes, sha256_hex
 from protocol.directory import Directory
-from protocol.envelope import _admit_routing, verify_evidence
+from protocol.envelope import _admit_routing, verify_evidence, verify_for_admission
 from protocol.errors import AuthError, DecodeError
 from protocol.fields import ID_PATTERN
 from protocol.merkle import LeafKey, TransferLeaf
 from protocol.reasons import ReasonCode
+from protocol.reconciliation_ops import check_args, check_result
 from protocol.signing import SigningKey, sign_object, signing_bytes
 from protocol.version import STANDARD
 from protocol.wire import parse_object
 
 REQUEST_KIND = "reconciliation.request"
 REPLY_KIND = "reconciliation.reply"
+REQUEST_MEMBERS = frozenset({"standard", "kind", "request_id", "sender", "receiver", "op", "args",
+                             "issued_at_ms", "signatures"})
+REPLY_MEMBERS = frozenset({"standard", "kind", "request_hash", "op", "sender", "receiver",
+                           "result", "issued_at_ms", "signatures"})
 OPS = frozenset({"propose", "summary", "split_key", "leaves", "evidence", "repair", "history"})
 _ID = re.compile(ID_PATTERN)
 # A request or reply may carry a few transactions with their responses as evidence, so its size
@@ -77,9 +83,12 @@ def _field(document: dict[str, Any], name: str, kind: type) -> Any:
 
 
 def admit_request(raw: bytes, *, directory: Directory, receiver: str, now_ms: int) -> Request:
+    """Standard §20.3: §5.4 steps 1-10 with the request's own member rules at step 7."""
     document = parse_object(raw, bytes_max=bytes_max(directory))
-    verify_evidence(document, directory=directory, time_member="issued_at_ms")
-    if document.get("kind") != REQUEST_KIND:
+    verify_for_admission(document, directory=directory, time_member="issued_at_ms",
+                         now_ms=now_ms)
+    _members(document, REQUEST_MEMBERS)
+    if document["kind"] != REQUEST_KIND:
         raise DecodeError(ReasonCode.MALFORMED, f"kind must be {REQUEST_KIND}")
     request_id = _field(document, "request_id", str)
     if not _ID.match(request_id):
@@ -87,7 +96,8 @@ def admit_request(raw: bytes, *, directory: Directory, receiver: str, now_ms: in
     op = _field(document, "op", str)
     if op not in OPS:
         raise DecodeError(ReasonCode.UNSUPPORTED_MESSAGE_TYPE, f"unknown operation {op[:40]}")
-    args = _field(document, "args", dict)
+    args = document["args"]
+    check_args(op, args)
     sender = _field(document, "sender", str)
     (signer,) = document["signatures"]
     _admit_routing(signer=signer, sender=sender, receiver=_field(document, "receiver", str),
@@ -97,27 +107,44 @@ def admit_request(raw: bytes, *, directory: Directory, receiver: str, now_ms: in
     return Request(request_id, sender, receiver, op, args, _hash(document))
 
 
+def _members(document: dict[str, Any], members: frozenset[str]) -> None:
+    """§3.1: exactly these top-level members (`unsigned` included: v1 defines none here)."""
+    if document.keys() != members:
+        missing, extra = sorted(members - document.keys()), sorted(document.keys() - members)
+        raise DecodeError(ReasonCode.MALFORMED,
+                          f"members must be exactly {sorted(members)} "
+                          f"(missing {missing}, unknown {extra})")
+
+
 def build_reply(request: Request, *, result: dict[str, Any], issued_at_ms: int,
                 key: SigningKey) -> bytes:
     document = {
         "standard": STANDARD, "kind": REPLY_KIND, "request_hash": request.request_hash,
-        "sender": request.receiver, "receiver": request.sender, "result": result,
+        "op": request.op, "sender": request.receiver, "receiver": request.sender, "result": result,
         "issued_at_ms": issued_at_ms, "signatures": {},
     }
     return canonical_bytes(sign_object(document, signer=request.receiver, key=key))
 
 
 def admit_reply(raw: bytes, *, directory: Directory, request: bytes) -> dict[str, Any]:
-    """The result of the reply to our `request` (its bytes as sent)."""
+    """The result of the reply to our `request` (its bytes as sent), §20.4: evidence, then
+    exactly the reply's members, the binding to the request, then the op's result members."""
     sent = parse_object(request, bytes_max=len(request))
     document = parse_object(raw, bytes_max=bytes_max(directory))
-    verify_evidence(document, directory=directory, time_member="issued_at_ms",
-                    signer=sent["receiver"])
-    if document.get("kind") != REPLY_KIND or document.get("request_hash") != _hash(sent):
+    verify_evidence(document, directory=directory, time_member="issued_at_ms")
+    _members(document, REPLY_MEMBERS)
+    (signer,) = document["signatures"]
+    if signer != document["sender"]:
+        raise AuthError(ReasonCode.SENDER_MISMATCH,
+                        f"signed by {signer}, sender is {document['sender']}")
+    if (document["kind"], document["request_hash"], document["op"]) != (
+            REPLY_KIND, _hash(sent), sent["op"]):
         raise AuthError(ReasonCode.RESPONSE_MISMATCH, "the reply answers another request")
-    if (document.get("sender"), document.get("receiver")) != (sent["receiver"], sent["sender"]):
+    if (document["sender"], document["receiver"]) != (sent["receiver"], sent["sender"]):
         raise AuthError(ReasonCode.RESPONSE_MISMATCH, "the reply is not on the request's link")
-    return _field(document, "result", dict)  # type: ignore[no-any-return]
+    result = document["result"]
+    check_result(sent["op"], sent["args"], result)
+    return result  # type: ignore[no-any-return]
 
 
 # Leaves and keys on the wire ------------------------------------------------------------------

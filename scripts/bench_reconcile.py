@@ -100,7 +100,8 @@ class SignedPeer:
             return None if key is None else list(key)
         self.round_trips += 1
         raw = build_request(request_id=f"{self.round_trips:032x}", sender="sh-pudong",
-                            receiver="nj-gulou", op=op, args={"lo": bound(lo), "hi": bound(hi)},
+                            receiver="nj-gulou", op=op,
+                            args={"window_index": 1, "lo": bound(lo), "hi": bound(hi)},
                             issued_at_ms=T0_MS, key=self.asker)
         request = admit_request(raw, directory=self.directory, receiver="nj-gulou",
                                 now_ms=T0_MS)

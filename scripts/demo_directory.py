@@ -4,7 +4,8 @@ The authority lives in `<demo>/authority` and publishes to `<demo>/directory.jso
 pins the authority's key (`directory_anchors` in its node.toml) and loads that file
 (`directory_source`) when it starts and on every refresh. Everything goes through the real
 `hourbridge directory` commands an authority would use, and a re-run only signs a new serial
-when something changed (a node added, or moved port).
+when something changed (a node added, or moved port). Each node also runs its city's example
+policy (scripts/demo_rules.py), and the directory lists that policy's unit for it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from demo_rules import pin_policy, unit_options
 
 from node.cli.authority import AuthorityFolder
 from node.config import load_config, save_config
@@ -73,7 +76,8 @@ def ensure_directory(
     changed = not published.is_file()
     for node_data, node_id, url in nodes:
         if node_id not in listed:
-            _hb(hourbridge, env, "add-node", "--node-data", str(node_data), "--url", url, *auth)
+            _hb(hourbridge, env, "add-node", "--node-data", str(node_data), "--url", url,
+                *unit_options(node_id), *auth)
             changed = True
         elif listed[node_id].base_url != url:
             _hb(hourbridge, env, "set-url", "--node-id", node_id, "--url", url, *auth)
@@ -84,6 +88,7 @@ def ensure_directory(
     if current is None:
         raise DirectoryFailed("the authority has signed no directory")
     directory = DemoDirectory(anchor=anchor, path=published, serial=current.serial)
-    for node_data, _, _ in nodes:
+    for node_data, node_id, _ in nodes:
         directory.pin(node_data)
+        pin_policy(node_data, node_id)
     return directory

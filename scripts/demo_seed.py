@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from demo_rules import record_people
 
 
 class SeedError(Exception):
@@ -65,7 +66,7 @@ SITES = (
     )),
     Site("bj-chaoyang", "Beijing Chaoyang 朝阳区", "110105", "jinsong", "ma-hui", (
         Member("li-shufen", "李淑芬 Li Shufen", "elder", 1936, "jinsong"),
-        Member("ma-hui", "马辉 Ma Hui", "volunteer", 1972, "jinsong"),
+        Member("ma-hui", "马辉 Ma Hui", "volunteer", 1962, "jinsong"),  # gives from 60 in Beijing
         Member("he-xiaoyu", "何晓雨 He Xiaoyu", "volunteer", 2001, None),
     ), (
         ("demo-bj-g1", "ma-hui", 1200, "earned", "escort to health check-ups, 20 h"),
@@ -114,6 +115,15 @@ def post(http: httpx.Client, path: str, body: dict[str, Any], exists_code: str =
                     f"{reply.status_code} {reply.text}")
 
 
+# Consents the demo members gave on paper, recorded before the story's flows that need them: the
+# story sends Liu Yang's and Wu Jing's gifts to other cities with the admin token
+# (cross_node_gifts, node/services/transfers.py).
+DEMO_CONSENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "sh-pudong": (("liu-yang", "cross_node_gifts"),),
+    "nj-gulou": (("wu-jing", "cross_node_gifts"),),
+}
+
+
 def seed(site: Site, url: str, admin_token: str) -> None:
     """Put the site's demo data into its node over the API; a repeat changes nothing."""
     with httpx.Client(base_url=url, timeout=10,
@@ -128,6 +138,15 @@ def seed(site: Site, url: str, admin_token: str) -> None:
             post(http, "/api/v1/members", {"local_id": m.local_id, "display_name": m.name,
                                            "station": m.station, "birth_year": m.birth_year},
                  exists_code="member_exists")
+        for local_id, purpose in DEMO_CONSENTS.get(site.node_id, ()):
+            reply = http.put(f"/api/v1/members/{local_id}/consents/{purpose}",
+                             json={"given": True})
+            if reply.status_code != 200:
+                raise SeedError(f"PUT consent {purpose} of {local_id}: {reply.status_code} "
+                                f"{reply.text}")
+        refused = record_people(http, site.node_id)  # vetting and kin the city's rules need
+        if refused:
+            raise SeedError("; ".join(refused))
         for grant_id, member, minutes, credit_class, reason in site.grants:
             post(http, "/api/v1/grants", {"id": grant_id, "member": member, "reason": reason,
                                           "amount_minutes": minutes, "credit_class": credit_class})

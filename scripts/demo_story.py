@@ -2,11 +2,18 @@
 
  1. Liu Yang, a volunteer in Shanghai, gives three of his hours to his mother Sun Xiulan in
     Nanjing: a transfer from sh-pudong to nj-gulou, committed on both sides.
- 2. Sun Xiulan spends two of them in Nanjing: Zhao Lei, a Nanjing volunteer, cleans her flat.
- 3. Chen Jianguo moves from Shanghai to his daughter in Beijing and takes his whole account
+ 2. Sun Xiulan spends two of them in Nanjing on a real service visit: Zhao Lei, a Nanjing
+    volunteer, takes her request to clean her flat, the station records his paper slip, and the
+    station's staff confirms it with a rating: her hours pay him (redemption, earned).
+ 3. In Beijing, He Xiaoyu's smartphone lesson for Li Shufen is cut short: she complains, the
+    payment stays frozen, and the station settles the dispute by paying half.
+ 4. Chen Jianguo moves from Shanghai to his daughter in Beijing and takes his whole account
     along: a relocation from sh-pudong to bj-chaoyang.
- 4. Wu Jing in Nanjing, who has his old address, sends him half an hour: Shanghai refuses it
-    and names his new address, and Nanjing shows that to her.
+ 5. Wu Jing in Nanjing, his granddaughter, who has his old address, sends him half an hour:
+    Shanghai refuses it and names his new address, and Nanjing shows that to her.
+
+The nodes run their cities' example policies (scripts/demo_rules.py), so each step also passes
+that city's rules: who may give to whom, from what age, who may be served.
 
 Every step has a fixed id, so a second run replays it (and says so) instead of moving hours twice.
 """
@@ -19,16 +26,25 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from demo_visits import Visit, VisitFailed, run_visit
 from rich.console import Console
 
 SETTLE_WAIT_S = 30.0
 POLL_S = 0.1
 FIRST_STEP = ("sh-pudong", "story-1-gift")
+# The story's two visits: one confirmed with a rating, one complained about and half paid.
+CLEANING = Visit("story-2-cleaning", "sun-xiulan", "zhao-lei", "daily_living",
+                 "clean the flat", slip_minutes=120, slip_reference="NJ-HNL-0001", rating=5)
+LESSON = Visit("story-3-lesson", "li-shufen", "he-xiaoyu", "education_recreation",
+               "smartphone lesson: video calls", slip_minutes=60, slip_reference="BJ-JS-0001",
+               complaint="the lesson ended after twenty minutes", released_minutes=30)
 # What the story does to the seeded balances, by address (Chen Jianguo takes all 480 along).
 STORY_DELTAS = {
     "liu-yang@sh-pudong": -180,
     "sun-xiulan@nj-gulou": 180 - 120,
     "zhao-lei@nj-gulou": 120,
+    "li-shufen@bj-chaoyang": -30,
+    "he-xiaoyu@bj-chaoyang": 30,
     "chen-jianguo@sh-pudong": -480,
 }
 
@@ -42,10 +58,11 @@ class Node:
     node_id: str
     url: str
     admin_token: str
+    staff_token: str = ""  # the station's staff: the second person who approves a payment
 
-    def client(self) -> httpx.Client:
+    def client(self, token: str = "") -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10,
-                            headers={"Authorization": f"Bearer {self.admin_token}"})
+                            headers={"Authorization": f"Bearer {token or self.admin_token}"})
 
 
 def _minutes(value: int) -> str:
@@ -139,14 +156,19 @@ class Story:
         self.note(f"her statement: +{_minutes(gift_line['amount_minutes'])} from "
                   f"{', '.join(gift_line['counterparty'])} ({gift_line['kind']})")
 
-        self.say(2, "Sun Xiulan spends 2 of them in Nanjing: Zhao Lei cleans her flat.")
-        self.transfer("nj-gulou", {
-            "id": "story-2-spend", "from": "sun-xiulan", "to": "zhao-lei",
-            "amount_minutes": 120, "memo": "flat cleaning, 2 h"}, final={"committed"})
+        self.say(2, "Sun Xiulan spends 2 of them in Nanjing: Zhao Lei cleans her flat, a service "
+                    "visit under Nanjing's rules.")
+        self.visit(nj, CLEANING)
         self.note(f"sun-xiulan@nj-gulou holds {_minutes(_available(nj, 'sun-xiulan'))}; "
                   f"zhao-lei@nj-gulou holds {_minutes(_available(nj, 'zhao-lei'))}")
 
-        self.say(3, "Chen Jianguo moves to his daughter in Beijing and takes his account along.")
+        self.say(3, "In Beijing, He Xiaoyu's smartphone lesson for Li Shufen is cut short: "
+                    "she complains.")
+        self.visit(bj, LESSON)
+        self.note(f"li-shufen@bj-chaoyang holds {_minutes(_available(bj, 'li-shufen'))}; "
+                  f"he-xiaoyu@bj-chaoyang holds {_minutes(_available(bj, 'he-xiaoyu'))}")
+
+        self.say(4, "Chen Jianguo moves to his daughter in Beijing and takes his account along.")
         before = _get(sh, "/api/v1/members/chen-jianguo/balance")
         move, made = _post(sh, "/api/v1/members/chen-jianguo/relocation", {
             "id": "story-3-move", "to_node": "bj-chaoyang", "new_local_id": "chen-jianguo"})
@@ -167,7 +189,8 @@ class Story:
         self.note(f"chen-jianguo@sh-pudong is now {old.get('status')}, "
                   f"pointing to {old.get('relocated_to')}")
 
-        self.say(4, "Wu Jing in Nanjing still has his old address and sends him half an hour.")
+        self.say(5, "Wu Jing in Nanjing, his granddaughter, still has his old address and sends "
+                    "him half an hour.")
         late = self.transfer("nj-gulou", {
             "id": "story-4-old-address", "from": "wu-jing", "to": "chen-jianguo@sh-pudong",
             "amount_minutes": 30, "memo": "welcome to Beijing"},
@@ -178,9 +201,31 @@ class Story:
                   f"{late['relocated_to']}; Wu Jing's 30 min are back: she holds "
                   f"{_minutes(_available(nj, 'wu-jing'))}")
 
-        self.say(5, "The day closes: each link settles a window, signed by both cities.")
+        self.say(6, "The day closes: each link settles a window, signed by both cities.")
         self.close_windows()
         self.console.rule()
+
+    def visit(self, node: Node, visit: Visit) -> None:
+        try:
+            with node.client() as desk, node.client(node.staff_token) as staff:
+                record, moved = run_visit(desk, staff, visit)
+        except VisitFailed as exc:
+            raise StoryError(str(exc)) from exc
+        verb = "" if moved else " (already done by an earlier run)"
+        self.note(f"request {visit.request_id}: {visit.volunteer} served {visit.recipient}; "
+                  f"paper slip {visit.slip_reference}: {_minutes(record['price_minutes'])}"
+                  f"{verb}")
+        dispute = record.get("dispute")
+        if dispute:
+            self.note(f"{visit.recipient} complains: {dispute['reason']}; the station settles "
+                      f"it ({dispute['outcome']}): {_minutes(record['released_minutes'])} paid to "
+                      f"{visit.volunteer}, {_minutes(record['refunded_minutes'])} back to "
+                      f"{visit.recipient}")
+        else:
+            self.note(f"confirmed by the station's staff with {record['rating']} stars: "
+                      f"{_minutes(record['released_minutes'] or record['price_minutes'])} paid "
+                      f"from her hours to "
+                      f"{visit.volunteer}")
 
     def close_windows(self) -> list[dict[str, Any]]:
         """Close a settlement window on every link (the smaller node id closes) and show each

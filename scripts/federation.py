@@ -4,7 +4,8 @@ Each node is a real `hourbridge serve` process with its own data folder under `-
 goes in over the HTTP API with fixed, client-chosen ids, so a second run replays instead of adding
 hours twice. Tokens are minted once, as `hourbridge token create` does, and kept (mode 0600) in
 each node's folder. Then it tells the story in scripts/demo_story.py step by step: a gift
-across cities, spent there, and a member who moves city. `--smoke` starts, seeds, checks
+across cities, spent there on a service visit, a complaint, and a member who moves city; each
+node runs its city's example policy (scripts/demo_rules.py). `--smoke` starts, seeds, checks
 every balance over the API, runs the story and stops: for CI.
 """
 
@@ -35,6 +36,7 @@ from demo_directory import (
     DirectoryFailed,
     ensure_directory,
 )
+from demo_portal import PORTAL_DIR, PORTAL_LOG, PortalFailed, start_portal
 from demo_report import ReportFailed, write_and_verify
 from demo_seed import (
     DEMO_STAFF_PASSWORD,
@@ -289,7 +291,7 @@ def stop(nodes: list[Running]) -> None:
 
 def prepare_folder(data: Path, *, fresh: bool) -> None:
     ours = ({s.node_id for s in SITES} | {f"{s.node_id}.log" for s in SITES}
-            | {AUTHORITY_DIR, PUBLISHED})
+            | {AUTHORITY_DIR, PUBLISHED, PORTAL_DIR, PORTAL_LOG})
     if fresh and data.exists():
         # Wipe only what this script made: a mistyped --data must never cost anyone their files.
         strangers = sorted(p.name for p in data.iterdir() if p.name not in ours)
@@ -326,7 +328,8 @@ def run(nodes: list[Running], data: Path, *, smoke: bool, fresh: bool) -> None:
                   f"{directory.serial} ({held}), signed by the authority key "
                   f"{directory.anchor.split('=')[0]}; see /federation/v1/directory on any node")
     story_nodes = {n.site.node_id: StoryNode(n.site.node_id, n.url,
-                                             tokens[n.site.node_id]["admin"]) for n in nodes}
+                                             tokens[n.site.node_id]["admin"],
+                                             tokens[n.site.node_id]["staff"]) for n in nodes}
     if smoke:
         verify(nodes, seen, told=already_told(story_nodes))
     Story(story_nodes, console).run()
@@ -335,6 +338,10 @@ def run(nodes: list[Running], data: Path, *, smoke: bool, fresh: bool) -> None:
                      admins={n.site.node_id: (n.url, tokens[n.site.node_id]["admin"])
                              for n in nodes},
                      hourbridge=HOURBRIDGE, env=child_env(), console=console)
+    # The regulator's portal (scripts/demo_portal.py) on the port after the nodes'.
+    start_portal(data, directory, {n.site.node_id: tokens[n.site.node_id]["regulator"]
+                                   for n in nodes}, port=nodes[-1].port + 1,
+                 hourbridge=HOURBRIDGE, env=child_env(), console=console)
     if smoke:
         return
     console.print("\nnodes are running; press Ctrl-C to stop them", style="bold")
@@ -372,7 +379,8 @@ def main() -> int:
     except Stop as why:
         console.print(f"\n{why}: stopping the nodes")
         return 0
-    except (Failed, SeedError, StoryError, NodeError, DirectoryFailed, ReportFailed) as exc:
+    except (Failed, SeedError, StoryError, NodeError, DirectoryFailed, ReportFailed,
+            PortalFailed) as exc:
         console.print(f"[red]error:[/] {exc}")
         return 1
     finally:

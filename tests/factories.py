@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from node.access import Principal, Role
+from node.privacy import consents
 from node.runtime import Node
 from protocol.credit import CreditClass
 
@@ -18,6 +19,16 @@ def add_members(node: Node, *local_ids: str, station: str | None = None) -> None
             ADMIN, local_id=local_id, display_name=local_id.title(), station=station,
             birth_year=None,
         )
+
+
+def give_consent(node: Node, local_id: str, *purposes: str) -> None:
+    """Her standing consent to each purpose (node/privacy/consents.py), recorded as staff record
+    it from a signed form; straight into the table, so members without a birth year need no
+    guardian's name here."""
+    with node.db.write() as conn:
+        for purpose in purposes:
+            consents.give(conn, local_id, consents.Purpose(purpose), guardian_name=None,
+                          actor=ADMIN.actor, now_ms=node.clock.now_ms())
 
 
 def grant(

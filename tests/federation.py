@@ -29,7 +29,7 @@ from node.clock import FakeClock
 from node.exchange.transport import TRANSACTIONS_PATH, Reply, TransportError
 from node.runtime import Node
 from tests.audit import audit, open_transfers
-from tests.factories import ADMIN, add_members, grant
+from tests.factories import ADMIN, add_members, give_consent, grant
 from tests.support import START_MS, build_node, directory_document, make_config
 
 T = TypeVar("T")
@@ -157,6 +157,8 @@ class Federation:
             if names:
                 add_members(self.nodes[node_id], *names)
                 for name in names:
+                    # the admin sends gifts across nodes for them (node/services/transfers.py)
+                    give_consent(self.nodes[node_id], name, "cross_node_gifts")
                     if grant_minutes:
                         grant(self.nodes[node_id], name, grant_minutes)
 

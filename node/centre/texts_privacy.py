@@ -71,8 +71,11 @@ PRIVACY_ERRORS: dict[ErrorCode, tuple[str, str]] = {
                                   "guardian's name."),
     ErrorCode.MEMBER_ERASED: ("您的个人信息已注销，不能再填写。",
                               "Your personal data was erased; nothing new can be added."),
-    ErrorCode.CONSENT_REQUIRED: ("您还没有同意把个人资料交给新城市。",
-                                 "You have not agreed to share your details with the new city."),
+    ErrorCode.CONSENT_REQUIRED: ("还没有登记您对这一用途的同意（例如把个人资料交给新城市、"
+                                 "向其他城市的亲属赠送时间），请先同意或请服务站登记。",
+                                 "Your consent to this use is not on record (your details for "
+                                 "the new city, gifts to relatives in other cities): agree "
+                                 "first, or ask your station to record it."),
     ErrorCode.ACCESS_LOG_INVALID: ("系统记录核对有误，请联系服务站。",
                                    "A system record does not check out; please tell your "
                                    "station."),

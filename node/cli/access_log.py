@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
-from rich.console import Console
 
+from node.cli.output import err
 from node.clock import SystemClock
 from node.config import load_config
 from node.datadir import PRIVATE_FILE_MODE
@@ -42,7 +42,6 @@ DataOpt = Annotated[
 ]
 COLUMNS = ("seq", "member_local_id", "actor", "action", "fields", "result", "at_ms", "at",
            "prev_hash", "row_hash")
-err = Console(stderr=True, soft_wrap=True)
 
 
 class Format(StrEnum):
@@ -63,7 +62,7 @@ def parse_time_ms(text: str) -> int:
 
 @contextmanager
 def _database(data: Path) -> Iterator[Database]:
-    db = Database(load_config(data).resolved_database_url())
+    db = Database(load_config(data).existing_database_url())
     try:
         require_migrated(db)
         yield db

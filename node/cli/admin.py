@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
 from node.access import Principal, Role
+from node.cli.output import out
 from node.clock import SystemClock
 from node.config import load_config
 from node.db.engine import Database
@@ -36,7 +36,6 @@ DataOpt = Annotated[
     Path, typer.Option("--data", envvar="HOURBRIDGE_DATA", help="the node's data folder")
 ]
 OPERATOR = Principal(Role.ADMIN, "cli")
-out = Console(soft_wrap=True)
 
 
 @admin_app.command("reclaim-system-id")
@@ -50,7 +49,7 @@ def reclaim_system_id(
 ) -> None:
     """Give a member registered under a system id a new id; the account returns to the node."""
     config = load_config(data)
-    db = Database(config.resolved_database_url())
+    db = Database(config.existing_database_url())
     try:
         require_migrated(db)
         with db.write() as conn:

@@ -11,13 +11,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from node.certificates.verify import CertificateInvalid, verify_certificate
+from node.cli.output import err, out
 from node.cli.reports import AnchorOpt, DirectoryOpt, _directory
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 def verify_certificate_cmd(

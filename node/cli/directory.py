@@ -11,10 +11,10 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 
 from node.cli.authority import AuthorityFolder, atomic_write_json, problem
 from node.cli.directory_view import nodes_table, signed_state, when
+from node.cli.output import out
 from node.clock import SystemClock
 from node.config import NodeConfig, load_config
 from node.errors import ConfigError
@@ -36,7 +36,6 @@ from protocol.signing import VerifyKey
 directory_app = typer.Typer(
     help="Federation authority: keep, sign and publish the directory.", no_args_is_help=True
 )
-out = Console(soft_wrap=True)
 
 AuthorityOpt = Annotated[
     Path,
@@ -313,8 +312,7 @@ def show(authority: AuthorityOpt) -> None:
     folder = AuthorityFolder(authority)
     draft = folder.load_draft()
     current = folder.load_current()
-    # A console made now, not at import, so the table fits the terminal (or COLUMNS) of today.
-    view = Console(soft_wrap=True)
+    view = out  # node/cli/output.py: fits a terminal, never folds in a pipe
     view.print(f"federation [bold]{draft.federation_id}[/] {folder.name()}")
     for record in draft.authority_keys:
         view.print(f"  anchor {key_text(record.verify_key())}")

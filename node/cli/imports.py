@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from node.access import Principal, Role
+from node.cli.output import err, out
 from node.cli.reports import AnchorOpt, DirectoryOpt, _directory
 from node.config import load_config
 from node.errors import ConfigError
@@ -37,8 +37,6 @@ import_app = typer.Typer(help="Bulk import of a programme's members and service 
 OPERATOR = Principal(Role.ADMIN, "cli")
 # A file with more errors than this is mostly wrong: the first ones show what to fix.
 ERRORS_SHOWN_MAX = 500
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 FileArg = Annotated[Path, typer.Argument(help="the .csv or .xlsx file")]
 DataOpt = Annotated[
@@ -105,6 +103,9 @@ def _import(node: Node, kind: Kind, file: Path, programme: str | None,
     rows = done.receipt["rows"]
     out.print(f"{file.name}: {rows['read']} rows read, {rows['imported']} imported, "
               f"{rows['already_there']} already there"
+              + (f", {rows['refused']} refused as over the balance cap by the time they were "
+                 "written (rows " + ", ".join(str(e["row"]) for e in done.receipt["row_errors"])
+                 + ")" if rows.get("refused") else "")
               + (f", {done.receipt['imported_minutes']} minutes granted as earned hours"
                  if kind is Kind.RECORDS else "")
               + f"; signed receipt {path}", highlight=False, markup=False)

@@ -11,7 +11,6 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from node.access import Role
@@ -19,13 +18,17 @@ from node.cli.access_log import access_log_app
 from node.cli.admin import admin_app
 from node.cli.certificates import verify_certificate_cmd
 from node.cli.directory import directory_app
+from node.cli.help import ReadableGroup
 from node.cli.imports import import_app, verify_import_receipt_cmd
 from node.cli.node_federation import federation_app, keys_app
+from node.cli.output import err, out
+from node.cli.portal import portal_app
 from node.cli.reconcile import recover, window_app
 from node.cli.reports import report_app, verify_report_cmd
+from node.cli.serve_start import announce, start_report
 from node.cli.staff import staff_app
 from node.clock import SystemClock
-from node.config import NodeConfig, load_config, save_config
+from node.config import NodeConfig, database_record, load_config, save_config
 from node.datadir import (
     SERVE_UMASK,
     create_private_file,
@@ -39,7 +42,8 @@ from node.errors import ConfigError, NodeError
 from node.keys import PASSPHRASE_ENV, generate_key_file, passphrase_from_env
 from node.runtime import Node, bootstrap_database, open_node
 
-app = typer.Typer(help="HourBridge time bank node.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(help="HourBridge time bank node.", no_args_is_help=True, add_completion=False,
+                  cls=ReadableGroup)  # readable --help everywhere (node/cli/help.py)
 token_app = typer.Typer(
     help="API tokens for members, staff, admins and regulators.", no_args_is_help=True
 )
@@ -54,11 +58,10 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(access_log_app, name="access-log")
 app.add_typer(import_app, name="import")
 app.add_typer(staff_app, name="staff")
+app.add_typer(portal_app, name="portal")  # the regulator's portal (node/portal/)
 app.command("verify-import-receipt")(verify_import_receipt_cmd)
 app.command("verify-certificate")(verify_certificate_cmd)
 app.command("recover")(recover)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 DataOpt = Annotated[
     Path, typer.Option("--data", envvar="HOURBRIDGE_DATA", help="the node's data folder")
@@ -86,12 +89,15 @@ def init(
     """Create the config, an Ed25519 signing key and the database, in a folder only this user
     may read (0700, every file 0600)."""
     make_private_dir(data)
+    location, kind = database_record(database_url_option=database_url, env=dict(os.environ))
     config = NodeConfig(
         node_id=node_id,
         region=region,
         url=url,
         name=name,
         database_url=database_url,
+        database_location=location,
+        database_kind=kind,
         host=host,
         port=port or urlsplit(url).port or 8700,
         data_dir=str(data.resolve()),
@@ -120,7 +126,7 @@ def init(
 def migrate(data: DataOpt) -> None:
     """Bring the database schema to the newest revision."""
     config = load_config(data)
-    db = Database(config.resolved_database_url())
+    db = Database(config.existing_database_url())
     upgrade(db)
     db.dispose()
     out.print("database is at the newest schema revision")
@@ -148,6 +154,7 @@ def serve(
     node = open_node(config, serving=True)
     if node.config.directory_source:
         node.refresh_directory()  # a bad source stops the start: better than serving untrusted
+    announce(start_report(node, host=host or node.config.host, port=port or node.config.port))
     scheduler = start_scheduler(node)
     stopped = False
 
@@ -224,6 +231,7 @@ def token_list(data: DataOpt) -> None:
 
 @token_app.command("revoke")
 def token_revoke(data: DataOpt, token_id: str) -> None:
+    """Revoke a token by its id (from `token list`); its secret is refused from then on."""
     node = _open(data)
     try:
         node.tokens.revoke(token_id)

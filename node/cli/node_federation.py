@@ -17,13 +17,14 @@ from typing import Annotated
 
 import httpx
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from node.access import Principal, Role
+from node.cli.output import out
 from node.clock import SystemClock
 from node.config import NodeConfig, load_config
 from node.errors import ConfigError
+from node.exchange.ahead import LinkCondition
 from node.keyring import rotate_keys
 from node.keys import passphrase_from_env
 from node.runtime import open_node
@@ -64,7 +65,7 @@ def load(
     finally:
         node.close()
     verb = "now holds" if changed else "already held"
-    Console(soft_wrap=True).print(
+    out.print(
         f"{node.config.node_id} {verb} directory {directory.federation_id} serial "
         f"{directory.serial} ({len(directory.nodes)} nodes); a running node adopts it at its "
         "next refresh, or now with `hourbridge federation refresh`")
@@ -101,7 +102,7 @@ def refresh(
     suspended = sorted(n for n, status in body["statuses"].items() if status != NodeStatus.ACTIVE)
     verb = "now holds" if body["changed"] else "already held"
     inactive = f"; not active: {', '.join(suspended)}" if suspended else ""
-    Console(soft_wrap=True).print(f"the node at {base} {verb} directory "
+    out.print(f"the node at {base} {verb} directory "
                                   f"{body['federation_id']} serial {body['serial']}{inactive}")
 
 
@@ -119,7 +120,7 @@ def show(data: DataOpt) -> None:
         keys = "\n".join(f"{k.key_id} {_when(k.valid_from_ms)} → {_when(k.valid_until_ms)}"
                          for k in entry.keys)
         table.add_row(entry.node_id, entry.status.value, entry.region_code, entry.base_url, keys)
-    Console(soft_wrap=True).print(table)
+    out.print(table)
 
 
 # The operator at the node's console acts as its administrator.
@@ -128,19 +129,23 @@ CONSOLE = Principal(Role.ADMIN, "console")
 
 @federation_app.command("links")
 def links(data: DataOpt) -> None:
-    """Each link to a peer: chain heads, queued messages and any freeze."""
+    """Each link to a peer: its state (ok, frozen, peer_ahead: run `hourbridge recover`), chain
+    heads, queued messages and any freeze."""
     node = open_node(load_config(data))
     try:
         rows = node.exchange.links(CONSOLE)
     finally:
         node.close()
-    table = Table("peer", "sent (answered)", "received", "queued", "frozen",
+    table = Table("peer", "state", "sent (answered)", "received", "queued", "frozen",
                   title=f"links of {node.config.node_id}")
     for row in rows:
         frozen = f"{row['frozen_reason']}: {row['frozen_detail']}" if row["frozen_reason"] else ""
-        table.add_row(str(row["peer"]), str(row["out_sequence"]), str(row["in_sequence"]),
-                      str(row["queued_messages"]), frozen)
-    Console(soft_wrap=True).print(table)
+        table.add_row(str(row["peer"]), str(row["state"]), str(row["out_sequence"]),
+                      str(row["in_sequence"]), str(row["queued_messages"]), frozen)
+    out.print(table)
+    for row in rows:  # whole, never folded: the one thing to do (node/exchange/ahead.py)
+        if row["state"] == LinkCondition.PEER_AHEAD:
+            out.print(f"peer ahead: {row['frozen_detail']}", markup=False, highlight=False)
 
 
 @federation_app.command("unfreeze")
@@ -153,7 +158,7 @@ def unfreeze(data: DataOpt, peer: Annotated[str, typer.Argument(help="the peer's
         node.exchange.unfreeze(CONSOLE, peer)
     finally:
         node.close()
-    Console().print(f"link {node.config.node_id} ↔ {peer} unfrozen")
+    out.print(f"link {node.config.node_id} ↔ {peer} unfrozen")
 
 
 @keys_app.command("rotate")
@@ -171,7 +176,7 @@ def rotate(
                              overlap_ms=overlap_days * DAY_MS, passphrase=passphrase_from_env())
     finally:
         node.close()
-    Console().print(f"new key {record.key_id}; older keys valid for {overlap_days} more days")
+    out.print(f"new key {record.key_id}; older keys valid for {overlap_days} more days")
     print(key_text(record.verify_key()))
 
 
@@ -184,8 +189,9 @@ def list_keys(data: DataOpt) -> None:
         records = node.signer.keyring.records()
     finally:
         node.close()
-    table = Table("key", "valid from", "valid until", "signs now")
+    # One line per key, the key line first and whole (never a table cell a narrow terminal
+    # folds): it is what an operator sends to the authority.
     for record in records:
-        table.add_row(key_text(record.verify_key()), _when(record.valid_from_ms),
-                      _when(record.valid_until_ms), "yes" if record.key_id == signing else "")
-    Console(soft_wrap=True).print(table)
+        now = "  (signs now)" if record.key_id == signing else ""
+        out.print(f"{key_text(record.verify_key())}  valid {_when(record.valid_from_ms)} → "
+                  f"{_when(record.valid_until_ms)}{now}", markup=False, highlight=False)

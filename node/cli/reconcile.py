@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from node.access import Principal, Role
+from node.cli.output import out
 from node.config import load_config
 from node.runtime import Node, open_node
 from node.states import DiscrepancyStatus, WindowState
@@ -36,7 +36,6 @@ PeerOpt = Annotated[str | None, typer.Option("--peer", help="one peer; default: 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 OPERATOR = Principal(Role.ADMIN, "cli")
 T = TypeVar("T")
-out = Console(soft_wrap=True)
 
 
 def _against_peers(data: Path, work: Callable[[Node], Awaitable[T]]) -> T:
@@ -96,6 +95,7 @@ def close(data: DataOpt, peer: PeerOpt = None, as_json: JsonOpt = False) -> None
 
 @window_app.command("list")
 def list_windows(data: DataOpt, peer: PeerOpt = None, limit: int = 20) -> None:
+    """Settlement windows with each peer (or one), newest first, with their state."""
     node = open_node(load_config(data))
     try:
         out.print(_windows_table(node.reconciler.windows(OPERATOR, peer=peer, limit=limit)))

@@ -5,8 +5,10 @@
                                  [--node ID=TOKEN ...]
     hourbridge verify-report FILE --directory FILE [--anchor KEY]
 
-verify-report exits 0 with a one-line summary, 1 when the report does not verify (each problem
-on its own line), 2 on a usage error (no directory, say).
+verify-report exits 0 with a one-line summary; 1 when the report cannot be verified (each
+problem on its own line), including when the directory given does not verify (not signed by a
+pinned --anchor, or not a valid directory): nothing it says can be trusted; 2 on a usage error
+only (no such directory file, an --anchor that is not a key).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from node.cli.authority import AuthorityFolder
+from node.cli.output import err, out
 from node.config import load_config
 from node.errors import ConfigError
 from node.federation import parse_anchor
@@ -33,8 +35,6 @@ from protocol.wire import parse_object
 
 report_app = typer.Typer(help="Signed reports for regulators (JSON, CSV, HTML).",
                          no_args_is_help=True)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 FILE_BYTES_MAX = 16 * 1024 * 1024
 
 OutOpt = Annotated[Path, typer.Option("--out", help="folder for report.json/.csv/.html")]
@@ -127,14 +127,31 @@ def report_federation(
         err.print(f"  not collected: {failure['node']}: {failure['error']}")
 
 
+def _trusted_directory(path: Path, anchors: list[str] | None) -> Directory:
+    """The directory to verify against. A missing file or an --anchor that is not a key is a
+    usage error (ConfigError, exit 2); a file that is not a directory signed by the pinned
+    key (or by its own listed key, without --anchor) makes the report unverifiable
+    (ReportInvalid, exit 1)."""
+    if not path.is_file():
+        raise ConfigError(f"directory {path} not found")
+    pinned = [parse_anchor(a) for a in anchors or []]
+    try:
+        return load_directory(parse_object(path.read_bytes(), bytes_max=FILE_BYTES_MAX),
+                              anchors=pinned)
+    except ProtocolError as exc:
+        raise ReportInvalid(path, [f"the directory does not verify, so the report cannot be "
+                                   f"trusted: {exc.code.value}: {exc.detail}"]) from exc
+
+
 def verify_report_cmd(
     file: Annotated[Path, typer.Argument(help="report.json, or the .html/.csv beside it")],
     directory_file: DirectoryOpt,
     anchor: AnchorOpt = None,
 ) -> None:
-    """Verify a report offline: canonical bytes, every signature, every total, the files."""
-    _, directory = _directory(directory_file, anchor)
+    """Verify a report offline: canonical bytes, every signature, every total, the files.
+    Exit 0 verified, 1 not verified (the report or the directory), 2 usage."""
     try:
+        directory = _trusted_directory(directory_file, anchor)
         verified = verify_report(file, directory=directory)
     except ReportInvalid as exc:
         err.print(f"[red]NOT VERIFIED[/] {exc.path}:", highlight=False)

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from node.access import Principal, Role
+from node.cli.output import out
 from node.config import load_config
 from node.errors import NodeError
 from node.runtime import open_node
@@ -28,7 +28,6 @@ DataOpt = Annotated[
     Path, typer.Option("--data", envvar="HOURBRIDGE_DATA", help="the node's data folder")
 ]
 OPERATOR = Principal(Role.ADMIN, "cli")
-out = Console(soft_wrap=True)
 
 
 def read_password(from_stdin: bool) -> str:

@@ -10,6 +10,9 @@
     /console/imports     bulk import of members and service records (admins; pages_import.py)
     /console/members/<id>/invitation, /contacts   signing in (the printable card, reset),
                          family access and contacts (pages_people.py, pages_family.py)
+    /console/members/<id>/visit-contact   her phone and address for a home visit, with her
+                         consent (pages_visit_contact.py); /kin-pending/confirm|reject: kin
+                         that came with her relocation (pages_kin_pending.py)
 
 Pages call the same services as the HTTP API with the signed-in principal; see docs/console.md.
 """
@@ -24,6 +27,7 @@ from node.console import (
     pages_corrections,
     pages_family,
     pages_import,
+    pages_kin_pending,
     pages_member_edits,
     pages_members,
     pages_people,
@@ -32,6 +36,7 @@ from node.console import (
     pages_requests,
     pages_staff_login,
     pages_stations,
+    pages_visit_contact,
 )
 from node.console.cards import CardStash
 from node.console.sessions import SessionStore
@@ -51,5 +56,6 @@ def install(app: FastAPI, node: Node) -> None:
                    pages_family.router, pages_requests.router, pages_member_edits.router,
                    pages_certificate.router, pages_import.router, pages_stations.router,
                    pages_staff_login.router, pages_qualifications.router,
-                   pages_privacy.router, pages_corrections.router):
+                   pages_privacy.router, pages_corrections.router,
+                   pages_visit_contact.router, pages_kin_pending.router):
         app.include_router(router)

@@ -70,6 +70,9 @@ MORE_ERRORS: dict[ErrorCode, tuple[str, str]] = {
         "imported."),
     ErrorCode.IMPORT_RECEIPT_INVALID: (
         "导入回执未通过核验。", "The import receipt does not verify."),
+    ErrorCode.IMPORT_TOO_MANY_ROWS: (
+        "导入文件的行数超过上限，没有导入任何内容。请拆分文件。",
+        "The import file has more rows than allowed; nothing was imported. Split it."),
     ErrorCode.CERTIFICATE_NOT_FOUND: (
         "本节点没有开具过这份志愿服务记录证明。",
         "This node issued no such volunteer-service certificate."),
@@ -121,6 +124,14 @@ MORE_ERRORS: dict[ErrorCode, tuple[str, str]] = {
         "不能按服务单更正：志愿者账户里的服务时间不够退回，或这次付款受上限限制只部分记入，请由管理员处理。",
         "This visit cannot be corrected from a slip: the volunteer does not hold the earned "
         "time to give back, or its payment was cut by the caps; an admin handles it."),
+    ErrorCode.ADJUSTMENT_WITHDRAWN: (
+        "这条更正已被撤回，不能再确认。如服务单确有差错，请重新登记一条更正。",
+        "This correction was withdrawn and cannot be confirmed. If the slip is wrong after "
+        "all, record a new correction."),
+    ErrorCode.ADJUSTMENT_POSTED: (
+        "这条更正已确认生效，不能撤回。如有差错，请再登记一条更正。",
+        "This correction is confirmed and posted; it cannot be withdrawn. Record another "
+        "correction if it is wrong."),
     ErrorCode.QUALIFICATION_REQUIRED: (
         "这类服务需要志愿者持有当天有效的相关资质（如医疗护理证书），请先登记资质。",
         "This kind of service needs a qualification valid today (such as a health-care "

@@ -96,9 +96,11 @@ IMPORTS: dict[str, tuple[str, str]] = {
         "The file is too big: {size}; this page takes at most {limit}. Split it, or have the "
         "operator import it on the command line."),
     "imports.too_many_rows": (
-        "文件有 {rows} 行，本页一次最多 {limit} 行。请拆分文件，或由管理员用命令行导入。",
-        "The file has {rows} rows; this page takes at most {limit}. Split it, or have the "
-        "operator import it on the command line."),
+        "文件超过 {limit} 行，本页一次最多 {limit} 行，读到第 {limit} 行就停了，什么都没有导入。"
+        "请拆分文件，或由管理员用命令行导入。",
+        "The file has more than {limit} rows; this page takes at most {limit}, stopped reading "
+        "there and imported nothing. Split it, or have the operator import it on the command "
+        "line."),
     "imports.no_file": ("请选择要上传的文件。", "Choose the file to upload."),
     "imports.bad_choice": (
         "请选择文件内容（成员名单或历史服务记录），再点“只检查”或“导入”。",
@@ -136,6 +138,11 @@ IMPORTS: dict[str, tuple[str, str]] = {
     "history.correction_posted": ("更正已入账", "correction posted"),
     # the receipt
     "receipt.title": ("导入回执", "Import receipt"),
+    "receipt.refused": ("写入时超出余额上限、未导入", "Refused as written: over the balance cap"),
+    "receipt.refused_row": (
+        "第 {row} 行：写入时这位成员的时间已到本节点规则的余额上限，这一行没有导入。",
+        "Row {row}: by the time it was written the member's hours had reached this node's "
+        "balance cap; the row was not imported."),
     "done.imported": (
         "导入完成，回执已由本节点签名。", "Imported; this node has signed the receipt."),
     "receipt.file": ("文件", "File"),

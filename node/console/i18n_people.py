@@ -11,6 +11,7 @@ _CONFLICT = ("这张表单已提交过不同的内容，请刷新后重试。",
 
 PEOPLE: dict[str, tuple[str, str]] = {
     "actor.member": ("成员 {id}", "member {id}"),
+    "names.erased": ("已注销的成员", "a member whose data was erased"),  # actor_names.py
     "role.regulator": ("监管部门", "regulator"),
     # signing in, on the member page
     "signin.title": ("登录", "Signing in"),

@@ -17,6 +17,36 @@ PRIVACY: dict[str, tuple[str, str]] = {
         "Kept apart from the time ledger; only she, her station's staff and operators see it. "
         "Every view and change is written to the access log."),
     "privacy.data": ("个人信息", "Personal data"),
+    # The home-visit contact page (pages_visit_contact.py), shown only with her consent.
+    "visit.link": ("上门联系方式", "Home-visit contact"),
+    "visit.title": ("{name} 的上门联系方式", "Home-visit contact of {name}"),
+    "visit.intro": ("上门服务时使用：电话、紧急联系人和家庭住址。每次查看都会记入访问日志。",
+                    "For a home visit: phone, emergency contact and home address. Every view "
+                    "is written to the access log."),
+    "visit.consented": ("她于 {when} 同意把这些信息交给上门的志愿者和工作人员。",
+                        "She agreed on {when} that these are given to visiting volunteers and "
+                        "staff."),
+    "visit.no_consent": (
+        "{name} 还没有同意把电话和住址交给上门的志愿者和工作人员，所以这里不显示。"
+        "请先在“个人信息与授权”页记录她的同意（未满14周岁须由监护人同意）。",
+        "{name} has not agreed that her phone and address are given to visiting volunteers "
+        "and staff, so they are not shown. Record her consent on the personal-data page first "
+        "(a guardian's for a member under 14)."),
+    "visit.none": ("未登记", "not recorded"),
+    # Kin that arrived with her relocation, waiting for staff (pages_kin_pending.py).
+    "kin_pending.title": ("随迁入带来、待确认的亲属",
+                          "Relatives who came with her move, to confirm"),
+    "kin_pending.intro": (
+        "原所在城市登记的父母、祖父母，在本站工作人员核对家属出示的证件并确认之前，"
+        "不算监护人，也不能接受她赠送的时间。",
+        "Parents and grandparents her old city recorded do not count as guardians or receive "
+        "her gifts until staff here check the family's papers and confirm them."),
+    "kin_pending.line": ("{relative} · {relation}（来自迁入 {relocation}）",
+                         "{relative} · {relation} (from relocation {relocation})"),
+    "kin_pending.confirm": ("核对无误，确认", "Papers checked: confirm"),
+    "kin_pending.reject": ("不符，退回", "Does not match: reject"),
+    "done.kin_confirmed": ("亲属关系已确认。", "The relative is confirmed."),
+    "done.kin_rejected": ("已退回该亲属关系。", "The relation was rejected."),
     "privacy.phone": ("手机号码", "Phone"),
     "privacy.emergency_name": ("紧急联系人姓名", "Emergency contact's name"),
     "privacy.emergency_phone": ("紧急联系人电话", "Emergency contact's phone"),
@@ -87,6 +117,10 @@ PRIVACY: dict[str, tuple[str, str]] = {
 }
 
 PRIVACY_ERRORS: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.KIN_PENDING_NOT_FOUND: (
+        "这位亲属不在待确认名单上（可能已被确认或退回），请刷新成员页面。",
+        "That relative is not waiting for confirmation (perhaps already confirmed or "
+        "rejected): reload the member's page."),
     ErrorCode.GUARDIAN_REQUIRED: (
         "未满14周岁（或出生年份不详）的成员，须由监护人同意，请填写监护人姓名。",
         "A member under 14 (or whose birth year is unknown) consents through a guardian: "
@@ -98,8 +132,9 @@ PRIVACY_ERRORS: dict[ErrorCode, tuple[str, str]] = {
         "访问日志核对未通过，可能被改动过，请联系运维人员。",
         "The access log does not verify and may have been changed: contact the operator."),
     ErrorCode.CONSENT_REQUIRED: (
-        "该成员还没有同意在迁出时把个人资料交给新城市：请先在“个人信息”页登记她的同意，"
-        "或迁出时不带个人资料。",
-        "She has not agreed to share her profile with her new city: record her consent on the "
-        "personal-data page first, or move her without it."),
+        "该成员还没有同意这样使用她的信息（迁出时带走个人资料、向其他城市的亲属赠送时间、"
+        "上门联系方式）：请先在“个人信息与授权”页登记她对这一用途的同意，或不带个人资料迁出。",
+        "She has not agreed to this use of her data (her profile on moving, gifts to relatives "
+        "in other cities, her contact for home visits): record her consent for that purpose on "
+        "the personal-data page first, or move her without her profile."),
 }

@@ -50,6 +50,12 @@ RECORDS: dict[str, tuple[str, str]] = {
     "correction.pending": ("等待确认", "waiting for confirmation"),
     "correction.posted": ("已生效", "posted"),
     "correction.confirm": ("确认这条更正", "Confirm this correction"),
+    "correction.withdrawn": ("已撤回", "withdrawn"),
+    "correction.withdrawn_line": ("{who} 撤回：{reason}", "Withdrawn by {who}: {reason}"),
+    "correction.withdraw": ("撤回这条更正", "Withdraw this correction"),
+    "correction.withdraw_reason": ("撤回原因", "Why it is withdrawn"),
+    "done.correction_withdrawn": ("更正已撤回，没有记账。",
+                                  "The correction is withdrawn; nothing was booked."),
     "done.correction_recorded": (
         "更正已登记，请老人或另一位工作人员确认。",
         "The correction is recorded; the elder or another staff member confirms it."),

@@ -3,6 +3,7 @@ payment"): staff record one from the paper slip, a second person confirms it.
 
     POST /console/corrections                 record (the request, a client id, the slip)
     POST /console/corrections/{id}/confirm    confirm: the `service_adjust` entry posts
+    POST /console/corrections/{id}/withdraw   its recorder or an admin withdraws it (a reason)
 
 The forms call node.timebank.corrections (the service the API's
 /api/v1/service-requests/{id}/corrections and /api/v1/service-corrections/{id}/confirm call);
@@ -33,7 +34,7 @@ from node.console.web import (
     validated,
 )
 from node.forms.models import CLIENT_ID_PATTERN
-from node.forms.records import CorrectionRecord
+from node.forms.records import CorrectionRecord, CorrectionWithdraw
 from node.timebank.slips import Slip
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
@@ -77,3 +78,16 @@ async def confirm_correction(correction_id: ClientId, signed_in: StaffForm) -> R
     done: dict[str, Any] = await run_in_threadpool(
         staff.node.timebank.corrections.confirm, staff.principal, correction_id)
     return redirect(f"{PREFIX}/requests/{done['request_id']}?done=correction_posted")
+
+
+def _withdraw(staff: Desk, correction_id: str, form: dict[str, str]) -> dict[str, Any]:
+    body = validated(CorrectionWithdraw, reason=form.get("withdraw_reason", "").strip())
+    return staff.node.timebank.corrections.withdraw(staff.principal, correction_id,
+                                                    reason=body.reason)
+
+
+@router.post("/corrections/{correction_id}/withdraw")
+async def withdraw_correction(correction_id: ClientId, signed_in: StaffForm) -> Response:
+    staff, form = signed_in
+    done: dict[str, Any] = await run_in_threadpool(_withdraw, staff, correction_id, form)
+    return redirect(f"{PREFIX}/requests/{done['request_id']}?done=correction_withdrawn")

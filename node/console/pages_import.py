@@ -6,14 +6,16 @@
     GET  /console/imports/receipts/<id>            one import's signed receipt, in words
     GET  /console/imports/receipts/<id>/download   the receipt's signed JSON
 
-Only operators (admins) import, as on the command line. The page reads the upload into a
+Only operators (admins) import, as on the command line: the role is checked before the body is
+read, so another user's upload is never parsed. The page reads the upload into a
 private temporary folder under the file's own name (the receipt names it) and hands it to
 node/imports' `check` or `run_import` in a worker thread: rows are checked by the same rules,
 written in the same chunks, with the signed-in operator recorded as the importer. The event loop
 serves other requests meanwhile; the page answers when the service is done (no progress bar: a
 page without scripts cannot draw one, and the chunked writes resume if the connection drops).
 
-Limits: UPLOAD_BYTES_MAX and UPLOAD_ROWS_MAX, each refused in words (413). The body guard
+Limits: UPLOAD_BYTES_MAX and UPLOAD_ROWS_MAX, each refused in words (413); the sheet's reader
+stops at UPLOAD_ROWS_MAX rows (SheetTooLong, import_too_many_rows). The body guard
 (node/api/limits.py) lets this path bring up to UPLOAD_BODY_BYTES_MAX, so a file a little or
 twice over the limit still gets the page's words; a body beyond that is cut off by the guard
 with its coded 413 before anything is read.
@@ -52,7 +54,7 @@ from node.errors import ErrorCode, FixedCodeError, NodeError
 from node.http_status import status_for
 from node.imports.columns import Kind
 from node.imports.run import Checked, Imported, check, run_import
-from node.imports.sheet import SUFFIXES, ImportRefused
+from node.imports.sheet import SUFFIXES, ImportRefused, SheetTooLong
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
 IMPORTS_PATH = f"{PREFIX}/imports"
@@ -160,22 +162,14 @@ def _save(upload: UploadFile, path: Path) -> None:
         shutil.copyfileobj(upload.file, out)
 
 
-def _rows_limit(checked: Checked) -> None:
-    """Refuse, before anything is written, a file of more rows than the page takes."""
-    rows = len(checked.sheet.rows)
-    if rows > UPLOAD_ROWS_MAX:
-        raise UploadTooLarge("imports.too_many_rows", rows=rows, limit=UPLOAD_ROWS_MAX)
-
-
 def _dry_run(staff: Desk, kind: Kind, path: Path, programme: str | None) -> Checked:
-    checked = check(staff.node, kind, path, programme=programme, principal=staff.principal)
-    _rows_limit(checked)
-    return checked
+    return check(staff.node, kind, path, programme=programme, principal=staff.principal,
+                 rows_max=UPLOAD_ROWS_MAX)
 
 
 def _import(staff: Desk, kind: Kind, path: Path, programme: str | None) -> tuple[Imported, str]:
     done = run_import(staff.node, kind, path, programme=programme, principal=staff.principal,
-                      started=_rows_limit)
+                      rows_max=UPLOAD_ROWS_MAX)
     return done, import_receipts.keep(staff.node, done.receipt)
 
 
@@ -191,6 +185,10 @@ async def _run(request: Request, staff: Desk, choice: tuple[Kind, str, str | Non
     except UploadRefused as exc:
         return await _page(request, staff, status=status_for(exc),
                            refusal=(exc.key, exc.values, str(exc.code)))
+    except SheetTooLong as exc:  # read no further than the page's limit
+        return await _page(request, staff, status=status_for(exc),
+                           refusal=("imports.too_many_rows", {"limit": exc.rows_max},
+                                    str(exc.code)))
     except ImportRefused as exc:
         if exc.errors:
             view = refused_view(staff.node, staff.lang, kind, path.name, exc.errors)
@@ -202,12 +200,12 @@ async def _run(request: Request, staff: Desk, choice: tuple[Kind, str, str | Non
 
 @router.post("/imports")
 async def upload(request: Request, staff: Staff) -> Response:
+    if staff.principal.role != Role.ADMIN:  # before the body is read: nothing parsed
+        return _admins_only(request, staff)
     form = await _form(request)
     try:
         if not same_secret(_text(form, "csrf"), staff.session.csrf):
             raise CsrfRefused
-        if staff.principal.role != Role.ADMIN:
-            return _admins_only(request, staff)
         try:
             choice = _choice(form)
             file, name = _upload(form)

@@ -15,9 +15,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
+from markupsafe import Markup
 
 from node.access import Role
-from node.console import i18n
+from node.console import actor_names, i18n
 from node.console.pages_people import actor_text
 from node.console.web import (
     PREFIX,
@@ -59,20 +60,28 @@ def _who(lang: str, item: dict[str, Any]) -> str:
     return role
 
 
-def history_line(lang: str, item: dict[str, Any]) -> str:
-    """One correction as a sentence, with names: who, when, what before and after, why."""
-    common = {"when": local_time(item["at_ms"]), "who": _who(lang, item),
+def _sentence(lang: str, key: str, **values: Any) -> Markup:
+    """The catalogue's sentence with every value escaped except a name's Markup."""
+    return Markup(i18n.CATALOGUE[lang][key]).format(**values)
+
+
+def history_line(lang: str, item: dict[str, Any],
+                 who: actor_names.Named | None = None) -> Markup:
+    """One correction as a sentence, with names: who (by name, the id small beside it), when,
+    what before and after, why."""
+    common = {"when": local_time(item["at_ms"]),
+              "who": who.html() if who is not None else _who(lang, item),
               "reason": item["reason"]}
     field = item["field"]
     if field == "erased":  # node/privacy/erasure.py's row: no before or after to show
-        return i18n.translate(lang, "history.erased", **common)
+        return _sentence(lang, "history.erased", **common)
     if field in ("merged_into", "merged_from"):
-        return i18n.translate(lang, f"history.{field}", name=item["other_name"] or item["after"],
-                              id=item["after"], **common)
+        return _sentence(lang, f"history.{field}", name=item["other_name"] or item["after"],
+                         id=item["after"], **common)
     label = i18n.CATALOGUE[lang].get(f"history.field.{field}", field)
-    return i18n.translate(lang, "history.line", field=label,
-                          before=_value(lang, field, item["before"]),
-                          after=_value(lang, field, item["after"]), **common)
+    return _sentence(lang, "history.line", field=label,
+                     before=_value(lang, field, item["before"]),
+                     after=_value(lang, field, item["after"]), **common)
 
 
 def record_view(staff: Desk, local_id: str, member: MemberRecord | None = None) -> dict[str, Any]:
@@ -82,8 +91,11 @@ def record_view(staff: Desk, local_id: str, member: MemberRecord | None = None) 
         member = staff.node.members.get(staff.principal, local_id)
     page = staff.node.member_edits.changes(staff.principal, local_id, before_id=None,
                                            limit=HISTORY_LINES)
+    found = actor_names.look_up(staff.node, actors=[item["actor"] for item in page["items"]])
     return {
-        "history": [history_line(staff.lang, item) for item in page["items"]],
+        "history": [history_line(staff.lang, item,
+                                 actor_names.actor(staff.lang, item["actor"], found))
+                    for item in page["items"]],
         "history_more": page["next_before_id"] is not None,
         "duplicates": staff.node.member_edits.duplicates(staff.principal, member),
         "can_merge": staff.principal.role == Role.ADMIN,

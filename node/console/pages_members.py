@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from node.access import Role
 from node.console import i18n
+from node.console.pages_kin_pending import pending_kin_view
 from node.console.pages_member_edits import record_view
 from node.console.pages_people import people_view
 from node.console.pages_qualifications import volunteer_record_view
@@ -102,6 +103,7 @@ def _member_view(staff: Desk, local_id: str, before_height: int | None) -> dict[
                                        limit=STATEMENT_LINES),
         "profile": staff.node.timebank.people.profile(staff.principal, local_id),
         **people_view(staff, local_id),  # signing in, family access, kin
+        **pending_kin_view(staff, local_id),  # kin that came with her relocation, to confirm
         **record_view(staff, local_id, member),  # corrections, their history, duplicates
         **volunteer_record_view(staff, local_id),  # qualifications, honour level
     }

@@ -17,9 +17,18 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from markupsafe import Markup
 
-from node.console import i18n
+from node.console import actor_names, i18n
 from node.console.cards import CardStash
-from node.console.web import PREFIX, ConsoleRoute, Desk, desk, desk_form, redirect, render
+from node.console.web import (
+    PREFIX,
+    ConsoleRoute,
+    Desk,
+    desk,
+    desk_form,
+    local_time,
+    redirect,
+    render,
+)
 from node.people.invitations import Invitation
 from node.timebank.eligibility import RELATIONS
 from protocol.addresses import LOCAL_ID_PATTERN
@@ -64,11 +73,24 @@ def actor_text(lang: str, actor: str | None) -> str:
     return actor or ""
 
 
-def _delegate_lines(staff: Desk, items: list[dict[str, Any]],
-                    relations: dict[str, str]) -> list[dict[str, Any]]:
+def _by(lang: str, key: str, who: actor_names.Named, at_ms: int | None) -> Markup:
+    """"given by 王主任 <id> on ...": the name's Markup kept, every other value escaped."""
+    return Markup(i18n.CATALOGUE[lang][key]).format(
+        who=who.html(), when=local_time(at_ms) if at_ms is not None else "")
+
+
+def _delegate_lines(staff: Desk, items: list[dict[str, Any]], relations: dict[str, str],
+                    found: actor_names.Found) -> list[dict[str, Any]]:
+    """Each relative who acts for her, by name (id small beside), and who gave or ended it."""
+    lang = staff.lang
     return [{**item, "relation": relations.get(item["delegate"], ""),
-             "granted_by_text": actor_text(staff.lang, item["granted_by"]),
-             "revoked_by_text": actor_text(staff.lang, item["revoked_by"])} for item in items]
+             "name": actor_names.member(lang, item["delegate"], found).html(),
+             "granted_line": _by(lang, "family.granted",
+                                 actor_names.actor(lang, item["granted_by"], found),
+                                 item["granted_at_ms"]),
+             "revoked_line": _by(lang, "family.revoked",
+                                 actor_names.actor(lang, item["revoked_by"], found),
+                                 item["revoked_at_ms"])} for item in items]
 
 
 def people_view(staff: Desk, local_id: str) -> dict[str, Any]:
@@ -78,15 +100,20 @@ def people_view(staff: Desk, local_id: str) -> dict[str, Any]:
     suffix = f"@{staff.node.config.node_id}"
     here = {line["relative"][:-len(suffix)]: line["relation"] for line in kin
             if line["relative"].endswith(suffix)}  # only members of this node may be delegates
-    delegates = _delegate_lines(
-        staff, people.list_delegates(staff.principal, local_id)["items"], here)
+    items = people.list_delegates(staff.principal, local_id)["items"]
+    found = actor_names.look_up(
+        staff.node, actors=[i[key] for i in items for key in ("granted_by", "revoked_by")],
+        member_ids=[*here, *(item["delegate"] for item in items)])
+    delegates = _delegate_lines(staff, items, here, found)
     active = {line["delegate"] for line in delegates if line["active"]}
     return {
         "sign_in": sign_in_state(people.credential(staff.principal, local_id)),
         "delegates": delegates,
-        "eligible_kin": [(number, relation) for number, relation in sorted(here.items())
-                         if number not in active],
-        "kin": kin,
+        "eligible_kin": [(number, relation, actor_names.member(staff.lang, number, found))
+                         for number, relation in sorted(here.items()) if number not in active],
+        "kin": [{**line, "name": actor_names.member(staff.lang, line["relative"][:-len(suffix)],
+                                                    found).html()
+                 if line["relative"].endswith(suffix) else line["relative"]} for line in kin],
         "relations": RELATIONS,
     }
 

@@ -520,6 +520,19 @@ tb_kin = Table(
     Column("registered_at_ms", BigInteger, nullable=False),
 )
 
+# Kin an arriving member's relocation profile names as parent or grandparent, until staff of
+# her station or an admin confirm them into tb_kin (migration 0020, node/timebank/kin_pending.py).
+tb_kin_pending = Table(
+    "tb_kin_pending",
+    metadata,
+    Column("member_local_id", ID, ForeignKey("members.local_id"), primary_key=True),
+    Column("relative", ADDRESS, primary_key=True),
+    Column("relation", String(24), nullable=False),
+    Column("relocation_id", ID, nullable=False),
+    Column("proposed_by", ADDRESS, nullable=False),  # her old address
+    Column("proposed_at_ms", BigInteger, nullable=False),
+)
+
 tb_sponsors = Table(
     "tb_sponsors",
     metadata,
@@ -737,6 +750,10 @@ tb_service_adjustments = Table(
     Column("confirmed_by", ADDRESS, nullable=True),
     Column("confirmed_at_ms", BigInteger, nullable=True),
     Column("entry_height", BigInteger, nullable=True),
+    # a pending correction withdrawn unconfirmed (migration 0021): who, when, why
+    Column("withdrawn_by", ADDRESS, nullable=True),
+    Column("withdrawn_at_ms", BigInteger, nullable=True),
+    Column("withdraw_reason", String(500), nullable=True),
     one_of("ck_tb_service_adjustments_state", "state", CorrectionState),
 )
 tb_qualifications = Table(

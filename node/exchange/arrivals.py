@@ -2,7 +2,8 @@
 
 With a profile (she agreed to share it) she starts with her name and birth year, so every age
 rule applies to her on her first day; at the station she asked for when `place_arrival` finds
-it; with her kin in the kin registry, each recorded as having come with her relocation. Without
+it; with her kin, where this node's policy needs them, each recorded as having come with her
+relocation (a parent or grandparent waits for staff to confirm it). Without
 a profile, or without a station this node can place her at, she waits on the console's
 unplaced-members page (/console/unplaced-members) for staff to place her. None of it goes into
 the journal: the relocation_in entry names only her old address. Her kin are recorded by the
@@ -24,7 +25,7 @@ from protocol.messages.other import RelocationBody
 
 # What the new node does with the rest of an arriving profile (her kin): the kin registry is
 # the time bank's, above this layer, so node/runtime.py passes in
-# node.services.relocation_profile.record_arrival_kin, run in the same database transaction.
+# node.timebank.kin_pending.record_arrival_kin, run in the same database transaction.
 ArrivalHook = Callable[[Connection, RelocationBody, str, int], None]
 
 

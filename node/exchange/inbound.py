@@ -19,6 +19,7 @@ from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.rows import InTransactionRow
 from node.exchange import faults, store
+from node.exchange.ahead import GapWatch, advice, freeze_ahead
 from node.exchange.requests import Context, RequestHandlers
 from node.federation import FederationService
 from node.keyring import Signer
@@ -27,6 +28,7 @@ from protocol.chain import ChainVerdict, check_chain
 from protocol.directory import Directory
 from protocol.errors import ChainError
 from protocol.message_rules import check_request
+from protocol.reasons import ReasonCode
 from protocol.transaction import Transaction, build_response
 
 log = logging.getLogger("hourbridge.exchange")
@@ -49,6 +51,7 @@ class Inbox:
         self.clock = clock
         self.writer = writer
         self.handlers = handlers
+        self.gaps = GapWatch()
 
     async def receive(self, raw: bytes) -> Delivered:
         """Raises FederationRefusal when the transaction is refused before its chain check."""
@@ -72,7 +75,10 @@ class Inbox:
                 stored_hash=None if stored is None else stored.transaction_hash,
             )
         except ChainError as exc:
-            log.error("link from %s: %s (%s)", sender, exc.code.value, exc.detail)
+            if exc.code is ReasonCode.SEQUENCE_GAP:
+                self._gap(conn, transaction, head.last_sequence, now_ms)
+            else:
+                log.error("link from %s: %s (%s)", sender, exc.code.value, exc.detail)
             refused = build_response(request=transaction, created_at_ms=now_ms, answers=[],
                                      reason=exc.code, key=self.signer.key())
             return Delivered(canonical_bytes(refused.to_json()), repeat=False)
@@ -98,3 +104,14 @@ class Inbox:
         ))
         store.advance(conn, sender, store.Chain.IN, head, transaction)
         return Delivered(body, repeat=False)
+
+    def _gap(self, conn: Connection, transaction: Transaction, ours: int, now_ms: int) -> None:
+        """The peer sends past our head: once, a refusal; the same transaction again, the peer
+        is ahead of our chain (node/exchange/ahead.py) and the link freezes, logged once."""
+        sender = transaction.sender
+        if not self.gaps.persistent(sender, transaction.transaction_id):
+            log.info("link from %s: sequence_gap (sequence %s, our head %s)", sender,
+                     transaction.sequence, ours)
+            return
+        freeze_ahead(conn, sender, now_ms=now_ms, detail=advice(
+            sender, chain="incoming", ours=ours, theirs=transaction.sequence - 1))

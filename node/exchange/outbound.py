@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.exchange import faults, store
+from node.exchange.ahead import advice, freeze_ahead
 from node.exchange.answers import AnswerContext, AnswerHandlers
 from node.exchange.requests import new_id
 from node.exchange.transport import Transport, TransportError
@@ -80,6 +81,9 @@ class Round:
     outcome: Pumped
     detail: str = ""
     messages: int = 0
+    # A refusal only the peer's operator can mend (it lost part of our chain): the runner
+    # rests for its circuit breaker's time at once instead of retrying fast.
+    rest: bool = False
 
 
 class Courier:
@@ -170,6 +174,8 @@ class Courier:
             return Round(Pumped.RETRY, f"bad response: {exc.code.value}")
         if response.outcome is Outcome.REFUSED:
             assert response.reason is not None
+            if response.reason is ReasonCode.SEQUENCE_REPLAYED:
+                return await self._ahead(peer, transaction)
             return await self._refused(peer, response.reason, "signed refusal")
         now_ms = self.clock.now_ms()
         await self.writer.submit(partial(self.apply, peer, transaction, response, body, now_ms))
@@ -189,7 +195,12 @@ class Courier:
         if reason is None or not is_final(reason):
             if reason is ReasonCode.CLOCK_SKEW:
                 self._resign.add(peer)
-            return Round(Pumped.RETRY, f"{reason.value if reason else 'no reason'}: {detail}")
+            behind = reason is ReasonCode.SEQUENCE_GAP
+            if behind:
+                detail += (f" ({peer} lacks our earlier transactions: restored from a backup "
+                           "without `hourbridge recover`?)")
+            return Round(Pumped.RETRY, f"{reason.value if reason else 'no reason'}: {detail}",
+                         rest=behind)
         now_ms = self.clock.now_ms()
         log.error("link to %s frozen: %s (%s)", peer, reason.value, detail)
         await self.writer.submit(
@@ -197,6 +208,16 @@ class Courier:
                                       now_ms=now_ms)
         )
         return Round(Pumped.FROZEN, f"{reason.value}: {detail}")
+
+    async def _ahead(self, peer: str, transaction: Transaction) -> Round:
+        """The peer accepted another transaction of ours at this sequence: it is ahead of our
+        outgoing chain (node/exchange/ahead.py)."""
+        now_ms = self.clock.now_ms()
+        detail = advice(peer, chain="outgoing", ours=transaction.sequence - 1,
+                        theirs=transaction.sequence)
+        await self.writer.submit(
+            lambda conn: freeze_ahead(conn, peer, detail=detail, now_ms=now_ms))
+        return Round(Pumped.FROZEN, f"peer_ahead: {detail}")
 
 
 def _text(transaction: Transaction) -> str:

@@ -151,15 +151,17 @@ def _record_remote(conn: Connection, ctx: Context, request: PrepareMessage | Sta
     ).values())
 
 
-# Request types of the standard this node receives but does not act on yet (issue 16): each
-# gets an explicit handler giving the temporary answer, so the choice is visible, not a gap.
-NOT_PROCESSED_YET = frozenset({"statement", "checkpoint"})
+# Request types of v1 that are reserved (standard §8.2): a statement travels in the
+# reconciliation exchange and a checkpoint in the node report, never in a transaction, so a
+# node answers these with a final refusal: the sender learns once and stops sending them.
+RESERVED_TYPES = frozenset({"statement", "checkpoint"})
 
 
-def not_processed_yet(conn: Connection, ctx: Context, request: RequestMessage) -> Answer:
-    """A temporary refusal: the sender may send the message again once this node handles it."""
-    return refuse(request, ReasonCode.RECEIVER_UNAVAILABLE,
-                  f"this node does not process {request.type} yet")
+def reserved(conn: Connection, ctx: Context, request: RequestMessage) -> Answer:
+    """A final refusal, stored like any final answer and repeated for the same message id."""
+    return refuse(request, ReasonCode.UNSUPPORTED_MESSAGE_TYPE,
+                  f"{request.type} is reserved in hourbridge/1: statements are exchanged by "
+                  "reconciliation (§20), checkpoints in reports (§19)")
 
 
 class RequestHandlers:
@@ -173,8 +175,8 @@ class RequestHandlers:
         self.commit_hooks: list[CommitHook] = []
         self.register("transfer.prepare", self._prepare)
         self.register("transfer.status", self._status)
-        for message_type in sorted(NOT_PROCESSED_YET):
-            self.register(message_type, not_processed_yet)
+        for message_type in sorted(RESERVED_TYPES):
+            self.register(message_type, reserved)
 
     def register(self, message_type: str, handler: Handler) -> None:
         """One handler per request type of the standard; a second one is a wiring bug."""

@@ -4,7 +4,9 @@ Each peer's loop pumps its link (outbound.Courier.pump) whenever the outbox has 
 once when a transfer is queued, and polled every `poll_s` for delayed resends. On failure it
 backs off exponentially with full jitter, so peers recovering from an outage are not hit by every
 node at the same instant. After `breaker_failures` failures in a row the circuit opens: the loop
-waits `breaker_open_s` before the next probe, and wake-ups do not cut that short. One
+waits `breaker_open_s` before the next probe, and wake-ups do not cut that short. A refusal
+only the peer's operator can mend (the peer lost part of our chain: `Round.rest`) opens the
+circuit at once. One
 transaction is in flight per link because each loop does one round trip at a time.
 """
 
@@ -146,11 +148,14 @@ class Runner:
                 continue
             if result.outcome is Pumped.RETRY:
                 health.failures += 1
+                if result.rest:  # only the peer's operator can mend it: rest at once
+                    health.failures = max(health.failures, self.settings.breaker_failures)
                 health.last_error = result.detail
                 if health.failures >= self.settings.breaker_failures:
                     if not health.breaker_open:
-                        log.warning("circuit to %s open after %d failures: %s", peer,
-                                    health.failures, result.detail)
+                        log.warning("circuit to %s open after %s: %s", peer,
+                                    "a refusal only its operator can mend" if result.rest
+                                    else f"{health.failures} failures", result.detail)
                     health.breaker_open = True
                     await asyncio.sleep(self.settings.breaker_open_s
                                         * self.rng.uniform(0.5, 1.0))

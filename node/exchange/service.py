@@ -10,7 +10,7 @@ from node.db.batch import WriteBatcher
 from node.db.engine import Database
 from node.db.schema import links, outbox
 from node.errors import ErrorCode, NotFound
-from node.exchange import store
+from node.exchange import ahead, store
 from node.exchange.answers import AnswerHandlers, Retry
 from node.exchange.inbound import Inbox
 from node.exchange.outbound import Courier, Pumped, Round
@@ -84,12 +84,19 @@ class Exchange:
             health = self.runner.health.get(row.peer_node_id)
             result.append({
                 "peer": row.peer_node_id,
+                "state": ahead.condition(row.frozen_reason).value,
                 "out_sequence": row.out_sequence, "in_sequence": row.in_sequence,
                 "queued_messages": int(queued.get(row.peer_node_id, 0)),
                 "frozen_reason": row.frozen_reason, "frozen_detail": row.frozen_detail,
                 **(health.view() if health else {"circuit": "idle"}),
             })
         return result
+
+    def ahead_by_peer(self) -> dict[str, bool]:
+        """Every link, and whether its peer is ahead of our chain (/metrics: no principal, the
+        route serves counts only)."""
+        with self.db.read() as conn:
+            return ahead.ahead_by_peer(conn)
 
     def unfreeze(self, principal: Principal, peer: str) -> dict[str, object]:
         """An operator who has resolved the disagreement lets the link run again. If the cause

@@ -68,11 +68,15 @@ def link(conn: Connection, peer: str) -> Link:
                 row.frozen_reason, row.frozen_detail)
 
 
-def freeze(conn: Connection, peer: str, *, reason: str, detail: str, now_ms: int) -> None:
+def freeze(conn: Connection, peer: str, *, reason: str, detail: str, now_ms: int) -> bool:
+    """Freeze the link with `peer` unless it is frozen already (the first reason stays);
+    True if this call froze it."""
     link(conn, peer)
-    conn.execute(update(links).where(links.c.peer_node_id == peer,
-                                     links.c.frozen_reason.is_(None))
-                 .values(frozen_reason=reason, frozen_detail=detail[:500], frozen_at_ms=now_ms))
+    changed = conn.execute(update(links).where(links.c.peer_node_id == peer,
+                                               links.c.frozen_reason.is_(None))
+                           .values(frozen_reason=reason, frozen_detail=detail[:500],
+                                   frozen_at_ms=now_ms))
+    return bool(changed.rowcount)
 
 
 def unfreeze(conn: Connection, peer: str) -> None:
@@ -264,6 +268,17 @@ def resign_out(conn: Connection, transaction_id: str, document: str) -> None:
     conn.execute(update(out_transactions)
                  .where(out_transactions.c.transaction_id == transaction_id)
                  .values(document=document))
+
+
+def withdraw_out(conn: Connection, transaction_id: str) -> None:
+    """Forget an unanswered transaction of ours the peer never accepted (it holds another one
+    of ours at that sequence: we sent it restored from a backup, before `hourbridge recover`)
+    and put its messages back in the outbox, to go again in a later transaction."""
+    conn.execute(update(outbox).where(outbox.c.transaction_id == transaction_id)
+                 .values(transaction_id=null()))
+    conn.execute(delete(out_transactions).where(
+        out_transactions.c.transaction_id == transaction_id,
+        out_transactions.c.response.is_(None)))
 
 
 def answer_out(conn: Connection, transaction_id: str, response: str, now_ms: int) -> bool:

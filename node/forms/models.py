@@ -267,6 +267,9 @@ class DirectoryDocument(BaseModel):
 
 class LinkOut(BaseModel):
     peer: str
+    state: str = Field(default="ok", description="ok; frozen (an operator resolves and "
+                       "unfreezes); peer_ahead (this node lost part of the chain, most likely "
+                       "restored from a backup: run `hourbridge recover`)")
     out_sequence: int = Field(description="our last transaction the peer answered")
     in_sequence: int = Field(description="the peer's last transaction we accepted")
     queued_messages: int

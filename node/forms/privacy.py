@@ -58,6 +58,17 @@ class PersonalDataOut(BaseModel):
     updated_at_ms: int | None
 
 
+class VisitContactOut(BaseModel):
+    """What a home visit needs, given only with her `home_visit_contact` consent."""
+
+    local_id: str
+    phone: str | None
+    home_address: str | None
+    emergency_name: str | None
+    emergency_phone: str | None
+    consented_at_ms: int | None = Field(description="when her consent in force was recorded")
+
+
 class PersonalDataCorrected(PersonalDataOut):
     possible_duplicates: list[str] = Field(
         description="local ids of other members stored with the same ID number: a warning")

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from node.forms.models import CLIENT_ID_PATTERN, TEXT, Closed
-from node.forms.timebank import SlipRecord
+from node.forms.timebank import Reason, SlipRecord
 
 DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 CODE = r"^[a-z][a-z0-9_]{0,39}$"
@@ -20,6 +20,12 @@ class CorrectionRecord(SlipRecord):
     """A paid visit's correction: a client id, then the slip as for a slip."""
 
     id: str = Field(pattern=CLIENT_ID_PATTERN, description="client-chosen idempotency key")
+
+
+class CorrectionWithdraw(Closed):
+    """Why a pending correction is withdrawn (its recorder or an admin)."""
+
+    reason: Reason
 
 
 class QualificationCreate(Closed):

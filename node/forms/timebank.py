@@ -104,7 +104,8 @@ class CorrectionOut(BaseModel):
 
     id: str
     request_id: str
-    state: str = Field(description="pending (awaits a second person) or posted")
+    state: str = Field(description="pending (awaits a second person), posted or withdrawn "
+                       "(by its recorder or an admin, unconfirmed: nothing posted)")
     reference: str
     reason: str
     duration_minutes: int
@@ -119,6 +120,9 @@ class CorrectionOut(BaseModel):
     confirmed_by: str | None
     confirmed_at_ms: int | None
     entry_height: int | None
+    withdrawn_by: str | None = None
+    withdrawn_at_ms: int | None = None
+    withdraw_reason: str | None = None
 
 
 class ServiceRequestOut(BaseModel):

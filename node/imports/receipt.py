@@ -7,7 +7,8 @@ signature: docs/standard.md §5), written as its canonical (RFC 8785) bytes like
 
  1. the file is exactly its canonical encoding (an edit that still parses is caught);
  2. it is signed by the node it names, with a key the directory lists valid at `issued_at_ms`;
- 3. it has exactly the members below;
+ 3. it has exactly the members below (and `row_errors` when rows were refused at write
+    time: over the balance cap by then; `rows.refused` counts them);
  4. given the spreadsheet: its SHA-256, its row count, its minute total and its first and
     last source id are recomputed (columns.py's `totals`) and compared.
 
@@ -18,13 +19,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from node.errors import ErrorCode, FixedCodeError
 from node.imports.columns import Kind, totals
-from node.imports.sheet import ImportRefused, Sheet, read_sheet
+from node.imports.sheet import ImportRefused, RowError, Sheet, read_sheet
 from protocol.canonical import CanonicalError, canonical_bytes
 from protocol.directory import Directory
 from protocol.envelope import verify_evidence
@@ -39,6 +40,10 @@ MEMBERS = ("standard", "kind", "node_id", "issued_at_ms", "import_kind", "progra
            "file_name", "file_sha256", "file_bytes", "rows", "total_minutes",
            "imported_minutes", "first_source_id", "last_source_id", "signatures")
 ROW_COUNTS = ("read", "imported", "already_there")
+# Only in a receipt some of whose rows were refused as they were written (store.py's `over_cap`):
+# rows.refused and the list row_errors of {row, column, problem}. Older receipts have neither.
+REFUSED, ROW_ERRORS = "refused", "row_errors"
+ROW_ERROR_MEMBERS = ("row", "column", "problem")
 
 
 class ReceiptInvalid(FixedCodeError):
@@ -57,6 +62,7 @@ class Counts:
     imported: int
     already_there: int
     imported_minutes: int
+    refused: list[RowError] = field(default_factory=list)
 
 
 def build(sheet: Sheet, *, kind: Kind, programme: str, node_id: str, issued_at_ms: int,
@@ -72,6 +78,12 @@ def build(sheet: Sheet, *, kind: Kind, programme: str, node_id: str, issued_at_m
         "total_minutes": minutes, "imported_minutes": counts.imported_minutes,
         "first_source_id": first, "last_source_id": last,
     }
+    if counts.refused:
+        document["rows"] = {"read": read, "imported": counts.imported,
+                            "already_there": counts.already_there,
+                            REFUSED: len(counts.refused)}
+        document[ROW_ERRORS] = [{"row": e.row, "column": e.column, "problem": e.problem}
+                                for e in counts.refused]
     return sign_object(document, signer=node_id, key=key)
 
 
@@ -104,16 +116,38 @@ def _load(path: Path) -> dict[str, Any]:
     return document
 
 
+def _refused_shape(document: dict[str, Any], rows: dict[str, Any]) -> list[str]:
+    """rows.refused and row_errors come together, agree, and name rows and columns."""
+    errors = document.get(ROW_ERRORS)
+    if (REFUSED in rows) != (errors is not None):
+        return [f"rows.{REFUSED} and {ROW_ERRORS} come together"]
+    if errors is None:
+        return []
+    if not isinstance(rows[REFUSED], int) or not isinstance(errors, list) or not all(
+            isinstance(e, dict) and sorted(e) == sorted(ROW_ERROR_MEMBERS) for e in errors):
+        return [f"{ROW_ERRORS} must list {{{', '.join(ROW_ERROR_MEMBERS)}}} objects"]
+    if rows[REFUSED] != len(errors) or not errors:
+        return [f"rows.{REFUSED} is not the number of {ROW_ERRORS}"]
+    return []
+
+
 def _shape(document: dict[str, Any]) -> list[str]:
     problems = []
-    if sorted(document) != sorted(MEMBERS):
-        problems.append(f"the receipt must have exactly the members {', '.join(MEMBERS)}")
+    members = sorted(MEMBERS + ((ROW_ERRORS,) if ROW_ERRORS in document else ()))
+    if sorted(document) != members:
+        problems.append(f"the receipt must have exactly the members {', '.join(MEMBERS)} "
+                        f"(and {ROW_ERRORS} when rows were refused)")
     rows = document.get("rows")
-    if not isinstance(rows, dict) or sorted(rows) != sorted(ROW_COUNTS) or not all(
+    names = sorted(ROW_COUNTS + ((REFUSED,) if isinstance(rows, dict) and REFUSED in rows
+                                 else ()))
+    if not isinstance(rows, dict) or sorted(rows) != names or not all(
             isinstance(rows[name], int) for name in ROW_COUNTS):
         problems.append(f"rows must hold the whole numbers {', '.join(ROW_COUNTS)}")
-    elif rows["imported"] + rows["already_there"] != rows["read"]:
-        problems.append("rows imported and already there do not add up to the rows read")
+    elif refused := _refused_shape(document, rows):
+        problems += refused
+    elif rows["imported"] + rows["already_there"] + rows.get(REFUSED, 0) != rows["read"]:
+        problems.append("rows imported, already there and refused do not add up to the rows "
+                        "read")
     if document.get("import_kind") not in tuple(str(kind) for kind in Kind):
         problems.append(f"import_kind {document.get('import_kind')!r} is not members or records")
     return problems

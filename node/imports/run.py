@@ -18,7 +18,7 @@ from typing import Any
 from node.access import Principal
 from node.imports import receipt, store
 from node.imports.columns import Context, Kind, Row, category_names, parse_rows
-from node.imports.sheet import ImportRefused, RowError, Sheet, read_sheet
+from node.imports.sheet import ROWS_MAX, ImportRefused, RowError, Sheet, read_sheet
 from node.runtime import Node
 from protocol.credit import CreditClass
 
@@ -63,12 +63,13 @@ def _context(node: Node) -> Context:
 
 
 def check(node: Node, kind: Kind, path: Path, *, programme: str | None,
-          principal: Principal) -> Checked:
-    """Read and check every row; write nothing."""
+          principal: Principal, rows_max: int = ROWS_MAX) -> Checked:
+    """Read and check every row; write nothing. A file of more than `rows_max` rows is
+    refused as its reading reaches the limit (SheetTooLong)."""
     if kind is Kind.RECORDS and not node.timebank.policy.allows(CreditClass.EARNED):
         raise ImportRefused("this node's policy does not issue earned hours (credit.classes): "
                             "historical records cannot be imported")
-    sheet = read_sheet(path)
+    sheet = read_sheet(path, rows_max=rows_max)
     target = store.Target(kind, programme_of(node, programme), principal, sheet.name,
                           balance_cap_minutes=node.timebank.policy.caps.balance_minutes)
     rows, errors = parse_rows(kind, sheet, _context(node))
@@ -81,20 +82,24 @@ def check(node: Node, kind: Kind, path: Path, *, programme: str | None,
 def run_import(node: Node, kind: Kind, path: Path, *, programme: str | None,
                principal: Principal,
                progress: Callable[[int], None] = lambda done: None,
-               started: Callable[[Checked], None] = lambda checked: None) -> Imported:
+               started: Callable[[Checked], None] = lambda checked: None,
+               rows_max: int = ROWS_MAX) -> Imported:
     """Check, then import every new row and sign the receipt. ImportRefused (nothing written)
     when any row is wrong. `started` hears the checked file before the first write;
     `progress` the rows handled after each chunk."""
-    checked = check(node, kind, path, programme=programme, principal=principal)
+    checked = check(node, kind, path, programme=programme, principal=principal,
+                    rows_max=rows_max)
     if checked.errors:
         raise ImportRefused(f"{checked.sheet.name}: {len(checked.errors)} errors; nothing was "
                             "imported (see them with --dry-run)", checked.errors)
     started(checked)
-    written, minutes = store.write(node, checked.target, checked.new, progress)
-    counts = receipt.Counts(imported=written,
-                            already_there=len(checked.new) + len(checked.known) - written,
-                            imported_minutes=minutes)
+    done = store.write(node, checked.target, checked.new, progress)
+    refused = len(done.refused)
+    counts = receipt.Counts(imported=done.rows,
+                            already_there=len(checked.new) + len(checked.known) - done.rows
+                            - refused,
+                            imported_minutes=done.minutes, refused=done.refused)
     document = receipt.build(checked.sheet, kind=kind, programme=checked.target.programme,
                              node_id=node.config.node_id, issued_at_ms=node.clock.now_ms(),
                              counts=counts, key=node.signer.key())
-    return Imported(checked, written, document)
+    return Imported(checked, done.rows, document)

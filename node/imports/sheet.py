@@ -37,6 +37,16 @@ class ImportRefused(FixedCodeError):
         self.errors = errors or []
 
 
+class SheetTooLong(ImportRefused):
+    """A file with more rows than its reader takes: reading stops at the limit."""
+
+    CODE = ErrorCode.IMPORT_TOO_MANY_ROWS
+
+    def __init__(self, name: str, rows_max: int) -> None:
+        super().__init__(f"{name} has more than {rows_max} rows: split it")
+        self.rows_max = rows_max
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int  # as numbered in the spreadsheet: the header is row 1
@@ -55,8 +65,10 @@ class Sheet:
     errors: tuple[RowError, ...]  # rows with values right of the last named column
 
 
-def read_sheet(path: Path) -> Sheet:
-    """The file's header and its non-blank rows; ImportRefused when it cannot be read."""
+def read_sheet(path: Path, *, rows_max: int = ROWS_MAX) -> Sheet:
+    """The file's header and its non-blank rows; ImportRefused when it cannot be read, and
+    SheetTooLong as soon as a row past `rows_max` (at most ROWS_MAX) is met."""
+    rows_max = min(rows_max, ROWS_MAX)
     if path.suffix.lower() not in SUFFIXES:
         raise ImportRefused(f"{path.name}: import reads {' or '.join(SUFFIXES)} files")
     if not path.is_file():
@@ -76,8 +88,8 @@ def read_sheet(path: Path) -> Sheet:
             continue
         if all(cell is None for cell in cells):
             continue
-        if len(rows) >= ROWS_MAX:
-            raise ImportRefused(f"{path.name} has more than {ROWS_MAX} rows: split it")
+        if len(rows) >= rows_max:
+            raise SheetTooLong(path.name, rows_max)
         width = len(header)
         if any(cell is not None for cell in cells[width:]):
             errors.append(RowError(number, "", "extra_cells",

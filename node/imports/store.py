@@ -9,7 +9,10 @@ writes, chunk by chunk (docs/decisions.md, "Bulk import (issue 14)").
  2. `write` imports the new rows in chunks of CHUNK_ROWS, each chunk one write command
     (node/db/batch.py): the member or the `earned` grant, and its `import_rows` row, commit
     together. Each chunk reads its source ids again first, so a row imported meanwhile (a
-    second import run at once) is skipped or refused, never written twice.
+    second import run at once) is skipped or refused, never written twice. A records chunk
+    also reads its members' balances again and holds each row to the balance cap: hours paid
+    or granted since the dry run (or since the chunk before) may leave no room. Such a row is
+    not written and becomes the row error `over_cap` of the receipt; the others are written.
  3. A crash or a refusal part-way leaves whole chunks behind. Running the same command again
     resumes: the rows of committed chunks are "already there".
 """
@@ -135,22 +138,32 @@ def _held(conn: Connection, local_ids: Sequence[str]) -> dict[str, int]:
     return held
 
 
+class CapRoom:
+    """The balance cap row by row: what each member named holds now, plus the rows admitted
+    so far. Read inside the transaction that writes (a chunk) or checks (the dry run)."""
+
+    def __init__(self, conn: Connection, target: Target, rows: list[Row]) -> None:
+        self.cap = target.balance_cap_minutes if target.kind is Kind.RECORDS else None
+        self.held = ({} if self.cap is None
+                     else _held(conn, [str(row.values["local_id"]) for row in rows]))
+
+    def refuse(self, row: Row) -> RowError | None:
+        """None and the row counted, or the row's `over_cap` error."""
+        if self.cap is None:
+            return None
+        local_id, minutes = str(row.values["local_id"]), int(row.values["minutes"])
+        if self.held[local_id] + minutes > self.cap:
+            return RowError(row.number, "minutes", "over_cap",
+                            f"member {local_id} would hold {self.held[local_id] + minutes} "
+                            f"minutes, over this policy's cap of {self.cap}")
+        self.held[local_id] += minutes
+        return None
+
+
 def _over_cap(conn: Connection, target: Target, new: list[Row]) -> list[RowError]:
     """The rows that would take a member over the balance cap, in file order."""
-    cap = target.balance_cap_minutes
-    if cap is None or target.kind is not Kind.RECORDS:
-        return []
-    held = _held(conn, [str(row.values["local_id"]) for row in new])
-    errors: list[RowError] = []
-    for row in new:
-        local_id, minutes = str(row.values["local_id"]), int(row.values["minutes"])
-        if held[local_id] + minutes > cap:
-            errors.append(RowError(row.number, "minutes", "over_cap",
-                                   f"member {local_id} would hold {held[local_id] + minutes} "
-                                   f"minutes, over this policy's cap of {cap}"))
-        else:
-            held[local_id] += minutes
-    return errors
+    room = CapRoom(conn, target, new)
+    return [error for row in new if (error := room.refuse(row)) is not None]
 
 
 def _unknown_stations(conn: Connection, target: Target, new: list[Row]) -> list[RowError]:
@@ -239,19 +252,34 @@ def _add_record(node: Node, conn: Connection, target: Target, row: Row) -> str:
     return made
 
 
+@dataclass(frozen=True)
+class Written:
+    """What `write` did: rows and minutes written, and the rows refused at write time (over
+    the balance cap by then), by row and column."""
+
+    rows: int
+    minutes: int
+    refused: list[RowError]
+
+
 def _chunk_command(node: Node, target: Target,
-                   chunk: list[Row]) -> Callable[[Connection], tuple[int, int]]:
-    def apply(conn: Connection) -> tuple[int, int]:
+                   chunk: list[Row]) -> Callable[[Connection], Written]:
+    def apply(conn: Connection) -> Written:
         now_ms = node.clock.now_ms()
         before = _imported(conn, target, [row.source_id for row in chunk])
+        room = CapRoom(conn, target, [row for row in chunk if row.source_id not in before])
         written = minutes = 0
         done: list[dict[str, Any]] = []
+        refused: list[RowError] = []
         for row in chunk:
             if row.source_id in before:
                 error = _conflict(row, before[row.source_id])
                 if error is not None:
                     raise ImportRefused(f"row {row.number}: {error.message}", [error])
                 continue  # imported meanwhile, by another run of the same file
+            if (over := room.refuse(row)) is not None:
+                refused.append(over)  # not written: the receipt names it
+                continue
             try:
                 made = (_add_member(node, conn, row, now_ms) if target.kind is Kind.MEMBERS
                         else _add_record(node, conn, target, row))
@@ -265,19 +293,22 @@ def _chunk_command(node: Node, target: Target,
             minutes += int(row.values.get("minutes", 0))
         if done:
             _INSERT_IMPORT_ROW.run_many(conn, done)
-        return written, minutes
+        return Written(written, minutes, refused)
 
     return apply
 
 
 def write(node: Node, target: Target, rows: list[Row],
-          progress: Callable[[int], None] = lambda done: None) -> tuple[int, int]:
+          progress: Callable[[int], None] = lambda done: None) -> Written:
     """Step 2: import `rows` chunk by chunk; the rows and minutes written (rows imported
-    meanwhile by another run are skipped). `progress` hears the rows handled per chunk."""
+    meanwhile by another run are skipped) and the rows refused as over the balance cap by the
+    time their chunk was written. `progress` hears the rows handled per chunk."""
     written = minutes = 0
+    refused: list[RowError] = []
     for start in range(0, len(rows), CHUNK_ROWS):
         chunk = rows[start:start + CHUNK_ROWS]
-        rows_done, minutes_done = node.writer.run(_chunk_command(node, target, chunk))
-        written, minutes = written + rows_done, minutes + minutes_done
+        done = node.writer.run(_chunk_command(node, target, chunk))
+        written, minutes = written + done.rows, minutes + done.minutes
+        refused += done.refused
         progress(len(chunk))
-    return written, minutes
+    return Written(written, minutes, refused)

@@ -12,13 +12,20 @@
 
 Each (notification, channel) is sent once when nothing fails, and at least once when something
 does: a crash between 3 and 4 sends it again with the same idempotency key.
+
+Every channel takes the notification outside the node (a city's SMS or WeChat gateway behind
+the webhook, a mail server), so a member's notifications are planned for her channels, and each
+attempt is sent, only while she consents to `notices` (node/privacy/consents.py, asked through
+`may_notify`, which node/runtime.py passes in: node/privacy sits above this layer). Without it
+her notifications stay in her inbox on the node; an attempt whose consent was withdrawn after
+planning fails as having no address (docs/records.md, "Consent per purpose").
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +44,9 @@ from node.notify.texts import Names, gather, render
 from node.states import DeliveryChannel, DeliveryState
 
 log = logging.getLogger("hourbridge.notify")
+# Whether member `local_id` consents to her notifications leaving the node, asked in the open
+# transaction (node.privacy.consents.has_consent for `notices`).
+NoticeConsent = Callable[[Connection, str], bool]
 PENDING, DELIVERED, FAILED = DeliveryState.PENDING, DeliveryState.DELIVERED, DeliveryState.FAILED
 
 
@@ -57,8 +67,10 @@ class _Claim:
 
 class Dispatcher:
     def __init__(self, *, db: Database, clock: Clock, settings: DeliverySettings,
-                 channels: Mapping[DeliveryChannel, Channel], names: Names) -> None:
+                 channels: Mapping[DeliveryChannel, Channel], names: Names,
+                 may_notify: NoticeConsent) -> None:
         self.db = db
+        self.may_notify = may_notify
         self.clock = clock
         self.settings = settings
         self.channels = channels
@@ -95,8 +107,15 @@ class Dispatcher:
                              .values(planned_at_ms=now_ms))
         return len(rows)
 
+    def _addresses(self, conn: Connection, local_id: str) -> contacts.ContactDetails:
+        """Where her notifications may go: her contacts while she consents to `notices`,
+        nowhere otherwise (the inbox keeps them)."""
+        if not self.may_notify(conn, local_id):
+            return contacts.ContactDetails(email=None, gateway_recipient=None)
+        return contacts.stored(conn, local_id)
+
     def _plan_one(self, conn: Connection, row: Any, now_ms: int) -> None:
-        found = contacts.stored(conn, row.member_local_id)
+        found = self._addresses(conn, row.member_local_id)
         for name, channel in self.channels.items():
             if channel.address(found) is not None:
                 conn.execute(insert(deliveries).values(
@@ -142,7 +161,7 @@ class Dispatcher:
                 notifications.c.id == notification_id)).one()
             note = Stored.from_row(row)
             rendered = render(note, gather(conn, [note]), self.names)
-            address = self.channels[channel].address(contacts.stored(conn, note.member_local_id))
+            address = self.channels[channel].address(self._addresses(conn, note.member_local_id))
         message = Outgoing(
             key=f"{self.settings.node_id}:{note.id}", node_id=self.settings.node_id,
             notification_id=note.id, member_local_id=note.member_local_id, kind=str(note.kind),

@@ -10,7 +10,7 @@ from node.clock import Clock
 from node.db.engine import Database
 from node.notify.channels import Channel, EmailChannel, WebhookChannel
 from node.notify.contacts import Contacts
-from node.notify.delivery import Dispatcher, TickReport
+from node.notify.delivery import Dispatcher, NoticeConsent, TickReport
 from node.notify.inbox import Inbox
 from node.notify.settings import DeliverySettings
 from node.notify.texts import Names
@@ -32,9 +32,11 @@ class Notifications:
 
 
 def build_notifications(*, db: Database, clock: Clock, settings: DeliverySettings,
-                        names: Names, log_access: AccessLogger) -> Notifications:
+                        names: Names, log_access: AccessLogger,
+                        may_notify: NoticeConsent) -> Notifications:
     """`settings`: load_settings(config), checked before any service is built; `log_access`:
-    the access log's append for the contacts (node/runtime.py)."""
+    the access log's append for the contacts; `may_notify`: her consent to `notices`
+    (node/runtime.py passes both)."""
     channels: dict[DeliveryChannel, Channel] = {}
     if settings.webhook is not None:
         channels[DeliveryChannel.WEBHOOK] = WebhookChannel(settings.webhook)
@@ -44,5 +46,5 @@ def build_notifications(*, db: Database, clock: Clock, settings: DeliverySetting
         inbox=Inbox(db=db, clock=clock, names=names, log_access=log_access),
         contacts=Contacts(db=db, clock=clock, log_access=log_access),
         dispatcher=Dispatcher(db=db, clock=clock, settings=settings, channels=channels,
-                              names=names),
+                              names=names, may_notify=may_notify),
     )

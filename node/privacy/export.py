@@ -17,6 +17,7 @@ from node.db.schema import (
     members,
     postings,
     tb_kin,
+    tb_kin_pending,
 )
 from node.ledger.journal import Ledger
 from node.ledger.model import member_account
@@ -66,9 +67,15 @@ def _changes(conn: Connection, local_id: str) -> list[dict[str, Any]]:
 
 
 def _kin(conn: Connection, local_id: str) -> list[dict[str, Any]]:
+    """Her kin registry, then the relatives her relocation brought that wait for staff
+    (`pending`: node/timebank/kin_pending.py)."""
     query = select(tb_kin).where(tb_kin.c.member_local_id == local_id).order_by(tb_kin.c.relative)
+    waiting = (select(tb_kin_pending).where(tb_kin_pending.c.member_local_id == local_id)
+               .order_by(tb_kin_pending.c.relative))
     return [{"relative": r.relative, "relation": r.relation, "registered_at_ms":
-             r.registered_at_ms} for r in conn.execute(query)]
+             r.registered_at_ms, "pending": False} for r in conn.execute(query)] + [
+        {"relative": r.relative, "relation": r.relation, "registered_at_ms": r.proposed_at_ms,
+         "pending": True} for r in conn.execute(waiting)]
 
 
 def _log(conn: Connection, local_id: str) -> list[dict[str, Any]]:

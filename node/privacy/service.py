@@ -23,9 +23,9 @@ from node.access import Principal, Role, require_role
 from node.clock import Clock
 from node.db.engine import Database
 from node.db.schema import members
-from node.errors import AuthError, ErrorCode, RuleViolation
+from node.errors import AuthError, ErrorCode, NodeError, RuleViolation
 from node.notify.guard import require_for_member
-from node.privacy import access_log, consents, erasure, export, ids, records
+from node.privacy import access_log, consents, erasure, export, ids, records, visit_contact
 from node.privacy.access_log import Action, Result
 from node.privacy.consents import Purpose
 
@@ -121,6 +121,15 @@ class Privacy:
 
         return self._run(principal, local_id, action=Action.CHANGE,
                          fields=[f"consent:{purpose}"], what="record a consent", work=work)
+
+    def visit_contact(self, principal: Principal, local_id: str) -> dict[str, Any]:
+        """Her phone, emergency contact and address for a home visit, with her consent
+        (node/privacy/visit_contact.py); logged, refusals included."""
+        with self.db.write() as conn:
+            found = visit_contact.read(conn, principal, local_id, now_ms=self.clock.now_ms())
+        if isinstance(found, NodeError):
+            raise found  # after the transaction, so that the refusal's row stays
+        return found
 
     def export(self, principal: Principal, local_id: str) -> dict[str, Any]:
         return self._run(principal, local_id, action=Action.EXPORT, fields=["everything"],

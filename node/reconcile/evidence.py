@@ -209,7 +209,13 @@ class EvidenceBooks:
                            .where(out_transactions.c.peer_node_id == peer,
                                   out_transactions.c.sequence == transaction.sequence)).first()
         if row is not None and row.transaction_id != transaction.transaction_id:
-            raise EvidenceError(f"our transaction {transaction.sequence} to {peer} differs")
+            if row.response is not None:
+                raise EvidenceError(f"our transaction {transaction.sequence} to {peer} differs")
+            # Ours at this sequence went unanswered and the peer holds this one there: we sent
+            # it restored from a backup, before recovering (node/exchange/ahead.py). The peer
+            # never accepted it, so its messages simply go again after the recovered chain.
+            store.withdraw_out(conn, row.transaction_id)
+            row = None
         if row is not None and row.response is not None:
             return done  # answered and applied before
         link = store.link(conn, peer)

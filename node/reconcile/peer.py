@@ -19,6 +19,7 @@ from node.keyring import Signer
 from protocol.errors import ProtocolError
 from protocol.merkle import LeafKey, TransferLeaf
 from protocol.merkle_diff import Bound, RangeSummary
+from protocol.reasons import ReasonCode
 from protocol.reconciliation import admit_reply, build_request, leaf_from_json
 from protocol.wire import parse_object
 
@@ -70,7 +71,10 @@ class PeerClient:
         try:
             return admit_reply(reply.body, directory=directory, request=raw)
         except ProtocolError as exc:
-            raise PeerFailed("signature_break",
+            # A reply of the wrong shape (standard §20.4) is the peer's bug, not evidence of a
+            # broken history: refused, never acted on, the window left open (no dispute).
+            kind = "malformed" if exc.code is ReasonCode.MALFORMED else "signature_break"
+            raise PeerFailed(kind,
                              f"reply does not verify: {exc.code.value}: {exc.detail}") from exc
 
 

@@ -24,6 +24,7 @@ from protocol.merkle import LeafKey
 from protocol.merkle_diff import Difference, LeafIndex
 from protocol.messages.other import RelocationMessage, RelocationReceiptMessage
 from protocol.messages.transfer import PrepareMessage, ReceiptMessage
+from protocol.reconciliation_ops import REPAIR_DETAIL_CHARS_MAX
 
 log = logging.getLogger("hourbridge.reconcile")
 
@@ -100,8 +101,8 @@ class Repairs:
             else:
                 records.record_discrepancy(conn, peer=peer, index=index, kind=kind,
                                            outcome=outcome, detail=detail, now_ms=now_ms, key=key)
-            outcomes.append({"key": list(key), "kind": str(kind), "outcome": outcome,
-                             "detail": detail})
+            outcomes.append({"key": list(key), "kind": str(kind), "outcome": str(outcome),
+                             "detail": detail[:REPAIR_DETAIL_CHARS_MAX]})
         self.ctx.leaf_indexes.invalidate(peer, index)  # harmless if this write rolls back
         return outcomes
 

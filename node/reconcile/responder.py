@@ -37,17 +37,24 @@ from protocol.reconciliation import (
     key_from_json,
     leaf_to_json,
 )
+from protocol.reconciliation_ops import EVIDENCE_ITEMS_MAX, HISTORY_PAGE_MAX, LEAVES_PER_REPLY_MAX
 from protocol.signing import sign_object
 from protocol.statements import compare, is_fresh
 
 log = logging.getLogger("hourbridge.reconcile")
-LEAVES_PER_REPLY_MAX = 4 * LEAF_THRESHOLD_DEFAULT
-EVIDENCE_PER_REPLY_MAX = 4
-HISTORY_PAGE_MAX = 20
+# The standard's per-call limits (§20): the replies built here must pass the peer's reader.
+EVIDENCE_PER_REPLY_MAX = EVIDENCE_ITEMS_MAX
+assert LEAVES_PER_REPLY_MAX == 4 * LEAF_THRESHOLD_DEFAULT
 
 
 def _refuse(code: ReasonCode, detail: str) -> FederationRefusal:
     return FederationRefusal(ErrorCode.RECONCILIATION_REFUSED, code.value, detail)
+
+
+def _answer(statement: dict[str, Any], record: dict[str, Any] | None) -> dict[str, Any]:
+    """The result of `propose` (standard §20.2): our statement, and the co-signed record when
+    the two matched."""
+    return {"statement": statement, "record": record, "matched": record is not None}
 
 
 def _int(args: dict[str, Any], name: str, low: int = 0) -> int:
@@ -158,7 +165,7 @@ class Responder:
         last = records.last_window(conn, peer)
         if (last is not None and index == last.index and last.state != WindowState.OPEN
                 and last.peer_statement == theirs.model_dump(mode="json")):
-            return {"statement": last.statement, "record": last.record}  # a repeat
+            return _answer(last.statement, last.record)  # a repeat
         if last is not None and index == last.index and last.state == WindowState.MATCHED:
             # Both nodes signed this window's record: it is never reopened or rewritten.
             raise _refuse(ReasonCode.SEQUENCE_REPLAYED, f"window {index} with {peer} is "
@@ -181,7 +188,7 @@ class Responder:
             raise _refuse(ReasonCode.SEQUENCE_GAP, str(exc)) from exc
         if judged.hidden is not None:  # a dispute: CUT_AGAIN was refused before any write
             self._cut_behind(conn, peer, index, theirs, judged.hidden)
-            return {"statement": mine.statement, "record": None}
+            return _answer(mine.statement, None)
         found = compare(Statement.model_validate(mine.statement), theirs)
         sides.compare.remember_peer(conn, peer, index, theirs, found)
         has_dispute = records.open_disputes(conn, peer=peer, index=index) > 0
@@ -190,10 +197,10 @@ class Responder:
             record = sign_object(theirs.model_dump(mode="json"), signer=self.node_id,
                                  key=sides.signer.key())
             sides.compare.matched(conn, peer, index, theirs, record)
-            return {"statement": mine.statement, "record": record}
+            return _answer(mine.statement, record)
         if args.get("final") is True:
             sides.compare.dispute_mismatch(conn, peer, index, [d.value for d in found])
-        return {"statement": mine.statement, "record": None}
+        return _answer(mine.statement, None)
 
     def _judge(self, conn: Connection, peer: str, last: records.Window | None,
                theirs: Statement) -> cuts.Judged:

@@ -33,6 +33,7 @@ from node.db.batch import WriteBatcher
 from node.db.engine import Database
 from node.db.schema import links
 from node.errors import ErrorCode, NotFound
+from node.exchange import ahead
 from node.exchange.service import Exchange
 from node.federation import FederationService
 from node.keyring import Signer
@@ -310,8 +311,12 @@ class Reconciler:
         for peer in chosen:
             client = self.client(peer)
             # "from_you": our own transactions, as the peer received and answered them.
-            for direction in ("from_you", "to_you"):
-                report.append(await self._recover_chain(client, direction))
+            chains = [await self._recover_chain(client, direction)
+                      for direction in ("from_you", "to_you")]
+            report += chains
+            if not any("error" in chain for chain in chains):
+                # Our chains hold what the peer holds again: a `peer_ahead` freeze is over.
+                await self.writer.submit(partial(ahead.clear, peer=peer))
         return report
 
     async def _recover_chain(self, client: PeerClient, direction: str) -> dict[str, Any]:

@@ -14,5 +14,7 @@ checks them: docs/reconciliation.md, "Reports for regulators").
     collect.py           what the federation report fetches from every node over HTTP
     federation.py        `hourbridge report federation`
     render_csv.py, render_html.py, html_parts.py, svg.py   the tables and the page with charts
+    summary.py           the three questions in words: hours outstanding, who owes whom, status
+    words.py             the reader's units: hours and minutes, local time, Chinese labels
     verify.py            `hourbridge verify-report`: offline, from the directory alone
 """

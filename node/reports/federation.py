@@ -72,8 +72,10 @@ async def build_async(*, directory: dict[str, Any], tokens: dict[str, str], out_
     else:
         found = await collect(held, tokens, client=client, collected_at_ms=issued_at_ms)
     body = federation_body(held, found, issued_at_ms=issued_at_ms)
-    return write_report(out_dir, body, csv_text=render_csv(body), html_text=render_html(body),
-                        signer=held.federation_id, key=key)
+    names = {entry.node_id: entry.name for entry in held.nodes}  # the page names each node
+    return write_report(out_dir, body, csv_text=render_csv(body, names=names),
+                        html_text=render_html(body, names=names), signer=held.federation_id,
+                        key=key)
 
 
 def build(*, directory: dict[str, Any], tokens: dict[str, str], out_dir: Path,

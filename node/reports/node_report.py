@@ -66,6 +66,12 @@ def node_body(node: Node, checkpoint: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def directory_names(node: Node) -> dict[str, str]:
+    """Node id -> name in the directory in force, for the report's page and CSV."""
+    directory = node.federation.current()
+    return {} if directory is None else {n.node_id: n.name for n in directory.nodes}
+
+
 def rendered(node: Node, principal: Principal) -> dict[str, Any]:
     """For the API: the signed report and its CSV and HTML, as one object (admin, regulator),
     at the newest checkpoint (404 `checkpoint_not_found` before the first)."""
@@ -73,7 +79,8 @@ def rendered(node: Node, principal: Principal) -> dict[str, Any]:
     with node.db.read() as conn:
         checkpoint = latest_checkpoint(conn)
     body = node_body(node, checkpoint)
-    csv_text, html_text = render_csv(body), render_html(body)
+    names = directory_names(node)
+    csv_text, html_text = render_csv(body, names=names), render_html(body, names=names)
     return {"report": seal(body, csv_text=csv_text, html_text=html_text,
                            signer=node.config.node_id, key=node.signer.key()),
             "csv": csv_text, "html": html_text}
@@ -83,5 +90,7 @@ def build(node: Node, out_dir: Path) -> tuple[Path, dict[str, Any]]:
     """Sign a checkpoint now, then write report.json (signed by the node), report.csv and
     report.html into `out_dir`."""
     body = node_body(node, node.ledger_admin.checkpoint())
-    return write_report(out_dir, body, csv_text=render_csv(body), html_text=render_html(body),
+    names = directory_names(node)
+    return write_report(out_dir, body, csv_text=render_csv(body, names=names),
+                        html_text=render_html(body, names=names),
                         signer=node.config.node_id, key=node.signer.key())

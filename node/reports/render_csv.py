@@ -1,24 +1,93 @@
 """The report's tables as one CSV file: each table starts with a header row whose first cell
 names the table, and tables are separated by an empty line. Minutes are integers, as in the
-JSON."""
+JSON, so a spreadsheet can sum them; for people, the file opens with the summary in words
+(`summary`, `debts`, `legend`) and every table carries, to the right of its own columns, the
+same figures read out: node names from the directory, hours and minutes, local time and a
+Chinese label for each code (the columns named `… 名称`, `… 时长`, `… 当地时间`, `… 说明`).
+UTF-8 with a byte order mark, so that a spreadsheet on a Chinese system reads it as UTF-8."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from node.reports.aggregates import SERVICE_FIELDS
 from node.reports.attention import attention
 from node.reports.document import NODE_KIND
 from node.reports.node_data import CLASSES
+from node.reports.summary import claims, debt_sentence, positions_of, summarise
+from node.reports.words import SIGN_LEGEND, Reader, code_label, hours_text, reader_for
+
+BOM = "\ufeff"
+NODE_COLUMNS = frozenset({"node", "peer", "from", "to", "a", "b", "debtor", "creditor"})
+CODE_COLUMNS = frozenset({"age_band", "age", "state", "kind", "what", "matched", "reason"})
+TOTAL = "total"
+
+
+class _Out:
+    """The CSV writer with the report's reader (names, time offset)."""
+
+    def __init__(self, buffer: io.StringIO, reader: Reader) -> None:
+        self.csv = csv.writer(buffer, lineterminator="\n")
+        self.reader = reader
+
+
+def _read_out(column: str, value: Any, reader: Reader) -> str:
+    """A cell as a person reads it, by its column's kind ("" where there is nothing to say)."""
+    if value == TOTAL:
+        return "合计"
+    if value in ("", None):
+        return ""
+    if column in NODE_COLUMNS:
+        return reader.name(str(value))
+    if column in CODE_COLUMNS:
+        return code_label(str(value))
+    if isinstance(value, int) and column.endswith("_ms"):
+        return reader.time(value)
+    return hours_text(value) if isinstance(value, int) else str(value)
+
+
+def _suffix(column: str) -> str | None:
+    if column in NODE_COLUMNS:
+        return "名称"
+    if column in CODE_COLUMNS:
+        return "说明"
+    if column.endswith("_ms"):
+        return "当地时间"
+    if column.endswith("_minutes") or column == "minutes":
+        return "时长"
+    return None
 
 
 def _table(writer: Any, name: str, header: list[str], rows: list[list[Any]]) -> None:
-    writer.writerow([name, *header])
+    """The table's own columns, then one read-out column for each that has one."""
+    read = [(i, f"{column} {suffix}") for i, column in enumerate(header)
+            if (suffix := _suffix(column)) is not None]
+    writer.csv.writerow([name, *header, *(title for _, title in read)])
     for row in rows:
-        writer.writerow([name, *row])
-    writer.writerow([])
+        writer.csv.writerow([name, *row, *(_read_out(header[i], row[i], writer.reader)
+                                           for i, _ in read)])
+    writer.csv.writerow([])
+
+
+def _summary_tables(writer: Any, doc: dict[str, Any]) -> None:
+    """The three questions in words first (node/reports/summary.py)."""
+    reader = writer.reader
+    found = summarise(doc, reader.names)
+    status = "正常" if found.status == "ok" else "需关注"
+    _table(writer, "summary", ["question", "answer"],
+           [["未兑付时数 hours outstanding", hours_text(found.outstanding_minutes)],
+            ["状态 status", status],
+            *(["原因 reason", reason] for reason in found.reasons)])
+    agreed = [[d.debtor, d.creditor, d.minutes, debt_sentence(d)] for d in found.debts]
+    if doc["kind"] != NODE_KIND:
+        agreed += [["", "", "", f"未经双方确认 not confirmed by both: {claim}"]
+                   for claim in claims(positions_of(doc), reader.names)]
+    _table(writer, "debts", ["debtor", "creditor", "owed_minutes", "sentence"], agreed)
+    _table(writer, "legend", ["about", "text"],
+           [["sign", SIGN_LEGEND], ["time", reader.offset_note]])
 
 
 def _activity(writer: Any, name: str, activity: dict[str, Any]) -> None:
@@ -145,9 +214,13 @@ def _federation_tables(writer: Any, doc: dict[str, Any]) -> None:
     _aggregate_tables(writer, doc)
 
 
-def render_csv(doc: dict[str, Any]) -> str:
+def render_csv(doc: dict[str, Any], *, names: Mapping[str, str] | None = None,
+               utc_offset_minutes: int | None = None) -> str:
+    """The CSV of a report body; `names` and `utc_offset_minutes` as for render_html."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    buffer.write(BOM)
+    writer = _Out(buffer, reader_for(doc, names=names, utc_offset_minutes=utc_offset_minutes))
+    _summary_tables(writer, doc)
     if doc["kind"] == NODE_KIND:
         _node_tables(writer, doc)
     else:

@@ -5,7 +5,8 @@ asked for there and, where this node's policy makes the kin registry govern her 
 enough for the new node to serve her on her first day. Without it the profile is null and the
 new node's staff ask her. The profile travels signed in the prepare (the outbox and the
 exchange's stored transactions keep it as evidence); it never goes into the journal, and the
-relocations row keeps only when she agreed and the station she asked for.
+relocations row keeps only when she agreed and the station she asked for. The new node vets the
+kin it carries before they count (node/timebank/kin_pending.py).
 """
 
 from __future__ import annotations
@@ -13,20 +14,17 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from node.db.schema import tb_audit, tb_kin
+from node.db.schema import tb_kin
 from node.errors import ErrorCode, RuleViolation
 from protocol.messages.other import (
     PROFILE_KIN_MAX,
     KinLink,
     KinRelation,
-    RelocationBody,
     RelocationProfile,
 )
-
-AUDIT_DETAIL_CHARS_MAX = 500
 
 
 def kin_links(conn: Connection, local_id: str) -> list[KinLink]:
@@ -55,23 +53,3 @@ def build_profile(conn: Connection, member_row: Any, *, share_kin: bool, station
         raise RuleViolation(ErrorCode.VALIDATION_FAILED,
                             f"the record of {member_row.local_id} cannot travel as a relocation "
                             f"profile ({fields}); correct it first") from exc
-
-
-def record_arrival_kin(conn: Connection, body: RelocationBody, node_id: str,
-                       now_ms: int) -> None:
-    """At the new node, in the transaction that creates her: the kin her profile carries go
-    into the kin registry as recorded by her old address, each audited as staff's entries are
-    (node/exchange/arrivals.py's ArrivalHook)."""
-    if body.profile is None:
-        return
-    local_id = body.new_local_id
-    for link in body.profile.kin:
-        if link.address == f"{local_id}@{node_id}":
-            continue  # the old node could not know her new address: never her own relative
-        conn.execute(insert(tb_kin).values(
-            member_local_id=local_id, relative=link.address, relation=link.relation.value,
-            registered_by=body.member, registered_at_ms=now_ms))
-        detail = f"{link.address} as {link.relation.value}, with relocation {body.relocation_id}"
-        conn.execute(insert(tb_audit).values(
-            subject=f"member:{local_id}", action="kin_added", actor=body.member,
-            detail=detail[:AUDIT_DETAIL_CHARS_MAX], entry_height=None, at_ms=now_ms))

@@ -39,6 +39,7 @@ from node.db.schema import (
     postings,
     system_accounts,
     tb_kin,
+    tb_kin_pending,
     tb_profiles,
 )
 from node.errors import ConfigError, Conflict, ErrorCode
@@ -169,7 +170,7 @@ def reclaim(conn: Connection, ledger: Ledger, *, local_id: str, keep_as: str, mo
     ledger.create_account(conn, code=member_account(keep_as), kind=AccountKind.MEMBER,
                           now_ms=now_ms, member_local_id=keep_as,
                           floor_minutes=MEMBER_FLOOR_MINUTES)
-    for table in (tb_profiles, tb_kin):
+    for table in (tb_profiles, tb_kin, tb_kin_pending):
         conn.execute(update(table).where(table.c.member_local_id == local_id)
                      .values(member_local_id=keep_as))
     revoked = conn.execute(update(api_tokens).where(

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from node.access import Principal, can_read_member, deny
+from node.access import Principal, Role, can_read_member, deny
 from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.engine import Database
@@ -20,6 +20,7 @@ from node.db.schema import members, transfers
 from node.errors import ErrorCode, NodeError, NotFound, RuleViolation, require
 from node.ledger.journal import Ledger
 from node.ledger.model import EntryKind, member_account
+from node.privacy import consents
 from node.services.idempotency import open_command, request_hash
 from node.services.members import load_member_pair, require_active
 from node.services.outgoing import OutgoingTransfers
@@ -36,6 +37,21 @@ GiftRule = Callable[[Connection, Any, MemberAddress], None]
 def _any_gift(conn: Connection, debtor: Any, creditor: MemberAddress) -> None:
     return None
 _INSERT_TRANSFER = insert_row(transfers)
+
+
+def require_gift_consent(conn: Connection, principal: Principal, local_id: str) -> None:
+    """A gift to a member of another node sends her address and the memo to that node, to be
+    shown to the relative there: with her standing `cross_node_gifts` consent when someone
+    acts for her (staff, an admin, a delegate); her own gift, made on her own page or with her
+    own token, is her consent to that one gift (docs/decisions.md, "Consent enforced per
+    purpose")."""
+    if principal.role == Role.MEMBER and principal.member_local_id == local_id:
+        return
+    if not consents.has_consent(conn, local_id, consents.Purpose.CROSS_NODE_GIFTS):
+        raise RuleViolation(ErrorCode.CONSENT_REQUIRED,
+                            f"{local_id} has no recorded consent to gifts to members of other "
+                            "nodes (cross_node_gifts): record it first, or let her send the "
+                            "gift herself")
 
 
 @dataclass(frozen=True)
@@ -181,6 +197,7 @@ class TransferService:
                 return TransferResult(_view(opened.existing._asdict()), created=False)
             debtor_row = opened.member
             self.gift_rule(conn, debtor_row, target)
+            require_gift_consent(conn, principal, source.local_id)
             record = self.outgoing.reserve(
                 conn, transfer_id=transfer_id, debtor=source, creditor=target,
                 amount_minutes=amount_minutes, memo=memo, actor=principal.actor,

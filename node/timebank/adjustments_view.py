@@ -12,6 +12,7 @@ from node.db.schema import tb_service_adjustments
 from node.states import CorrectionState
 
 PENDING, POSTED = CorrectionState.PENDING, CorrectionState.POSTED
+WITHDRAWN = CorrectionState.WITHDRAWN
 
 
 def view(row: Any) -> dict[str, Any]:
@@ -22,7 +23,8 @@ def view(row: Any) -> dict[str, Any]:
             "price_after": row.price_after, "delta_minutes": row.price_after - row.price_before,
             "recorded_by": row.recorded_by, "recorded_at_ms": row.recorded_at_ms,
             "confirmed_by": row.confirmed_by, "confirmed_at_ms": row.confirmed_at_ms,
-            "entry_height": row.entry_height}
+            "entry_height": row.entry_height, "withdrawn_by": row.withdrawn_by,
+            "withdrawn_at_ms": row.withdrawn_at_ms, "withdraw_reason": row.withdraw_reason}
 
 
 def of_request(conn: Connection, request_id: str) -> list[dict[str, Any]]:

@@ -23,7 +23,11 @@ Steps:
              corrected (409 service_request_state).
  2. confirm  the elder, another staff member or an admin: never who recorded the correction
              nor whoever acted for the volunteer (403 separation_of_duties). Confirming again
-             replays.
+             replays; a withdrawn correction is never confirmed (409 adjustment_withdrawn).
+ 2'. withdraw while it waits, whoever recorded it or an admin withdraws it with a reason
+             (anyone else: 403 forbidden). Nothing reaches the journal; the visit may be
+             corrected again. Withdrawing again replays; a posted correction is not withdrawn
+             (409 adjustment_posted): a second correction undoes it.
 
 The caps (daily, balance) govern one day's service as it is paid; a correction restores what
 that day's service was, bounded by service.duration_max_minutes, and is not capped again.
@@ -45,7 +49,7 @@ from node.ledger.journal import Ledger
 from node.ledger.model import Posting, member_account, transfer_legs
 from node.services.idempotency import open_command, request_hash
 from node.timebank import settle
-from node.timebank.adjustments_view import PENDING, POSTED, of_request, view
+from node.timebank.adjustments_view import PENDING, POSTED, WITHDRAWN, of_request, view
 from node.timebank.common import TimebankEntry, audit, ensure_accounts
 from node.timebank.requests import PAID, ServiceRequests, subject
 from node.timebank.slips import Slip, slip_minutes
@@ -192,6 +196,10 @@ class Corrections:
             require_act_for(principal, local_id=row.recipient_local_id, station=row.station)
             if correction.state == POSTED:
                 return view(correction)  # confirmed already: a replay
+            if correction.state == WITHDRAWN:
+                raise Conflict(ErrorCode.ADJUSTMENT_WITHDRAWN,
+                               f"correction {correction_id} was withdrawn by "
+                               f"{correction.withdrawn_by}; record a new one")
             if principal.actor == correction.recorded_by:
                 raise AuthError(ErrorCode.SEPARATION_OF_DUTIES,
                                 f"{principal.actor} recorded correction {correction_id}; the "
@@ -206,6 +214,34 @@ class Corrections:
                   actor=principal.actor,
                   detail=f"correction {correction_id}: price {correction.price_before} -> "
                   f"{correction.price_after}", now_ms=now_ms, entry_height=height)
+            return self._load(conn, correction_id)
+
+    def withdraw(self, principal: Principal, correction_id: str, *,
+                 reason: str) -> dict[str, Any]:
+        """Step 2': whoever recorded a pending correction, or an admin, withdraws it; nothing
+        posts and it can no longer be confirmed."""
+        requests = self.requests
+        now_ms = requests.clock.now_ms()
+        with requests.db.write() as conn:
+            correction = self._row(conn, correction_id)
+            row = requests._load(conn, correction.request_id)
+            if principal.role != Role.ADMIN and principal.actor != correction.recorded_by:
+                raise deny(principal, f"withdraw correction {correction_id}: only whoever "
+                                      "recorded it or an admin withdraws it")
+            if correction.state == WITHDRAWN:
+                return view(correction)  # withdrawn already: a replay
+            if correction.state == POSTED:
+                raise Conflict(ErrorCode.ADJUSTMENT_POSTED,
+                               f"correction {correction_id} is posted (entry "
+                               f"{correction.entry_height}); a new correction undoes it")
+            conn.execute(update(tb_service_adjustments).where(
+                tb_service_adjustments.c.id == correction_id,
+                tb_service_adjustments.c.state == PENDING).values(
+                state=WITHDRAWN, withdrawn_by=principal.actor, withdrawn_at_ms=now_ms,
+                withdraw_reason=reason))
+            audit(conn, subject=subject(str(row.id)), action="correction_withdrawn",
+                  actor=principal.actor, detail=f"correction {correction_id}: {reason}",
+                  now_ms=now_ms)
             return self._load(conn, correction_id)
 
     def _post(self, conn: Connection, principal: Principal, row: Any, correction: Any,

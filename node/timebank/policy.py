@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 from node.errors import ConfigError, ErrorCode
 from node.services.units import NodeUnit
 from node.timebank.bounds import (
+    MONEY_WORDS,
     STANDARD_CATEGORIES,
     STEP_MINUTES_ALLOWED,
     Breach,
@@ -351,32 +352,41 @@ def visit_price_max(policy: NodePolicy) -> int:
     return max((longest * c.weight_percent // 100 for c in policy.categories), default=0)
 
 
+# Several problems in one policy are reported together under the code of the gravest.
+GRAVEST_FIRST = (ErrorCode.POLICY_MONEY_CONVERSION, ErrorCode.POLICY_OUT_OF_BOUNDS,
+                 ErrorCode.POLICY_UNSUPPORTED, ErrorCode.POLICY_INVALID)
+
+
 def parse_policy(document: Any, *, source: str = "policy") -> NodePolicy:
-    """A raw document (from TOML or JSON) as a checked policy, or ConfigError."""
+    """A raw document (from TOML or JSON) as a checked policy, or one ConfigError listing
+    every problem found: an operator fixes them in one pass, not one per start."""
+    found: list[tuple[ErrorCode, str]] = []
     money = money_keys(document)
     if money:
-        raise ConfigError(
-            f"{source}: hours are never convertible to money; refused field(s): "
-            + ", ".join(money),
-            ErrorCode.POLICY_MONEY_CONVERSION,
-        )
+        found.append((ErrorCode.POLICY_MONEY_CONVERSION, "hours are never convertible to "
+                      "money; refused field(s): " + ", ".join(money)))
     try:
-        policy = NodePolicy.model_validate(document)
+        policy: NodePolicy | None = NodePolicy.model_validate(document)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{source}: {problems}", ErrorCode.POLICY_INVALID) from exc
-    breaches = bound_breaches(policy)
-    if breaches:
-        raise ConfigError(f"{source}: " + "; ".join(b.message() for b in breaches),
-                          ErrorCode.POLICY_OUT_OF_BOUNDS)
-    errors = consistency_errors(policy)
-    if errors:
-        code = (ErrorCode.POLICY_UNSUPPORTED if any(e.startswith("expiry.") for e in errors)
-                else ErrorCode.POLICY_INVALID)
-        raise ConfigError(f"{source}: " + "; ".join(errors), code)
+        policy = None
+        found += [(ErrorCode.POLICY_INVALID,
+                   f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}")
+                  for err in exc.errors() if not _money_field(err["loc"])]
+    if policy is not None:  # the rules below read a whole policy
+        found += [(ErrorCode.POLICY_OUT_OF_BOUNDS, b.message()) for b in bound_breaches(policy)]
+        found += [(ErrorCode.POLICY_UNSUPPORTED if e.startswith("expiry.")
+                   else ErrorCode.POLICY_INVALID, e) for e in consistency_errors(policy)]
+    if found or policy is None:
+        code = min((code for code, _ in found), key=GRAVEST_FIRST.index,
+                   default=ErrorCode.POLICY_INVALID)
+        count = f" ({len(found)} problems)" if len(found) > 1 else ""
+        raise ConfigError(f"{source}{count}: " + "; ".join(text for _, text in found), code)
     return policy
+
+
+def _money_field(loc: tuple[int | str, ...]) -> bool:
+    """A field money_keys already refused (pydantic also calls it unknown)."""
+    return bool(loc) and any(word in str(loc[-1]).lower() for word in MONEY_WORDS)
 
 
 def load_policy(path: Path) -> NodePolicy:

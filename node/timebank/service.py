@@ -40,6 +40,7 @@ from node.timebank.disputes import Disputes
 from node.timebank.donations import Donations
 from node.timebank.eligibility import check_gift
 from node.timebank.goods import GoodsService
+from node.timebank.kin_pending import PendingKin
 from node.timebank.people import People
 from node.timebank.policy import DEFAULT_POLICY, NodePolicy, load_policy
 from node.timebank.qualifications import Qualifications
@@ -93,6 +94,7 @@ class TimeBank:
         self.corrections = Corrections(self.requests)
         self.qualifications = Qualifications(db=db, clock=clock, policy=policy)
         self.people = People(db=db, clock=clock, node_id=node_id, grants=grants, policy=policy)
+        self.kin_pending = PendingKin(db=db, clock=clock)  # kin arriving with a relocation
         self.donations = Donations(db=db, ledger=ledger, clock=clock, node_id=node_id,
                                    outgoing=outgoing, policy=policy)
         self.goods = GoodsService(db=db, ledger=ledger, clock=clock, policy=policy)

@@ -7,6 +7,8 @@ from typing import Any
 
 from protocol.conformance.negative import transaction_negative_vectors
 from protocol.conformance.negative_directory import directory_negative_vectors
+from protocol.conformance.negative_reconciliation import reconciliation_negative_vectors
+from protocol.conformance.reconciliation import descent_vector, exchange_vectors, merkle_vector
 from protocol.conformance.vectors import keys_vector, positive_vectors
 
 
@@ -23,4 +25,10 @@ def render_vector_files() -> dict[str, str]:
         files[f"negative/transaction/{name}.json"] = _render(vector)
     for name, vector in directory_negative_vectors().items():
         files[f"negative/directory/{name}.json"] = _render(vector)
+    for name, vector in exchange_vectors().items():
+        files[f"positive/{name}.json"] = _render(vector)
+    files["positive/reconciliation/merkle_root.json"] = _render(merkle_vector())
+    files["positive/reconciliation/descent.json"] = _render(descent_vector())
+    for name, vector in reconciliation_negative_vectors().items():
+        files[f"negative/reconciliation/{name}.json"] = _render(vector)
     return files

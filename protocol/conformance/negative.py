@@ -12,6 +12,7 @@ from protocol.chain import LinkState
 from protocol.conformance.fixtures import (
     HASH_A,
     HASH_B,
+    OLD_KEY_UNTIL_MS,
     RECEIVER,
     SENDER,
     T0_MS,
@@ -33,6 +34,8 @@ from protocol.version import STANDARD
 from protocol.wire import wire_bytes
 
 _STATUS = sample_requests()[1]
+# sh-pudong's current key is valid from a week before its old key's window closed.
+_NEW_KEY_FROM_MS = OLD_KEY_UNTIL_MS - 7 * DAY_MS
 
 
 def _unsigned(sender: str, *, messages: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -219,6 +222,12 @@ def _sender_cases() -> dict[str, dict[str, Any]]:
             ReasonCode.CLOCK_SKEW,
             now_ms=T0_MS + skew_ms + 1,
         ),
+        "clock_lags_new_key": _case(
+            "signed by a clock eight days behind, before sh-pudong's current key starts: the "
+            "clock is at fault (temporary), not the key (§5.4 step 6)",
+            _tx(created_at_ms=_NEW_KEY_FROM_MS - HOUR_MS),
+            ReasonCode.CLOCK_SKEW,
+        ),
     }
 
 
@@ -233,6 +242,11 @@ def _format_cases() -> dict[str, dict[str, Any]]:
         ),
         "missing_signature": _case(
             "no signatures member", wire_bytes(_unsigned(SENDER)), ReasonCode.MISSING_SIGNATURE
+        ),
+        "empty_signature_entry": _case(
+            "the sender's signatures entry names no key id",
+            wire_bytes({**_unsigned(SENDER), "signatures": {SENDER: {}}}),
+            ReasonCode.MALFORMED,
         ),
         "unsupported_version": _case(
             "standard hourbridge/2",

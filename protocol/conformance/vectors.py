@@ -69,6 +69,9 @@ def _signed_vector(
     }
 
 
+signed_vector = _signed_vector  # for the other vector modules
+
+
 def request_transaction(
     request: RequestMessage,
     *,

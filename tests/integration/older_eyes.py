@@ -75,3 +75,36 @@ def measured_problems(page: Any, *, max_width: int = 0) -> list[str]:
         "maxWidth": max_width, "target": TARGET_PX_MIN, "text": TEXT_PX_MIN,
         "line": LINE_HEIGHT_MIN})
     return problems
+
+
+# The console's rule (docs/decisions.md, "Console targets (issue 14)"): what staff tap to act or
+# move (buttons, form fields, a choice's whole label, button-like links, the header's links) is
+# at least 60 x 60 px; a link inside a sentence or a table cell is exempt, as in WCAG 2.5.8.
+CONSOLE_TARGETS = """({maxWidth, target}) => {
+  const problems = [];
+  const shown = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && box.right > 0 && box.bottom > 0 &&
+           getComputedStyle(el).visibility !== 'hidden';
+  };
+  const selector = 'button, select, textarea, input, a.button, header a, nav a';
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.type === 'hidden' || !shown(el)) continue;
+    const choice = (el.type === 'checkbox' || el.type === 'radio') && el.closest('label');
+    const box = (choice || el).getBoundingClientRect();
+    if (box.width < target || box.height < target)
+      problems.push(`target ${box.width.toFixed(0)}x${box.height.toFixed(0)}: ` +
+                    (choice || el).outerHTML.slice(0, 90));
+  }
+  const width = document.documentElement.scrollWidth;
+  if (maxWidth && width > maxWidth) problems.push(`scrollWidth ${width} > ${maxWidth}`);
+  return problems;
+}"""
+
+
+def console_problems(page: Any, *, max_width: int = 0) -> list[str]:
+    """The console's targets under 60 x 60 px and (given `max_width`) a page wider than the
+    screen."""
+    problems: list[str] = page.evaluate(CONSOLE_TARGETS, {"maxWidth": max_width,
+                                                          "target": TARGET_PX_MIN})
+    return problems

@@ -314,6 +314,11 @@ class Cluster:
                     "id": f"seed-{local_id}", "member": local_id, "amount_minutes": minutes,
                     "credit_class": "earned", "reason": "integration test"})
                 assert granted.status_code == 201, granted.text
+                # the admin token sends her gifts across nodes: her consent, by a guardian's
+                # hand as the law asks while her birth year is unrecorded
+                consent = http.put(f"/api/v1/members/{local_id}/consents/cross_node_gifts",
+                                   json={"given": True, "guardian_name": "integration test"})
+                assert consent.status_code == 200, consent.text
 
     def transfer(self, node_id: str, transfer_id: str, debtor: str, creditor: str,
                  minutes: int, http: httpx.Client | None = None) -> httpx.Response:

@@ -89,6 +89,8 @@ def set_up(cluster: Cluster) -> str:
         api(node, "POST", "/api/v1/grants", {
             "id": f"grant-{member}", "member": member, "amount_minutes": GRANT_MINUTES,
             "credit_class": "earned", "reason": "volunteering before the test"})
+    # the station sends her gift back for her (read_the_message): her standing consent
+    api(nj, "PUT", "/api/v1/members/wang.fang/consents/cross_node_gifts", {"given": True})
     invitation = api(sh, "POST", "/api/v1/members/wang.jun/invitations")
     return str(invitation["activation_url"])
 
@@ -143,7 +145,8 @@ def give_an_hour(check: Checker, cluster: Cluster) -> str:
 def read_the_message(check: Checker, cluster: Cluster, base: str) -> None:
     """His mother gives half an hour back; the centre tells him, and he marks it read."""
     page = check.page
-    cluster.transfer(NJ, "back-1", "wang.fang", f"wang.jun@{SH}", BACK_MINUTES)
+    sent = cluster.transfer(NJ, "back-1", "wang.fang", f"wang.jun@{SH}", BACK_MINUTES)
+    assert sent.status_code == 201, sent.text
     cluster.wait_for(lambda: cluster.state(NJ, "back-1") == "committed", "the gift back")
     page.goto(f"{base}/me")
     page.wait_for_selector("text=我的消息（1 条新的）")

@@ -20,6 +20,13 @@ import pytest
 
 from node.config import load_config, save_config
 from tests.integration.browser import artifacts_dir, browser_page, require_chromium
+from tests.integration.console_pages import (
+    ADMIN_PAGES,
+    ADMIN_PAGES_AFTER,
+    STAFF_PAGES,
+    catches_a_small_target,
+    every_page,
+)
 from tests.integration.older_eyes import axe_script, axe_violations
 from tests.integration.processes import ClusterFactory, NodeProcess, hourbridge
 from tests.node.imports.support import write_csv
@@ -126,11 +133,13 @@ def upload(page: Any, file: Path, kind: str, button: str) -> None:
     page.wait_for_load_state()
 
 
-def import_in_the_browser(base: str, admin_token: str, folder: Path,
-                          directory: Path) -> list[Path]:
+def import_in_the_browser(base: str, admin_token: str, folder: Path, directory: Path,
+                          found: dict[str, list[str]]) -> list[Path]:
     """An operator checks a members file with errors (told by row and column, in words),
     imports the generated spreadsheets, verifies the downloaded receipt offline with the
-    spreadsheet, and imports the records again: no change."""
+    spreadsheet, and imports the records again: no change. Every operator's page is measured
+    (60 px targets, a 390 px phone), and `found` (the staff pages' problems) is asserted
+    empty before the long import starts."""
     folder.mkdir(parents=True, exist_ok=True)
     sample = Path(__file__).resolve().parents[2] / "scripts" / "make_import_sample.py"
     subprocess.run([sys.executable, str(sample), str(folder), "--members",
@@ -148,6 +157,9 @@ def import_in_the_browser(base: str, admin_token: str, folder: Path,
         page.fill("#token", admin_token)
         page.click("#token-login button[type=submit]")
         page.wait_for_url(f"{base}/console/imports")
+        found.update(every_page(page, base, ADMIN_PAGES))
+        assert found == {}, "console pages under 60 px targets or wider than a phone"
+        page.goto(f"{base}/console/imports")
         shots += look(page, "import-form", axe)
         upload(page, wrong, "members", "#import-check")
         assert page.get_attribute("#count-errors", "data-rows") == "3"
@@ -173,6 +185,15 @@ def import_in_the_browser(base: str, admin_token: str, folder: Path,
         upload(page, records, "records", "#import-go")
         assert page.is_visible("#receipt-no-change")
         assert page.get_attribute("#receipt", "data-imported") == "0"
+        receipt_id = page.url.split("/receipts/")[1].split("?")[0]
+        with httpx.Client(base_url=base, timeout=10,
+                          headers={"Authorization": f"Bearer {admin_token}"}) as http:
+            made = http.post("/api/v1/stations", json={
+                "id": STATION, "name": "犀浦服务站", "address": "犀浦镇天府路1号",
+                "district_code": "510124"})
+            assert made.status_code == 201, made.text
+        assert every_page(page, base, ADMIN_PAGES_AFTER, receipt=receipt_id,
+                          station=STATION) == {}
     return shots
 
 
@@ -266,6 +287,10 @@ def test_staff_run_a_service_cycle_and_a_dispute_in_the_browser(
         shots.append(on_the_phone(page, f"{base}/console/requests", "requests"))
         assert "王芳" in page.inner_text("table")
         shots.append(on_the_phone(page, f"{base}/console/members/wang.fang", "member"))
+        # Every staff page (tests/integration/console_pages.py), asserted with the operator's.
+        found = every_page(page, base, STAFF_PAGES, elder="wang.fang", first=first,
+                           second=second)
+        assert catches_a_small_target(page)
 
         shots += print_invitation_card(page, base)
 
@@ -277,7 +302,7 @@ def test_staff_run_a_service_cycle_and_a_dispute_in_the_browser(
         page.screenshot(path=str(shots[-1]), full_page=True)
 
     shots += import_in_the_browser(node.url, token(node, "admin"), node.data.parent / "import",
-                                   cluster.root / "directory.json")
+                                   cluster.root / "directory.json", found)
     # The API, read apart from the browser, agrees with what the pages showed.
     assert cluster.available(f"wang.fang@{NODE}") == 120 - HAIRCUT_MINUTES - 10
     assert cluster.available(f"li.ming@{NODE}") == HAIRCUT_MINUTES + 10

@@ -1,6 +1,7 @@
 """`hourbridge recover` with real node processes: a node's database is restored from a
 snapshot taken before some cross-node transfers; recovering from its peer brings every one of
-them back, nothing lost or doubled, and the next settlement window reconciles."""
+them back, nothing lost or doubled, and the next settlement window reconciles. Started first
+without `recover`, the node says once, by name, that the peer is ahead and what to run."""
 
 from __future__ import annotations
 
@@ -36,6 +37,29 @@ def copy_database(source: Path, target: Path) -> None:
         live.backup(copy)
 
 
+LATE_MINUTES = 5
+
+
+def started_without_recover(cluster: Cluster) -> None:
+    """The operator forgot `hourbridge recover`: B's next transaction skips past A's restored
+    chain. A says so once, naming the command, in its log, `federation links` and /metrics."""
+    cluster[A].start()
+    cluster.wait_for(cluster[A].healthy, "A is back, restored")
+    made = cluster.transfer(B, "late", "m1", f"m2@{A}", LATE_MINUTES)
+    assert made.status_code == 201, made.text
+    cluster.wait_for(lambda: "peer_ahead" in cluster[A].log_path.read_text(), "A sees B ahead")
+    with cluster[A].client() as http:
+        metrics = http.get("/metrics").text.splitlines()
+    assert f'hourbridge_link_peer_ahead{{peer="{B}"}} 1' in metrics
+    links = hourbridge("federation", "links", "--data", str(cluster[A].data))
+    assert f"peer ahead: {B} is ahead of our incoming chain" in links
+    assert "hourbridge recover" in links
+    cluster[A].stop()
+    errors = [line for line in cluster[A].log_path.read_text().splitlines()
+              if "peer_ahead" in line]
+    assert len(errors) == 1 and B in errors[0] and "hourbridge recover" in errors[0], errors
+
+
 def test_recover_brings_back_every_cross_node_transfer(make_cluster: ClusterFactory,
                                                        tmp_path: Path) -> None:
     cluster = make_cluster([A, B], env=FAST_RETRY)
@@ -56,11 +80,16 @@ def test_recover_brings_back_every_cross_node_transfer(make_cluster: ClusterFact
     for suffix in ("", "-wal", "-shm"):
         Path(f"{cluster[A].db_path}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(backup, cluster[A].db_path)
+    started_without_recover(cluster)
+    balances[f"m1@{B}"] -= LATE_MINUTES  # B's late transfer goes through after the recovery
+    balances[f"m2@{A}"] += LATE_MINUTES
     report = json.loads(hourbridge("recover", "--data", str(cluster[A].data), "--json"))
     by_chain = {row["chain"]: row for row in report}
     assert by_chain["outgoing"]["debits"] == 2 and by_chain["incoming"]["credits"] == 2, report
     cluster[A].start()
     cluster.wait_for(cluster[A].healthy, "A is back")
+    cluster.wait_for(lambda: cluster.state(B, "late") == "committed", "the late one commits")
+    assert "peer ahead" not in hourbridge("federation", "links", "--data", str(cluster[A].data))
 
     assert {address: cluster.available(address) for address in ADDRESSES} == balances
     # A's own transfers made after the backup come back under the standard's transfer id (the

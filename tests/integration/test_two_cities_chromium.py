@@ -82,6 +82,7 @@ def register(cluster: Cluster) -> None:
                                               "station": station, "birth_year": year})
         api(node, "PUT", f"/api/v1/members/{local_id}/contacts", {
             "email": f"{local_id}@example.org", "gateway_recipient": f"wx:{local_id}"})
+        api(node, "PUT", f"/api/v1/members/{local_id}/consents/notices", {"given": True})
     api(sh, "POST", "/api/v1/members/wang.jun/kin", {"relative": f"wang.fang@{NJ}",
                                                      "relation": "parent"})
     api(sh, "POST", "/api/v1/grants", {"id": "grant-wang.jun", "member": "wang.jun",

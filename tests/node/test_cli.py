@@ -89,8 +89,17 @@ def test_init_takes_the_database_url_from_the_environment_and_keeps_it_out_of_th
             capture_output=True, text=True, timeout=60, env=env,
         )
         assert result.returncode == 0, result.stderr
-        assert "postgresql" not in (data / "node.toml").read_text()
+        recorded = (data / "node.toml").read_text()
+        assert url not in recorded and "postgresql+" not in recorded
+        assert 'database_location = "environment"' in recorded
+        assert 'database_kind = "postgresql"' in recorded
         assert not (data / "node.db").exists()
         verify = subprocess.run([*HB, "verify-ledger", "--data", str(data)],
                                 capture_output=True, text=True, timeout=60, env=env)
         assert verify.returncode == 0 and "ledger OK: 0 entries" in verify.stdout
+        # Without the variable: a clear error naming it, and no SQLite file in its place.
+        bare = {k: v for k, v in env.items() if k != "HOURBRIDGE_DATABASE_URL"}
+        missing = subprocess.run([*HB, "migrate", "--data", str(data)],
+                                 capture_output=True, text=True, timeout=60, env=bare)
+        assert missing.returncode == 2 and "HOURBRIDGE_DATABASE_URL is not set" in missing.stderr
+        assert not (data / "node.db").exists()

@@ -40,7 +40,9 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(names) for names in (
     # volunteer-service certificates (node/certificates/) likewise sign a document for offline use
     {"reports", "scheduler", "imports", "certificates"},
     # staff pages and the members' own pages (the personal centre), mounted by the API's app
-    {"console", "centre"},
+    # the regulator's portal (node/portal/) beside them: its own app, served by the authority's
+    # side, reading node.reports' collector and federation report; no node imports it
+    {"console", "centre", "portal"},
     {"api"},
     {"cli"},
 ))

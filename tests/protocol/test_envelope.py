@@ -44,9 +44,11 @@ def test_signature_shapes(directory: Directory) -> None:
         ReasonCode.MISSING_SIGNATURE: [
             {**document, "signatures": {}},
             {**document, "signatures": "none"},
-            {**document, "signatures": {SENDER: {}}},
         ],
         ReasonCode.MALFORMED: [
+            # The signer's entry is there but names no key id: a shape error (§5.4 step 3).
+            {**document, "signatures": {SENDER: {}}},
+            {**document, "signatures": {SENDER: "x" * 86}},
             {**document, "signatures": {SENDER: signature, "hz-xihu": signature}},
             {**document, "signatures": {SENDER: {**signature, "ed25519:AAAAAAAA": "x"}}},
             # Signed, so the signature passes and the time member itself is what is wrong.
@@ -83,6 +85,23 @@ def test_old_messages_verify_after_rotation(directory: Directory) -> None:
         STATUS, key=vector_key("sh-pudong-old"), created_at_ms=OLD_KEY_UNTIL_MS
     )
     assert _code(_evidence(late.to_json(), directory)) is ReasonCode.KEY_NOT_VALID
+
+
+def test_a_lagging_clock_before_the_new_keys_start_is_temporary(directory: Directory) -> None:
+    # sh-pudong's new key is valid from OLD_KEY_UNTIL_MS - 7 days; a sender whose clock lags
+    # signs with it an hour before that. As evidence the key was not valid then (final); for
+    # admission the signing time is also outside the skew bound, so the clock is at fault and
+    # the refusal is clock_skew, which the sender cures by re-signing (§5.4 step 6).
+    starts_ms = OLD_KEY_UNTIL_MS - 7 * 24 * 3_600_000
+    early = request_transaction(STATUS, created_at_ms=starts_ms - 3_600_000).to_json()
+    assert _code(_evidence(early, directory)) is ReasonCode.KEY_NOT_VALID
+    wire = wire_bytes(early)
+    admit = lambda now_ms: lambda: admit_transaction(  # noqa: E731
+        wire, directory=directory, receiver=RECEIVER, now_ms=now_ms
+    )
+    assert _code(admit(starts_ms)) is ReasonCode.CLOCK_SKEW
+    # Within the skew bound the key's window is what is wrong: final, as before.
+    assert _code(admit(starts_ms - 3_600_000)) is ReasonCode.KEY_NOT_VALID
 
 
 def test_a_co_signed_statement_verifies_per_signer(directory: Directory) -> None:

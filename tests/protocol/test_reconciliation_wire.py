@@ -26,13 +26,15 @@ from protocol.signing import sign_object
 
 SH, NJ = "sh-pudong", "nj-gulou"
 NOW = T0_MS + 1_000
+RANGE = {"window_index": 1, "lo": None, "hi": None}
 
 
 def request(op: str = "summary", **overrides: object) -> bytes:
     document = {
         "standard": "hourbridge/1", "kind": "reconciliation.request",
         "request_id": "r" * 32, "sender": SH, "receiver": NJ, "op": op,
-        "args": {"window_index": 1}, "issued_at_ms": NOW, "signatures": {},
+        "args": {"window_index": 1, "lo": None, "hi": None}, "issued_at_ms": NOW,
+        "signatures": {},
     }
     document.update(overrides)
     return canonical_bytes(sign_object(document, signer=SH, key=vector_key(SH)))
@@ -46,9 +48,9 @@ def refused(raw: bytes, directory: Directory, *, now_ms: int = NOW) -> ReasonCod
 
 def test_a_request_and_its_reply_round_trip(directory: Directory) -> None:
     raw = build_request(request_id="q" * 32, sender=SH, receiver=NJ, op="leaves",
-                        args={"lo": None}, issued_at_ms=NOW, key=vector_key(SH))
+                        args=RANGE, issued_at_ms=NOW, key=vector_key(SH))
     admitted = admit_request(raw, directory=directory, receiver=NJ, now_ms=NOW)
-    assert (admitted.op, admitted.sender, admitted.args) == ("leaves", SH, {"lo": None})
+    assert (admitted.op, admitted.sender, admitted.args) == ("leaves", SH, RANGE)
     reply = build_reply(admitted, result={"leaves": []}, issued_at_ms=NOW, key=vector_key(NJ))
     assert admit_reply(reply, directory=directory, request=raw) == {"leaves": []}
     assert bytes_max(directory) == 9 * directory.policy.transaction_bytes_max
@@ -71,7 +73,8 @@ def test_requests_are_refused_with_the_standards_codes(directory: Directory) -> 
 def test_a_reply_must_answer_the_request_on_its_link(directory: Directory) -> None:
     raw = request()
     admitted = admit_request(raw, directory=directory, receiver=NJ, now_ms=NOW)
-    reply = build_reply(admitted, result={"count": 0}, issued_at_ms=NOW, key=vector_key(NJ))
+    reply = build_reply(admitted, result={"count": 0, "digest": "0" * 64}, issued_at_ms=NOW,
+                        key=vector_key(NJ))
     with pytest.raises(ProtocolError) as err:
         admit_reply(reply, directory=directory, request=request(op="leaves"))
     assert err.value.code is ReasonCode.RESPONSE_MISMATCH
@@ -87,8 +90,9 @@ def test_a_reply_must_answer_the_request_on_its_link(directory: Directory) -> No
         admit_reply(signed, directory=directory, request=raw)
     assert err.value.code is ReasonCode.MALFORMED
     by_sender = build_reply(admitted, result={}, issued_at_ms=NOW, key=vector_key(SH))
-    with pytest.raises(ProtocolError):
+    with pytest.raises(ProtocolError) as err:
         admit_reply(by_sender, directory=directory, request=raw)
+    assert err.value.code is ReasonCode.UNKNOWN_KEY  # signed as nj-gulou with a foreign key
 
 
 def test_leaves_and_keys_on_the_wire() -> None:

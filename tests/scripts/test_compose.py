@@ -1,9 +1,10 @@
 """docker-compose.yml and the Dockerfile, checked against the real CLI and config.
 
-There is no Docker engine on the build machines, so nothing here starts a container. Instead the
-compose file is read the way compose reads it (YAML, merge keys, `${VAR:-default}` and `$$`), each
-node's shell command is split into its commands, and every `hourbridge` call in it is parsed by the
-real click command behind the typer app; `init` is even run, into a temporary folder. The
+No container engine can pull an image on the build machines, so nothing here starts a container
+(tests/integration/test_compose_processes.py runs the same topology as processes). Instead the
+compose file is read the way compose reads it (YAML, merge keys, `${VAR:-default}` and `$$`),
+every `hourbridge` call in the services' scripts (scripts/compose/) is checked against the real
+click command behind the typer app, and a node's `init` is run into a temporary folder. The
 environment goes through `node.config.load_config`, the path the node takes at start-up.
 """
 
@@ -23,11 +24,14 @@ from typer.testing import CliRunner
 
 from node.cli.main import app
 from node.config import ENV_PREFIX, NodeConfig, load_config
+from node.timebank.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 NODES = {"sh-pudong": "310115", "nj-gulou": "320106", "bj-chaoyang": "110105"}
 CONTAINER_PORT = 8700
-SHELL_BUILTINS = {"test", "exit"}  # the only non-hourbridge commands a node's script may run
+IMAGE_SCRIPTS = "/opt/hourbridge/compose"  # the Dockerfile copies scripts/compose/ here
+IMAGE_POLICIES = "/opt/hourbridge/policies"  # ... and examples/policies/ here
+POLICIES = {"sh-pudong": "shanghai-2026", "nj-gulou": "nanjing-2019", "bj-chaoyang": "beijing-2022"}
 
 
 def interpolate(value: Any) -> Any:
@@ -70,45 +74,26 @@ def known_env_names(cli: Any) -> set[str]:
     return names
 
 
-def shell_commands(script: str, env: dict[str, str]) -> list[list[str]]:
-    """The simple commands of a small sh script, split the way sh splits them, `$VAR` expanded."""
-    script = script.replace("\\\n", " ").replace("\n", " ; ")
-    lexer = shlex.shlex(script, posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    commands: list[list[str]] = [[]]
-    for token in lexer:
-        if token in {";", "&&", "||", "|"}:
-            commands.append([])
-            continue
-        assert not set(token) & set("()<>&|`"), f"unexpected shell syntax {token!r}"
-        commands[-1].append(re.sub(r"\$\{?(\w+)\}?", lambda m: env[m.group(1)], token))
-    return [command[1:] if command[:1] == ["exec"] else command for command in commands if command]
+def script_of(service: dict[str, Any]) -> Path:
+    """The checkout's copy of the script a service runs (its entrypoint in the image)."""
+    shell, script = service["entrypoint"]
+    assert shell == "/bin/sh" and script.startswith(IMAGE_SCRIPTS + "/"), service["entrypoint"]
+    return ROOT / "scripts" / "compose" / script.removeprefix(IMAGE_SCRIPTS + "/")
 
 
-def hourbridge_calls(service: dict[str, Any]) -> list[list[str]]:
-    assert service["entrypoint"] == ["/bin/sh", "-c"]
-    script = service["command"][0] if isinstance(service["command"], list) else service["command"]
+def hourbridge_calls(script: Path) -> list[tuple[list[str], set[str]]]:
+    """Each `hourbridge` call in a script: its command path and the --options it gives."""
+    text = script.read_text(encoding="utf-8").replace("\\\n", " ")
     calls = []
-    for command in shell_commands(script, service["environment"]):
-        if command[0] == "hourbridge":
-            calls.append(command[1:])
-        else:
-            assert command[0] in SHELL_BUILTINS, f"unexpected command {command}"
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        # A command starts a line, follows `$(`, `exec` or a pipe, maybe after VAR=value.
+        for match in re.finditer(r"(?:^\s*|\$\(|\bexec\s+|\|\s*)(?:[A-Z_]+=\S+\s+)*"
+                                 r"hourbridge ((?:[a-z][a-z-]* )*)(.*)", line):
+            rest = re.split(r" (?:>|\||;|&&)", match.group(2))[0]
+            calls.append((match.group(1).split(), set(re.findall(r"(?<!\S)--[a-z-]+", rest))))
     return calls
-
-
-def parse(cli: Any, argv: list[str]) -> tuple[str, dict[str, Any]]:
-    """Resolve `argv` to a (sub)command of the real CLI and parse its options there."""
-    command, path = cli, list[str]()
-    while hasattr(command, "commands"):
-        assert argv and argv[0] in command.commands, f"no hourbridge command {path + argv[:1]}"
-        path.append(argv[0])
-        command, argv = command.commands[argv[0]], argv[1:]
-    try:
-        context = command.make_context(" ".join(path), list(argv))
-    except Exception as exc:  # the CLI's own usage error says what is wrong with the call
-        pytest.fail(f"`hourbridge {' '.join(path)} {' '.join(argv)}` is refused: {exc}")
-    return " ".join(path), context.params
 
 
 def host_port(service: dict[str, Any]) -> int:
@@ -118,30 +103,59 @@ def host_port(service: dict[str, Any]) -> int:
     return int(host)
 
 
-def test_services_are_three_nodes_each_with_its_own_postgres(compose: dict[str, Any]) -> None:
+def test_services_are_an_authority_and_three_nodes_each_with_its_own_postgres(
+    compose: dict[str, Any]
+) -> None:
     services = compose["services"]
-    assert set(services) == set(NODES) | {f"{node}-db" for node in NODES}
+    assert set(services) == {"authority"} | set(NODES) | {f"{node}-db" for node in NODES}
+    assert services["authority"]["build"] == "."
+    assert services["authority"]["environment"]["HB_EXPECT"].split() == list(NODES)
     for node in NODES:
         assert services[node]["build"] == "."
         assert (ROOT / "Dockerfile").is_file()
         assert re.fullmatch(r"postgres:15(\.\d+)?(-\w+)?", services[f"{node}-db"]["image"])
-        assert services[node]["depends_on"] == {f"{node}-db": {"condition": "service_healthy"}}
+        # A node starts once its database and the authority (its anchor published) are healthy.
+        assert services[node]["depends_on"] == {f"{node}-db": {"condition": "service_healthy"},
+                                                "authority": {"condition": "service_healthy"}}
+
+
+def option_names(cli: Any, path: list[str]) -> set[str]:
+    command = cli
+    for name in path:
+        assert name in getattr(command, "commands", {}), f"no hourbridge command {path}"
+        command = command.commands[name]
+    assert not hasattr(command, "commands"), f"hourbridge {' '.join(path)} needs a subcommand"
+    return {opt for param in command.params for opt in param.opts if opt.startswith("--")}
+
+
+@pytest.mark.parametrize("script", ["authority.sh", "node.sh"])
+def test_scripts_call_real_cli_commands_and_options(cli: Any, script: str) -> None:
+    calls = hourbridge_calls(ROOT / "scripts" / "compose" / script)
+    assert calls, f"{script} calls no hourbridge command"
+    for path, options in calls:
+        unknown = options - option_names(cli, path)
+        assert not unknown, f"hourbridge {' '.join(path)} has no {sorted(unknown)}"
+    wanted = {"authority.sh": {"directory init", "directory add-node", "directory sign"},
+              "node.sh": {"init", "keys list", "serve"}}[script]
+    assert wanted <= {" ".join(path) for path, _ in calls}
 
 
 @pytest.mark.parametrize("node", NODES)
-def test_node_command_uses_real_cli_commands_and_options(
-    compose: dict[str, Any], cli: Any, node: str
-) -> None:
-    calls = [parse(cli, argv) for argv in hourbridge_calls(compose["services"][node])]
-    assert [name for name, _ in calls] == ["init", "serve"]
-    (_, init), (_, serve) = calls
-    assert init["node_id"] == node and init["region"] == NODES[node]
-    assert init["url"] == f"http://{node}:{CONTAINER_PORT}"
-    assert str(init["data"]) == str(serve["data"]) == "/data"
-    assert serve["host"] == "0.0.0.0" and serve["port"] == CONTAINER_PORT
+def test_node_service_is_its_city_with_its_policy(compose: dict[str, Any], node: str) -> None:
+    service = compose["services"][node]
+    assert script_of(service).name == "node.sh" and script_of(service).is_file()
+    assert script_of(compose["services"]["authority"]).name == "authority.sh"
+    env = service["environment"]
+    assert env["HB_NODE_ID"] == node and env["HB_REGION"] == NODES[node]
+    assert env["HB_URL"] == f"http://{node}:{CONTAINER_PORT}"
+    assert env["HB_DATA"] == env["HOURBRIDGE_DATA"] == "/data"
+    assert env["HB_FEDERATION"] == compose["services"]["authority"]["environment"]["HB_FEDERATION"]
+    policy = env["HB_POLICY"]
+    assert policy == f"{IMAGE_POLICIES}/{POLICIES[node]}.toml"
+    path = ROOT / "examples" / "policies" / policy.removeprefix(IMAGE_POLICIES + "/")
+    assert load_policy(path).programme == POLICIES[node].replace("-", "_")
     # The database URL (with its password) comes from the environment, never from node.toml.
-    assert init["database_url"] == ""
-    assert "HOURBRIDGE_DATABASE_URL" in compose["services"][node]["environment"]
+    assert "HOURBRIDGE_DATABASE_URL" in env
 
 
 @pytest.mark.parametrize("node", NODES)
@@ -149,15 +163,15 @@ def test_init_runs_and_the_environment_is_real_config(
     compose: dict[str, Any], cli: Any, node: str, tmp_path: Path
 ) -> None:
     service = compose["services"][node]
-    (init_argv, _) = hourbridge_calls(service)
-    argv = list(init_argv)
-    argv[argv.index("--data") + 1] = str(tmp_path)
+    hb = service["environment"]
+    argv = ["init", "--node-id", hb["HB_NODE_ID"], "--region", hb["HB_REGION"], "--url",
+            hb["HB_URL"], "--name", hb["HB_NAME"], "--data", str(tmp_path)]
     # Run without the compose environment: SQLite here, as there is no PostgreSQL to reach.
     result = CliRunner().invoke(app, argv, env={"HOURBRIDGE_DATABASE_URL": None})
     assert result.exit_code == 0, result.output
     assert "hourbridge-demo" not in (tmp_path / "node.toml").read_text()
 
-    env = service["environment"]
+    env = {k: v for k, v in service["environment"].items() if not k.startswith("HB_")}
     unknown = set(env) - known_env_names(cli)
     assert not unknown, f"{sorted(unknown)} are neither NodeConfig fields nor CLI variables"
     config = load_config(tmp_path, env=env)
@@ -171,16 +185,22 @@ def test_init_runs_and_the_environment_is_real_config(
     assert database.path == f"/{postgres['POSTGRES_DB']}"
 
 
-def test_volumes_are_named_declared_and_never_shared(compose: dict[str, Any]) -> None:
+def test_volumes_are_named_declared_and_only_the_federation_one_shared(
+    compose: dict[str, Any]
+) -> None:
     declared = set(compose["volumes"])
     used: list[str] = []
     for name, service in compose["services"].items():
         mounts = dict(str(volume).split(":", 1) for volume in service["volumes"])
-        target = "/var/lib/postgresql/data" if name.endswith("-db") else "/data"
-        assert list(mounts.values()) == [target], f"{name} mounts {mounts}"
-        used += mounts
-    assert len(used) == len(set(used)), "two services share a volume"
-    assert set(used) == declared
+        if name.endswith("-db"):
+            assert list(mounts.values()) == ["/var/lib/postgresql/data"], f"{name} mounts {mounts}"
+        elif name == "authority":  # the authority key never leaves its own volume
+            assert mounts == {"authority-data": "/authority", "federation": "/federation"}
+        else:
+            assert mounts == {f"{name}-data": "/data", "federation": "/federation"}
+        used += [volume for volume in mounts if volume != "federation"]
+    assert len(used) == len(set(used)), "two services share a private volume"
+    assert set(used) | {"federation"} == declared
 
 
 def test_host_ports_are_distinct_and_only_nodes_publish(compose: dict[str, Any]) -> None:
@@ -188,6 +208,7 @@ def test_host_ports_are_distinct_and_only_nodes_publish(compose: dict[str, Any])
     ports = [host_port(services[node]) for node in NODES]
     assert len(set(ports)) == len(ports)
     assert all("ports" not in services[f"{node}-db"] for node in NODES)
+    assert "ports" not in services["authority"]
 
 
 def test_healthchecks_ask_healthz_and_pg_isready(compose: dict[str, Any]) -> None:
@@ -196,6 +217,9 @@ def test_healthchecks_ask_healthz_and_pg_isready(compose: dict[str, Any]) -> Non
         assert f"http://127.0.0.1:{CONTAINER_PORT}/healthz" in check
         db_check = " ".join(compose["services"][f"{node}-db"]["healthcheck"]["test"])
         assert "pg_isready" in db_check
+    # The authority is healthy once the nodes can pin its anchor.
+    assert compose["services"]["authority"]["healthcheck"]["test"] == [
+        "CMD", "test", "-s", "/federation/anchor"]
 
 
 def test_dockerfile_installs_the_project_and_runs_hourbridge_unprivileged(cli: Any) -> None:

@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "federation.py"
 NODES = ("sh-pudong", "nj-gulou", "bj-chaoyang")
-RUN_TIMEOUT_S = 120
+RUN_TIMEOUT_S = 300  # a hang guard: one run takes some 40 s alone, minutes on a loaded CI machine
 
 # The demo data by hand: grants in, gifts moved from volunteer to elder.
 SEEDED_MINUTES = {
@@ -38,16 +38,23 @@ SEEDED_MINUTES = {
 }
 
 # The story by hand (scripts/demo_story.py): a 3 h gift Shanghai -> Nanjing, 2 h of it spent
-# there, Chen Jianguo's 480 minutes moved to Beijing, a gift to his old address refused.
+# there on a service visit, a 1 h lesson in Beijing complained about and half paid, Chen
+# Jianguo's 480 minutes moved to Beijing, a gift to his old address refused.
 AFTER_STORY = {
     **SEEDED_MINUTES,
     "liu-yang@sh-pudong": 720 - 180,
     "sun-xiulan@nj-gulou": 360 + 240 + 180 - 120,
     "zhao-lei@nj-gulou": 1500 + 120,
+    "li-shufen@bj-chaoyang": 600 + 300 + 180 - 30,
+    "he-xiaoyu@bj-chaoyang": 540 + 30,
     "chen-jianguo@sh-pudong": 0,
 }
 STORY_LINES = (
     "committed after",  # the gift across cities, over real processes
+    "request story-2-cleaning: zhao-lei served sun-xiulan; paper slip NJ-HNL-0001: 2 h 00 min",
+    "confirmed by the station's staff with 5 stars: 2 h 00 min paid from her hours to zhao-lei",
+    "li-shufen complains: the lesson ended after twenty minutes; the station settles it "
+    "(partial): 0 h 30 min paid to he-xiaoyu, 0 h 30 min back to li-shufen",
     "new address chen-jianguo@bj-chaoyang: holds 8 h 00 min (sponsored 480)",
     "chen-jianguo@sh-pudong is now relocated, pointing to chen-jianguo@bj-chaoyang",
     "Shanghai refused it (creditor_relocated) and named the new address "
@@ -118,6 +125,9 @@ def test_smoke_seeds_verifies_and_stops_and_a_rerun_adds_nothing(tmp_path: Path)
     assert "WRONG" not in first
     # Each node's staff console is named, so an operator finds it without reading the docs.
     assert all(f"http://127.0.0.1:{base_port + i}/console" in first for i in range(3)), first
+    # The regulator's portal (scripts/demo_portal.py) with its demo login, and its first report.
+    assert "regulator's portal (民政局): http://127.0.0.1:" in first and "minzheng" in first
+    assert [p.name for p in (data / "portal" / "history").iterdir()], "no portal report"
     assert "stopped sh-pudong, nj-gulou, bj-chaoyang" in first
     assert all(port_is_free(base_port + i) for i in range(3)), "a node outlived the script"
     # All three nodes run under one signed directory, checked over each node's API.
@@ -137,6 +147,20 @@ def test_smoke_seeds_verifies_and_stops_and_a_rerun_adds_nothing(tmp_path: Path)
     report = data / "report" / "report.json"
     assert f"{report.with_suffix('.html')}" in first and "verified: report.federation" in first
     assert_verify_report(report, data / "directory.json", ok=True)
+    # The cities' rules in action: each node runs its example policy, listed in its unit, and the
+    # story's visit and complaint make the report's redemption and service figures non-zero.
+    units = {n["node_id"]: n["local_unit"]["minutes"] for n in directory["nodes"]}
+    assert units == {node: 60 for node in NODES}, units
+    for node, policy in (("sh-pudong", "shanghai-2026"), ("nj-gulou", "nanjing-2019"),
+                         ("bj-chaoyang", "beijing-2022")):
+        assert f"examples/policies/{policy}.toml" in (data / node / "node.toml").read_text()
+    signed = {r["report"]["node"]: r["report"] for r in json.loads(report.read_text())[
+        "node_reports"]}
+    assert signed["nj-gulou"]["activity"]["totals"]["redeemed_minutes"] == 120
+    assert signed["bj-chaoyang"]["activity"]["totals"]["redeemed_minutes"] == 30
+    assert signed["nj-gulou"]["service"]["ratings"]["distribution"]["5"] == 1
+    assert signed["bj-chaoyang"]["service"]["disputes"] == {
+        "held_minutes": 0, "open": 0, "outcomes": {"partial": 1}, "raised": 1}
     original = report.read_bytes()
     for offset in (len(original) // 3, len(original) // 2, len(original) - 10):
         edited = bytearray(original)

@@ -19,6 +19,7 @@ from node.forms.privacy import (
     PersonalDataCorrected,
     PersonalDataOut,
     PersonalDataPatch,
+    VisitContactOut,
 )
 from node.privacy.consents import Purpose
 from protocol.addresses import LOCAL_ID_PATTERN
@@ -55,6 +56,15 @@ def set_consent(local_id: LocalId, purpose: Purpose, body: ConsentBody, node: No
                 principal: PrincipalDep) -> dict[str, Any]:
     return node.privacy.set_consent(principal, local_id, purpose, given=body.given,
                                     guardian_name=body.guardian_name)
+
+
+@router.get("/{local_id}/visit-contact", response_model=VisitContactOut,
+            summary="Her phone, emergency contact and home address for a home visit: her "
+                    "station's staff, an admin or the volunteer of her accepted request, with "
+                    "her home_visit_contact consent (422 consent_required otherwise; logged)")
+def get_visit_contact(local_id: LocalId, node: NodeDep,
+                      principal: PrincipalDep) -> dict[str, Any]:
+    return node.privacy.visit_contact(principal, local_id)
 
 
 @router.get("/{local_id}/export", response_model=MemberExport,

@@ -172,6 +172,16 @@ def _unreconciled_lines(rows: list[dict[str, Any]]) -> str:
     return "".join(lines)
 
 
+def _peer_ahead_lines(ahead: dict[str, bool]) -> str:
+    """One gauge per link: 1 while the peer is ahead of our chain (node/exchange/ahead.py)."""
+    lines = ["# HELP hourbridge_link_peer_ahead 1: the peer holds more of the link's chain than "
+             "this node (restored from a backup without `hourbridge recover`).\n"
+             "# TYPE hourbridge_link_peer_ahead gauge\n"]
+    lines += [f'hourbridge_link_peer_ahead{{peer="{peer}"}} {int(flag)}\n'
+              for peer, flag in ahead.items()]
+    return "".join(lines)
+
+
 async def metrics(request: Request) -> PlainTextResponse:
     """Prometheus text: open disputes, frozen links and the minutes past each link's last
     co-signed cut. A plain route, outside the JSON API's OpenAPI document: it serves text/plain
@@ -185,7 +195,8 @@ async def metrics(request: Request) -> PlainTextResponse:
         f"hourbridge_open_disputes {counts['open_disputes']}\n"
         "# HELP hourbridge_frozen_links Links on which new transfers are refused.\n"
         "# TYPE hourbridge_frozen_links gauge\n"
-        f"hourbridge_frozen_links {counts['frozen_links']}\n" + _unreconciled_lines(past),
+        f"hourbridge_frozen_links {counts['frozen_links']}\n" + _unreconciled_lines(past)
+        + _peer_ahead_lines(node.exchange.ahead_by_peer()),
         media_type="text/plain; version=0.0.4",
     )
 

@@ -14,6 +14,7 @@ from node.api.replay import mark_replay
 from node.forms.models import CLIENT_ID_PATTERN
 from node.forms.records import (
     CorrectionRecord,
+    CorrectionWithdraw,
     QualificationCreate,
     QualificationOut,
     QualificationPage,
@@ -55,6 +56,14 @@ def get_correction(correction_id: ClientId, node: NodeDep,
 def confirm_correction(correction_id: ClientId, node: NodeDep,
                        principal: PrincipalDep) -> dict[str, Any]:
     return node.timebank.corrections.confirm(principal, correction_id)
+
+
+@router.post("/service-corrections/{correction_id}/withdraw", response_model=CorrectionOut,
+             summary="Whoever recorded a pending correction, or an admin, withdraws it with a "
+             "reason: nothing posts, and it can no longer be confirmed (a repeat replays)")
+def withdraw_correction(correction_id: ClientId, body: CorrectionWithdraw, node: NodeDep,
+                        principal: PrincipalDep) -> dict[str, Any]:
+    return node.timebank.corrections.withdraw(principal, correction_id, reason=body.reason)
 
 
 @router.post("/members/{local_id}/qualifications", status_code=201,

@@ -19,6 +19,7 @@ from node.clock import FakeClock
 from node.db.schema import metadata
 from node.runtime import Node
 from tests.conftest import Api
+from tests.factories import give_consent
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_FIELDS = frozenset({"type", "title", "status", "detail", "code", "instance"})
@@ -145,6 +146,8 @@ def build_world(api: Api, clock: FakeClock) -> World:
             },
         )
     )
+    # staff and admins send her gifts to other nodes (the batch, the matrix): her consent
+    give_consent(api.node, "alice", "cross_node_gifts")
     tokens = {
         "member_self": api.token("alice", Role.MEMBER, member_local_id="alice"),
         "member_other": api.token("carol", Role.MEMBER, member_local_id="carol"),

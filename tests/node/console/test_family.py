@@ -35,7 +35,8 @@ def test_give_a_relative_access_and_end_it(staff: TestClient, api: Api) -> None:
     kin = post_form(staff, f"{PAGE}/kin", PAGE, relative="li.ming", relation="child")
     assert kin.status_code == 303 and kin.headers["location"].endswith("done=kin_added#kin")
     page = staff.get(kin.headers["location"]).text
-    assert "亲属已登记" in page and '<option value="li.ming">li.ming (子女)</option>' in page
+    assert "亲属已登记" in page and '<option value="li.ming">李明 li.ming (子女)</option>' in page
+    assert '李明 <span class="id">li.ming</span> · 子女' in page  # the kin list, by name
     granted = post_form(staff, f"{PAGE}/delegates", PAGE, delegate="li.ming")
     assert granted.status_code == 303
     [grant] = delegates(api)
@@ -43,7 +44,9 @@ def test_give_a_relative_access_and_end_it(staff: TestClient, api: Api) -> None:
     assert grant["granted_by"].startswith("staff:lujiazui:")
     page = staff.get(granted.headers["location"]).text
     assert "已授权家人代办" in page and 'data-delegate="li.ming" data-active="yes"' in page
-    assert "服务站工作人员（lujiazui） 于" in page  # who gave it, and when
+    # who acts for her and who gave it, by name (the ids small beside them), and when
+    assert '<strong>李明 <span class="id">li.ming</span></strong>' in page
+    assert "staff（服务站工作人员（lujiazui）） <span class=\"id\">" in page and "于 20" in page
     assert 'name="delegate"' not in page  # nobody else to name
     again = post_form(staff, f"{PAGE}/delegates", PAGE, delegate="li.ming")
     assert again.headers["location"].endswith("done=delegate_in_force#family")

@@ -153,7 +153,8 @@ def test_refusals_of_the_whole_file_are_words_never_a_500(admin: TestClient, sta
     monkeypatch.setattr(pages_import, "UPLOAD_BYTES_MAX", 1024 * 1024)
     monkeypatch.setattr(pages_import, "UPLOAD_ROWS_MAX", 3)
     too_long = send(admin, sheet, mode="import")
-    assert too_long.status_code == 413 and "文件有 4 行，本页一次最多 3 行" in too_long.text
+    assert too_long.status_code == 413 and "文件超过 3 行，本页一次最多 3 行" in too_long.text
+    assert "import_too_many_rows" in too_long.text
     assert count(api, members) == before
     # Past the body guard's ceiling for this path the body is not read at all: its coded 413.
     body = b"x" * (pages_import.UPLOAD_BODY_BYTES_MAX + 1)

@@ -5,6 +5,8 @@ lujiazui, born 1948; zhao.lei at huamu)."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from node.access import Role
@@ -25,8 +27,9 @@ def test_staff_correct_a_record_and_the_page_tells_its_history(staff: TestClient
     assert done.headers["location"] == f"{WANG}?done=record_corrected"
     page = staff.get(done.headers["location"])
     assert "已保存更正" in page.text
-    assert ("staff（服务站工作人员（lujiazui））把出生年份从“1948”改为“1945”。"
-            "理由：核对身份证") in page.text
+    # who by name (the token's label, role and station), the token's id small beside it
+    assert re.search(r'staff（服务站工作人员（lujiazui）） <span class="id">[^<]+</span>把出生年份'
+                     r"从“1948”改为“1945”。理由：核对身份证", page.text)
     got = api.client.get("/api/v1/members/wang.fang", headers=api.admin).json()
     assert got["birth_year"] == 1945 and got["display_name"] == "王芳"
     staff.get("/console/lang", params={"to": "en"})

@@ -11,7 +11,6 @@ from alembic.runtime.migration import MigrationContext
 from typer.testing import CliRunner
 
 from node.cli.main import app
-from node.db.engine import Database
 from node.db.schema import metadata
 from node.errors import ConfigError, ErrorCode
 from node.runtime import Node, open_node
@@ -26,7 +25,7 @@ def test_migrated_schema_matches_the_table_definitions(node: Node) -> None:
 
 def test_node_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     config = make_config(tmp_path / "n", "sh-pudong")
-    Database(config.resolved_database_url()).dispose()
+    (tmp_path / "n" / "node.db").touch()  # an empty SQLite database: no node opens a missing one
     with pytest.raises(ConfigError) as err:
         open_node(config, key=node_key("sh-pudong"))
     assert err.value.code == ErrorCode.NOT_MIGRATED
@@ -40,6 +39,8 @@ def test_serve_refuses_an_unmigrated_database_with_a_clear_message(tmp_path: Pat
                                  "--url", "http://127.0.0.1:9", "--data", str(data)])
     assert result.exit_code == 0, result.output
     (data / "node.db").unlink()
+    # There but empty; a missing file: tests/node/cli/test_database_location.py.
+    (data / "node.db").touch()
     result = runner.invoke(app, ["serve", "--data", str(data)])
     assert result.exit_code != 0
     assert isinstance(result.exception, ConfigError)

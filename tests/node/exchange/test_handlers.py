@@ -1,7 +1,7 @@
 """Every request type of the standard has exactly one handler, checked when the node opens
 (issue 20): a missing handler stops start-up naming the type, a second registration is a wiring
-bug, and the types the node does not act on yet (statement, checkpoint) get an explicit handler
-giving the temporary answer they always got."""
+bug, and the types v1 reserves (statement, checkpoint) get an explicit handler giving a final
+refusal (standard §8.2, issue 16)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from node.clock import FakeClock
 from node.errors import InvariantViolation
 from node.exchange.answers import AnswerHandlers
 from node.exchange.payments import PaymentHandlers
-from node.exchange.requests import NOT_PROCESSED_YET, RequestHandlers, not_processed_yet
+from node.exchange.requests import RESERVED_TYPES, RequestHandlers, reserved
 from node.ledger.journal import Ledger
 from node.runtime import Node, open_node
 from protocol.conformance.samples import sample_requests
@@ -24,8 +24,8 @@ from tests.support import node_key
 def test_the_full_node_has_one_handler_per_request_type(sqlite_node: Node) -> None:
     handlers = sqlite_node.exchange.requests.handlers
     assert set(handlers) == REQUEST_TYPES
-    assert {"statement", "checkpoint"} == NOT_PROCESSED_YET
-    assert all(handlers[t] is not_processed_yet for t in NOT_PROCESSED_YET)
+    assert {"statement", "checkpoint"} == RESERVED_TYPES
+    assert all(handlers[t] is reserved for t in RESERVED_TYPES)
     sqlite_node.exchange.requests.require_complete()
 
 
@@ -52,19 +52,20 @@ def test_open_node_fails_at_start_up_without_a_handler(
 def test_registering_a_handler_twice_is_an_error() -> None:
     requests = RequestHandlers(node_id="sh-pudong", ledger=Ledger("sh-pudong"))
     with pytest.raises(InvariantViolation, match=r"transfer\.prepare is registered already"):
-        requests.register("transfer.prepare", not_processed_yet)
+        requests.register("transfer.prepare", reserved)
     with pytest.raises(InvariantViolation, match="not a request type of the standard"):
-        requests.register("transfer.cancel", not_processed_yet)
+        requests.register("transfer.cancel", reserved)
     answers = AnswerHandlers(ledger=Ledger("sh-pudong"))
     with pytest.raises(InvariantViolation, match=r"transfer\.status is registered already"):
         answers.register("transfer.status", lambda *_: None)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("message_type", sorted(NOT_PROCESSED_YET))
-def test_statements_and_checkpoints_still_get_todays_temporary_answer(message_type: str) -> None:
+@pytest.mark.parametrize("message_type", sorted(RESERVED_TYPES))
+def test_statements_and_checkpoints_get_a_final_refusal(message_type: str) -> None:
+    # Temporary (receiver_unavailable) would make a conforming sender retry forever.
     request = next(m for m in sample_requests() if m.type == message_type)
-    answer = not_processed_yet(None, None, request)  # type: ignore[arg-type]
-    assert not answer.final
+    answer = reserved(None, None, request)  # type: ignore[arg-type]
+    assert answer.final
     assert isinstance(answer.message, MessageRejectMessage)
-    assert answer.message.body.reason is ReasonCode.RECEIVER_UNAVAILABLE
-    assert answer.message.body.detail == f"this node does not process {message_type} yet"
+    assert answer.message.body.reason is ReasonCode.UNSUPPORTED_MESSAGE_TYPE
+    assert answer.message.body.detail.startswith(f"{message_type} is reserved in hourbridge/1")

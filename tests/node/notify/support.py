@@ -10,14 +10,16 @@ from sqlalchemy import select
 from node.db.schema import notification_deliveries, notifications
 from node.notify.contacts import ContactDetails
 from node.runtime import Node
-from tests.factories import ADMIN
+from tests.factories import ADMIN, give_consent
 from tests.node.timebank.conftest import member
 
 
 def set_contacts(node: Node, local_id: str, *, email: str | None = None,
                  gateway: str | None = None) -> None:
+    """Her contacts, and her consent to notices leaving the node (without it nothing is sent)."""
     node.notifications.contacts.put(ADMIN, local_id, ContactDetails(
         email=email, gateway_recipient=gateway))
+    give_consent(node, local_id, "notices")
 
 
 def take(node: Node, request_id: str, *, recipient: str = "gran",

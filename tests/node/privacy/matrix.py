@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tests.factories import give_consent
 from tests.node.api.support import World
 
 Endpoint = tuple[str, str]
@@ -31,9 +32,16 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
     ("GET", f"{MEMBER}/export"): (f"{ALICE}/export", None),
     ("POST", f"{MEMBER}/erase"): (f"{ALICE}/erase", lambda w: {"reason": "her request"}),
 }
-SETUP: dict[Endpoint, Callable[[World], None]] = {}
+# The home-visit contact, with her consent (SETUP): her station's staff and an admin; she herself
+# reads her data on the personal-data route; a volunteer only while on a request of hers
+# (tests/node/privacy/test_visit_contact.py).
+VISIT_CONTACT: Endpoint = ("GET", f"{MEMBER}/visit-contact")
+REQUESTS[VISIT_CONTACT] = (f"{ALICE}/visit-contact", None)
+SETUP: dict[Endpoint, Callable[[World], None]] = {
+    VISIT_CONTACT: lambda w: give_consent(w.api.node, "alice", "home_visit_contact")}
 MATRIX: dict[Endpoint, tuple[int, ...]] = {
-    endpoint: STAFF_ONLY if endpoint[1].endswith("/erase") else ALLOWED for endpoint in REQUESTS}
+    endpoint: STAFF_ONLY if endpoint[1].endswith("/erase") or endpoint == VISIT_CONTACT
+    else ALLOWED for endpoint in REQUESTS}
 NOT_FOR_REGULATOR: set[Endpoint] = set(REQUESTS)
 ACCESS_LOGGED: set[Endpoint] = set(REQUESTS) | {("GET", f"{MEMBER}/death")}
 # Reads of a member's record and its corrections (node/privacy/reads.py): logged for every

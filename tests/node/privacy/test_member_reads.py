@@ -69,6 +69,10 @@ def _world(api: Api) -> str:
             "local_id": local_id, "display_name": local_id, "station": station,
             "birth_year": 1948})
         assert made.status_code == 201, made.text
+        # the home-visit contact is shown only with her consent (node/privacy/visit_contact.py)
+        given = api.client.put(f"/api/v1/members/{local_id}/consents/home_visit_contact",
+                               headers=api.admin, json={"given": True})
+        assert given.status_code == 200, given.text
     return api.token("staff", Role.STAFF, station="lujiazui")
 
 

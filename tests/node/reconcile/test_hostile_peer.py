@@ -104,7 +104,9 @@ def test_forged_history_stops_recover_without_writing(fed: Federation) -> None:
         body = json.loads(reply.body)
         if "transactions" not in body.get("result", {}):
             return reply
-        body["result"]["transactions"] = [{"sequence": 999, **item}]
+        # A history item has no "key" (standard §20): only the pair, at its sequence.
+        body["result"]["transactions"] = [{"sequence": 999, "transaction": item["transaction"],
+                                           "response": item["response"]}]
         body["signatures"] = {}
         signed = sign_object(body, signer=NJ, key=node_key(NJ))
         return Reply(200, canonical_bytes(signed), reply.content_type)
@@ -145,7 +147,7 @@ def test_a_co_signed_window_is_never_reopened(fed: Federation) -> None:
         statement = fed.nodes[NJ].reconciler.sides.statements.sign(
             compute(conn, me=NJ, peer=SH, index=1, outgoing_cut=0, incoming_cut=2))
 
-    reply = ask(fed, "propose", {"statement": statement, "final": False})
+    reply = ask(fed, "propose", {"statement": statement, "final": False, "late_response": None})
 
     assert reply.status == 422
     assert json.loads(reply.body)["reason"] == "sequence_replayed"
@@ -240,7 +242,9 @@ def test_a_forked_transaction_in_recover_history_stops_it_without_writing(
         body = json.loads(reply.body)
         if "transactions" not in body.get("result", {}):
             return reply
-        body["result"]["transactions"] = [{"sequence": 2, **item}]
+        # A history item has no "key" (standard §20): only the pair, at its sequence.
+        body["result"]["transactions"] = [{"sequence": 2, "transaction": item["transaction"],
+                                           "response": item["response"]}]
         body["signatures"] = {}
         return Reply(200, canonical_bytes(sign_object(body, signer=NJ, key=node_key(NJ))),
                      reply.content_type)

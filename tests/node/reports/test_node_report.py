@@ -12,6 +12,7 @@ import httpx
 from node.access import Role
 from node.reports import node_report
 from node.reports.verify import verify_report
+from node.reports.words import hours_text
 from protocol.canonical import canonical_bytes
 from protocol.envelope import verify_evidence
 from tests.factories import ADMIN, grant
@@ -74,7 +75,9 @@ def test_issuance_and_liability_agree_with_the_signed_checkpoint(reports: Report
     # The CSV states the same totals.
     (total,) = [r for r in csv_rows(reports.node_dir / "report.csv", "liability")
                 if r[0] == "total"]
-    assert total == ["total", "3", str(signed["member"]), "240", "1"]
+    # Its own columns first, then the same figures read out (the label, hours and minutes).
+    assert total[:5] == ["total", "3", str(signed["member"]), "240", "1"]
+    assert total[5:] == ["合计", hours_text(signed["member"]), "4 小时"]
 
 
 def test_the_disputed_link_shows_as_an_open_discrepancy_aged_by_its_finding(

@@ -89,7 +89,8 @@ def test_the_page_and_table_show_them(past: Past) -> None:
     assert "Hours past the last co-signed cut" in page
     with (past.root / "nj" / "report.csv").open(encoding="utf-8", newline="") as handle:
         rows = [r[1:] for r in csv.reader(handle) if r and r[0] == "unreconciled"]
-    assert rows[1][:2] == [SH, "1"] and rows[1][-2:] == ["2", "75"]
+    assert rows[1][:2] == [SH, "1"] and rows[1][6:8] == ["2", "75"]
+    assert rows[1][-1] == "1 小时 15 分"  # read out beside the table's own columns
     fed_page = (past.root / "federation" / "report.html").read_text(encoding="utf-8")
     assert "Is anything wrong?" in fed_page
     assert ("sent 2 transfers, 75 min since window 1 (per sh-pudong); received 2 transfers, "

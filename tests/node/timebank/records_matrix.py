@@ -46,6 +46,8 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
                    "duration_minutes": 45}),
     ("GET", CORRECTIONS): ("/api/v1/service-corrections/c-alice", None),
     ("POST", CORRECTIONS + "/confirm"): ("/api/v1/service-corrections/c-alice/confirm", None),
+    ("POST", CORRECTIONS + "/withdraw"): ("/api/v1/service-corrections/c-alice/withdraw",
+                                          lambda w: {"reason": "wrong slip"}),
     ("POST", QUALIFICATIONS): (
         "/api/v1/members/alice/qualifications",
         lambda w: {"id": "q-new", "kind": "health_care", "title": "nurse", "issuer": "city",
@@ -56,6 +58,7 @@ SETUP: dict[Endpoint, Callable[[World], None]] = {
     ("POST", SR + "/{request_id}/corrections"): _paid,
     ("GET", CORRECTIONS): _corrected,
     ("POST", CORRECTIONS + "/confirm"): _corrected,
+    ("POST", CORRECTIONS + "/withdraw"): _corrected,
 }
 # fmt: off
 MATRIX: dict[Endpoint, tuple[int, ...]] = {
@@ -64,6 +67,8 @@ MATRIX: dict[Endpoint, tuple[int, ...]] = {
     ("POST", SR + "/{request_id}/corrections"): (401, 401, 403, 403, 201, 403, 201, 403),
     ("GET", CORRECTIONS):                        (401, 401, 200, 403, 200, 403, 200, 200),
     ("POST", CORRECTIONS + "/confirm"):          (401, 401, 200, 403, 200, 403, 200, 403),
+    # Only its recorder (not a role of the table) or an admin withdraws it.
+    ("POST", CORRECTIONS + "/withdraw"):         (401, 401, 403, 403, 403, 403, 200, 403),
     ("POST", QUALIFICATIONS):                    (401, 401, 403, 403, 201, 403, 201, 403),
     ("GET", QUALIFICATIONS):                     (401, 401, 200, 403, 200, 403, 200, 200),
 }

@@ -11,7 +11,7 @@ import pytest
 
 from node.api.app import create_app
 from protocol.credit import CreditClass
-from tests.factories import ADMIN, by_class, grant
+from tests.factories import ADMIN, by_class, give_consent, grant
 from tests.federation import Federation, audit
 from tests.support import build_node, make_config
 
@@ -51,6 +51,7 @@ def test_a_gift_to_another_city_needs_a_registered_direct_relative(fed: Federati
     fed.nodes[SH].members.create(ADMIN, local_id="m2", display_name="M2", station=None,
                                  birth_year=None)
     people.add_kin(ADMIN, "m2", relative=f"m1@{NJ}", relation="parent")
+    give_consent(fed.nodes[SH], "m2", "cross_node_gifts")  # the admin sends it for her
     grant(fed.nodes[SH], "m2", 120)
     made = fed.send(f"m2@{SH}", f"m1@{NJ}", 60, transfer_id="gift-2")
     assert made.status_code == 201, made.text
