@@ -7,6 +7,7 @@ seeding instead of adding the hours again.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -14,9 +15,14 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
+
+from tests.integration.browser import CHROMIUM, REQUIRE_ENV, artifacts_dir, browser_contexts
+from tests.integration.older_eyes import measured_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "federation.py"
@@ -60,6 +66,9 @@ STORY_LINES = (
     "Shanghai refused it (creditor_relocated) and named the new address "
     "chen-jianguo@bj-chaoyang",
 )
+
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+PORTAL_START_S = 30
 
 pytestmark = pytest.mark.slow
 
@@ -108,6 +117,61 @@ def verified_balances(output: str) -> dict[str, int]:
         match["address"]: int(match["minutes"])
         for match in re.finditer(r"^ok (?P<address>\S+@\S+) (?P<minutes>\d+) min$", output, re.M)
     }
+
+
+def chromium_here() -> bool:
+    """Whether the browser can run here (it must where REQUIRE_ENV says so, as in CI)."""
+    here = CHROMIUM.is_file() and importlib.util.find_spec("playwright") is not None
+    assert here or os.environ.get(REQUIRE_ENV) != "1", f"{REQUIRE_ENV}=1 but no browser"
+    return here
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def portal_first_screen(data: Path) -> dict[str, str]:
+    """The demo's portal served again from the demo's folder (its report is today's, so it makes
+    no new one; the nodes are stopped): the official signs in as the smoke run printed, and the
+    first screen of a phone and of a desktop answers the three questions. Returns the texts."""
+    port = free_base_port()
+    hourbridge = str(Path(sys.executable).parent / "hourbridge")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOURBRIDGE_")}
+    log = (data / "portal-test.log").open("wb")
+    portal = subprocess.Popen([hourbridge, "portal", "serve", "--data", str(data / "portal"),
+                               "--port", str(port)], env=env, stdout=log,
+                              stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/portal"
+    try:
+        deadline = time.monotonic() + PORTAL_START_S
+        while not answers(f"{url}/login"):
+            assert portal.poll() is None and time.monotonic() < deadline, \
+                (data / "portal-test.log").read_text()
+            time.sleep(0.1)  # polling for the process to listen, not waiting for time
+        found: dict[str, str] = {}
+        with browser_contexts(bypass_csp=True) as pages:
+            page = pages(PHONE)
+            page.goto(url)
+            page.fill("#username", "minzheng")
+            page.fill("#password", "Jianguan-Demo-2026")
+            page.click("#sign-in button[type=submit]")
+            page.wait_for_selector("#status")
+            for size, suffix in ((PHONE, "-phone"), (DESKTOP, "")):
+                page.set_viewport_size(size)
+                for selector in ("#outstanding", "#debts", "#status"):
+                    box = page.locator(selector).bounding_box()
+                    assert box and box["y"] + box["height"] <= size["height"], (selector, box)
+                assert measured_problems(page, max_width=size["width"]) == []
+                page.screenshot(path=str(artifacts_dir() / f"demo-portal{suffix}.png"))
+                found = {s: page.inner_text(s) for s in ("#outstanding", "#debts", "#status")}
+        return found
+    finally:
+        portal.terminate()
+        portal.wait(timeout=15)
+        log.close()
 
 
 def token_files(data: Path) -> dict[str, dict[str, str]]:
@@ -172,6 +236,16 @@ def test_smoke_seeds_verifies_and_stops_and_a_rerun_adds_nothing(tmp_path: Path)
     html.write_text(html.read_text(encoding="utf-8").replace("cn-demo", "cn-dem0", 1),
                     encoding="utf-8")
     assert_verify_report(report, data / "directory.json", ok=False)
+
+    if chromium_here():
+        shown = portal_first_screen(data)
+        held = sum(AFTER_STORY.values()) + 480  # and Chen Jianguo's 8 h at his new address
+        assert shown["#outstanding"].startswith(f"{held // 60} 小时")
+        # the gift to Nanjing (3 h) and Chen Jianguo's hours that moved to Beijing (8 h)
+        assert shown["#debts"].splitlines() == [
+            "Shanghai Pudong 浦东新区 欠 Beijing Chaoyang 朝阳区 8 小时",
+            "Shanghai Pudong 浦东新区 欠 Nanjing Gulou 鼓楼区 3 小时"]
+        assert shown["#status"] == "正常"
 
     second = smoke(data, base_port)
     assert verified_balances(second) == AFTER_STORY  # the story replayed: nothing moved twice
