@@ -155,6 +155,9 @@ class ErrorCode(StrEnum):
     # a member registered under a system account's id (issue 12): fixed by an operator
     SYSTEM_ACCOUNT_TAKEN = "system_account_taken"
     OVERLOADED = "overloaded"
+    # the database's bad days (node/db/faults.py): nothing written, come back later
+    DATABASE_UNAVAILABLE = "database_unavailable"
+    STORAGE_FULL = "storage_full"
     # inside the node: raised and handled between its parts, shown to operators in logs and CLI
     PEER_UNREACHABLE = "peer_unreachable"  # no answer came back; the sender retries
     PEER_FAILED = "peer_failed"  # a reconciliation call refused, or answered with what fails

@@ -25,6 +25,8 @@ _STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.NOT_MIGRATED: 503,
     ErrorCode.OVERLOADED: 503,
+    ErrorCode.DATABASE_UNAVAILABLE: 503,  # with Retry-After (node/db/faults.py)
+    ErrorCode.STORAGE_FULL: 507,  # RFC 4918 Insufficient Storage, with Retry-After
     ErrorCode.NO_DIRECTORY: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }

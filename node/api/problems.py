@@ -12,18 +12,45 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from node.db.faults import DatabaseUnavailable, StorageFull, storage_fault
 from node.errors import ErrorCode, FederationRefusal, NodeError
+from node.exchange.transport import TRANSACTIONS_PATH
 from node.http_status import status_for
 from node.people.errors import RETRY_LATER
+from node.reconcile.peer import RECONCILE_PATH
+from protocol.reasons import ReasonCode
 
 log = logging.getLogger("hourbridge.api")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
+# The federation binding (standard §21): every refusal of a signed document names a reason code
+# of §12, whose class (final or temporary) tells the sender what to do; the HTTP status alone
+# never does. A refusal made before the document was read (the body guard, a node that cannot
+# serve, a bug) names the reason its status means.
+FEDERATION_DOCUMENT_PATHS = frozenset({TRANSACTIONS_PATH, RECONCILE_PATH})
+_REASON_BY_STATUS: dict[int, ReasonCode] = {
+    400: ReasonCode.MALFORMED,
+    405: ReasonCode.MALFORMED,
+    413: ReasonCode.TOO_LARGE,
+    415: ReasonCode.MALFORMED,
+    429: ReasonCode.RATE_LIMITED,
+}
+
+
+def federation_reason(status: int, instance: str) -> dict[str, str]:
+    """`{"reason": ...}` for a refusal on a federation document path without one, else {}."""
+    if instance not in FEDERATION_DOCUMENT_PATHS:
+        return {}
+    return {"reason": _REASON_BY_STATUS.get(status, ReasonCode.RECEIVER_UNAVAILABLE).value}
+
+
 def problem_body(
     status: int, code: ErrorCode | str, detail: str, instance: str, **extra: Any
 ) -> dict[str, Any]:
+    if "reason" not in extra:
+        extra = {**extra, **federation_reason(status, instance)}
     return {
         "type": f"urn:hourbridge:problem:{code}",
         "title": str(code).replace("_", " "),
@@ -78,7 +105,8 @@ def install(app: FastAPI) -> None:
     async def _node_error(request: Request, exc: NodeError) -> JSONResponse:
         extra = {"reason": exc.reason} if isinstance(exc, FederationRefusal) else {}
         # A refusal that ends by itself says when to try again (RFC 9110 Retry-After).
-        headers = ({"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RETRY_LATER)
+        headers = ({"Retry-After": str(exc.retry_after_s)}
+                   if isinstance(exc, (*RETRY_LATER, DatabaseUnavailable, StorageFull))
                    else None)
         return problem(status_for(exc), exc.code, exc.detail, request, headers, **extra)
 
@@ -109,5 +137,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        fault = storage_fault(exc)
+        if fault is not None:  # a bad day, not a bug: the client comes back later
+            log.warning("%s on %s %s: %s", fault.code, request.method, request.url.path, exc)
+            return await _node_error(request, fault)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, ErrorCode.INTERNAL_ERROR, "internal error; see the node log", request)

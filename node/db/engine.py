@@ -8,6 +8,7 @@ after the lock is what makes concurrent transfers from one account unable to ove
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from node.db.schema import ledger_head
 
+log = logging.getLogger("hourbridge.db")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_CACHE_KIB = 8 * 1024
 PG_POOL_SIZE = 10
@@ -95,8 +97,22 @@ class WalCheckpointer:
         self._thread.start()
 
     def _run(self) -> None:
+        """Every round, for as long as the node runs: a round that fails (a full disk, a file
+        that cannot be written now) is logged when failures start and tried again next round,
+        so the log is folded back as soon as space returns instead of growing for good."""
+        failing = False
         while not self._stop.wait(self.interval_s):
-            self.checkpoint()
+            try:
+                self.checkpoint()
+            except Exception as exc:  # a checkpoint is retried, never the end of the thread
+                if not failing:
+                    log.error("WAL checkpoint failed, retrying every %.0f s: %s",
+                              self.interval_s, exc)
+                failing = True
+                continue
+            if failing:
+                log.warning("WAL checkpoint works again")
+            failing = False
 
     def checkpoint(self) -> str:
         """One round: PASSIVE, then TRUNCATE if the log is still past its limit. Returns the
