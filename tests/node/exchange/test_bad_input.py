@@ -71,16 +71,25 @@ def post(app: Any, body: bytes) -> httpx.Response:
     return asyncio.run(go())
 
 
+# Standard §5.4 step 12: the only refusals of a whole transaction that come as a signed response
+# (§21.2); steps 1-11 come as a problem document.
+CHAIN_REASONS = frozenset({"transaction_id_conflict", "sequence_replayed", "sequence_gap",
+                           "prev_hash_mismatch"})
+
+
 def assert_refused(reply: httpx.Response, reason: str, before: Digest, after: Digest) -> str:
-    """The reason is the node's stable code for this input; returns where it was refused."""
+    """The reason is the node's stable code for this input, in the form the HTTP binding
+    (standard §21.2) gives its step; returns where it was refused."""
     body = reply.json()
-    if reply.status_code == 422:  # not authenticated: a problem, nothing stored
+    if reply.status_code == 422:  # steps 1-11: a problem, nothing stored
         assert (body["code"], body["reason"]) == ("transaction_refused", reason), body
+        assert reply.headers["content-type"] == "application/problem+json"
+        assert reason not in CHAIN_REASONS, body
         assert after == before
         return "transaction"
     assert reply.status_code == 200, reply.text
-    if body["outcome"] == "refused":  # authenticated, refused whole: signed, nothing stored
-        assert body["reason"] == reason, body
+    if body["outcome"] == "refused":  # step 12, refused whole: signed, nothing stored
+        assert body["reason"] == reason and reason in CHAIN_REASONS, body
         assert NJ in body["signatures"]
         assert after == before
         return "transaction"
@@ -232,7 +241,7 @@ SHAPES: dict[str, tuple[BadBody, int, str, str | None]] = {
                                               _prepare(message_id="m-twice-0001", amount=5)]),
                              422, "transaction_refused", "malformed"),
     "past the HTTP ceiling": (lambda: b'{"memo":"' + b"x" * (5 * 1024 * 1024) + b'"}', 413,
-                              "body_too_large", None),
+                              "body_too_large", "too_large"),  # final (§21.2)
 }
 
 
