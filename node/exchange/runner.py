@@ -1,7 +1,9 @@
 """The exchange's moving parts in a running node: one sender loop per peer, and the expiry tick.
 
 Each peer's loop pumps its link (outbound.Courier.pump) whenever the outbox has work: woken at
-once when a transfer is queued, and polled every `poll_s` for delayed resends. On failure it
+once when a transfer is queued, and by the node's one tick (every `tick_s`) when a delayed
+resend or a status query falls due. An idle loop sleeps; `poll_s` is only a safety net, so
+idle links cost no database reads however many peers there are. On failure it
 backs off exponentially with full jitter, so peers recovering from an outage are not hit by every
 node at the same instant. After `breaker_failures` failures in a row the circuit opens: the loop
 waits `breaker_open_s` before the next probe, and wake-ups do not cut that short. A refusal
@@ -30,7 +32,7 @@ log = logging.getLogger("hourbridge.exchange")
 
 @dataclass(frozen=True)
 class RunnerSettings:
-    poll_s: float = 1.0
+    poll_s: float = 60.0  # an idle loop's safety net: work wakes it (the module docstring)
     tick_s: float = 1.0
     backoff_base_s: float = 0.2
     backoff_max_s: float = 30.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
 from node.access import Principal, Role, require_role
 from node.clock import Clock
@@ -48,9 +49,15 @@ class Exchange:
         self.runner.wake(peer)
 
     async def tick(self) -> list[str]:
-        """Expiry: put unanswered transfers in doubt and queue their status queries."""
+        """Expiry: put unanswered transfers in doubt and queue their status queries. Returns
+        the peers to wake: those, and every unfrozen link with a message due now (a delayed
+        resend), so that idle sender loops need not poll the database."""
         now_ms = self.clock.now_ms()
-        return await self.writer.submit(lambda conn: self.answers.tick(conn, now_ms=now_ms))
+
+        def work(conn: Connection) -> list[str]:
+            woken = set(self.answers.tick(conn, now_ms=now_ms))
+            return sorted(woken | set(store.due_peers(conn, now_ms=now_ms)))
+        return await self.writer.submit(work)
 
     def peers_with_work(self) -> list[str]:
         with self.db.read() as conn:

@@ -223,6 +223,17 @@ def ready_messages(conn: Connection, peer: str, *, now_ms: int, limit: int) -> l
     ))
 
 
+def due_peers(conn: Connection, *, now_ms: int) -> list[str]:
+    """The peers of unfrozen links with a message due now and not yet in a transaction: the
+    tick wakes their sender loops (node/exchange/runner.py), which otherwise sleep."""
+    return sorted(conn.execute(
+        select(outbox.c.peer_node_id).distinct()
+        .join(links, links.c.peer_node_id == outbox.c.peer_node_id)
+        .where(outbox.c.transaction_id.is_(None), outbox.c.not_before_ms <= now_ms,
+               links.c.frozen_reason.is_(None))
+    ).scalars())
+
+
 def place(conn: Connection, message_ids: list[str], transaction_id: str) -> None:
     conn.execute(update(outbox).where(outbox.c.message_id.in_(message_ids))
                  .values(transaction_id=transaction_id))

@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from node.exchange import store
 from node.exchange.outbound import Pumped, Round
 from node.exchange.runner import Runner, RunnerSettings
+from tests.federation import Federation
 
+SH, NJ, BJ = "sh-pudong", "nj-gulou", "bj-chaoyang"
 # Every wait is zero seconds: the loop's decisions are tested, not the passing of time.
 INSTANT = RunnerSettings(poll_s=0, tick_s=0, backoff_base_s=0, backoff_max_s=0,
                          breaker_failures=3, breaker_open_s=0)
@@ -119,3 +123,22 @@ def test_wake_reaches_the_peer_loop_from_another_thread() -> None:
         return len(courier.calls) - before
 
     assert asyncio.run(asyncio.wait_for(go(), timeout=10)) >= 1
+
+
+def test_the_tick_wakes_the_links_with_work_due_and_no_others(tmp_path: Path) -> None:
+    """Idle sender loops sleep (poll_s is a safety net): the node's one tick names the links
+    whose outbox has a message due, unless the link is frozen, with a real node's database."""
+    fed = Federation(tmp_path, [SH, NJ, BJ], members=1, grant_minutes=600)
+    try:
+        sh = fed.nodes[SH]
+        assert fed.run(sh.exchange.tick()) == []  # nothing queued: nobody to wake
+        assert fed.send(f"m0@{SH}", f"m0@{NJ}", 30).status_code == 201
+        assert fed.send(f"m0@{SH}", f"m0@{BJ}", 30).status_code == 201
+        assert fed.run(sh.exchange.tick()) == [BJ, NJ]
+        with sh.db.write() as conn:
+            store.freeze(conn, BJ, reason="prev_hash_mismatch", detail="test", now_ms=0)
+        assert fed.run(sh.exchange.tick()) == [NJ]  # a frozen link waits for its operator
+        fed.pump(SH, NJ)
+        assert fed.run(sh.exchange.tick()) == []  # sent: only the frozen one holds a message
+    finally:
+        fed.close()
