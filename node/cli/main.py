@@ -17,6 +17,7 @@ from node.access import Role
 from node.cli.access_log import access_log_app
 from node.cli.admin import admin_app
 from node.cli.certificates import verify_certificate_cmd
+from node.cli.conformance import conformance_cmd
 from node.cli.directory import directory_app
 from node.cli.help import ReadableGroup
 from node.cli.imports import import_app, verify_import_receipt_cmd
@@ -62,6 +63,7 @@ app.add_typer(portal_app, name="portal")  # the regulator's portal (node/portal/
 app.command("verify-import-receipt")(verify_import_receipt_cmd)
 app.command("verify-certificate")(verify_certificate_cmd)
 app.command("recover")(recover)
+app.command("conformance")(conformance_cmd)  # the black-box kit (node/conformance/, issue 16)
 
 DataOpt = Annotated[
     Path, typer.Option("--data", envvar="HOURBRIDGE_DATA", help="the node's data folder")

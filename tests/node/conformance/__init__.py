@@ -1,0 +1,1 @@
+TARGET, KIT, MEMBER = "sh-pudong", "ck-kit", "conformance"
