@@ -28,6 +28,8 @@ from protocol.envelope import _admit_routing, verify_evidence, verify_for_admiss
 from protocol.errors import AuthError, DecodeError
 from protocol.fields import ID_PATTERN
 from protocol.merkle import LeafKey, TransferLeaf
+from protocol.messages import message_hash
+from protocol.messages.other import RelocationMessage
 from protocol.reasons import ReasonCode
 from protocol.reconciliation_ops import check_args, check_result
 from protocol.signing import SigningKey, sign_object, signing_bytes
@@ -148,6 +150,15 @@ def admit_reply(raw: bytes, *, directory: Directory, request: bytes) -> dict[str
 
 
 # Leaves and keys on the wire ------------------------------------------------------------------
+
+
+def relocation_leaf(old_node: str, prepare: RelocationMessage) -> TransferLeaf:
+    """A committed relocation's leaf (standard §20.1): the old node as `debtor_node`, the
+    relocation id as `transfer_id`, the sum of the balances it moved as `amount_minutes` and
+    the message hash of its prepare as `prepare_hash`."""
+    body = prepare.body
+    moved = sum(balance.amount_minutes for balance in body.balances)
+    return TransferLeaf(old_node, body.relocation_id, moved, message_hash(prepare))
 
 
 def leaf_to_json(leaf: TransferLeaf) -> list[Any]:

@@ -34,6 +34,11 @@ from protocol.canonical import canonical_bytes
 
 SIGNATURE_BYTES = 64
 UNSIGNED_MEMBERS = ("signatures", "unsigned")
+_FIELD_PRIME = 2**255 - 19
+# y of the points of order 8 on edwards25519; with 0, 1 and -1 (orders 4, 1 and 2) they are the
+# y coordinates of the eight points whose order divides the cofactor 8 (standard §5.1).
+_ORDER_8_Y = 0x05FC536D880238B13933C6D305ACDFD5F098EFF289F4C345B027B2C28F95E826
+_SMALL_ORDER_Y = frozenset({0, 1, _FIELD_PRIME - 1, _ORDER_8_Y, _FIELD_PRIME - _ORDER_8_Y})
 
 
 class SignatureError(ValueError):
@@ -69,6 +74,15 @@ def b64url_decode(text: str) -> bytes:
     if b64url_encode(raw) != text:
         raise MalformedSignature("not canonical unpadded base64url")
     return raw
+
+
+def is_small_order(raw: bytes) -> bool:
+    """Whether a 32-byte public key names a point of small order, in any encoding (y read
+    modulo p, the sign bit ignored). Such a key "verifies" signatures no private key made: with
+    the identity point, R = identity and S = 0 verify for every message under RFC 8032's
+    cofactorless check, which OpenSSL (and so `cryptography`) applies without refusing it."""
+    y = int.from_bytes(raw, "little") & ((1 << 255) - 1)
+    return y % _FIELD_PRIME in _SMALL_ORDER_Y
 
 
 def public_key_bytes(key: Ed25519PublicKey) -> bytes:

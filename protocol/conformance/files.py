@@ -5,10 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from protocol.conformance.encoding import encoding_vectors
 from protocol.conformance.negative import transaction_negative_vectors
 from protocol.conformance.negative_directory import directory_negative_vectors
 from protocol.conformance.negative_reconciliation import reconciliation_negative_vectors
-from protocol.conformance.reconciliation import descent_vector, exchange_vectors, merkle_vector
+from protocol.conformance.negative_response import (
+    free_answer_ids_vector,
+    response_negative_vectors,
+)
+from protocol.conformance.pins import pin_negative_vectors, pin_positive_vectors
+from protocol.conformance.reconciliation import (
+    descent_vector,
+    exchange_vectors,
+    merkle_vector,
+    relocation_leaf_vector,
+)
 from protocol.conformance.vectors import keys_vector, positive_vectors
 
 
@@ -29,6 +40,20 @@ def render_vector_files() -> dict[str, str]:
         files[f"positive/{name}.json"] = _render(vector)
     files["positive/reconciliation/merkle_root.json"] = _render(merkle_vector())
     files["positive/reconciliation/descent.json"] = _render(descent_vector())
+    files["positive/reconciliation/relocation_leaf.json"] = _render(relocation_leaf_vector())
     for name, vector in reconciliation_negative_vectors().items():
         files[f"negative/reconciliation/{name}.json"] = _render(vector)
+    return {**files, **_pin_files()}
+
+
+def _pin_files() -> dict[str, str]:
+    """The vectors that pin the edges of §3-§14 (protocol/conformance/pins.py and friends)."""
+    files = {f"{name}.json": _render(vector) for name, vector in encoding_vectors().items()}
+    for name, vector in pin_positive_vectors().items():
+        files[f"positive/pins/{name}.json"] = _render(vector)
+    files["positive/pins/answer_ids_free.json"] = _render(free_answer_ids_vector())
+    for name, vector in pin_negative_vectors().items():
+        files[f"negative/transaction/{name}.json"] = _render(vector)
+    for name, vector in response_negative_vectors().items():
+        files[f"negative/response/{name}.json"] = _render(vector)
     return files

@@ -20,9 +20,17 @@ from protocol.conformance.vectors import request_transaction, signed_vector
 from protocol.merkle import TransferLeaf, leaf_hash, transfers_root
 from protocol.merkle_diff import Bound, LeafIndex, RangeSummary, reconcile
 from protocol.messages import encode_message
-from protocol.reconciliation import admit_request, build_reply, build_request, leaf_to_json
+from protocol.messages.other import RelocationMessage
+from protocol.reconciliation import (
+    admit_request,
+    build_reply,
+    build_request,
+    leaf_to_json,
+    relocation_leaf,
+)
 from protocol.signing import sign_object
 from protocol.transaction import build_response
+from protocol.wire import wire_bytes
 
 ASKED_AT_MS = T0_MS + 2_000
 ANSWERED_AT_MS = T0_MS + 2_500
@@ -149,6 +157,21 @@ def merkle_vector() -> dict[str, Any]:
                   for n in range(len(ordered) + 1)],
         "range_digests": [{"lo": _bound(lo), "hi": _bound(hi),
                            **_summary(index.summary(lo, hi))} for lo, hi in ranges],
+    }
+
+
+def relocation_leaf_vector() -> dict[str, Any]:
+    """positive/reconciliation/relocation_leaf.json: the leaf of the relocation in
+    positive/relocation.prepare.json once committed (§20.1), its leaf data and leaf hash."""
+    transaction = request_transaction(sample_requests()[2])
+    (prepare,) = transaction.messages
+    assert isinstance(prepare, RelocationMessage)
+    leaf = relocation_leaf(transaction.sender, prepare)
+    return {
+        "description": "standard §20.1: a relocation's leaf, from the transaction carrying it",
+        "transaction_wire_hex": wire_bytes(transaction.to_json()).hex(),
+        "leaf": leaf_to_json(leaf), "leaf_bytes_hex": leaf.leaf_bytes().hex(),
+        "leaf_hash": leaf_hash(leaf.leaf_bytes()).hex(),
     }
 
 

@@ -110,8 +110,9 @@ class VectorNode:
         authority = vector_key("authority").verify_key()
         self.config = NodeConfig(node_id=NJ, region="320106", url=f"http://{NJ}.test",
                                  data_dir=str(tmp_path), directory_anchors=[key_text(authority)])
-        self.vector = VECTORS["wrong_key"]  # any: all share the directory
-        self.clock = FakeClock(self.vector["now_ms"])
+        # The earliest clock of any vector (some read a clock before T0, at a key's window end):
+        # each case moves it forward to its own.
+        self.clock = FakeClock(min(vector["now_ms"] for vector in VECTORS.values()))
         db = Database(self.config.resolved_database_url())
         bootstrap_database(db, node_id=NJ, now_ms=self.clock.now_ms(), key=vector_key(NJ))
         db.dispose()

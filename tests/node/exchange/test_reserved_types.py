@@ -25,6 +25,7 @@ def test_a_reserved_message_gets_a_stored_final_refusal(
 ) -> None:
     vector = json.loads((POSITIVE / f"{message_type}.json").read_text(encoding="utf-8"))
     wire = bytes.fromhex(vector["wire_hex"])
+    vector_node.clock.advance(vector["now_ms"] - vector_node.clock.now_ms())
 
     first = post(vector_node.app, wire)
     again = post(vector_node.app, wire)  # the same transaction: its stored response, verbatim

@@ -26,6 +26,7 @@ VECTORS = Path(__file__).resolve().parents[3] / "schemas" / "vectors"
 REFUSED_AFTER_ADMISSION = {
     "prev_hash_mismatch", "replayed_sequence", "sequence_gap", "transaction_id_conflict",
     "expired", "expiry_out_of_bounds", "relocation_expired", "statement_not_from_sender",
+    "prepare_at_expiry", "amount_over_policy",
 }
 
 
