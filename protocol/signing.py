@@ -125,7 +125,12 @@ class VerifyKey:
 
     @classmethod
     def from_b64(cls, key_id: str, text: str) -> VerifyKey:
+        """ValueError for a key that is not canonical base64url of 32 bytes, or that names a
+        point of small order: every key this code verifies with comes through here (directory
+        entries and authority anchors alike), so none can "verify" a forgery."""
         raw = b64url_decode(text)
+        if is_small_order(raw):
+            raise ValueError("public_key is a point of small order: it would verify forgeries")
         return cls(key_id=key_id, public_key=Ed25519PublicKey.from_public_bytes(raw))
 
     def to_b64(self) -> str:

@@ -139,7 +139,8 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         fault = storage_fault(exc)
         if fault is not None:  # a bad day, not a bug: the client comes back later
-            log.warning("%s on %s %s: %s", fault.code, request.method, request.url.path, exc)
+            log.warning("%s on %s %s: %s", fault.code, request.method, request.url.path, exc,
+                        exc_info=exc)
             return await _node_error(request, fault)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, ErrorCode.INTERNAL_ERROR, "internal error; see the node log", request)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 from node.errors import ErrorCode, NodeError
 
@@ -23,9 +23,16 @@ STORAGE_RETRY_AFTER_S = 60  # space comes back when an operator frees it
 # Readiness says "not ready" below this much free space in the data folder: enough for the
 # write-ahead log to be checkpointed and a few batches to commit.
 FREE_BYTES_MIN = 64 * 1024 * 1024
-SQLITE_FULL = "database or disk is full"
-PG_DISK_FULL = "53100"  # SQLSTATE disk_full
-NO_SPACE = "No space left on device"
+# Decided from the driver's own error code, never from the message (which holds the statement's
+# parameters: a member's memo could say "disk full"). Anything else is a bug: a 500 with its
+# traceback, never hidden as a bad day.
+SQLITE_FULL_CODES = frozenset({"SQLITE_FULL"})
+SQLITE_UNAVAILABLE_CODES = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN",
+                                      "SQLITE_IOERR", "SQLITE_PROTOCOL", "SQLITE_NOTADB"})
+PG_FULL_STATES = frozenset({"53100"})  # disk_full
+# connection exceptions (08), insufficient resources (53), admin/crash shutdown and cannot
+# connect now (57P01-57P03)
+PG_UNAVAILABLE_CLASSES = ("08", "53", "57P01", "57P02", "57P03")
 DRIVER_MODULES = frozenset({"sqlite3", "psycopg", "psycopg2"})
 
 
@@ -41,30 +48,47 @@ class StorageFull(NodeError):
         self.retry_after_s = STORAGE_RETRY_AFTER_S
 
 
-def _full(exc: BaseException) -> bool:
-    original = getattr(exc, "orig", None)
-    code = getattr(original, "pgcode", None) or getattr(original, "sqlstate", None)
-    return code == PG_DISK_FULL or SQLITE_FULL in str(exc) or NO_SPACE in str(exc)
+def _driver_error(exc: BaseException) -> BaseException | None:
+    """The DB-API driver's own exception: SQLAlchemy's wrapped `orig`, or the driver's error
+    raised as it is (a commit the driver runs itself)."""
+    if isinstance(exc, DBAPIError):
+        return exc.orig
+    return exc if type(exc).__module__.split(".")[0] in DRIVER_MODULES else None
 
 
-def _raw_driver_error(exc: BaseException, *names: str) -> bool:
-    """A DB-API driver's own error of one of these class names, not wrapped by SQLAlchemy (a
-    commit the driver runs itself raises it as it is)."""
-    return (type(exc).__module__.split(".")[0] in DRIVER_MODULES
-            and type(exc).__name__ in names)
+def _kind(original: BaseException) -> str | None:
+    """"full", "unavailable" or None, from the driver's error code alone."""
+    name = getattr(original, "sqlite_errorname", None)
+    if isinstance(name, str):
+        base = "_".join(name.split("_")[:2])  # SQLITE_IOERR_WRITE -> SQLITE_IOERR
+        if name in SQLITE_FULL_CODES:
+            return "full"
+        return "unavailable" if base in SQLITE_UNAVAILABLE_CODES else None
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if isinstance(state, str):
+        if state in PG_FULL_STATES:
+            return "full"
+        return "unavailable" if state.startswith(PG_UNAVAILABLE_CLASSES) else None
+    return None
 
 
 def storage_fault(exc: BaseException) -> NodeError | None:
     """The client's answer for a database or storage failure; None for anything else (a bug,
     which stays a 500 with its traceback in the log)."""
-    driver = isinstance(exc, DBAPIError) or _raw_driver_error(exc, "OperationalError")
-    if driver and _full(exc):
+    original = _driver_error(exc)
+    kind = None if original is None else _kind(original)
+    if kind == "full":
         return StorageFull("the node's storage is full; nothing was written. An operator must "
                            "free space; try again later")
     lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
-    if (lost or isinstance(exc, (OperationalError, InterfaceError, DisconnectionError))
-            or _raw_driver_error(exc, "OperationalError", "InterfaceError")):
+    if kind == "unavailable" or lost or isinstance(exc, DisconnectionError):
         return DatabaseUnavailable("the node's database does not answer now; nothing was "
+                                   "written. Try again shortly")
+    # psycopg raises OperationalError without a SQLSTATE when it cannot connect at all
+    if (original is not None and type(original).__name__ == "OperationalError"
+            and getattr(original, "sqlite_errorname", None) is None
+            and not (getattr(original, "sqlstate", None) or getattr(original, "pgcode", None))):
+        return DatabaseUnavailable("the node's database cannot be reached; nothing was "
                                    "written. Try again shortly")
     return None
 

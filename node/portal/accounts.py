@@ -7,7 +7,10 @@ lockout counters. The portal is one process, so one lock orders every change of 
 sign_in  1. refuse a client past its limit (node/people/throttle.py's ClientLimiter)
          2. unknown: the phantom path, which answers, times and locks like a wrong password
          3. refuse while locked (5 wrong passwords: 15 minutes, right password or not)
-         4. check the password (outside the lock); count the failure or clear the counter
+         4. count the attempt as in flight (under the lock) and refuse it unchecked when the
+            failures so far plus the checks in flight reach the limit: guesses sent at once
+            cannot pass the lockout while the slow hash runs
+         5. check the password (outside the lock); count the failure or clear the counter
 Every outcome goes to the portal's audit trail, never the password.
 """
 
@@ -58,6 +61,7 @@ class Accounts:
         self.limiter = limiter or ClientLimiter(clock)
         self.phantoms = phantoms or Phantoms(clock)
         self._lock = threading.Lock()
+        self._in_flight: dict[str, int] = {}  # username -> password checks running now
 
     def _all(self) -> dict[str, dict[str, Any]]:
         found = read_json(self.folder.accounts_path, "portal accounts")
@@ -100,9 +104,32 @@ class Accounts:
         if locked_until_ms is not None and locked_until_ms > self.clock.now_ms():
             self._refuse(username, client, "locked: the password was not checked",
                          locked_until_ms=locked_until_ms)
-        if not self.hasher.verify(row["hash"], password):
+        self._reserve(username, client)
+        try:
+            right = self.hasher.verify(row["hash"], password)
+        finally:
+            with self._lock:
+                self._in_flight[username] -= 1
+                if not self._in_flight[username]:
+                    del self._in_flight[username]
+        if not right:
             self._failed(username, client)
         return self._succeeded(username, password, client)
+
+    def _reserve(self, username: str, client: str) -> None:
+        """Step 4: this attempt counts before its password is checked."""
+        with self._lock:
+            row = self._all()[username]
+            locked_until_ms = row["locked_until_ms"]
+            ended = locked_until_ms is not None and locked_until_ms <= self.clock.now_ms()
+            failures = 0 if ended else int(row["failed_count"])
+            running = self._in_flight.get(username, 0)
+            admitted = failures + running < LOCK_AFTER_FAILURES
+            if admitted:
+                self._in_flight[username] = running + 1
+        if not admitted:
+            self._refuse(username, client, f"{running} sign-ins of this user are being checked "
+                         f"after {failures} wrong passwords: not checked", locked_until_ms=None)
 
     def check(self, username: str, version: int) -> None:
         """AuthError unless the account still exists under `version` (a session's re-check)."""

@@ -5,10 +5,13 @@ activation codes); the names of guardians in her consents; her name and birth ye
 record (the name becomes ERASED_NAME) and in the before/after of its corrections; and every
 value of hers (names, phones, address, e-mail) where staff may have typed it into free text
 about her: reasons of corrections and vetting, the audit trail's details, her service requests'
-descriptions, comments and disputes, a death record's note.
+descriptions, comments and disputes, a death record's note; relatives that arrived with her
+relocation and wait for staff (`tb_kin_pending`: unvetted claims that count for nothing).
 
 What stays: her local id, her accounts, balances and every journal entry, checkpoint, report,
-statement and signature, none of which ever held personal data; the consent records (that she
+statement and signature, none of which ever held personal data; her confirmed kin registry
+(`tb_kin`: member addresses and relations, which the policy's inheritance reads for the hours
+she still holds); the consent records (that she
 consented, when, recorded by whom), the access log, and the corrections' dates and actors,
 which show the node acted lawfully. A member who is relocating is refused (her data is on its
 way to another node); an active member is deactivated (reason "erased").
@@ -35,6 +38,7 @@ from node.db.schema import (
     tb_audit,
     tb_deaths,
     tb_disputes,
+    tb_kin_pending,
     tb_profiles,
     tb_service_requests,
 )
@@ -97,14 +101,16 @@ def erase(conn: Connection, row: Any, *, reason: str, actor: str, now_ms: int) -
     local_id, values = row.local_id, _values(conn, row)
     held = [name for name, table in (("personal_data", personal_data),
                                      ("contacts", member_contacts),
-                                     ("sign_in", member_credentials))
+                                     ("sign_in", member_credentials),
+                                     ("pending_kin", tb_kin_pending))
             if conn.execute(select(table).where(
                 table.c.member_local_id == local_id)).first() is not None]
     conn.execute(insert(member_changes).values(
         member_local_id=local_id, field=ERASED_FIELD, before=None, after=None, reason=reason,
         actor=actor, at_ms=now_ms))
     _scrub_free_text(conn, local_id, values)
-    for table in (personal_data, member_contacts, member_credentials, member_invitations):
+    for table in (personal_data, member_contacts, member_credentials, member_invitations,
+                  tb_kin_pending):
         conn.execute(delete(table).where(table.c.member_local_id == local_id))
     conn.execute(update(privacy_consents).where(
         privacy_consents.c.member_local_id == local_id).values(guardian_name=None))

@@ -9,7 +9,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from protocol.conformance.vectors import KEY_NAMES
-from protocol.signing import SigningKey, is_small_order
+from protocol.directory import parse_key_text
+from protocol.errors import DecodeError
+from protocol.signing import SigningKey, VerifyKey, b64url_encode, is_small_order, key_id_for
 
 P = 2**255 - 19
 D = -121665 * pow(121666, -1, P) % P
@@ -77,3 +79,17 @@ def test_cryptography_verifies_a_forgery_under_the_identity_key() -> None:
     for message in (b"transfer 600000 minutes", b"anything at all"):
         key.verify(identity + bytes(32), message)
     assert is_small_order(identity)
+
+
+IDENTITY = b"\x01" + b"\x00" * 31  # the neutral point's encoding
+
+
+def test_no_path_to_a_verify_key_takes_a_small_order_key() -> None:
+    """An authority anchor pinned in a node's config goes through the same refusal as a
+    directory's keys: with the identity point, R = identity and S = 0 would verify anything."""
+    key_id = key_id_for(Ed25519PublicKey.from_public_bytes(IDENTITY))
+    with pytest.raises(ValueError, match="small order"):
+        VerifyKey.from_b64(key_id, b64url_encode(IDENTITY))
+    with pytest.raises(DecodeError) as refused:
+        parse_key_text(f"{key_id}={b64url_encode(IDENTITY)}")
+    assert refused.value.code.value == "malformed"

@@ -21,6 +21,7 @@ from node.db.engine import WalCheckpointer
 from node.db.faults import (
     DATABASE_RETRY_AFTER_S,
     STORAGE_RETRY_AFTER_S,
+    DatabaseUnavailable,
     StorageFull,
     disk_low,
     storage_fault,
@@ -99,7 +100,6 @@ def test_readiness_says_storage_full_when_the_data_folder_is_nearly_full(
 
 def test_other_errors_stay_bugs() -> None:
     assert storage_fault(ValueError("a bug")) is None
-    assert storage_fault(sa.exc.IntegrityError("INSERT", {}, Exception("UNIQUE"))) is None
 
 
 @pytest.mark.postgres
@@ -157,3 +157,38 @@ def test_the_checkpoint_thread_outlives_a_failed_round(sqlite_node: Node) -> Non
     finally:
         flaky.stop()
     assert len(rounds) >= 2
+
+
+def _refused(sql: str, **params: str) -> Exception:
+    """The error a real SQLite raises for `sql` on a table t (id primary key, memo)."""
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as conn:
+        conn.execute(sa.text("CREATE TABLE t (id INTEGER PRIMARY KEY, memo TEXT)"))
+        conn.execute(sa.text("INSERT INTO t VALUES (1, 'x')"))
+        try:
+            conn.execute(sa.text(sql), params)
+        except Exception as exc:
+            return exc
+    raise AssertionError(f"{sql} did not fail")
+
+
+@pytest.mark.parametrize(("sql", "params"), [
+    ("SELECT * FROM no_such_table", {}),  # a missing migration or a typo
+    ("SELEC 1", {}),  # a syntax error
+    ("INSERT INTO t VALUES (1, :m)", {"m": "No space left on device"}),  # user text
+    ("INSERT INTO t VALUES (1, :m)", {"m": "database or disk is full"}),
+])
+def test_bugs_stay_bugs_whatever_the_message_says(sql: str, params: dict[str, str]) -> None:
+    """Decided from the driver's error code, never from the text (which holds parameters)."""
+    assert storage_fault(_refused(sql, **params)) is None
+
+
+def test_a_postgresql_that_cannot_be_reached_is_unavailable() -> None:
+    """psycopg's connection failure carries no SQLSTATE: still a bad day, not a bug."""
+    psycopg = pytest.importorskip("psycopg")
+    engine = sa.create_engine("postgresql+psycopg://nobody@127.0.0.1:9/x",  # discard: closed
+                              connect_args={"connect_timeout": 2})
+    with pytest.raises(sa.exc.OperationalError) as refused:
+        engine.connect()
+    assert isinstance(refused.value.orig, psycopg.OperationalError)
+    assert isinstance(storage_fault(refused.value), DatabaseUnavailable)

@@ -60,15 +60,15 @@ def _move(fed: Federation, local_id: str, to_node: str) -> None:
 
 @pytest.fixture(scope="module")
 def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
-    """wang and zhou, both with a mother at nj-gulou and a son at sh-pudong, move: wang to
-    nj-gulou, zhou to bj-chaoyang."""
+    """wang, zhou and li, each with a mother at nj-gulou and a son at sh-pudong, move: wang and
+    li to nj-gulou, zhou to bj-chaoyang."""
     federation = PolicyFederation(tmp_path_factory.mktemp("kin"), [SH, NJ, BJ])
     sh, nj = federation.nodes[SH], federation.nodes[NJ]
     nj.members.create(ADMIN, local_id="mum", display_name="王母", station=STATION,
                       birth_year=1925)
     sh.members.create(ADMIN, local_id="son", display_name="王强", station="pudong-1",
                       birth_year=1975)
-    for local_id in ("wang", "zhou"):
+    for local_id in ("wang", "zhou", "li"):
         sh.members.create(ADMIN, local_id=local_id, display_name=local_id.title(),
                           station="pudong-1", birth_year=1950)
         grant(sh, local_id, 300)
@@ -76,6 +76,7 @@ def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
         sh.timebank.people.add_kin(ADMIN, local_id, relative=f"mum@{NJ}", relation="parent")
     _move(federation, "wang", NJ)
     _move(federation, "zhou", BJ)
+    _move(federation, "li", NJ)
     federation.settle()
     yield federation
     audit(federation)
@@ -149,3 +150,17 @@ def test_she_herself_cannot_confirm_and_a_second_confirm_is_not_found(
 def test_a_node_whose_policy_needs_no_kin_keeps_none(fed: Federation) -> None:
     assert _kin(fed, BJ, tb_kin, "zhou") == []
     assert _kin(fed, BJ, tb_kin_pending, "zhou") == []
+
+
+def test_erasure_drops_her_pending_kin_and_keeps_the_confirmed_registry(
+        fed: Federation) -> None:
+    """Unvetted claims about her family go with her personal data; the confirmed registry (member
+    addresses the policy's inheritance reads) stays (node/privacy/erasure.py)."""
+    assert _kin(fed, NJ, tb_kin_pending, "li") == [(f"mum@{NJ}", "parent")]
+    held = fed.nodes[NJ].privacy.erase(ADMIN, "li", reason="her written request")
+    assert "pending_kin" in held["erased"], held
+    assert _kin(fed, NJ, tb_kin_pending, "li") == []
+    assert _kin(fed, NJ, tb_kin, "li") == [(f"son@{SH}", "child")]
+    with pytest.raises(NodeError) as gone:  # nothing left for staff to confirm into her record
+        fed.nodes[NJ].timebank.kin_pending.confirm(ADMIN, "li", f"mum@{NJ}")
+    assert gone.value.code is ErrorCode.KIN_PENDING_NOT_FOUND

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 
@@ -78,3 +80,45 @@ def test_a_client_past_its_limit_is_refused_before_any_check(portal: Portal) -> 
     with pytest.raises(TooManyAttempts):
         portal.accounts.sign_in(username="mzj.li", password=PASSWORD, client="guesser")
     assert portal.accounts.sign_in(username="mzj.li", password=PASSWORD, client="station")
+
+
+GUESSES_AT_ONCE = 30
+
+
+def test_guesses_sent_at_once_cannot_pass_the_lockout(portal: Portal) -> None:
+    """Thirty wrong passwords from thirty addresses arrive together while the slow hash runs:
+    only as many are checked as the lockout allows; the rest are refused unchecked."""
+    portal.accounts.add("mzj.li", PASSWORD)
+    hasher = portal.accounts.hasher
+    real_verify = hasher.verify
+    checked: list[str] = []
+    refused: list[str] = []
+    release = threading.Event()
+
+    def held_verify(stored: str | None, password: str) -> bool:
+        checked.append(password)  # the real check, held until every guess has arrived
+        release.wait(timeout=10)
+        return real_verify(stored, password)
+
+    hasher.verify = held_verify  # type: ignore[method-assign]
+
+    def guess(i: int) -> None:
+        try:
+            portal.accounts.sign_in(username="mzj.li", password=f"guess-{i}",
+                                    client=f"10.0.0.{i}")
+        except (SignInRefused, SignInLocked, TooManyAttempts) as exc:
+            refused.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(GUESSES_AT_ONCE)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while len(checked) + len(refused) < GUESSES_AT_ONCE and time.monotonic() < deadline:
+        time.sleep(0.01)  # waiting for the threads to arrive, not for time to pass
+    release.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(checked) == LOCK_AFTER_FAILURES
+    assert len(refused) == GUESSES_AT_ONCE  # every guess was wrong
+    with pytest.raises(SignInLocked):  # and the account is now locked, right password or not
+        portal.accounts.sign_in(username="mzj.li", password=PASSWORD, client="10.0.1.1")

@@ -238,7 +238,7 @@ MUTATIONS: tuple[Mutation, ...] = (
          "        if False:",
          "negative/directory/key_id_not_derived"),
     _one("small_order_key_accepted", "a directory listing a public key of small order accepted",
-         "directory.py", "        if is_small_order(b64url_decode(self.public_key)):",
+         "signing.py", "        if is_small_order(raw):",
          "        if False:",
          "negative/directory/small_order_key"),
     _one("directory_held_key_any_time", "a held authority key trusted outside its window",
