@@ -2,9 +2,12 @@
 (node/portal/; docs/regulators.md).
 
     hourbridge portal init --data DIR --directory FILE [--anchor KEY] --authority DIR
-    hourbridge portal add-node NODE_ID TOKEN --data DIR
+    hourbridge portal add-node NODE_ID --data DIR           (token prompted, or from
+                                                             HOURBRIDGE_PORTAL_NODE_TOKEN)
     hourbridge portal add-account USERNAME --data DIR       (password prompted, or from
                                                              HOURBRIDGE_PORTAL_PASSWORD)
+    hourbridge portal set-password USERNAME --data DIR      (likewise; ends its sessions)
+    hourbridge portal remove-account USERNAME --data DIR    (ends its sessions)
     hourbridge portal serve --data DIR [--host H] [--port P]
 """
 
@@ -32,6 +35,7 @@ portal_app = typer.Typer(help="The regulator's portal: reports for the civil-aff
                          "served by the federation authority.", no_args_is_help=True)
 out = Console(soft_wrap=True, highlight=False)
 PASSWORD_ENV = "HOURBRIDGE_PORTAL_PASSWORD"
+TOKEN_ENV = "HOURBRIDGE_PORTAL_NODE_TOKEN"
 DEFAULT_PORT = 8790
 
 DataOpt = Annotated[Path, typer.Option("--data", envvar="HOURBRIDGE_PORTAL_DATA",
@@ -69,11 +73,14 @@ def init(
 @portal_app.command("add-node")
 def add_node(
     node_id: Annotated[str, typer.Argument(help="the node's id in the directory")],
-    token: Annotated[str, typer.Argument(help="a regulator token the node's operator made "
-                                         "(`hourbridge token create --role regulator`)")],
     data: DataOpt,
+    token: Annotated[str | None, typer.Argument(
+        help="a regulator token the node's operator made (`hourbridge token create --role "
+        f"regulator`); better left out: then it is read from {TOKEN_ENV} or a prompt, and "
+        "stays out of the shell's history and the process list")] = None,
 ) -> None:
     """Keep a node's regulator token (tokens.json, mode 0600); replaces an older one."""
+    token = token or os.environ.get(TOKEN_ENV) or typer.prompt("token", hide_input=True)
     folder = PortalFolder(data)
     _, directory = folder.read_directory()
     if not any(entry.node_id == node_id for entry in directory.nodes):
@@ -88,12 +95,39 @@ def add_account(
     data: DataOpt,
 ) -> None:
     """A regulator's sign-in (password from a prompt, or HOURBRIDGE_PORTAL_PASSWORD)."""
-    password = os.environ.get(PASSWORD_ENV) or typer.prompt(
+    _accounts(data).add(username, _password())
+    out.print(f"portal account {username.strip().lower()} added")
+
+
+def _password() -> str:
+    return os.environ.get(PASSWORD_ENV) or typer.prompt(
         "password", hide_input=True, confirmation_prompt=True)
+
+
+def _accounts(data: Path) -> Accounts:
     folder = PortalFolder(data)
     folder.settings()
-    Accounts(folder, clock=SystemClock(), hasher=Hasher()).add(username, password)
-    out.print(f"portal account {username.strip().lower()} added")
+    return Accounts(folder, clock=SystemClock(), hasher=Hasher())
+
+
+@portal_app.command("set-password")
+def set_password(
+    username: Annotated[str, typer.Argument(help="an account's username")],
+    data: DataOpt,
+) -> None:
+    """A new password for an account; its sessions end (prompt or HOURBRIDGE_PORTAL_PASSWORD)."""
+    _accounts(data).set_password(username, _password())
+    out.print(f"portal account {username.strip().lower()}: password set, sessions ended")
+
+
+@portal_app.command("remove-account")
+def remove_account(
+    username: Annotated[str, typer.Argument(help="an account's username")],
+    data: DataOpt,
+) -> None:
+    """Remove a regulator's account (someone who left); its open sessions end at once."""
+    _accounts(data).remove(username)
+    out.print(f"portal account {username.strip().lower()} removed")
 
 
 @portal_app.command("serve")

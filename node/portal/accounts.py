@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from node.clock import Clock
-from node.errors import AuthError, Conflict, ErrorCode, NodeError
+from node.errors import AuthError, Conflict, ErrorCode, NodeError, NotFound
 from node.people.errors import SignInLocked, SignInRefused
 from node.people.pins import SECRET_CHARS_MAX, Hasher
 from node.people.throttle import (
@@ -91,6 +91,34 @@ class Accounts:
                                   "last_sign_in_at_ms": None}
             write_json(self.folder.accounts_path, accounts)
         self._audit("portal_account_added", username, "cli", "")
+
+    def set_password(self, username: str, password: str) -> None:
+        """A new password (the staff rules): every open session of the account ends."""
+        username = username.strip().lower()
+        check_password(password, username=username)
+        secret_hash = self.hasher.hash(password)
+        self._change(username, lambda row: row.update(
+            hash=secret_hash, version=int(row["version"]) + 1, failed_count=0,
+            locked_until_ms=None))
+        self._audit("portal_password_set", username, "cli", "")
+
+    def remove(self, username: str) -> None:
+        """The account is gone, and with it every open session (`check` finds no account)."""
+        username = username.strip().lower()
+        self._change(username, None)
+        self._audit("portal_account_removed", username, "cli", "")
+
+    def _change(self, username: str, change: Any) -> None:
+        """Apply `change` to the account's row, or remove the account when it is None."""
+        with self._lock:
+            accounts = self._all()
+            if username not in accounts:
+                raise NotFound(ErrorCode.STAFF_ACCOUNT_NOT_FOUND, f"no account {username}")
+            if change is None:
+                del accounts[username]
+            else:
+                change(accounts[username])
+            write_json(self.folder.accounts_path, accounts)
 
     def sign_in(self, *, username: str, password: str, client: str) -> SignedIn:
         """The signed-in account; SignInRefused, SignInLocked or TooManyAttempts otherwise."""

@@ -122,3 +122,24 @@ def test_guesses_sent_at_once_cannot_pass_the_lockout(portal: Portal) -> None:
     assert len(refused) == GUESSES_AT_ONCE  # every guess was wrong
     with pytest.raises(SignInLocked):  # and the account is now locked, right password or not
         portal.accounts.sign_in(username="mzj.li", password=PASSWORD, client="10.0.1.1")
+
+
+def test_a_removed_account_or_a_new_password_ends_its_sessions(portal: Portal) -> None:
+    portal.accounts.add("mzj.li", PASSWORD)
+    portal.accounts.add("mzj.wang", PASSWORD)
+    li = portal.accounts.sign_in(username="mzj.li", password=PASSWORD, client="10.0.0.1")
+    wang = portal.accounts.sign_in(username="mzj.wang", password=PASSWORD, client="10.0.0.2")
+    portal.accounts.remove("mzj.li")
+    with pytest.raises(AuthError):
+        portal.accounts.check(li.username, li.version)
+    with pytest.raises(SignInRefused):
+        portal.accounts.sign_in(username="mzj.li", password=PASSWORD, client="10.0.0.1")
+    portal.accounts.set_password("mzj.wang", "Another-Password-2027")
+    with pytest.raises(AuthError):
+        portal.accounts.check(wang.username, wang.version)
+    again = portal.accounts.sign_in(username="mzj.wang", password="Another-Password-2027",
+                                    client="10.0.0.2")
+    portal.accounts.check(again.username, again.version)
+    with pytest.raises(NodeError) as missing:
+        portal.accounts.remove("nobody")
+    assert missing.value.code is ErrorCode.STAFF_ACCOUNT_NOT_FOUND
