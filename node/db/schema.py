@@ -102,6 +102,11 @@ ledger_head = Table(
     Column("head_hash", HASH, nullable=False),
 )
 
+# The kinds of entries that move a clearing account (node/ledger/model.py EntryKind; the
+# reconciliation's `_SETTLING_KINDS` is checked against it). Literal, as OPEN_TRANSFER below.
+SETTLING_ENTRY = text("journal_entries.kind IN ('transfer_settle', 'transfer_in', "
+                      "'relocation_out', 'relocation_in')")
+
 journal_entries = Table(
     "journal_entries",
     metadata,
@@ -123,6 +128,14 @@ journal_entries = Table(
         unique=True,
         sqlite_where=text("reverses_height IS NOT NULL"),
         postgresql_where=text("reverses_height IS NOT NULL"),
+    ),
+    # A transfer's other clearing entries, for the check of entries counted twice
+    # (node/reconcile/records.py). Partial: only the entries that move a clearing account.
+    Index(
+        "ix_journal_entries_settling_ref",
+        "ref",
+        sqlite_where=SETTLING_ENTRY,
+        postgresql_where=SETTLING_ENTRY,
     ),
 )
 
@@ -201,6 +214,14 @@ transfers = Table(
         "expires_at_ms",
         sqlite_where=OPEN_TRANSFER,
         postgresql_where=OPEN_TRANSFER,
+    ),
+    # A settlement window's outgoing transfers, by the chain transaction that carried their
+    # receipt. Partial: local transfers (no such transaction) cost the index nothing.
+    Index(
+        "ix_transfers_answer_transaction",
+        "answer_transaction_id",
+        sqlite_where=text("answer_transaction_id IS NOT NULL"),
+        postgresql_where=text("answer_transaction_id IS NOT NULL"),
     ),
     one_of("ck_transfers_state", "state", TransferState),
 )
@@ -318,6 +339,8 @@ in_transactions = Table(
     Column("document", Text, nullable=False),
     Column("response", Text, nullable=False),
     Column("received_at_ms", BigInteger, nullable=False),
+    # A settlement window's span of the incoming chain (migration 0022).
+    Index("ix_in_transactions_sender_sequence", "sender", "sequence"),
 )
 
 # Final answers by (sender, message id): the same message again gets the same answer.
@@ -345,6 +368,8 @@ remote_transfers = Table(
     Column("entry_height", BigInteger, nullable=True, index=True),
     Column("transaction_id", ID, nullable=True),
     Column("received_at_ms", BigInteger, nullable=False),
+    # A settlement window's leaves, by the chain transaction that carried them (migration 0022).
+    Index("ix_remote_transfers_transaction", "debtor_node", "transaction_id"),
     one_of("ck_remote_transfers_state", "state", RemoteTransferState),
 )
 
@@ -383,6 +408,8 @@ relocations = Table(
     # did not agree, the prepare's profile is null) and the station she asked for there.
     Column("profile_consent_at_ms", BigInteger, nullable=True),
     Column("arrival_station", ID, nullable=True),
+    # A settlement window's leaves, by the chain transaction that carried them (migration 0022).
+    Index("ix_relocations_answer_transaction", "answer_transaction_id"),
     one_of("ck_relocations_state", "state", RelocationState),
 )
 
@@ -401,6 +428,8 @@ relocations_in = Table(
     Column("committed_at_ms", BigInteger, nullable=False),
     Column("transaction_id", ID, nullable=False),
     Column("prepare_hash", HASH, nullable=True),
+    # A settlement window's leaves, by the chain transaction that carried them (migration 0022).
+    Index("ix_relocations_in_transaction", "from_node", "transaction_id"),
 )
 
 # Payment requests our members (payees) sent to payers at other nodes, by the client's id.
@@ -470,6 +499,9 @@ windows = Table(
     Column("digests_exchanged", BigInteger, nullable=False),
     Column("closed_at_ms", BigInteger, nullable=False),
     Column("reconciled_at_ms", BigInteger, nullable=True),
+    # The journal height up to which closing this window checked for entries counted twice:
+    # the next window checks only above it (migration 0022; null before it).
+    Column("books_checked_height", BigInteger, nullable=True),
     one_of("ck_windows_state", "state", WindowState),
 )
 

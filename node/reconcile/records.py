@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import case, exists, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from node.db.rows import DiscrepancyRow, WindowRow
-from node.db.schema import discrepancies, journal_entries, postings, windows
+from node.db.schema import SETTLING_ENTRY, discrepancies, journal_entries, postings, windows
 from node.exchange import store
 from node.ledger.model import EntryKind, clearing_account
 from node.states import DiscrepancyOutcome, DiscrepancyStatus, WindowState
@@ -259,19 +259,51 @@ def close_discrepancy(conn: Connection, ident: str, *, by: str, resolution: str,
 # Checks of our own books ---------------------------------------------------------------------
 
 
-def counted_twice(conn: Connection, peer: str) -> list[str]:
-    """Refs (transfer or relocation ids) with more than one clearing entry for this link: an
-    hour counted twice."""
+def counted_twice(conn: Connection, peer: str, *, above_height: int = 0) -> list[str]:
+    """Refs (transfer or relocation ids) with more than one clearing entry for this link, an
+    hour counted twice, among the refs of the clearing entries above journal height
+    `above_height` (0: the link's whole history). Each such ref's entries are counted over the
+    whole history (`ix_journal_entries_settling_ref`), so a duplicate is found by the first
+    check after its second entry, however old its first."""
+    clearing = clearing_account(peer)
+    recent_entry, recent_posting = journal_entries.alias("recent_entry"), postings.alias(
+        "recent_posting")
+    recent = (
+        select(recent_entry.c.ref)
+        .select_from(recent_posting.join(
+            recent_entry, recent_entry.c.height == recent_posting.c.entry_height))
+        .where(recent_posting.c.account_code == clearing,
+               recent_posting.c.entry_height > above_height,
+               recent_entry.c.kind.in_([str(kind) for kind in _SETTLING_KINDS]),
+               recent_entry.c.reverses_height.is_(None)))
+    # Driven by the refs (the partial ref index), not by the clearing account's postings: those
+    # are the link's whole history.
+    moves_clearing = exists().where(postings.c.entry_height == journal_entries.c.height,
+                                    postings.c.account_code == clearing)
     rows = conn.execute(
         select(journal_entries.c.ref)
-        .select_from(journal_entries.join(postings,
-                                          postings.c.entry_height == journal_entries.c.height))
-        .where(postings.c.account_code == clearing_account(peer),
-               journal_entries.c.kind.in_([str(kind) for kind in _SETTLING_KINDS]),
+        .where(SETTLING_ENTRY, journal_entries.c.ref.in_(recent), moves_clearing,
                journal_entries.c.reverses_height.is_(None))
         .group_by(journal_entries.c.ref)
         .having(func.count(func.distinct(journal_entries.c.height)) > 1))
     return sorted(str(row.ref) for row in rows)
+
+
+def counted_twice_in_window(conn: Connection, peer: str, index: int) -> list[str]:
+    """`counted_twice` for the clearing entries since the link's last check (the newest
+    earlier window's `books_checked_height`; none: the whole history), and record the height
+    checked up to on window `index`, in the same write."""
+    above = conn.execute(
+        select(windows.c.books_checked_height)
+        .where(windows.c.peer_node_id == peer, windows.c.window_index < index,
+               windows.c.books_checked_height.is_not(None))
+        .order_by(windows.c.window_index.desc()).limit(1)).scalar_one_or_none()
+    head = conn.execute(select(func.max(journal_entries.c.height))).scalar_one_or_none()
+    found = counted_twice(conn, peer, above_height=int(above or 0))
+    conn.execute(update(windows).where(
+        windows.c.peer_node_id == peer, windows.c.window_index == index).values(
+        books_checked_height=int(head or 0)))
+    return found
 
 
 def ledger_position(conn: Connection, peer: str) -> int:

@@ -15,7 +15,7 @@ from node.reconcile import leaves as q
 from node.reconcile import records
 from node.reconcile.context import SideContext
 from node.reconcile.records import DiscrepancyKind
-from node.reconcile.window import Computed, compute
+from node.reconcile.window import Computed, compute, ledger_at_cut
 from node.states import DiscrepancyOutcome, DiscrepancyStatus, WindowState
 from protocol.signing import sign_object
 from protocol.statements import statement_document
@@ -81,7 +81,7 @@ class Statements:
                 outcome=DiscrepancyOutcome.CARRIED,
                 detail="reserved, no final answer at the cut: settles in a later window",
                 now_ms=now_ms, key=(self.ctx.node_id, wire_id))
-        for ref in records.counted_twice(conn, peer):
+        for ref in records.counted_twice_in_window(conn, peer, index):
             records.dispute(conn, peer=peer, index=index, kind=DiscrepancyKind.DUPLICATE,
                             now_ms=now_ms,
                             detail=f"{ref} moved the clearing account with {peer} twice")
@@ -92,14 +92,14 @@ class Statements:
         evidence disagrees only until it is restored."""
         window = records.window(conn, peer, index)
         assert window is not None
-        computed = compute(conn, me=self.ctx.node_id, peer=peer, index=index,
-                           outgoing_cut=window.outgoing_cut, incoming_cut=window.incoming_cut)
-        if computed.ledger_at_cut == window.closing:
+        at_cut = ledger_at_cut(conn, me=self.ctx.node_id, peer=peer,
+                               outgoing_cut=window.outgoing_cut, incoming_cut=window.incoming_cut)
+        if at_cut == window.closing:
             return True
         if dispute:
             records.dispute(conn, peer=peer, index=index, kind=DiscrepancyKind.TOTALS_DIFFER,
                             now_ms=self.ctx.clock.now_ms(),
-                            detail=f"our ledger says {computed.ledger_at_cut} minutes at the "
+                            detail=f"our ledger says {at_cut} minutes at the "
                                    f"cut, our transfer records {window.closing}")
             self.ctx.mark(conn, peer, index, WindowState.DISPUTED)
         return False

@@ -31,9 +31,6 @@ class CutUnknown(FixedCodeError):
 class Computed:
     facts: WindowFacts
     leaves: list[TransferLeaf]
-    # Our ledger's position at the cut, from the clearing account; equal to the statement's
-    # closing position unless our books disagree with our own records.
-    ledger_at_cut: int
 
 
 def _sum(found: list[TransferLeaf]) -> tuple[int, int]:
@@ -62,9 +59,15 @@ def compute(conn: Connection, *, me: str, peer: str, index: int, outgoing_cut: i
         opening_position_minutes=opening, outgoing=_sum(outgoing), incoming=_sum(incoming),
         pending=q.pending(conn, peer), merkle_root=index_of_leaves.root().hex(),
     )
+    return Computed(facts, outgoing + incoming)
+
+
+def ledger_at_cut(conn: Connection, *, me: str, peer: str, outgoing_cut: int,
+                  incoming_cut: int) -> int:
+    """Our ledger's position with `peer` at the two cuts, from the clearing account: equal to
+    the window's closing position unless our books disagree with our own records. Reads only
+    what settled past the cuts, never the window's leaves again."""
     # What settled after the cut moved the ledger too: take it back out.
-    later_out = q.outgoing_leaves(conn, me, peer, q.Span(outgoing_cut, 2**62))
-    later_in = q.incoming_leaves(conn, peer, q.Span(incoming_cut, 2**62))
-    ledger_at_cut = (records.ledger_position(conn, peer)
-                     - _sum(later_in)[1] + _sum(later_out)[1])
-    return Computed(facts, outgoing + incoming, ledger_at_cut)
+    later_out = q.outgoing_leaves(conn, me, peer, q.Span(outgoing_cut, q.CHAIN_END))
+    later_in = q.incoming_leaves(conn, peer, q.Span(incoming_cut, q.CHAIN_END))
+    return records.ledger_position(conn, peer) - _sum(later_in)[1] + _sum(later_out)[1]

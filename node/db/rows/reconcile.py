@@ -25,6 +25,7 @@ class WindowRow(Row):
     digests_exchanged: int
     closed_at_ms: int
     reconciled_at_ms: int | None
+    books_checked_height: int | None = None
 
 
 @dataclass(slots=True, kw_only=True)
