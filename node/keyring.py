@@ -48,12 +48,23 @@ class Keyring:
     def signing_key(self, *, now_ms: int, directory: Directory | None) -> SigningKey:
         valid = [k for k in self.keys if k.record.valid_at(now_ms)]
         if not valid:
-            raise ConfigError(f"no signing key of {self.node_id} is valid now: rotate keys")
+            raise ConfigError(self._none_valid(now_ms))
         entry = directory.node(self.node_id) if directory is not None else None
         if entry is not None:
             listed = [k for k in valid if (r := entry.key(k.record.key_id)) and r.valid_at(now_ms)]
             valid = listed or valid
         return valid[-1].signing
+
+    def _none_valid(self, now_ms: int) -> str:
+        """Why no key signs at `now_ms`: a key that starts later means this node's clock is
+        behind (issue 17: rotating keys then only makes it worse); otherwise all have ended."""
+        later = [k.record for k in self.keys if k.record.valid_from_ms > now_ms]
+        if later:
+            first = min(later, key=lambda r: r.valid_from_ms)
+            return (f"no signing key of {self.node_id} is valid at this node's clock ({now_ms}):"
+                    f" its key {first.key_id} starts {(first.valid_from_ms - now_ms) / 1000:.1f}"
+                    " s later, so this node's clock is behind: fix NTP (do not rotate keys)")
+        return f"no signing key of {self.node_id} is valid now (all have ended): rotate keys"
 
     def verify_key(self, key_id: str) -> VerifyKey | None:
         for own in self.keys:

@@ -3,7 +3,7 @@
     hourbridge federation load --data DIR [SOURCE]   accept a signed directory (file or URL)
     hourbridge federation refresh --data DIR         make the running node pull it now
     hourbridge federation show --data DIR            the directory in force
-    hourbridge federation links --data DIR           chain heads, queues and freezes per peer
+    hourbridge federation links --data DIR [--token T]  chain heads, queues, freezes, clocks
     hourbridge federation unfreeze --data DIR PEER   let a frozen link run again
     hourbridge keys rotate --data DIR --overlap-days N
     hourbridge keys list --data DIR
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -33,6 +33,7 @@ from protocol.directory import NodeStatus, key_text
 DAY_MS = 86_400_000
 TOKEN_ENV = "HOURBRIDGE_ADMIN_TOKEN"
 REFRESH_PATH = "/api/v1/federation/directory/refresh"
+LINKS_PATH = "/api/v1/federation/links"
 # The node may fetch its directory_source over HTTP (10 s) before it answers.
 REFRESH_TIMEOUT_S = 30.0
 federation_app = typer.Typer(help="The federation directory this node trusts.",
@@ -128,24 +129,64 @@ CONSOLE = Principal(Role.ADMIN, "console")
 
 
 @federation_app.command("links")
-def links(data: DataOpt) -> None:
+def links(
+    data: DataOpt,
+    token: Annotated[str | None, typer.Option(
+        envvar=TOKEN_ENV, help="an admin token: read the running node, with its senders' "
+        "health and clock offsets")] = None,
+    url: Annotated[str | None, typer.Option(help="the running node's base URL; default: "
+                                            "its host and port from the config")] = None,
+) -> None:
     """Each link to a peer: its state (ok, frozen, peer_ahead: run `hourbridge recover`), chain
-    heads, queued messages and any freeze."""
-    node = open_node(load_config(data))
+    heads, queued messages and any freeze; with a token, also each peer's clock offset (read
+    from the running node: only it measures them)."""
+    config = load_config(data)
+    if token:
+        rows = _running_links((url or _local_url(config)).rstrip("/"), token)
+    else:
+        node = open_node(config)
+        try:
+            rows = node.exchange.links(CONSOLE)
+        finally:
+            node.close()
+    print_links(config.node_id, rows, live=bool(token))
+
+
+def _running_links(base: str, token: str) -> list[dict[str, Any]]:
     try:
-        rows = node.exchange.links(CONSOLE)
-    finally:
-        node.close()
-    table = Table("peer", "state", "sent (answered)", "received", "queued", "frozen",
-                  title=f"links of {node.config.node_id}")
+        reply = httpx.get(f"{base}{LINKS_PATH}", timeout=REFRESH_TIMEOUT_S,
+                          headers={"Authorization": f"Bearer {token}"})
+    except httpx.TransportError as exc:
+        raise ConfigError(f"no node answers at {base} ({exc}): is `hourbridge serve` "
+                          "running? (without --token the links are read from the data "
+                          "folder)") from exc
+    if reply.status_code != 200:
+        raise ConfigError(f"{base} refused the links view: HTTP {reply.status_code}: "
+                          f"{reply.text[:300]}")
+    items: list[dict[str, Any]] = reply.json()["items"]
+    return items
+
+
+def print_links(node_id: str, rows: list[dict[str, Any]], *, live: bool) -> None:
+    """The table, then each thing to do whole (never folded): recover, or fix the clock."""
+    table = Table("peer", "state", "sent (answered)", "received", "queued", "clock", "frozen",
+                  title=f"links of {node_id}")
     for row in rows:
         frozen = f"{row['frozen_reason']}: {row['frozen_detail']}" if row["frozen_reason"] else ""
+        offset = row.get("clock_offset_ms")
+        clock = "" if offset is None else f"{offset / 1000:+.1f} s"
         table.add_row(str(row["peer"]), str(row["state"]), str(row["out_sequence"]),
-                      str(row["in_sequence"]), str(row["queued_messages"]), frozen)
+                      str(row["in_sequence"]), str(row["queued_messages"]),
+                      clock + (" SKEWED" if row.get("clock_skewed") else ""), frozen)
     out.print(table)
-    for row in rows:  # whole, never folded: the one thing to do (node/exchange/ahead.py)
+    for row in rows:  # node/exchange/ahead.py, node/exchange/clockwatch.py
         if row["state"] == LinkCondition.PEER_AHEAD:
             out.print(f"peer ahead: {row['frozen_detail']}", markup=False, highlight=False)
+        if row.get("clock_advice"):
+            out.print(f"clock: {row['clock_advice']}", markup=False, highlight=False)
+    if not live:
+        out.print("clock offsets and sender health are measured by the running node: pass "
+                  f"--token (or set {TOKEN_ENV}) to read them", markup=False, highlight=False)
 
 
 @federation_app.command("unfreeze")

@@ -9,4 +9,6 @@
     requests.py   what the creditor's node does with each request (prepares, status queries)
     runner.py     background loops: one sender per peer with backoff and a circuit breaker,
                   and the expiry tick that puts unanswered transfers in doubt
+    clockwatch.py our clock against peers' signed times (offsets, logged once), and steps of
+                  our own clock back (the outbox's send times move back with them)
 """

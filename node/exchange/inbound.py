@@ -18,8 +18,10 @@ from sqlalchemy.engine import Connection
 from node.clock import Clock
 from node.db.batch import WriteBatcher
 from node.db.rows import InTransactionRow
+from node.errors import FederationRefusal
 from node.exchange import faults, store
 from node.exchange.ahead import GapWatch, advice, freeze_ahead
+from node.exchange.clockwatch import ClockWatch
 from node.exchange.requests import Context, RequestHandlers
 from node.federation import FederationService
 from node.keyring import Signer
@@ -30,6 +32,7 @@ from protocol.errors import ChainError
 from protocol.message_rules import check_request
 from protocol.reasons import ReasonCode
 from protocol.transaction import Transaction, build_response
+from protocol.wire import parse_object
 
 log = logging.getLogger("hourbridge.exchange")
 
@@ -40,12 +43,15 @@ class Delivered:
 
     body: bytes
     repeat: bool
+    gap_at: int | None = None  # refused for a sequence gap: our incoming head then
 
 
 class Inbox:
     def __init__(self, *, node_id: str, federation: FederationService, signer: Signer,
-                 clock: Clock, writer: WriteBatcher, handlers: RequestHandlers) -> None:
+                 clock: Clock, writer: WriteBatcher, handlers: RequestHandlers,
+                 clocks: ClockWatch | None = None) -> None:
         self.node_id = node_id
+        self.clocks = clocks or ClockWatch()
         self.federation = federation
         self.signer = signer
         self.clock = clock
@@ -56,12 +62,25 @@ class Inbox:
     async def receive(self, raw: bytes) -> Delivered:
         """Raises FederationRefusal when the transaction is refused before its chain check."""
         now_ms = self.clock.now_ms()
-        transaction = self.federation.admit(raw, now_ms=now_ms)
+        try:
+            transaction = self.federation.admit(raw, now_ms=now_ms)
+        except FederationRefusal as exc:
+            if exc.reason == ReasonCode.CLOCK_SKEW.value:
+                self._skewed(raw, now_ms)
+            raise
         directory = self.federation.require_current()
+        skew_ms = directory.policy.skew_ms
+        if self.clocks.skewed(transaction.sender) and not self.clocks.too_far(
+                now_ms - transaction.created_at_ms, skew_ms=skew_ms):
+            # Only to clear: a resend carries its first signing time, so it never raises one.
+            self.clocks.observe(transaction.sender, now_ms - transaction.created_at_ms,
+                                skew_ms=skew_ms)
         delivered = await self.writer.submit(
             partial(self._apply, transaction, raw, directory, now_ms)
         )
         faults.point("receiver_after_commit")
+        if delivered.gap_at is not None:
+            await self._gap(transaction, delivered.gap_at, now_ms)
         return delivered
 
     def _apply(self, transaction: Transaction, raw: bytes, directory: Directory, now_ms: int,
@@ -75,13 +94,13 @@ class Inbox:
                 stored_hash=None if stored is None else stored.transaction_hash,
             )
         except ChainError as exc:
-            if exc.code is ReasonCode.SEQUENCE_GAP:
-                self._gap(conn, transaction, head.last_sequence, now_ms)
-            else:
+            gap = exc.code is ReasonCode.SEQUENCE_GAP
+            if not gap:
                 log.error("link from %s: %s (%s)", sender, exc.code.value, exc.detail)
             refused = build_response(request=transaction, created_at_ms=now_ms, answers=[],
                                      reason=exc.code, key=self.signer.key())
-            return Delivered(canonical_bytes(refused.to_json()), repeat=False)
+            return Delivered(canonical_bytes(refused.to_json()), repeat=False,
+                             gap_at=head.last_sequence if gap else None)
         if verdict is ChainVerdict.REPEAT:
             assert stored is not None  # check_chain says REPEAT only of a stored transaction
             return Delivered(stored.response.encode(), repeat=True)
@@ -105,13 +124,25 @@ class Inbox:
         store.advance(conn, sender, store.Chain.IN, head, transaction)
         return Delivered(body, repeat=False)
 
-    def _gap(self, conn: Connection, transaction: Transaction, ours: int, now_ms: int) -> None:
+    def _skewed(self, raw: bytes, now_ms: int) -> None:
+        """A transaction refused for `clock_skew` was signed by its signer at `created_at_ms`
+        (the signature is checked before the time, §5.4): a one-way reading of the offset."""
+        skew_ms = self.federation.require_current().policy.skew_ms
+        document = parse_object(raw, bytes_max=len(raw))
+        (signer,) = document["signatures"]
+        self.clocks.observe(str(signer), now_ms - int(document["created_at_ms"]),
+                            skew_ms=skew_ms)
+
+    async def _gap(self, transaction: Transaction, ours: int, now_ms: int) -> None:
         """The peer sends past our head: once, a refusal; the same transaction again, the peer
-        is ahead of our chain (node/exchange/ahead.py) and the link freezes, logged once."""
+        is ahead of our chain (node/exchange/ahead.py) and the link freezes, logged once.
+        Counted here, once per delivery, after the write command: the batch writer may run a
+        command twice, which must not count as a second sighting."""
         sender = transaction.sender
         if not self.gaps.persistent(sender, transaction.transaction_id):
             log.info("link from %s: sequence_gap (sequence %s, our head %s)", sender,
                      transaction.sequence, ours)
             return
-        freeze_ahead(conn, sender, now_ms=now_ms, detail=advice(
-            sender, chain="incoming", ours=ours, theirs=transaction.sequence - 1))
+        detail = advice(sender, chain="incoming", ours=ours, theirs=transaction.sequence - 1)
+        await self.writer.submit(
+            lambda conn: freeze_ahead(conn, sender, now_ms=now_ms, detail=detail))

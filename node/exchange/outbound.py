@@ -9,9 +9,11 @@
     answer (receipts settle, final rejects release, temporary ones wait and go again).
 
 A transaction is retried with the same id and content until it is answered; if the peer's clock
-says its signing time is too old, it is re-signed with a fresh time (its hash does not cover the
-time, so the chain does not change). A final refusal of the whole transaction means the two
-sides disagree about the link: it is frozen for an operator, never skipped past.
+says its signing time is too old, or our clock was stepped back past it, it is re-signed with a
+fresh time (its hash does not cover the time, so the chain does not change). Each fresh signed
+response is also a reading of the peer's clock (node/exchange/clockwatch.py). A final refusal
+of the whole transaction means the two sides disagree about the link: it is frozen for an
+operator, never skipped past.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from node.db.batch import WriteBatcher
 from node.exchange import faults, store
 from node.exchange.ahead import advice, freeze_ahead
 from node.exchange.answers import AnswerContext, AnswerHandlers
+from node.exchange.clockwatch import ClockWatch, midpoint_offset
 from node.exchange.requests import new_id
 from node.exchange.transport import Transport, TransportError
 from node.federation import FederationService
@@ -98,6 +101,10 @@ class Courier:
         self.transport = transport
         self.answers = answers
         self._resign: set[str] = set()  # peers whose clock refused our signing time
+        self.clocks = ClockWatch()
+        # Per peer, the transaction the peer cannot have answered before (built, or re-signed
+        # after a refusal that stores nothing, in this process): its answer's time is fresh.
+        self._fresh: dict[str, str] = {}
 
     async def pump(self, peer: str) -> Round:
         directory = self.federation.require_current()
@@ -110,12 +117,15 @@ class Courier:
             return frame
         document, transaction = frame
         faults.point("sender_after_commit")
+        sent_ms = self.clock.now_ms()
         try:
             reply = await self.transport.post(entry.base_url, document)
         except TransportError as exc:
+            self._fresh.pop(peer, None)  # it may have arrived: a resend may get a stored answer
             return Round(Pumped.RETRY, str(exc))
         faults.point("sender_after_reply")
-        return await self._on_reply(peer, directory, transaction, reply.status, reply.body)
+        sent = (sent_ms, self.clock.now_ms())
+        return await self._on_reply(peer, directory, transaction, reply.status, reply.body, sent)
 
     # building -------------------------------------------------------------------------------
 
@@ -128,12 +138,15 @@ class Courier:
         if flying is not None:
             transaction = decode_transaction(json.loads(flying.document))
             age_ms = now_ms - transaction.created_at_ms
-            if peer in self._resign or age_ms > directory.policy.skew_ms // 2:
+            # A negative age: signed by a clock that has since been stepped back.
+            if peer in self._resign or age_ms < 0 or age_ms > directory.policy.skew_ms // 2:
                 transaction = self._sign(transaction.transaction_id, peer, transaction.sequence,
                                          transaction.prev_hash, now_ms,
                                          [m.model_dump(mode="json") for m in
                                           transaction.messages])
                 store.resign_out(conn, transaction.transaction_id, _text(transaction))
+                if peer in self._resign:  # refused, so nothing stored: its answer is fresh
+                    self._fresh[peer] = transaction.transaction_id
                 self._resign.discard(peer)
             return _encoded(transaction), transaction
         ready = fitting(store.ready_messages(conn, peer, now_ms=now_ms,
@@ -149,6 +162,7 @@ class Courier:
                         transaction_hash=transaction.transaction_hash(),
                         document=_text(transaction), now_ms=now_ms)
         store.place(conn, [row.message_id for row in ready], transaction.transaction_id)
+        self._fresh[peer] = transaction.transaction_id
         return _encoded(transaction), transaction
 
     def _sign(self, transaction_id: str, peer: str, sequence: int, prev_hash: str, now_ms: int,
@@ -162,9 +176,12 @@ class Courier:
     # answers ----------------------------------------------------------------------------------
 
     async def _on_reply(self, peer: str, directory: Directory, transaction: Transaction,
-                        status: int, body: bytes) -> Round:
+                        status: int, body: bytes, sent: tuple[int, int]) -> Round:
         if status != 200:
-            return await self._refused(peer, _problem_reason(body), f"HTTP {status}: "
+            reason = _problem_reason(body)
+            if reason is ReasonCode.CLOCK_SKEW:
+                self.clocks.refused(peer, skew_ms=directory.policy.skew_ms)
+            return await self._refused(peer, reason, f"HTTP {status}: "
                                        f"{body[:300].decode('utf-8', 'replace')}")
         try:
             response = admit_response(body, directory=directory, request=transaction)
@@ -172,6 +189,10 @@ class Courier:
             # Not a valid answer to our transaction: as if no answer came (retry the same one).
             log.error("bad response from %s: %s %s", peer, exc.code.value, exc.detail)
             return Round(Pumped.RETRY, f"bad response: {exc.code.value}")
+        if self._fresh.pop(peer, None) == transaction.transaction_id:
+            self.clocks.observe(peer, midpoint_offset(
+                sent_ms=sent[0], received_ms=sent[1], peer_ms=response.created_at_ms),
+                skew_ms=directory.policy.skew_ms)
         if response.outcome is Outcome.REFUSED:
             assert response.reason is not None
             if response.reason is ReasonCode.SEQUENCE_REPLAYED:

@@ -49,6 +49,7 @@ class PeerHealth:
     delivered_transactions: int = 0
     delivered_messages: int = 0
     frozen: str = ""
+    logged_error: str = ""  # the failure last logged: the same one again is not (a clock fault)
     event: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     def view(self) -> dict[str, Any]:
@@ -139,11 +140,15 @@ class Runner:
             health.event.clear()
             try:
                 result = await self.exchange.courier.pump(peer)
-            except Exception as exc:  # a bug or a database error: log, back off, go on
-                log.exception("pumping the link to %s failed", peer)
-                result = Round(Pumped.RETRY, f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # a bug, a database error, no key valid: log, back off
+                detail = f"{type(exc).__name__}: {exc}"
+                if detail != health.logged_error:  # once until it changes or a delivery
+                    health.logged_error = detail
+                    log.exception("pumping the link to %s failed", peer)
+                result = Round(Pumped.RETRY, detail)
             if result.outcome is Pumped.DELIVERED:
                 health.failures, health.breaker_open = 0, False
+                health.logged_error = ""
                 health.last_delivered_at = time.time()
                 health.delivered_transactions += 1
                 health.delivered_messages += result.messages

@@ -13,6 +13,7 @@ from node.db.schema import links, outbox
 from node.errors import ErrorCode, NotFound
 from node.exchange import ahead, store
 from node.exchange.answers import AnswerHandlers, Retry
+from node.exchange.clockwatch import advice as clock_advice
 from node.exchange.inbound import Inbox
 from node.exchange.outbound import Courier, Pumped, Round
 from node.exchange.requests import RequestHandlers
@@ -43,6 +44,8 @@ class Exchange:
         self.courier = Courier(node_id=node_id, federation=federation, signer=signer,
                                clock=clock, writer=writer, transport=self.transport,
                                answers=self.answers)
+        # One reading of each peer's clock, from both directions (node/exchange/clockwatch.py).
+        self.courier.clocks = self.inbox.clocks
         self.runner = Runner(self, runner_settings)
 
     def wake(self, peer: str) -> None:
@@ -53,8 +56,13 @@ class Exchange:
         the peers to wake: those, and every unfrozen link with a message due now (a delayed
         resend), so that idle sender loops need not poll the database."""
         now_ms = self.clock.now_ms()
+        clocks = self.courier.clocks
 
         def work(conn: Connection) -> list[str]:
+            # A clock stepped back: queued send times it stamped move back too (clockwatch.py).
+            back_ms = clocks.stepped_back(now_ms, stamped_ms=lambda: store.latest_stamp(conn))
+            if back_ms:
+                store.shift_outbox(conn, back_ms=back_ms, now_ms=now_ms)
             woken = set(self.answers.tick(conn, now_ms=now_ms))
             return sorted(woken | set(store.due_peers(conn, now_ms=now_ms)))
         return await self.writer.submit(work)
@@ -96,8 +104,20 @@ class Exchange:
                 "queued_messages": int(queued.get(row.peer_node_id, 0)),
                 "frozen_reason": row.frozen_reason, "frozen_detail": row.frozen_detail,
                 **(health.view() if health else {"circuit": "idle"}),
+                **self._clock_view(row.peer_node_id),
             })
         return result
+
+    def _clock_view(self, peer: str) -> dict[str, object]:
+        offset_ms = self.courier.clocks.offsets.get(peer)
+        skewed = self.courier.clocks.skewed(peer)
+        return {"clock_offset_ms": offset_ms, "clock_skewed": skewed,
+                "clock_advice": clock_advice(peer, offset_ms)
+                if skewed and offset_ms is not None else None}
+
+    def clock_offsets(self) -> dict[str, int]:
+        """Our clock minus each measured peer's, in ms (/metrics; node/exchange/clockwatch.py)."""
+        return dict(sorted(self.courier.clocks.offsets.items()))
 
     def ahead_by_peer(self) -> dict[str, bool]:
         """Every link, and whether its peer is ahead of our chain (/metrics: no principal, the

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, null, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, null, select, update
 from sqlalchemy.engine import Connection
 
 from node.db.fast import FastStatement, insert_row
@@ -224,14 +224,35 @@ def ready_messages(conn: Connection, peer: str, *, now_ms: int, limit: int) -> l
 
 
 def due_peers(conn: Connection, *, now_ms: int) -> list[str]:
-    """The peers of unfrozen links with a message due now and not yet in a transaction: the
-    tick wakes their sender loops (node/exchange/runner.py), which otherwise sleep."""
-    return sorted(conn.execute(
-        select(outbox.c.peer_node_id).distinct()
-        .join(links, links.c.peer_node_id == outbox.c.peer_node_id)
-        .where(outbox.c.transaction_id.is_(None), outbox.c.not_before_ms <= now_ms,
-               links.c.frozen_reason.is_(None))
-    ).scalars())
+    """The peers of unfrozen links with a message due now and not yet in a transaction, or
+    with a transaction of ours still unanswered (a link unfrozen by `hourbridge federation
+    unfreeze` in another process resumes at the next tick): the tick wakes their sender loops
+    (node/exchange/runner.py), which otherwise sleep."""
+    queued = (select(outbox.c.peer_node_id)
+              .join(links, links.c.peer_node_id == outbox.c.peer_node_id)
+              .where(outbox.c.transaction_id.is_(None), outbox.c.not_before_ms <= now_ms,
+                     links.c.frozen_reason.is_(None)))
+    in_flight = (select(out_transactions.c.peer_node_id)  # by primary key: one row per link
+                 .join(links, (links.c.peer_node_id == out_transactions.c.peer_node_id)
+                       & (out_transactions.c.sequence == links.c.out_sequence + 1))
+                 .where(out_transactions.c.response.is_(None),
+                        links.c.frozen_reason.is_(None)))
+    return sorted(set(conn.execute(queued.union(in_flight)).scalars()))
+
+
+def latest_stamp(conn: Connection) -> int | None:
+    """The latest time the outbox was stamped with (node/exchange/clockwatch.py)."""
+    value = conn.execute(select(func.max(outbox.c.created_at_ms))).scalar()
+    return None if value is None else int(value)
+
+
+def shift_outbox(conn: Connection, *, back_ms: int, now_ms: int) -> None:
+    """The clock was stepped back by `back_ms`: every queued time after now moves back as much
+    (never before now), so a message waits no longer than the delay it was given."""
+    for column in (outbox.c.not_before_ms, outbox.c.created_at_ms):
+        shifted = column - back_ms
+        conn.execute(update(outbox).where(column > now_ms).values(
+            {column.name: case((shifted < now_ms, now_ms), else_=shifted)}))
 
 
 def place(conn: Connection, message_ids: list[str], transaction_id: str) -> None:

@@ -280,6 +280,12 @@ class LinkOut(BaseModel):
     last_error: str | None = None
     delivered_transactions: int = 0
     delivered_messages: int = 0
+    clock_offset_ms: int | None = Field(
+        default=None, description="this node's clock minus the peer's, from its signed times "
+        "(positive: ours is ahead); null until measured (node/exchange/clockwatch.py)")
+    clock_skewed: bool = Field(default=False, description="the offset is past half the "
+                               "policy's skew bound")
+    clock_advice: str | None = Field(default=None, description="what to fix, while skewed")
 
 
 class LinkPage(BaseModel):

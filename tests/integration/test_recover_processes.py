@@ -54,6 +54,10 @@ def started_without_recover(cluster: Cluster) -> None:
     links = hourbridge("federation", "links", "--data", str(cluster[A].data))
     assert f"peer ahead: {B} is ahead of our incoming chain" in links
     assert "hourbridge recover" in links
+    # With a token the same view comes from the running node (and its clock offsets).
+    live = hourbridge("federation", "links", "--data", str(cluster[A].data), "--token",
+                      cluster[A].token, "--url", cluster[A].url)
+    assert f"peer ahead: {B} is ahead of our incoming chain" in live and "pass --token" not in live
     cluster[A].stop()
     errors = [line for line in cluster[A].log_path.read_text().splitlines()
               if "peer_ahead" in line]

@@ -196,9 +196,20 @@ async def metrics(request: Request) -> PlainTextResponse:
         "# HELP hourbridge_frozen_links Links on which new transfers are refused.\n"
         "# TYPE hourbridge_frozen_links gauge\n"
         f"hourbridge_frozen_links {counts['frozen_links']}\n" + _unreconciled_lines(past)
-        + _peer_ahead_lines(node.exchange.ahead_by_peer()),
+        + _peer_ahead_lines(node.exchange.ahead_by_peer())
+        + _clock_offset_lines(node.exchange.clock_offsets()),
         media_type="text/plain; version=0.0.4",
     )
+
+
+def _clock_offset_lines(offsets: dict[str, int]) -> str:
+    """One gauge per measured peer: our clock minus theirs (node/exchange/clockwatch.py)."""
+    lines = ["# HELP hourbridge_clock_offset_ms This node's clock minus the peer's, from its "
+             "signed times (positive: ours is ahead).\n"
+             "# TYPE hourbridge_clock_offset_ms gauge\n"]
+    lines += [f'hourbridge_clock_offset_ms{{peer="{peer}"}} {offset}\n'
+              for peer, offset in offsets.items()]
+    return "".join(lines)
 
 
 metrics_router = APIRouter()

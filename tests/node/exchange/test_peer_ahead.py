@@ -8,6 +8,7 @@ import logging
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,6 +97,27 @@ def test_a_peer_sending_past_our_head_freezes_the_link_once_and_says_run_recover
     assert fed.transfer(NJ, "late")["state"] == "committed"
     assert len(_errors(caplog)) == 1
     audit(fed)
+
+
+def test_a_write_command_run_twice_is_one_sighting_of_a_gap(fed: Federation) -> None:
+    """The batch writer may run a command twice (node/db/batch.py: its batch failed and it is
+    retried alone): the gap's sighting is counted once per delivery, outside the command."""
+    inbox = fed.nodes[SH].exchange.inbox
+    once = inbox._apply
+
+    def twice(*args: Any) -> Any:  # as WriteBatcher does after a failed batch
+        conn = args[-1]
+        savepoint = conn.begin_nested()
+        once(*args)
+        savepoint.rollback()
+        return once(*args)
+
+    inbox._apply = twice  # type: ignore[method-assign]
+    assert fed.send(f"m1@{NJ}", f"m0@{SH}", 5, transfer_id="late").status_code == 201
+    assert fed.pump(NJ, SH).outcome is Pumped.RETRY
+    assert _link(fed, SH, NJ)["state"] == "ok"  # one sighting: not yet persistent
+    assert fed.pump(NJ, SH).outcome is Pumped.RETRY
+    assert _link(fed, SH, NJ)["state"] == "peer_ahead"  # the same transaction again
 
 
 def test_a_peer_refusing_our_next_transaction_as_replayed_is_ahead_of_our_outgoing_chain(

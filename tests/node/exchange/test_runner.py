@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
+from node.errors import ConfigError
 from node.exchange import store
 from node.exchange.outbound import Pumped, Round
 from node.exchange.runner import Runner, RunnerSettings
-from tests.federation import Federation
+from tests.federation import Fault, Federation
 
 SH, NJ, BJ = "sh-pudong", "nj-gulou", "bj-chaoyang"
 # Every wait is zero seconds: the loop's decisions are tested, not the passing of time.
@@ -127,7 +128,8 @@ def test_wake_reaches_the_peer_loop_from_another_thread() -> None:
 
 def test_the_tick_wakes_the_links_with_work_due_and_no_others(tmp_path: Path) -> None:
     """Idle sender loops sleep (poll_s is a safety net): the node's one tick names the links
-    whose outbox has a message due, unless the link is frozen, with a real node's database."""
+    whose outbox has a message due or whose transaction is unanswered, unless the link is
+    frozen, with a real node's database."""
     fed = Federation(tmp_path, [SH, NJ, BJ], members=1, grant_minutes=600)
     try:
         sh = fed.nodes[SH]
@@ -138,7 +140,42 @@ def test_the_tick_wakes_the_links_with_work_due_and_no_others(tmp_path: Path) ->
         with sh.db.write() as conn:
             store.freeze(conn, BJ, reason="prev_hash_mismatch", detail="test", now_ms=0)
         assert fed.run(sh.exchange.tick()) == [NJ]  # a frozen link waits for its operator
+        fed.network.plan(SH, NJ, Fault.DROP_REQUEST)
+        fed.pump(SH, NJ)  # the transaction is made, but never arrives: still unanswered
+        assert fed.run(sh.exchange.tick()) == [NJ]  # so its loop is woken to send it again
         fed.pump(SH, NJ)
-        assert fed.run(sh.exchange.tick()) == []  # sent: only the frozen one holds a message
+        assert fed.run(sh.exchange.tick()) == []  # answered: only the frozen link holds work
+        with sh.db.write() as conn:  # an operator unfreezes it from another process
+            store.unfreeze(conn, BJ)
+        assert fed.run(sh.exchange.tick()) == [BJ]  # and the next tick resumes it
     finally:
         fed.close()
+
+
+@dataclass
+class FailingCourier(FakeCourier):
+    """Pumps that raise the same error (a clock behind the node's key start) until scripted."""
+
+    async def pump(self, peer: str) -> Round:
+        if len(self.calls) < 4:
+            self.calls.append(peer)
+            await asyncio.sleep(0)
+            raise ConfigError("no signing key is valid at this node's clock: fix NTP")
+        return await super().pump(peer)
+
+
+def test_the_same_failure_again_is_logged_once_until_a_delivery(
+        caplog: pytest.LogCaptureFixture) -> None:
+    courier = FailingCourier([Pumped.DELIVERED])
+    runner = Runner(FakeExchange(courier), INSTANT, rng=random.Random(1))  # type: ignore[arg-type]
+
+    async def go() -> None:
+        await runner.start()
+        while len(courier.calls) < 6:
+            await asyncio.sleep(0)
+        await runner.stop()
+
+    asyncio.run(go())
+    logged = [r for r in caplog.records if r.getMessage().startswith("pumping the link")]
+    assert len(logged) == 1 and "fix NTP" in str(logged[0].exc_info[1])  # type: ignore[index]
+    assert runner.health[NJ].logged_error == ""  # the delivery cleared it
