@@ -172,13 +172,10 @@ def _unreconciled_lines(rows: list[dict[str, Any]]) -> str:
     return "".join(lines)
 
 
-def _peer_ahead_lines(ahead: dict[str, bool]) -> str:
-    """One gauge per link: 1 while the peer is ahead of our chain (node/exchange/ahead.py)."""
-    lines = ["# HELP hourbridge_link_peer_ahead 1: the peer holds more of the link's chain than "
-             "this node (restored from a backup without `hourbridge recover`).\n"
-             "# TYPE hourbridge_link_peer_ahead gauge\n"]
-    lines += [f'hourbridge_link_peer_ahead{{peer="{peer}"}} {int(flag)}\n'
-              for peer, flag in ahead.items()]
+def _per_peer(name: str, help_text: str, values: dict[str, int]) -> str:
+    """One gauge `name{peer="..."}` per peer, with its HELP and TYPE lines."""
+    lines = [f"# HELP {name} {help_text}\n", f"# TYPE {name} gauge\n"]
+    lines += [f'{name}{{peer="{peer}"}} {value}\n' for peer, value in values.items()]
     return "".join(lines)
 
 
@@ -196,20 +193,15 @@ async def metrics(request: Request) -> PlainTextResponse:
         "# HELP hourbridge_frozen_links Links on which new transfers are refused.\n"
         "# TYPE hourbridge_frozen_links gauge\n"
         f"hourbridge_frozen_links {counts['frozen_links']}\n" + _unreconciled_lines(past)
-        + _peer_ahead_lines(node.exchange.ahead_by_peer())
-        + _clock_offset_lines(node.exchange.clock_offsets()),
+        # 1 while the peer is ahead of our chain (node/exchange/ahead.py)
+        + _per_peer("hourbridge_link_peer_ahead", "1: the peer holds more of the link's chain "
+                    "than this node (restored from a backup without `hourbridge recover`).",
+                    {peer: int(flag) for peer, flag in node.exchange.ahead_by_peer().items()})
+        # our clock minus the peer's, measured from its signed times (node/exchange/clockwatch.py)
+        + _per_peer("hourbridge_clock_offset_ms", "This node's clock minus the peer's, from its "
+                    "signed times (positive: ours is ahead).", node.exchange.clock_offsets()),
         media_type="text/plain; version=0.0.4",
     )
-
-
-def _clock_offset_lines(offsets: dict[str, int]) -> str:
-    """One gauge per measured peer: our clock minus theirs (node/exchange/clockwatch.py)."""
-    lines = ["# HELP hourbridge_clock_offset_ms This node's clock minus the peer's, from its "
-             "signed times (positive: ours is ahead).\n"
-             "# TYPE hourbridge_clock_offset_ms gauge\n"]
-    lines += [f'hourbridge_clock_offset_ms{{peer="{peer}"}} {offset}\n'
-              for peer, offset in offsets.items()]
-    return "".join(lines)
 
 
 metrics_router = APIRouter()
