@@ -2,7 +2,7 @@
 
     hourbridge conformance --target http://127.0.0.1:8700 --directory published/ \\
         --key kit/signing_key.pem --node-id ck-kit --member conformance \\
-        [--admin-token TOKEN [--listen HOST:PORT]] [--json]
+        [--admin-token TOKEN [--listen HOST:PORT]] [--fixtures FILE] [--json]
 
 Exit status: 0 when no check failed (checks not run are listed, never counted as passed), 1
 when one failed, 2 when the kit could not begin (a key, a directory or a target it cannot use).
@@ -74,13 +74,17 @@ def conformance_cmd(
     listen: Annotated[str | None, typer.Option(
         "--listen", help="HOST:PORT the kit listens on with --admin-token; default: from the "
         "kit's base_url in the directory")] = None,
+    fixtures: Annotated[Path | None, typer.Option(
+        "--fixtures", help="a JSON file naming what the operator prepared for the refusals a "
+        "peer cannot provoke alone (docs/conformance.md); without it those rows are not "
+        "run")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
 ) -> None:
     """Act as a peer node against TARGET over its federation API and check it follows the
     standard; prints pass, fail or not run per scenario, by section of docs/standard.md."""
     config = KitConfig(target_url=target, directory=directory, key_path=key, kit_id=node_id,
                        member=member, target_id=target_id, admin_token=admin_token,
-                       listen=_address(listen))
+                       listen=_address(listen), fixtures=fixtures)
     try:
         report = run(config, passphrase=passphrase_from_env())
     except (KitError, httpx.HTTPError) as exc:

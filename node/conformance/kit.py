@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from node.conformance.admission import run_admission, run_chain
+from node.conformance.fixtures import Fixtures, load_fixtures
 from node.conformance.inbound import KitReceiver, listening
 from node.conformance.peer import KitError, Peer, load_directory, load_key, system_now_ms
+from node.conformance.prepared import run_prepared
 from node.conformance.requests import run_payment, run_relocation, run_reserved
 from node.conformance.results import Report
 from node.conformance.reverse import REVERSE as INBOUND
@@ -45,6 +47,8 @@ class KitConfig:
     admin_token: str | None = None
     # Where the kit listens for the target's transactions: default, its directory base_url.
     listen: tuple[str, int] | None = None
+    # What the operator prepared for the refusals a peer cannot provoke alone (fixtures.py).
+    fixtures: Path | None = None
 
 
 def _target_id(http: httpx.Client, config: KitConfig) -> str:
@@ -116,8 +120,9 @@ def run(config: KitConfig, *, http: httpx.Client | None = None, passphrase: byte
         client = http or stack.enter_context(
             httpx.Client(base_url=config.target_url, timeout=HTTP_TIMEOUT_S))
         peer = make_peer(config, client, passphrase=passphrase, now_ms=now_ms)
+        fixtures = load_fixtures(config.fixtures, passphrase)
         if config.admin_token is None:
-            return _run(peer, config, None)
+            return _run(peer, config, fixtures, None)
         admin = stack.enter_context(httpx.Client(
             base_url=config.target_url, timeout=HTTP_TIMEOUT_S,
             headers={"Authorization": f"Bearer {config.admin_token}"}))
@@ -127,12 +132,12 @@ def run(config: KitConfig, *, http: httpx.Client | None = None, passphrase: byte
             stack.enter_context(listening(receiver, host, port))
         except OSError as exc:
             raise KitError(f"cannot listen on {host}:{port} for the target: {exc}") from exc
-        return _run(peer, config, lambda books, report: run_reverse(
+        return _run(peer, config, fixtures, lambda books, report: run_reverse(
             peer, report, books, receiver, admin, config.member))
     raise AssertionError("unreachable")  # pragma: no cover - ExitStack does not swallow
 
 
-def _run(peer: Peer, config: KitConfig,
+def _run(peer: Peer, config: KitConfig, fixtures: Fixtures,
          reverse: Callable[[Books, Report], None] | None) -> Report:
     report, books = Report(), Books()
     creditor = f"{config.member}@{peer.target_id}"
@@ -144,6 +149,8 @@ def _run(peer: Peer, config: KitConfig,
                                     first_transaction_id=books.first_transaction_id)),
         ("prepare checks", lambda: prepare_rules(peer, report, creditor)),
         ("caps", lambda: over_cap(peer, report, books, creditor)),
+        ("prepared refusals", lambda: run_prepared(peer, report, books, fixtures,
+                                                   config.member)),
         ("reserved types", lambda: run_reserved(peer, report)),
         ("relocation", lambda: run_relocation(peer, report, books, config.member)),
         ("payment requests", lambda: run_payment(peer, report, creditor)),

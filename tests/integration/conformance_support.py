@@ -35,6 +35,7 @@ from protocol.messages.transfer import (
 from protocol.reconciliation import admit_request, build_reply
 from protocol.signing import SigningKey, sign_object
 from protocol.transaction import build_response, decode_transaction
+from tests.integration.conformance_fixtures import NEW_HOME, prepare_directory
 from tests.integration.processes import Cluster, hourbridge
 
 TARGET, KIT, MEMBER = "sh-pudong", "ck-kit", "conformance"
@@ -44,8 +45,10 @@ KIT_CAP_MINUTES = 1_000  # the kit's per-partner cap at the target: one prepare 
 class KitCluster(Cluster):
     """The target and the kit node; the directory gives the kit a cap it can pass."""
 
-    def __init__(self, root: Path) -> None:
-        super().__init__(root, [TARGET, KIT])
+    def __init__(self, root: Path, *, new_home: bool = False) -> None:
+        self.fixtures = root / "fixtures"
+        # NEW_HOME: a node a member of the target moves to (creditor_relocated, for the kit)
+        super().__init__(root, [TARGET, KIT, *([NEW_HOME] if new_home else [])])
 
     def _sign_directory(self) -> None:
         authority = self.root / "authority"
@@ -58,10 +61,12 @@ class KitCluster(Cluster):
                 else []
             hourbridge("directory", "add-node", "--node-data", str(node.data), "--url",
                        node.peer_url, *cap, *auth)
+        prepare_directory(authority, KIT, self.fixtures)  # for the kit's --fixtures
         hourbridge("directory", "sign", "--publish", str(published), *auth)
-        config = load_config(self.nodes[TARGET].data, env={})
-        save_config(config.model_copy(update={"directory_source": str(published),
-                                              "directory_anchors": [anchor]}))
+        for node_id in set(self.nodes) - {KIT}:  # the kit is never served
+            config = load_config(self.nodes[node_id].data, env={})
+            save_config(config.model_copy(update={"directory_source": str(published),
+                                                  "directory_anchors": [anchor]}))
 
 
 def now_ms() -> int:

@@ -14,6 +14,13 @@ from pathlib import Path
 import pytest
 
 from node.config import load_config
+from tests.integration.conformance_fixtures import (
+    MOVER,
+    NEW_HOME,
+    member_who_may_not_receive,
+    member_who_moved,
+    write_fixtures,
+)
 from tests.integration.conformance_support import KIT, MEMBER, TARGET, KitCluster, lax_target
 from tests.integration.processes import SERVE, child_env
 
@@ -43,6 +50,12 @@ PASSING_ROWS = [
     "after a temporary refusal: the same transaction again",
     "the target commits on the kit's receipt",
     "the target releases on the kit's final reject",
+    # from the operator's fixtures (conformance_fixtures.py)
+    "signed with a key of the sender not valid at the signing time",
+    "the sender is suspended in the directory",
+    "the sender is retired in the directory",
+    "a creditor who may not receive",
+    "a member of the target moved away; a prepare to her old address: creditor_relocated",
 ]
 
 
@@ -66,11 +79,15 @@ def rows(stdout: str) -> dict[str, str]:
 
 
 def test_the_kit_passes_against_a_real_node(tmp_path: Path) -> None:
-    cluster = KitCluster(tmp_path)
+    cluster = KitCluster(tmp_path, new_home=True)
     try:
-        cluster.start(TARGET)
-        cluster.seed(TARGET, [MEMBER], minutes=60)  # she pays the kit's members too
-        done = kit(cluster, cluster[TARGET].url, "--admin-token", cluster[TARGET].token)
+        cluster.start(TARGET, NEW_HOME)
+        cluster.seed(TARGET, [MEMBER, MOVER], minutes=60)  # she pays the kit's members too
+        with cluster[TARGET].client() as http:
+            member_who_may_not_receive(http)
+            member_who_moved(http)
+        done = kit(cluster, cluster[TARGET].url, "--admin-token", cluster[TARGET].token,
+                   "--fixtures", str(write_fixtures(cluster.fixtures)))
         results = rows(done.stdout)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "CONFORMS" in done.stdout
