@@ -12,6 +12,13 @@ MORE_ERRORS: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.BODY_TIMEOUT: (
         "提交超时，请重试。", "What was sent did not arrive in time; try again."),
     ErrorCode.METHOD_NOT_ALLOWED: ("这里不能这样操作。", "This cannot be done here."),
+    ErrorCode.DATABASE_UNAVAILABLE: (
+        "系统数据库暂时无法连接，刚才的操作没有保存。请过几分钟再试。",
+        "The node's database cannot be reached just now; nothing was saved. Try again in a "
+        "few minutes."),
+    ErrorCode.STORAGE_FULL: (
+        "系统存储空间已满，刚才的操作没有保存。请联系本节点的管理员。",
+        "The node's storage is full; nothing was saved. Please tell the node's operator."),
     ErrorCode.ENTRY_NOT_FOUND: ("没有这条记账记录。", "There is no such journal entry."),
     ErrorCode.CHECKPOINT_NOT_FOUND: ("没有这个账本检查点。", "There is no such checkpoint."),
     ErrorCode.LINK_NOT_FOUND: ("与该节点没有往来。", "There is no link with that node."),
