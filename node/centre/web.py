@@ -10,23 +10,21 @@ theirs to decide, so the pages add no rule of their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import jinja2
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
 
 from node.access import Principal
 from node.centre import i18n
 from node.errors import AuthError, ErrorCode, NodeError
-from node.forms.pages import read_form
+from node.forms.pages import here, invalid_fields, page_route, read_form, signin_redirect
 from node.http_status import status_for
 from node.people.sessions import MEMBER_COOKIE, same_secret
 from node.people.signin import SignedIn
@@ -166,11 +164,6 @@ async def visit_form(request: Request) -> tuple[Visit, dict[str, str]]:
                  member=member), form
 
 
-def here(request: Request) -> str:
-    query = f"?{request.url.query}" if request.url.query else ""
-    return request.url.path + query
-
-
 def safe_next(target: str | None) -> str:
     """Only a path inside the centre: never a redirect to another site."""
     if (target and (target == PREFIX or target.startswith(f"{PREFIX}/")
@@ -221,26 +214,14 @@ def error_page(request: Request, error: NodeError) -> HTMLResponse:
                   message=message, code=str(error.code))
 
 
-class CentreRoute(APIRoute):
-    """A page's route: no session → the sign-in page; service errors → a page in words."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handle(request)
-            except SignInNeeded:
-                if request.method == "GET":
-                    return redirect(f"{PREFIX}/login?next={quote(here(request), safe='')}")
-                return redirect(f"{PREFIX}/login?expired=1")
-            except RequestValidationError as exc:
-                names = sorted({str(err["loc"][-1]) for err in exc.errors() if err.get("loc")})
-                return error_page(request, FormInvalid(names or ["form"]))
-            except NodeError as exc:
-                return error_page(request, exc)
-
-        return route
+CentreRoute = page_route(
+    # A page's route: no session -> the sign-in page; service errors -> a page in words.
+    (SignInNeeded, lambda request, _: redirect(
+        signin_redirect(request, f"{PREFIX}/login", expired="?expired=1"))),
+    (RequestValidationError,
+     lambda request, exc: error_page(request, FormInvalid(invalid_fields(exc)))),
+    (NodeError, error_page),
+)
 
 
 def acting_name(visit: Visit) -> str:

@@ -10,26 +10,24 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
 from node.access import Principal, Role, require_role
 from node.console import i18n
 from node.console.sessions import Session, SessionStore, same_secret
 from node.errors import AuthError, ErrorCode, FixedCodeError, NodeError
-from node.forms.pages import read_form
+from node.forms.pages import here, invalid_fields, page_route, read_form, signin_redirect
 from node.http_status import status_for
 from node.runtime import Node
 
@@ -231,12 +229,6 @@ def station_namer(node: Node) -> Callable[[str | None], str]:
     return name
 
 
-def here(request: Request) -> str:
-    """This page's path and query, for the language switch and the login page to come back to."""
-    query = f"?{request.url.query}" if request.url.query else ""
-    return request.url.path + query
-
-
 def safe_next(target: str | None) -> str:
     """Only a path inside the console: never a redirect to another site."""
     if (target and target.startswith(PREFIX) and "//" not in target and "\\" not in target
@@ -271,28 +263,19 @@ def _referer(request: Request) -> str | None:
     return referer[len(origin):] if referer.startswith(origin) else None
 
 
-class ConsoleRoute(APIRoute):
-    """A console route: login, CSRF and service errors become pages, not problem+json."""
+def _csrf_page(request: Request, _: CsrfRefused) -> Response:
+    lang = lang_of(request)
+    return render(request, "error.html", lang=lang, status=403, staff=None,
+                  message=i18n.translate(lang, "error.csrf"), code="csrf_refused",
+                  detail="", back=safe_next(_referer(request)))
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
 
-        async def route(request: Request) -> Response:
-            try:
-                return await handle(request)
-            except LoginRequired:
-                if request.method == "GET":
-                    return redirect(f"{PREFIX}/login?next={quote(here(request), safe='')}")
-                return redirect(f"{PREFIX}/login?expired=1")
-            except CsrfRefused:
-                lang = lang_of(request)
-                return render(request, "error.html", lang=lang, status=403, staff=None,
-                              message=i18n.translate(lang, "error.csrf"), code="csrf_refused",
-                              detail="", back=safe_next(_referer(request)))
-            except RequestValidationError as exc:
-                names = sorted({str(err["loc"][-1]) for err in exc.errors() if err.get("loc")})
-                return error_page(request, FormInvalid(names or ["form"]))
-            except NodeError as exc:
-                return error_page(request, exc)
-
-        return route
+ConsoleRoute = page_route(
+    # A console route: login, CSRF and service errors become pages, not problem+json.
+    (LoginRequired, lambda request, _: redirect(
+        signin_redirect(request, f"{PREFIX}/login", expired="?expired=1"))),
+    (CsrfRefused, _csrf_page),
+    (RequestValidationError,
+     lambda request, exc: error_page(request, FormInvalid(invalid_fields(exc)))),
+    (NodeError, error_page),
+)

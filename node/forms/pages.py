@@ -6,9 +6,13 @@ each field may appear once, in UTF-8, and at most FORM_FIELDS_MAX fields are rea
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import parse_qsl, quote
 
-from fastapi import Request
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 
 from node.errors import ErrorCode, NodeError
 
@@ -31,3 +35,50 @@ async def read_form(request: Request) -> dict[str, str]:
             raise NodeError(ErrorCode.BAD_REQUEST, f"the form repeats {name}")
         form[name] = value.strip()
     return form
+
+
+Answer = Callable[[Request, Any], Response]
+"""What a page shows for an exception a handler raised: a redirect, or a page in words."""
+
+
+def page_route(*answers: tuple[type[BaseException], Answer]) -> type[APIRoute]:
+    """A route class for server-rendered pages: an exception of a listed kind (tried in order)
+    becomes the page its answer makes instead of problem+json; anything else propagates to the
+    app's one error mapping. The console, the personal centre and the portal each list theirs."""
+
+    class PageRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handle = super().get_route_handler()
+
+            async def route(request: Request) -> Response:
+                try:
+                    return await handle(request)
+                except Exception as exc:
+                    for kind, answer in answers:
+                        if isinstance(exc, kind):
+                            return answer(request, exc)
+                    raise
+
+            return route
+
+    return PageRoute
+
+
+def invalid_fields(exc: RequestValidationError) -> list[str]:
+    """The names of the fields a page's form got wrong, for its error page."""
+    return sorted({str(err["loc"][-1]) for err in exc.errors() if err.get("loc")}) or ["form"]
+
+
+def here(request: Request) -> str:
+    """This page's path and query, for the language switch and the sign-in page to come back
+    to."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return request.url.path + query
+
+
+def signin_redirect(request: Request, login_path: str, *, expired: str = "") -> str:
+    """Where a page sends a visitor with no session: the sign-in page, coming back here after a
+    GET; after a POST (a form whose session ran out) to `login_path` + `expired`."""
+    if request.method == "GET":
+        return f"{login_path}?next={quote(here(request), safe='')}"
+    return login_path + expired

@@ -10,21 +10,18 @@ one of the portal's for what the 适老化 rules add: 60 px targets, the status 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
 
 from node.clock import Clock
 from node.errors import AuthError, ErrorCode, NodeError
-from node.forms.pages import read_form
+from node.forms.pages import page_route, read_form, signin_redirect
 from node.http_status import status_for
 from node.portal.accounts import Accounts
 from node.portal.folder import PortalFolder
@@ -164,23 +161,10 @@ def error_page(request: Request, error: NodeError) -> HTMLResponse:
                   code=str(error.code))
 
 
-class PortalRoute(APIRoute):
-    """A portal route: sign-in, CSRF and coded errors become pages, not problem+json."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handle(request)
-            except LoginRequired:
-                query = f"?{request.url.query}" if request.url.query else ""
-                target = quote(request.url.path + query, safe="")
-                return redirect(f"{PREFIX}/login?next={target}" if request.method == "GET"
-                                else f"{PREFIX}/login")
-            except RequestValidationError:
-                return error_page(request, NodeError(ErrorCode.ROUTE_NOT_FOUND, "bad path"))
-            except NodeError as exc:
-                return error_page(request, exc)
-
-        return route
+PortalRoute = page_route(
+    # A portal route: sign-in, CSRF and coded errors become pages, not problem+json.
+    (LoginRequired, lambda request, _: redirect(signin_redirect(request, f"{PREFIX}/login"))),
+    (RequestValidationError,
+     lambda request, _: error_page(request, NodeError(ErrorCode.ROUTE_NOT_FOUND, "bad path"))),
+    (NodeError, error_page),
+)
