@@ -22,6 +22,7 @@ from node.console.pages_kin_pending import pending_kin_view
 from node.console.pages_member_edits import record_view
 from node.console.pages_people import people_view
 from node.console.pages_qualifications import volunteer_record_view
+from node.console.people_names import statement_lines
 from node.console.web import (
     PREFIX,
     ConsoleRoute,
@@ -96,11 +97,13 @@ def grant_classes(staff: Desk) -> list[str]:
 def _member_view(staff: Desk, local_id: str, before_height: int | None) -> dict[str, Any]:
     members = staff.node.members
     member = members.get(staff.principal, local_id)  # a row of the access log, refused or not
+    statement = members.statement(staff.principal, local_id, before_height=before_height,
+                                  limit=STATEMENT_LINES)
     return {
         "member": member,
         "balance": members.balance(staff.principal, local_id),
-        "statement": members.statement(staff.principal, local_id, before_height=before_height,
-                                       limit=STATEMENT_LINES),
+        "statement": {**statement,
+                      "items": statement_lines(staff.node, staff.lang, statement["items"])},
         "profile": staff.node.timebank.people.profile(staff.principal, local_id),
         **people_view(staff, local_id),  # signing in, family access, kin
         **pending_kin_view(staff, local_id),  # kin that came with her relocation, to confirm

@@ -15,15 +15,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
 from node.console import i18n
 from node.db.schema import members, tb_service_requests
+from node.ledger.model import EntryKind
 from node.runtime import Node
 from node.states import ServiceRequestState
+from node.timebank.common import TimebankEntry
 
 NAMES_MAX = 500
+# Journal entries whose memo a person wrote (a gift's note, a grant's reason) or that names what
+# was taken (goods). The others hold the node's own English notes ("dispute …: partial"), which
+# the entry's kind already says in words on the page.
+TYPED_MEMO_KINDS = frozenset({EntryKind.GRANT, EntryKind.TRANSFER, EntryKind.TRANSFER_OUT,
+                              EntryKind.TRANSFER_IN, TimebankEntry.GOODS_REDEMPTION})
 # Actions whose note ends with the reason a person typed, after the node's own figures.
 _TYPED_AFTER_COLON = ("complaint", "resolved_release", "resolved_refund", "resolved_partial")
 # A paper slip's note (node/timebank/slips.py, corrections.py): its reference and the reason
@@ -90,3 +98,26 @@ def typed_reason(action: str, detail: str) -> str:
         return detail.split(": ", 1)[1]
     slip = _SLIP.match(detail) if action in ("slip_recorded", "correction_recorded") else None
     return f"{slip['ref']}：{slip['reason']}" if slip else ""
+
+
+def statement_lines(node: Node, lang: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A member's statement for staff: the other parties in words ("李明", "wang.fang（南京
+    鼓楼）", "发放账户") and a memo only where a person wrote it."""
+    here = node.config.node_id
+    addresses = [party for item in items for party in item["counterparty"] if "@" in party]
+    names = display_names(node, [a.partition("@")[0] for a in addresses
+                                 if a.partition("@")[2] == here])
+    directory = node.federation.current()
+
+    def words(party: str) -> str:
+        local_id, at, node_id = party.partition("@")
+        if not at:  # one of the node's own accounts
+            return i18n.CATALOGUE[lang].get(f"account.{party}", party)
+        if node_id == here:
+            return names.get(local_id, local_id)
+        entry = directory.node(node_id) if directory is not None else None
+        return f"{local_id}（{entry.name if entry is not None else node_id}）"
+
+    return [{**item, "parties": [words(party) for party in item["counterparty"]],
+             "memo": item.get("memo") if item["kind"] in TYPED_MEMO_KINDS else ""}
+            for item in items]

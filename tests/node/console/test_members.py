@@ -8,6 +8,7 @@ import re
 from fastapi.testclient import TestClient
 
 from node.access import Role
+from node.console.people_names import statement_lines
 from tests.conftest import Api
 from tests.node.console.support import csrf_of, fresh_client, ids_of, log_in, post_form
 
@@ -22,6 +23,12 @@ def shown_available(html: str) -> int:
     found = re.search(r'id="available" data-minutes="(-?[0-9]+)"', html)
     assert found, "no balance on the page"
     return int(found.group(1))
+
+
+def statement_rows(html: str) -> list[list[str]]:
+    """The "what" and "with" cells of each line of the member page's statement."""
+    cells = r'<td data-label="(?:事项|What)">(.*?)</td>\s*<td data-label="(?:对方|With)">(.*?)</td>'
+    return [[what.strip(), with_.strip()] for what, with_ in re.findall(cells, html, flags=re.S)]
 
 
 def listed(html: str) -> list[str]:
@@ -103,10 +110,31 @@ def test_a_transfer_for_an_elder(staff: TestClient, api: Api) -> None:
     assert "转账已完成" in staff.get(done.headers["location"]).text
     assert balance(api, "wang.fang")["available_minutes"] == 60
     assert balance(api, "li.ming")["available_minutes"] == 60
+    rows = statement_rows(staff.get("/console/members/wang.fang").text)
+    # The other party by name, the note she asked for; the grant's issuance account in words.
+    assert rows[0] == ["转账<br><span class=\"memo\">送给邻居</span>", "李明"], rows
+    assert rows[1] == ["发放<br><span class=\"memo\">paper records</span>", "本节点发放"], rows
+    assert "li.ming" not in str(rows)
     too_much = staff.post("/console/members/wang.fang/transfers", data={
         "csrf": csrf_of(page.text), "id": "console-transfer-2", "to": "li.ming", "hours": "5"})
     assert too_much.status_code == 422 and "余额不足" in too_much.text
     assert balance(api, "wang.fang")["available_minutes"] == 60
+
+
+def test_statement_lines_name_people_and_nodes_and_drop_the_nodes_own_notes(
+        staff: TestClient, api: Api) -> None:
+    here = api.node.config.node_id
+    items = [
+        {"kind": "service_settle", "memo": "dispute r-1: partial",
+         "counterparty": [f"li.ming@{here}", "pending:services"]},
+        {"kind": "transfer_in", "memo": "谢谢", "counterparty": ["wang.jun@nj-gulou"]},
+        {"kind": "transfer", "memo": "", "counterparty": [f"ghost@{here}", "x@nowhere"]},
+    ]
+    lines = statement_lines(api.node, "zh", items)
+    assert [line["memo"] for line in lines] == ["", "谢谢", ""]
+    assert lines[0]["parties"] == ["李明", "服务暂扣"]
+    assert lines[1]["parties"][0] == "wang.jun（nj-gulou）"  # the test directory names nodes by id
+    assert lines[2]["parties"] == ["ghost", "x（nowhere）"]
 
 
 def test_another_stations_member_is_refused_as_a_page(staff: TestClient) -> None:
