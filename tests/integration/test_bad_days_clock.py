@@ -164,7 +164,7 @@ def test_a_clock_ahead_then_behind_is_detected_advised_shown_and_drains_when_fix
 
     warned = lines(cluster, SKEWED, f"clock skew with {PEER}:")
     assert len(warned) == 2, warned  # once per episode
-    assert f"{SKEW_S}." in warned[0] and f"ahead of {PEER}'s: fix NTP" in warned[0], warned
+    assert f"s ahead of {PEER}'s: fix NTP" in warned[0], warned
     assert f"behind {PEER}'s: fix NTP" in warned[1], warned
     assert len(lines(cluster, PEER, f"clock skew with {SKEWED}:")) >= 1
     for node_id in (SKEWED, PEER):

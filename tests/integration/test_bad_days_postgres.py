@@ -23,7 +23,8 @@ from node.db.faults import DATABASE_RETRY_AFTER_S
 from tests.integration.postgres import ThrowawayPostgres, require_pg_bin
 from tests.integration.processes import Cluster, ClusterFactory, NodeProcess, hourbridge
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+# Not marked `postgres`: that marker means the shared server of HOURBRIDGE_TEST_PG_URL.
+pytestmark = pytest.mark.slow
 
 NODE = "sh-pudong"
 WRITERS = 3
