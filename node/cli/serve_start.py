@@ -93,9 +93,11 @@ def open_for_serving(config: NodeConfig) -> Node:
 
 
 def start_refusal(config: NodeConfig, fault: Exception) -> str:
-    """Why the database cannot be opened, and what the operator does about it."""
-    low = disk_low(config.data_path)
-    if low is not None or isinstance(fault, StorageFull):
+    """Why the database cannot be opened, and what the operator does about it. SQLite on a
+    full disk says "disk I/O error" (it cannot create its log's index), hence the look at the
+    data folder's free space."""
+    on_sqlite = config.resolved_database_url().startswith("sqlite")
+    if isinstance(fault, StorageFull) or (on_sqlite and disk_low(config.data_path) is not None):
         free_mib = shutil.disk_usage(config.data_path).free // MIB
         return (f"storage_full: the disk holding {config.data_path} is full ({free_mib} MiB "
                 f"free; a node needs {FREE_BYTES_MIN // MIB} MiB). Nothing was lost. Free "

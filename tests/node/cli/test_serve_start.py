@@ -25,6 +25,7 @@ from node.cli.serve_start import (
 )
 from node.clock import FakeClock
 from node.db.faults import DatabaseUnavailable, StorageFull
+from node.errors import ConfigError
 from node.runtime import Node
 from tests.node.cli.directory_support import hb
 from tests.support import build_node, directory_document, make_config
@@ -120,6 +121,11 @@ def test_a_database_that_does_not_answer_stops_the_start_with_one_sentence(
     assert "Bring the database back" in said
 
 
+def test_other_errors_at_start_are_not_called_bad_days(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):  # a folder without a node: as before, not "try again"
+        open_for_serving(make_config(tmp_path / "empty", NODE))
+
+
 def test_a_full_disk_at_start_names_the_folder_and_the_free_space(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = make_config(tmp_path / NODE, NODE)
@@ -127,3 +133,7 @@ def test_a_full_disk_at_start_names_the_folder_and_the_free_space(
     said = serve_start.start_refusal(config, DatabaseUnavailable("disk I/O error"))
     assert said.startswith(f"storage_full: the disk holding {config.data_path} is full (")
     assert said.endswith("Free space, then start the node again")
+    # a PostgreSQL node whose data folder is low is told about its database, not the folder
+    on_pg = config.model_copy(update={"database_url": "postgresql+psycopg://h/x"})
+    said = serve_start.start_refusal(on_pg, DatabaseUnavailable("down"))
+    assert said.startswith("database_unavailable: "), said
