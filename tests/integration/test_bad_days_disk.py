@@ -55,7 +55,7 @@ RETRY_PAUSE_S = 0.05
 UNCOPIED_MIN = 40  # transfers committed while a reader holds its snapshot
 
 
-def skip_or_fail_without_mount(reason: str, capsys: pytest.CaptureFixture[str]) -> None:
+def skip_without_mount(reason: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Skip with the exact reason; under CI the reason is printed too, so a CI log shows the
     disk test did not run and why."""
     if os.environ.get("CI") == "true":
@@ -68,9 +68,9 @@ def skip_or_fail_without_mount(reason: str, capsys: pytest.CaptureFixture[str]) 
 def small_disk(folder: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Path]:
     """Move `folder`'s files onto a DISK_MIB tmpfs mounted at `folder`; unmount at the end."""
     if not sys.platform.startswith("linux"):
-        skip_or_fail_without_mount(f"tmpfs needs Linux, this is {sys.platform}", capsys)
+        skip_without_mount(f"tmpfs needs Linux, this is {sys.platform}", capsys)
     if shutil.which("mount") is None:
-        skip_or_fail_without_mount("no `mount` command on this machine", capsys)
+        skip_without_mount("no `mount` command on this machine", capsys)
     aside = folder.with_name(folder.name + ".init")
     folder.rename(aside)
     folder.mkdir(mode=0o700)
@@ -80,7 +80,7 @@ def small_disk(folder: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Pat
     if mounted.returncode != 0:
         folder.rmdir()
         aside.rename(folder)
-        skip_or_fail_without_mount(f"mount -t tmpfs is not permitted here (uid {os.getuid()}): "
+        skip_without_mount(f"mount -t tmpfs is not permitted here (uid {os.getuid()}): "
                                    f"{mounted.stderr.strip()}", capsys)
     try:
         for item in aside.iterdir():
