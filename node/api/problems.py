@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from node.db.faults import DatabaseUnavailable, StorageFull, storage_fault
+from node.db.faults import DATABASE_ERRORS, DatabaseUnavailable, StorageFull, storage_fault
 from node.errors import ErrorCode, FederationRefusal, NodeError
 from node.exchange.transport import TRANSACTIONS_PATH
 from node.http_status import status_for
@@ -135,10 +135,25 @@ def install(app: FastAPI) -> None:
         # Keep the framework's headers: a 405 must say which methods are allowed (Allow).
         return problem(exc.status_code, code, str(exc.detail), request, headers=exc.headers)
 
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        """A database's error, answered where the other coded errors are. Not left to the
+        catch-all below: Starlette answers that one from its outermost middleware and then
+        raises the error again to the server, which logs it as a crash and drops the client's
+        kept-alive connection (a full disk showed it: every 507 was followed by a reset)."""
+        fault = storage_fault(exc)
+        if fault is None:
+            raise exc  # a bug: the catch-all answers 500 with the traceback in the log
+        log.warning("%s on %s %s: %s", fault.code, request.method, request.url.path, exc,
+                    exc_info=exc)
+        return await _node_error(request, fault)
+
+    for database_error in DATABASE_ERRORS:
+        app.add_exception_handler(database_error, _database)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         fault = storage_fault(exc)
-        if fault is not None:  # a bad day, not a bug: the client comes back later
+        if fault is not None:  # a bad day raised as another type: the client comes back later
             log.warning("%s on %s %s: %s", fault.code, request.method, request.url.path, exc,
                         exc_info=exc)
             return await _node_error(request, fault)

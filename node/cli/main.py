@@ -26,7 +26,7 @@ from node.cli.output import err, out
 from node.cli.portal import portal_app
 from node.cli.reconcile import recover, window_app
 from node.cli.reports import report_app, verify_report_cmd
-from node.cli.serve_start import announce, start_report
+from node.cli.serve_start import announce, open_for_serving, start_report
 from node.cli.staff import staff_app
 from node.clock import SystemClock
 from node.config import NodeConfig, database_record, load_config, save_config
@@ -153,7 +153,7 @@ def serve(
     loose = loose_modes_warning(config)
     if loose:
         logging.getLogger("hourbridge.serve").warning("data folder not private: %s", loose)
-    node = open_node(config, serving=True)
+    node = open_for_serving(config)
     if node.config.directory_source:
         node.refresh_directory()  # a bad source stops the start: better than serving untrusted
     announce(start_report(node, host=host or node.config.host, port=port or node.config.port))

@@ -1,15 +1,27 @@
-"""What `hourbridge serve` says as it starts: one line on a healthy start, and a warning for
-each setting another one silently overrides (issue 15, "The IT person")."""
+"""What `hourbridge serve` says as it starts: one line on a healthy start, a warning for each
+setting another one silently overrides (issue 15, "The IT person"), and one clear sentence when
+the database cannot be opened on a bad day (issue 17: a full disk, a database that does not
+answer), instead of a traceback."""
 
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import dataclass
 
+import typer
+
 from node.cli.output import err, out
-from node.runtime import Node
+from node.config import NodeConfig
+from node.db.faults import FREE_BYTES_MIN, StorageFull, disk_low, storage_fault
+from node.runtime import Node, open_node
 
 log = logging.getLogger("hourbridge.serve")
+
+# sysexits.h EX_TEMPFAIL: a temporary failure, start again later (a service manager's restart
+# policy does; docker-compose.yml has `restart: unless-stopped`).
+EXIT_TRY_AGAIN = 75
+MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -60,3 +72,36 @@ def announce(report: StartReport) -> None:
         if not log.isEnabledFor(logging.WARNING):
             err.print(f"warning: {text}", markup=False, highlight=False)
     out.print(report.line, markup=False, highlight=False)
+
+
+def open_for_serving(config: NodeConfig) -> Node:
+    """`open_node` for `serve`. A database that cannot be opened on a bad day stops the start
+    with one sentence and EXIT_TRY_AGAIN; anything else (a bug, a bad config) raises as ever.
+
+    A node on a full disk does not start: SQLite cannot create the write-ahead log and its
+    index when the node opens the database, so such a node could answer nothing, not even a
+    balance (docs/decisions.md, "Bad days with real processes")."""
+    try:
+        return open_node(config, serving=True)
+    except Exception as exc:
+        fault = storage_fault(exc)
+        if fault is None:
+            raise
+        err.print(f"hourbridge: cannot start: {start_refusal(config, fault)}", markup=False,
+                  highlight=False)
+        raise typer.Exit(EXIT_TRY_AGAIN) from exc
+
+
+def start_refusal(config: NodeConfig, fault: Exception) -> str:
+    """Why the database cannot be opened, and what the operator does about it. SQLite on a
+    full disk says "disk I/O error" (it cannot create its log's index), hence the look at the
+    data folder's free space."""
+    on_sqlite = config.resolved_database_url().startswith("sqlite")
+    if isinstance(fault, StorageFull) or (on_sqlite and disk_low(config.data_path) is not None):
+        free_mib = shutil.disk_usage(config.data_path).free // MIB
+        return (f"storage_full: the disk holding {config.data_path} is full ({free_mib} MiB "
+                f"free; a node needs {FREE_BYTES_MIN // MIB} MiB). Nothing was lost. Free "
+                "space, then start the node again")
+    return ("database_unavailable: the node's database does not answer. Nothing was written. "
+            "Bring the database back (is PostgreSQL running? is database_url right?), then "
+            "start the node again")

@@ -12,6 +12,7 @@ readiness check ask it. `disk_low` is the readiness check's look at the data fol
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -34,6 +35,9 @@ PG_FULL_STATES = frozenset({"53100"})  # disk_full
 # connect now (57P01-57P03)
 PG_UNAVAILABLE_CLASSES = ("08", "53", "57P01", "57P02", "57P03")
 DRIVER_MODULES = frozenset({"sqlite3", "psycopg", "psycopg2"})
+# The errors the API answers with `storage_fault` beside the other coded errors (its own
+# handler; anything storage_fault does not recognise still ends as a 500).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, DisconnectionError, sqlite3.Error)
 
 
 class DatabaseUnavailable(NodeError):

@@ -200,12 +200,14 @@ class Cluster:
     `env`: HOURBRIDGE_* variables every node runs with (each `start` can add more); by default
     FAST_RETRY, so a sender probes a restarted peer within a second or two. `peer_ports`: by
     node id, the port the directory lists for it (a proxy in front of the node); by default
-    the node's own.
+    the node's own. `database_urls`: by node id, a database for `init` (PostgreSQL, say); by
+    default SQLite in the data folder.
     """
 
     def __init__(self, root: Path, node_ids: list[str], *,
                  env: dict[str, str] | None = None,
-                 peer_ports: dict[str, int] | None = None) -> None:
+                 peer_ports: dict[str, int] | None = None,
+                 database_urls: dict[str, str] | None = None) -> None:
         self.root = root
         self.node_ids = sorted(node_ids)
         ports = free_ports(len(self.node_ids))
@@ -216,9 +218,10 @@ class Cluster:
             for node_id, port in zip(self.node_ids, ports, strict=True)
         }
         for node in self.nodes.values():
+            url = (database_urls or {}).get(node.node_id)
             hourbridge("init", "--node-id", node.node_id, "--region", REGION, "--url",
                        node.peer_url, "--port", str(node.port), "--name", node.node_id,
-                       "--data", str(node.data))
+                       "--data", str(node.data), *(["--database-url", url] if url else []))
         # `init` leaves its database engine to the garbage collector: release its SQLite
         # connections now rather than hold the files open beside the running nodes.
         gc.collect()

@@ -13,9 +13,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import typer
 
-from node.cli.serve_start import StartReport, announce, start_report
+from node.cli import serve_start
+from node.cli.serve_start import (
+    EXIT_TRY_AGAIN,
+    StartReport,
+    announce,
+    open_for_serving,
+    start_report,
+)
 from node.clock import FakeClock
+from node.db.faults import DatabaseUnavailable, StorageFull
+from node.errors import ConfigError
 from node.runtime import Node
 from tests.node.cli.directory_support import hb
 from tests.support import build_node, directory_document, make_config
@@ -96,3 +106,34 @@ def test_serve_prints_one_line_on_a_healthy_start(tmp_path: Path) -> None:
     assert line == (f"hourbridge: node {NODE} at http://127.0.0.1:8713 (listening on "
                     f"127.0.0.1:{port}); no directory yet; policy 'HourBridge default policy' "
                     "(built-in default)\n"), errors
+
+
+def test_a_database_that_does_not_answer_stops_the_start_with_one_sentence(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Bad days at start (issue 17): exit 75, "try again", and what to do; not a traceback."""
+    closed = "postgresql+psycopg://nobody@127.0.0.1:9/x?connect_timeout=2"  # discard: closed
+    config = make_config(tmp_path / NODE, NODE, closed)
+    with pytest.raises(typer.Exit) as stopped:
+        open_for_serving(config)
+    assert stopped.value.exit_code == EXIT_TRY_AGAIN == 75
+    said = capsys.readouterr().err
+    assert said.startswith("hourbridge: cannot start: database_unavailable:"), said
+    assert "Bring the database back" in said
+
+
+def test_other_errors_at_start_are_not_called_bad_days(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):  # a folder without a node: as before, not "try again"
+        open_for_serving(make_config(tmp_path / "empty", NODE))
+
+
+def test_a_full_disk_at_start_names_the_folder_and_the_free_space(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = make_config(tmp_path / NODE, NODE)
+    monkeypatch.setattr(serve_start, "disk_low", lambda folder: StorageFull("low"))
+    said = serve_start.start_refusal(config, DatabaseUnavailable("disk I/O error"))
+    assert said.startswith(f"storage_full: the disk holding {config.data_path} is full (")
+    assert said.endswith("Free space, then start the node again")
+    # a PostgreSQL node whose data folder is low is told about its database, not the folder
+    on_pg = config.model_copy(update={"database_url": "postgresql+psycopg://h/x"})
+    said = serve_start.start_refusal(on_pg, DatabaseUnavailable("down"))
+    assert said.startswith("database_unavailable: "), said

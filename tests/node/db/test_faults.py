@@ -7,6 +7,7 @@ round. A client gets 507 storage_full or 503 database_unavailable with Retry-Aft
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -196,3 +197,52 @@ def test_a_postgresql_that_cannot_be_reached_is_unavailable() -> None:
         engine.connect()
     assert isinstance(refused.value.orig, psycopg.OperationalError)
     assert isinstance(storage_fault(refused.value), DatabaseUnavailable)
+
+
+def test_a_storage_fault_is_answered_inside_the_app_not_raised_to_the_server(
+        sqlite_node: Node) -> None:
+    """Starlette's catch-all for `Exception` answers and then raises the error again to the
+    server, which logs a crash and drops the kept-alive connection: seen with real processes
+    as a 507 followed by a reset. The database's errors have their own handler."""
+    token = sqlite_node.tokens.create(role="admin", label="admin").token
+    http = TestClient(create_app(sqlite_node), raise_server_exceptions=True,
+                      headers={"Authorization": f"Bearer {token}"})
+    cap_file_growth(sqlite_node)
+    for i in range(TRANSFERS_TRIED):
+        answer = http.post("/api/v1/transfers", json={"id": f"t-{i}", "from": "alice",
+                                                       "to": "bob", "amount_minutes": 1})
+        if answer.status_code != 201:
+            break
+    assert answer.status_code == 507 and answer.json()["code"] == "storage_full", answer.text
+
+
+def test_the_database_handler_answers_bad_days_and_leaves_bugs_to_the_500(
+        sqlite_node: Node) -> None:
+    app = create_app(sqlite_node)
+    raised = {"/bug": _refused("SELECT * FROM no_such_table"),
+              "/full": sa.exc.OperationalError("COMMIT", {}, _full_error())}
+
+    def boom(path: str) -> None:
+        raise raised[path]
+    for path in raised:
+        app.add_api_route(path, partial(boom, path))
+    http = TestClient(app, raise_server_exceptions=False)
+    bug = http.get("/bug")
+    assert bug.status_code == 500 and bug.json()["code"] == "internal_error", bug.text
+    full = http.get("/full")
+    assert full.status_code == 507 and full.json()["code"] == "storage_full", full.text
+
+
+def _full_error() -> Exception:
+    """SQLite's own "database or disk is full" (a file capped at its size now)."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute(f"PRAGMA max_page_count={conn.execute('PRAGMA page_count').fetchone()[0]}")
+    try:
+        conn.execute("INSERT INTO t VALUES (randomblob(100000))")
+    except sqlite3.OperationalError as exc:
+        assert exc.sqlite_errorname == "SQLITE_FULL"
+        return exc
+    finally:
+        conn.close()
+    raise AssertionError("the capped file took the row")
