@@ -21,6 +21,17 @@ from node.reconcile.peer import RECONCILE_PATH
 from protocol.reasons import ReasonCode
 
 log = logging.getLogger("hourbridge.api")
+# A bad day refuses every request alike: one line each, and the driver's traceback only with the
+# first of each code and then every FAULT_TRACE_EVERY-th, so an outage does not flood the log.
+FAULT_TRACE_EVERY = 1_000
+
+
+def _log_fault(seen_by_code: dict[str, int], fault: NodeError, request: Request,
+               exc: Exception) -> None:
+    seen = seen_by_code[fault.code] = seen_by_code.get(fault.code, 0) + 1
+    log.warning("%s on %s %s (%d so far): %s", fault.code, request.method, request.url.path,
+                seen, str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__,
+                exc_info=exc if seen % FAULT_TRACE_EVERY == 1 else None)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -101,6 +112,8 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 def install(app: FastAPI) -> None:
+    faults_seen: dict[str, int] = {}  # this app's bad-day refusals so far, by code
+
     @app.exception_handler(NodeError)
     async def _node_error(request: Request, exc: NodeError) -> JSONResponse:
         extra = {"reason": exc.reason} if isinstance(exc, FederationRefusal) else {}
@@ -143,8 +156,7 @@ def install(app: FastAPI) -> None:
         fault = storage_fault(exc)
         if fault is None:
             raise exc  # a bug: the catch-all answers 500 with the traceback in the log
-        log.warning("%s on %s %s: %s", fault.code, request.method, request.url.path, exc,
-                    exc_info=exc)
+        _log_fault(faults_seen, fault, request, exc)
         return await _node_error(request, fault)
 
     for database_error in DATABASE_ERRORS:
@@ -154,8 +166,7 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         fault = storage_fault(exc)
         if fault is not None:  # a bad day raised as another type: the client comes back later
-            log.warning("%s on %s %s: %s", fault.code, request.method, request.url.path, exc,
-                        exc_info=exc)
+            _log_fault(faults_seen, fault, request, exc)
             return await _node_error(request, fault)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, ErrorCode.INTERNAL_ERROR, "internal error; see the node log", request)

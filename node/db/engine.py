@@ -30,9 +30,13 @@ CHECKPOINT_STOP_TIMEOUT_S = 10.0
 
 
 def make_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
+    """The node's engine. `hide_parameters`: a database error's message never carries the
+    statement's values (a member's name, a contact), so a log line of it holds no personal
+    data."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url, background_checkpoints=background_checkpoints)
-    return create_engine(url, pool_size=PG_POOL_SIZE, max_overflow=10, pool_pre_ping=True)
+    return create_engine(url, pool_size=PG_POOL_SIZE, max_overflow=10, pool_pre_ping=True,
+                         hide_parameters=True)
 
 
 def _sqlite_engine(url: str, *, background_checkpoints: bool) -> Engine:
@@ -41,6 +45,7 @@ def _sqlite_engine(url: str, *, background_checkpoints: bool) -> Engine:
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         pool_size=8,
         max_overflow=8,
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")

@@ -246,3 +246,22 @@ def _full_error() -> Exception:
     finally:
         conn.close()
     raise AssertionError("the capped file took the row")
+
+
+def test_an_outage_logs_one_line_each_and_no_values(
+        sqlite_node: Node, caplog: pytest.LogCaptureFixture) -> None:
+    """A refused write's log line names the fault, never the statement's values (personal data
+    such as a member's name); the driver's traceback comes with the first refusal only."""
+    http = client(sqlite_node)
+    cap_file_growth(sqlite_node)
+    caplog.set_level("WARNING", logger="hourbridge.api")
+    memo = "王芳的电话 13800000000"
+    codes = [http.post("/api/v1/transfers", json={
+        "id": f"t-{i}", "from": "alice", "to": "bob", "amount_minutes": 1, "memo": memo,
+    }).status_code for i in range(TRANSFERS_TRIED)]
+    refused = [code for code in codes if code != 201]
+    assert len(refused) >= 2 and set(refused) == {507}, codes
+    lines = [r for r in caplog.records if "storage_full on POST" in r.getMessage()]
+    assert len(lines) == len(refused)
+    assert [r.exc_info is not None for r in lines].count(True) == 1
+    assert not any(memo in r.getMessage() or "13800000000" in caplog.text for r in lines)
