@@ -10,11 +10,13 @@ nothing, so only the baseline is used with it.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictStr, ValidationError, model_validator
 
-from protocol.errors import DecodeError
+from protocol.directory import Directory
+from protocol.envelope import verify_evidence
+from protocol.errors import AuthError, DecodeError
 from protocol.fields import Model, NodeId, Signatures, TimeMs
 from protocol.reasons import ReasonCode
 
@@ -59,6 +61,19 @@ def decode_node_info(obj: object) -> NodeInfo:
         return NodeInfo.model_validate(obj)
     except ValidationError as exc:
         raise DecodeError(ReasonCode.MALFORMED, str(exc)) from exc
+
+
+def admit_node_info(document: dict[str, Any], *, directory: Directory,
+                    node_id: str) -> NodeInfo:
+    """A peer's node_info as fetched from its base URL: signed by `node_id` with a key the
+    directory lists valid at `issued_at_ms` (§5.4 steps 2-6), with exactly its members, about
+    `node_id` itself. Raises the ProtocolError naming what failed; the caller then treats the
+    peer as announcing nothing (§16.2)."""
+    verify_evidence(document, directory=directory, time_member="issued_at_ms", signer=node_id)
+    info = decode_node_info(document)
+    if info.node_id != node_id:
+        raise AuthError(ReasonCode.SENDER_MISMATCH, f"node_info of {info.node_id}, not {node_id}")
+    return info
 
 
 def shared_capabilities(ours: frozenset[str], theirs: NodeInfo | None) -> frozenset[str]:

@@ -7,9 +7,17 @@ from typing import Any
 
 import pytest
 
-from protocol.capabilities import CAPABILITIES_MAX, decode_node_info, shared_capabilities
-from protocol.errors import DecodeError
+from protocol.capabilities import (
+    CAPABILITIES_MAX,
+    admit_node_info,
+    decode_node_info,
+    shared_capabilities,
+)
+from protocol.conformance.fixtures import T0_MS as START_MS
+from protocol.directory import Directory
+from protocol.errors import DecodeError, ProtocolError
 from protocol.reasons import ReasonCode
+from protocol.signing import SigningKey, sign_object
 
 SIGNATURES = {"bj-chaoyang": {"ed25519:AAAAAAAA": "A" * 86}}
 
@@ -42,3 +50,33 @@ def test_a_bad_node_info_is_malformed(changes: dict[str, Any]) -> None:
     with pytest.raises(DecodeError) as caught:
         decode_node_info(info(**changes))
     assert caught.value.code is ReasonCode.MALFORMED
+
+
+def signed_info(key: SigningKey, **changes: Any) -> dict[str, Any]:
+    document = {k: v for k, v in info(node_id="sh-pudong", **changes).items()
+                if k != "signatures"}
+    return sign_object(document, signer="sh-pudong", key=key)
+
+
+def test_a_peers_node_info_is_admitted_signed_by_it(directory: Directory,
+                                                     sender_key: SigningKey) -> None:
+    admitted = admit_node_info(signed_info(sender_key, issued_at_ms=START_MS),
+                               directory=directory, node_id="sh-pudong")
+    assert admitted.capabilities == ["exchange.in_flight", "reconciliation.come_back"]
+
+
+def test_a_node_info_signed_by_another_or_about_another_is_refused(
+        directory: Directory, sender_key: SigningKey, receiver_key: SigningKey) -> None:
+    with pytest.raises(ProtocolError) as forged:  # nj-gulou's signature passed off as sh's
+        document = signed_info(sender_key, issued_at_ms=START_MS)
+        document["signatures"] = sign_object(
+            {k: v for k, v in document.items() if k != "signatures"}, signer="sh-pudong",
+            key=receiver_key)["signatures"]
+        admit_node_info(document, directory=directory, node_id="sh-pudong")
+    assert forged.value.code in (ReasonCode.UNKNOWN_KEY, ReasonCode.BAD_SIGNATURE)
+    about_other = signed_info(sender_key, issued_at_ms=START_MS)
+    about_other = sign_object({**{k: v for k, v in about_other.items() if k != "signatures"},
+                               "node_id": "nj-gulou"}, signer="sh-pudong", key=sender_key)
+    with pytest.raises(ProtocolError) as mismatch:
+        admit_node_info(about_other, directory=directory, node_id="sh-pudong")
+    assert mismatch.value.code is ReasonCode.SENDER_MISMATCH
