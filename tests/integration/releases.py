@@ -65,17 +65,21 @@ class Release:
         under pytest) off sys.path."""
         return [str(self.python), "-P", "-m", "node.cli.main"]
 
-    def run(self, *commands: list[str]) -> list[str]:
+    def start_commands(self, *commands: list[str]) -> subprocess.Popen[str]:
         """Commands of the old CLI, one after the other in one process of the old release
         (through typer's runner, as processes.hourbridge does: one interpreter start, not one
-        per command); what each printed."""
-        done = subprocess.run([str(self.python), "-P", "-c", _RUN_COMMANDS, json.dumps(commands)],
-                              capture_output=True, text=True, env=child_env({}),
-                              timeout=SETUP_TIMEOUT_S, check=False)
-        if done.returncode != 0:
-            raise HarnessError(f"{self.tag}: hourbridge {commands} failed:\n{done.stdout}\n"
-                               f"{done.stderr}")
-        return list(json.loads(done.stdout.splitlines()[-1]))
+        per command), started now; `printed` waits for them."""
+        return subprocess.Popen([str(self.python), "-P", "-c", _RUN_COMMANDS,
+                                 json.dumps(commands)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=child_env({}))
+
+    def printed(self, running: subprocess.Popen[str]) -> list[str]:
+        """What each command started by `start_commands` printed; fails if one failed."""
+        stdout, stderr = running.communicate(timeout=SETUP_TIMEOUT_S)
+        if running.returncode != 0:
+            raise HarnessError(f"{self.tag}: hourbridge {running.args!r} failed:\n{stdout}\n"
+                               f"{stderr}")
+        return list(json.loads(stdout.splitlines()[-1]))
 
 
 # Runs in the old release's interpreter: argv[1] is a JSON list of commands.
@@ -142,13 +146,20 @@ def probe(python: Path, tree: Path) -> None:
     """The old interpreter imports node and protocol from the old tree, not this one."""
     shown = subprocess.run(
         [str(python), "-P", "-c",
-         "import json, node, protocol, fastapi; "
-         "print(json.dumps([node.__file__, protocol.__file__, fastapi.__file__]))"],
+         "import json, node, protocol; print(json.dumps([node.__file__, protocol.__file__]))"],
         capture_output=True, text=True, env=child_env({}), check=False, cwd=ROOT)
     assert shown.returncode == 0, shown.stderr
-    node_file, protocol_file, _ = (Path(p) for p in json.loads(shown.stdout))
+    node_file, protocol_file = (Path(p) for p in json.loads(shown.stdout))
     assert node_file.is_relative_to(tree), f"the old interpreter imports {node_file}"
     assert protocol_file.is_relative_to(tree), f"the old interpreter imports {protocol_file}"
+
+
+def _setup_commands(node: NodeProcess) -> list[list[str]]:
+    """`init`, then an admin token. The token is made before the directory is pinned
+    (`token create` opens the node, which loads a pinned directory; the token needs none)."""
+    return [["init", "--node-id", node.node_id, "--region", REGION, "--url", node.url,
+             "--port", str(node.port), "--name", node.node_id, "--data", str(node.data)],
+            ["token", "create", "--data", str(node.data), "--role", "admin", "--label", "it"]]
 
 
 class MixedCluster(Cluster):
@@ -162,20 +173,19 @@ class MixedCluster(Cluster):
         self.releases = dict(releases)
         ports = free_ports(len(self.node_ids))
         self.nodes = {}
+        old_setup = {}
         for node_id, port in zip(self.node_ids, ports, strict=True):
             release = releases[node_id]
             node = NodeProcess(node_id, root / node_id, port, root / f"{node_id}.log",
                                base_env=dict(FAST_RETRY),
                                command=release.command if release else list(SERVE))
             self.nodes[node_id] = node
-            init = ["init", "--node-id", node_id, "--region", REGION, "--url", node.url,
-                    "--port", str(port), "--name", node_id, "--data", str(node.data)]
-            token = ["token", "create", "--data", str(node.data), "--role", "admin",
-                     "--label", "it"]
-            # The token is made before the directory is pinned: `token create` opens the node,
-            # which loads a pinned directory; nothing in the token depends on it.
-            printed = release.run(init, token) if release else [hourbridge(*init),
-                                                                 hourbridge(*token)]
+            if release:  # the old release sets its nodes up meanwhile, in processes of its own
+                old_setup[node_id] = release.start_commands(*_setup_commands(node))
+        for node_id, node in self.nodes.items():
+            release = releases[node_id]
+            printed = (release.printed(old_setup[node_id]) if release else
+                       [hourbridge(*args) for args in _setup_commands(node)])
             node.token = printed[-1].strip().splitlines()[-1]
         gc.collect()  # this tree's `init` leaves its SQLite engine to the garbage collector
         self._sign_directory()

@@ -29,10 +29,10 @@ pytestmark = pytest.mark.slow
 OLD, NEW_A, NEW_B = "nj-gulou", "bj-chaoyang", "sh-pudong"
 MEMBERS = ["m0", "m1", "m2"]
 GRANT = 6_000
-LOAD_TRANSFERS = 36
+LOAD_TRANSFERS = 24
 # The load pauses until the upgrade begins after this many transfers, so some are posted
 # before, some while the old node is down, and the rest after it runs the new release.
-UPGRADE_AFTER = 12
+UPGRADE_AFTER = 8
 LOAD_DEADLINE_S = 60.0
 
 
