@@ -29,5 +29,5 @@ def version_line() -> str:
 
 
 def header_value() -> str:
-    """The HourBridge-Version header on every HTTP answer: `0.2.0.dev0; standard=1.2`."""
+    """The HourBridge-Version header on every HTTP answer: `0.2.0.dev0; standard=1.3`."""
     return f"{NODE_VERSION}; standard={STANDARD_REVISION}"

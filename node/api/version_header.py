@@ -1,5 +1,5 @@
 """Every HTTP answer names the node's release and the standard's revision in one header,
-`HourBridge-Version: 0.2.0.dev0; standard=1.2` (standard §16.2): a peer, a load balancer's log
+`HourBridge-Version: 0.2.0.dev0; standard=1.3` (standard §16.2): a peer, a load balancer's log
 or an operator's curl sees what answered without a second request. Pure ASGI, so it costs one
 list append per response and never buffers a body."""
 
