@@ -35,7 +35,6 @@ import pytest
 import tomli_w
 
 from tests.integration.processes import (
-    CLEAN_EXIT,
     FAST_RETRY,
     REGION,
     SERVE,
@@ -164,8 +163,9 @@ def _setup_commands(node: NodeProcess) -> list[list[str]]:
 
 class MixedCluster(Cluster):
     """Cluster whose nodes run different releases: `releases` maps each node id to a Release,
-    or to None for this working tree. `upgrade` moves one node to this tree (stop, migrate,
-    start), as docs/operations.md tells an operator."""
+    or to None for this working tree. `upgrade_data` moves a stopped node to this tree (its
+    migrate; the next `start` runs this tree's serve), as docs/operations.md tells an
+    operator."""
 
     def __init__(self, root: Path, releases: dict[str, Release | None]) -> None:
         self.root = root
@@ -205,15 +205,6 @@ class MixedCluster(Cluster):
             config = tomllib.loads(path.read_text(encoding="utf-8"))
             config |= {"directory_source": str(published), "directory_anchors": [anchor]}
             path.write_text(tomli_w.dumps(config), encoding="utf-8")
-
-    def upgrade(self, node_id: str) -> None:
-        """Stop the node (SIGTERM), run this tree's `hourbridge migrate` on its data, start
-        this tree's `hourbridge serve` on the same data."""
-        node = self.nodes[node_id]
-        code = node.stop()
-        assert code in CLEAN_EXIT, f"{node_id} stopped with {code}\n{node.tail()}"
-        self.upgrade_data(node_id)
-        self.start(node_id)
 
     def upgrade_data(self, node_id: str) -> None:
         """This tree's `hourbridge migrate` on a stopped node's data; it runs this tree next."""

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from node.version import NODE_VERSION, VERSION_HEADER
-from tests.integration.processes import POLL_S, Cluster, check_books
+from tests.integration.processes import CLEAN_EXIT, POLL_S, Cluster, check_books
 from tests.integration.releases import MixedCluster, Release, previous_release
 
 pytestmark = pytest.mark.slow
@@ -34,6 +34,8 @@ LOAD_TRANSFERS = 24
 # before, some while the old node is down, and the rest after it runs the new release.
 UPGRADE_AFTER = 8
 LOAD_DEADLINE_S = 60.0
+# Transfers its peers take for the old node while it is stopped for the upgrade.
+DOWN_TRANSFERS = 6
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +96,13 @@ def close_windows(cluster: Cluster) -> list[tuple[str, str, str]]:
     return closed
 
 
+def queued_at(cluster: Cluster, node_id: str) -> int:
+    return int(cluster[node_id].query("SELECT count(*) FROM outbox")[0][0])
+
+
 def settled(cluster: Cluster) -> bool:
-    return all(cluster.open_transfers(n) == 0 for n in cluster.node_ids) and all(
-        cluster[n].query("SELECT count(*) FROM outbox")[0][0] == 0 for n in cluster.node_ids)
+    return all(cluster.open_transfers(n) == 0 and queued_at(cluster, n) == 0
+               for n in cluster.node_ids)
 
 
 def test_the_previous_release_transfers_relocates_requests_and_settles_with_this_one(
@@ -185,7 +191,17 @@ def test_a_rolling_upgrade_under_load_loses_nothing(federation: MixedCluster) ->
     worker = threading.Thread(target=load, args=(fed, upgrading, upgraded, done), daemon=True)
     worker.start()
     assert upgrading.wait(LOAD_DEADLINE_S), "the load never started"
-    fed.upgrade(OLD)  # SIGTERM, this tree's migrate, this tree's serve on the same data
+    # The upgrade, as docs/operations.md tells an operator: SIGTERM, this tree's migrate, this
+    # tree's serve on the same data. While the node is down its peers take transfers to it and
+    # queue them; the load meanwhile retries the transfers it posts at the stopped node.
+    code = fed[OLD].stop()
+    assert code in CLEAN_EXIT, f"{OLD} stopped with {code}\n{fed[OLD].tail()}"
+    for number, peer in enumerate([NEW_A, NEW_B] * (DOWN_TRANSFERS // 2)):
+        queued = fed.transfer(peer, f"down-{number}", "m2", f"m2@{OLD}", 5)
+        assert queued.status_code == 201, queued.text
+    assert sum(queued_at(fed, n) for n in (NEW_A, NEW_B)) > 0, "nothing waited for the node"
+    fed.upgrade_data(OLD)
+    fed.start(OLD)
     upgraded.set()
     worker.join(LOAD_DEADLINE_S)
     assert not worker.is_alive() and len(done) == LOAD_TRANSFERS, f"{len(done)} posted"
@@ -194,7 +210,8 @@ def test_a_rolling_upgrade_under_load_loses_nothing(federation: MixedCluster) ->
     assert health["version"] == NODE_VERSION, health
     fed.wait_for(lambda: settled(fed), "every transfer settled and every queue drained",
                  timeout_s=40)
-    for debtor, tid in done:
+    for debtor, tid in [*done, *((peer, f"down-{n}") for n, peer in
+                                 enumerate([NEW_A, NEW_B] * (DOWN_TRANSFERS // 2)))]:
         assert fed.state(debtor, tid) == "committed", tid
     assert held(fed) == issued, "minutes in members' hands changed"
     windows = close_windows(fed)
