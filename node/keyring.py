@@ -25,8 +25,11 @@ from node.db.engine import Database
 from node.db.schema import node_keys
 from node.errors import ConfigError
 from node.keys import generate_key_file, load_key_file
+from node.version import CAPABILITIES, SOFTWARE
+from protocol.capabilities import NODE_INFO_KIND
 from protocol.directory import Directory, KeyRecord
 from protocol.signing import SigningKey, VerifyKey, sign_object
+from protocol.version import STANDARD, STANDARD_REVISION
 
 ROTATED_KEYS_DIR = "keys"
 KEYS_DOCUMENT_KIND = "node_keys"
@@ -103,6 +106,21 @@ class Signer:
             "node_id": self.keyring.node_id,
             "issued_at_ms": self.clock.now_ms(),
             "keys": [record.model_dump(mode="json") for record in self.keyring.records()],
+        }
+        return sign_object(document, signer=self.keyring.node_id, key=self.key())
+
+    def info_document(self) -> dict[str, Any]:
+        """What this node runs and which features it speaks beyond the standard's revision
+        (§16.2), signed like the keys document: a new document at a new path, so nodes that
+        predate it never read it and closed member sets elsewhere stay closed."""
+        document = {
+            "standard": STANDARD,
+            "kind": NODE_INFO_KIND,
+            "node_id": self.keyring.node_id,
+            "issued_at_ms": self.clock.now_ms(),
+            "standard_revision": STANDARD_REVISION,
+            "software": SOFTWARE,
+            "capabilities": sorted(CAPABILITIES),
         }
         return sign_object(document, signer=self.keyring.node_id, key=self.key())
 

@@ -39,6 +39,7 @@ from node.api.routes import (
     timebank_requests,
     visit_codes,
 )
+from node.api.version_header import VersionHeaderMiddleware
 from node.console.pages_import import IMPORTS_PATH, UPLOAD_BODY_BYTES_MAX
 from node.exchange.transport import TRANSACTIONS_PATH
 from node.forms.models import Problem
@@ -156,5 +157,6 @@ def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> 
         form_prefix=(f"{console.PREFIX}/", f"{centre.PREFIX}/"),
         body_read_timeout_s=node.config.body_read_timeout_s,
     )
+    app.add_middleware(VersionHeaderMiddleware)  # outermost: refusals by the guard carry it too
     app.openapi = _problem_media_type(app)  # type: ignore[method-assign]
     return app

@@ -42,6 +42,7 @@ from node.db.migrate import upgrade
 from node.errors import ConfigError, NodeError
 from node.keys import PASSPHRASE_ENV, generate_key_file, passphrase_from_env
 from node.runtime import Node, bootstrap_database, open_node
+from node.version import version_line
 
 app = typer.Typer(help="HourBridge time bank node.", no_args_is_help=True, add_completion=False,
                   cls=ReadableGroup)  # readable --help everywhere (node/cli/help.py)
@@ -64,6 +65,23 @@ app.command("verify-import-receipt")(verify_import_receipt_cmd)
 app.command("verify-certificate")(verify_certificate_cmd)
 app.command("recover")(recover)
 app.command("conformance")(conformance_cmd)  # the black-box kit (node/conformance/, issue 16)
+
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(version_line(), highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="print the node's release and the standard's version, then exit")] = False,
+) -> None:
+    """HourBridge time bank node."""
+
 
 DataOpt = Annotated[
     Path, typer.Option("--data", envvar="HOURBRIDGE_DATA", help="the node's data folder")

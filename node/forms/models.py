@@ -8,10 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from node.ledger.model import AMOUNT_MINUTES_MAX
+from node.version import NODE_VERSION
 from protocol.addresses import LOCAL_ID_PATTERN
 from protocol.canonical import INT_ABS_MAX
 from protocol.credit import CreditClass
 from protocol.units import LOCAL_AMOUNT_MAX
+from protocol.version import STANDARD, STANDARD_REVISION
 
 CLIENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 ADDRESS_OR_LOCAL = r"^[a-z0-9][a-z0-9._@-]{0,99}$"
@@ -209,6 +211,10 @@ class Checkpoint(BaseModel):
 class Health(BaseModel):
     status: str
     node_id: str
+    version: str = Field(default=NODE_VERSION, description="this node's release (semver)")
+    standard: str = Field(default=STANDARD, description="the major version on the wire")
+    standard_revision: str = Field(default=STANDARD_REVISION,
+                                   description="the revision of the standard it follows (§16)")
     details: dict[str, Any] = {}
 
 
@@ -236,6 +242,19 @@ class NodeKeysDocument(BaseModel):
     node_id: str
     issued_at_ms: int
     keys: list[KeyRecordOut]
+    signatures: dict[str, dict[str, str]]
+
+
+class NodeInfoDocument(BaseModel):
+    """schemas/node_info.schema.json"""
+
+    standard: str
+    kind: str
+    node_id: str
+    issued_at_ms: int
+    standard_revision: str
+    software: str
+    capabilities: list[str]
     signatures: dict[str, dict[str, str]]
 
 

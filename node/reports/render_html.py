@@ -25,6 +25,8 @@ from node.reports.summary import (
 )
 from node.reports.svg import Series, bars, heatmap
 from node.reports.words import SIGN_LEGEND, Reader, code_label, hours_text, reader_for
+from node.version import SOFTWARE
+from protocol.version import STANDARD, STANDARD_REVISION
 
 STYLE = ("*{box-sizing:border-box}"
          "body{font:18px/1.55 system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;"
@@ -261,6 +263,13 @@ def _federation_wide(doc: dict[str, Any], reader: Reader) -> list[str]:
     ]
 
 
+def _software() -> str:
+    """The release that wrote the report: a regulator asking "which version counted this?"
+    finds it on the page, whose hash the signed report.json carries (§19)."""
+    return (f'<p class="legend">软件 Software: {escape(SOFTWARE)}；标准 standard {STANDARD} '
+            f"修订 revision {STANDARD_REVISION}</p>")
+
+
 def render_html(doc: dict[str, Any], *, names: Mapping[str, str] | None = None,
                 utc_offset_minutes: int | None = None) -> str:
     """The page for a report body. `names`: node id -> the directory's name (ids without);
@@ -272,7 +281,7 @@ def render_html(doc: dict[str, Any], *, names: Mapping[str, str] | None = None,
         lead = (f"<p>节点 Node <b>{escape(reader.name(doc['node']))}</b>（{escape(doc['node'])}），"
                 f"生成于 issued {escape(issued)}。账本检查点 Ledger checkpoint: 高度 height "
                 f"{checkpoint['height']}，head <code>{escape(checkpoint['head_hash'])}</code>。"
-                "由该节点签名 Signed by the node.</p>")
+                f"由该节点签名 Signed by the node.</p>{_software()}")
         return _page(f"节点报告 Node report: {reader.name(doc['node'])}", _summary(doc, reader),
                      [lead, "<h2>明细 Details</h2>", *_node_sections(doc, reader)])
     lead = (f"<p>联盟 Federation <b>{escape(doc['federation_id'])}</b>，联盟目录 directory serial "
@@ -281,7 +290,7 @@ def render_html(doc: dict[str, Any], *, names: Mapping[str, str] | None = None,
             f"生成于 issued {escape(issued)}，由联盟管理方签名 signed by the federation authority。"
             "以下每份节点报告及其中的对账单和共签记录都签名嵌入在 report.json 中；请用该序号的"
             "联盟目录核验。Every node report is embedded signed in report.json; verify with the "
-            "directory of that serial.</p>")
+            f"directory of that serial.</p>{_software()}")
     return _page(f"联盟对账报告 Federation report: {doc['federation_id']}",
                  _summary(doc, reader),
                  [lead, "<h2>明细 Details</h2>", *_attention(doc, reader),

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE = ROOT / "node"
 LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(names) for names in (
     {"protocol"},                                # the standard: pure, no I/O
-    {"errors", "clock", "keys", "states", "session_store"},  # + in-memory sessions
+    # + in-memory sessions; the release and capabilities this node announces (node/version.py)
+    {"errors", "clock", "keys", "states", "session_store", "version"},
     # the black-box conformance kit (issue 16) speaks the standard over HTTP with protocol/
     # (and node.errors for its error class): it judges a target by the standard, never by the
     # reference node's code (tests/node/conformance/test_isolation.py)

@@ -232,6 +232,10 @@ def test_dockerfile_installs_the_project_and_runs_hourbridge_unprivileged(cli: A
         if line.startswith("COPY "):
             *sources, _ = shlex.split(line)[1:]
             assert all((ROOT / source).exists() for source in sources), line
+    # Every install is from the hash-checked lock, or the project alone resolving nothing.
+    installs = [line for line in lines if "pip install" in line]
+    assert installs == ["RUN pip install --require-hashes -r requirements/runtime.txt",
+                        "RUN pip install --no-deps --no-build-isolation . && rm -rf /src"]
     users = [line.split()[1] for line in lines if line.startswith("USER ")]
     assert users and users[-1] not in {"root", "0"}
     entrypoint = next(line for line in lines if line.startswith("ENTRYPOINT "))

@@ -10,7 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi import Response as HttpResponse
 
 from node.api.deps import NodeDep
-from node.forms.models import DirectoryDocument, NodeKeysDocument, SignedResponseDocument
+from node.forms.models import (
+    DirectoryDocument,
+    NodeInfoDocument,
+    NodeKeysDocument,
+    SignedResponseDocument,
+)
 
 router = APIRouter(prefix="/federation/v1", tags=["federation"])
 
@@ -21,6 +26,17 @@ router = APIRouter(prefix="/federation/v1", tags=["federation"])
 )
 async def keys(node: NodeDep) -> dict[str, Any]:
     return node.signer.keys_document()
+
+
+@router.get(
+    "/info", response_model=NodeInfoDocument,
+    summary="This node's release, the standard revision it follows and its capabilities",
+    description="Standard §16.2, schemas/node_info.schema.json. A feature beyond the revision's "
+    "baseline is used on a link only when both nodes list it here; a node that answers 404 "
+    "(older than this document) lists nothing.",
+)
+async def info(node: NodeDep) -> dict[str, Any]:
+    return node.signer.info_document()
 
 
 @router.get(

@@ -54,6 +54,7 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
     ("GET", "/healthz"): ("/healthz", None),
     ("GET", "/readyz"): ("/readyz", None),
     ("GET", "/federation/v1/keys"): ("/federation/v1/keys", None),
+    ("GET", "/federation/v1/info"): ("/federation/v1/info", None),
     ("GET", "/federation/v1/directory"): ("/federation/v1/directory", None),
     ("POST", "/api/v1/members"): (
         "/api/v1/members",
@@ -177,6 +178,7 @@ MATRIX: dict[Endpoint, tuple[int, ...]] = {
     ("GET", "/healthz"):                            PUBLIC,
     ("GET", "/readyz"):                             PUBLIC,
     ("GET", "/federation/v1/keys"):                 PUBLIC,
+    ("GET", "/federation/v1/info"):                 PUBLIC,
     ("GET", "/federation/v1/directory"):            PUBLIC,
     ("POST", "/api/v1/members"):                    (401, 401, 403, 403, 201, 403, 201, 403),
     ("GET", "/api/v1/members"):                     (401, 401, 403, 403, 200, 200, 200, 200),

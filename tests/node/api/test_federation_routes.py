@@ -13,7 +13,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from node.version import CAPABILITIES, NODE_VERSION
+from protocol.capabilities import decode_node_info
 from protocol.signing import VerifyKey, b64url_decode, signing_bytes, verify_object
+from protocol.version import STANDARD_REVISION
 from tests.node.api.support import World, assert_problem, writes_nothing
 from tests.schemas.conftest import load_schemas
 from tests.support import START_MS
@@ -102,3 +105,29 @@ def test_directory_refresh_without_a_source_answers_the_directory_in_force(
     assert reply.json() == {"federation_id": "cn-test", "serial": 1, "issued_at_ms": START_MS,
                             "changed": False,
                             "statuses": {"nj-gulou": "active", "sh-pudong": "active"}}
+
+
+def test_node_info_names_release_revision_and_capabilities_signed(world: World) -> None:
+    response = world.api.client.get("/federation/v1/info")
+    assert response.status_code == 200
+    document = response.json()
+    validate("node_info.schema.json", document)
+    info = decode_node_info(document)
+    assert (info.node_id, info.standard_revision) == ("sh-pudong", STANDARD_REVISION)
+    assert info.software == f"hourbridge {NODE_VERSION}"
+    assert info.capabilities == sorted(CAPABILITIES)
+    keys = world.api.client.get("/federation/v1/keys").json()["keys"]
+    verify_object(document, signer="sh-pudong",
+                  key=VerifyKey.from_b64(keys[0]["key_id"], keys[0]["public_key"]))
+
+
+def test_every_answer_names_the_release_and_healthz_too(world: World) -> None:
+    health = world.api.client.get("/healthz")
+    assert health.json() | {"details": {}} == {
+        "status": "ok", "node_id": "sh-pudong", "version": NODE_VERSION,
+        "standard": "hourbridge/1", "standard_revision": STANDARD_REVISION, "details": {}}
+    expected = f"{NODE_VERSION}; standard={STANDARD_REVISION}"
+    assert health.headers["HourBridge-Version"] == expected
+    refused = world.api.client.get("/api/v1/members")  # no token: a problem, still named
+    assert refused.status_code == 401
+    assert refused.headers["HourBridge-Version"] == expected

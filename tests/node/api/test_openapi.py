@@ -13,7 +13,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from tests.conftest import Api
 
 PUBLIC_PATHS = frozenset(
-    {"/healthz", "/readyz", "/federation/v1/keys", "/federation/v1/directory",
+    {"/healthz", "/readyz", "/federation/v1/keys", "/federation/v1/info",
+     "/federation/v1/directory",
      "/federation/v1/transactions", "/federation/v1/reconciliation",
      # a member's activation code or PIN is the credential (node/people)
      "/api/v1/people/activate", "/api/v1/people/sessions"}

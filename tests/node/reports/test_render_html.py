@@ -16,6 +16,8 @@ from node.reports.evidence import unsigned
 from node.reports.render_csv import render_csv
 from node.reports.render_html import render_html
 from node.reports.words import SIGN_LEGEND
+from node.version import NODE_VERSION
+from protocol.version import STANDARD_REVISION
 from tests.node.reports.conftest import GZ, NJ, SH, Reports
 
 NAMES = {SH: "上海浦东", NJ: "南京鼓楼", GZ: "广州南沙"}
@@ -93,3 +95,12 @@ def test_the_csv_opens_with_the_summary_and_reads_out_each_table(reports: Report
                                  "closing_position_minutes"]
     assert [NJ, SH, "1", "disputed", "310", "南京鼓楼", "上海浦东", "有争议",
             "5 小时 10 分"] in [r[1:] for r in positions]
+
+
+def test_both_pages_name_the_release_that_wrote_them(reports: Reports) -> None:
+    """Issue 19: a regulator asking which version counted the hours finds it on the page (the
+    signed report.json carries the page's hash)."""
+    for folder in (reports.node_dir, reports.federation_dir):
+        page = render_html(body(load(folder / "report.json")), names=NAMES)
+        assert f"软件 Software: hourbridge {NODE_VERSION}" in page
+        assert f"修订 revision {STANDARD_REVISION}" in page
