@@ -136,6 +136,12 @@ class Preparations:
             self.drop(plan)
         return task.result()
 
+    async def finish(self) -> None:
+        """Wait for every preparation still running (a node stopping, a test ending)."""
+        running = [task for _, task in self._held.values() if not task.done()]
+        if running:
+            await asyncio.wait(running)
+
     def drop(self, plan: Plan) -> None:
         self._held.pop(plan.key, None)
 

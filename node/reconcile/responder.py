@@ -1,7 +1,8 @@
 """The peer's side of reconciliation: the operations of the signed endpoint
 `POST /federation/v1/reconciliation` (docs/reconciliation.md).
 
-    propose    the closer's statement: compute ours for the same cuts; co-sign if they match
+    propose    the closer's statement: compute ours for the same cuts (off the loop; not
+               ready within PREPARE_BUDGET_S: "come back"); co-sign if they match
     summary    count and range digest of our leaves in a key range      (Merkle descent)
     split_key  the median key of our leaves in a range                  (Merkle descent)
     leaves     our leaves in a small range                              (Merkle descent)
@@ -189,9 +190,11 @@ class Responder:
                 break
             answer = await sides.writer.submit(partial(self._conclude, peer, theirs, args,
                                                        prepared))
+            # Used, or the link changed under it: a window's leaves are not kept in memory
+            # longer than the closer may come back for them.
+            self.preparations.drop(admitted)
             if answer is not None:
                 return answer
-            self.preparations.drop(admitted)  # the link changed under it: prepare again
         raise _refuse(ReasonCode.RECEIVER_UNAVAILABLE,
                       f"preparing our statement of window {theirs.window_index}; propose it "
                       f"again in {self.retry_after_ms} ms", retry_after_ms=self.retry_after_ms)

@@ -3,9 +3,11 @@
 The closer of a window (`close`):
 
  1. cuts the window, computes and signs its statement, and checks its own books (an entry
-    counted twice, a ledger that disagrees with its records);
+    counted twice, a ledger that disagrees with its records), reading the window off the
+    event loop and the write lock (node/reconcile/prepare.py);
  2. proposes the statement to the peer, handing over the signed response the peer may be
-    missing for its last transaction before the cut (a late receipt);
+    missing for its last transaction before the cut (a late receipt), and proposes it again
+    each time a peer still preparing its own says "come back" (`_ask`, standard §20.6);
  3. matching statements: the peer co-signs ours; that co-signed statement is the record;
  4. otherwise it finds the differing transfers by Merkle descent, repairs what signed evidence
     settles (on its side, and by handing evidence to the peer for the peer's side), recomputes

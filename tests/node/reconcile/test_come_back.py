@@ -9,10 +9,13 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from node.exchange.transport import Reply
+from node.reconcile import records
 from node.reconcile.peer import RECONCILE_PATH
+from protocol.reconciliation import build_request
 from tests.factories import ADMIN
 from tests.federation import Federation, audit
 
@@ -109,6 +112,36 @@ def test_a_window_cut_again_is_prepared_at_its_new_cuts(fed: Federation) -> None
     view = fed.close_window(NJ, SH)  # stale, cut again at the new heads, come back, matched
 
     assert view["state"] == "matched", view
-    assert len(preparations) == 2  # the old cuts' and the new cuts'
+    # The new cuts' preparation was used and dropped; the old cuts' one waits to be pushed out.
+    assert len(preparations) == 1
     assert view["statement"]["incoming"]["count"] == 8
     audit(fed)
+
+
+def test_come_back_is_a_problem_document_with_the_hint(fed: Federation) -> None:
+    some_traffic(fed)
+    fed.nodes[NJ].reconciler.come_back_wait_max_ms = 0
+    assert fed.close_window(NJ, SH)["state"] == "open"
+    with fed.nodes[NJ].db.read() as conn:
+        window = records.last_window(conn, SH)
+    assert window is not None
+    fed.nodes[SH].reconciler.sides.ctx.leaf_indexes.touch(NJ)  # its preparation starts over
+    body = build_request(request_id="come-back-1", sender=NJ, receiver=SH, op="propose",
+                         args={"statement": window.statement, "final": False,
+                               "late_response": None},
+                         issued_at_ms=fed.clock.now_ms(), key=fed.nodes[NJ].signer.key())
+
+    async def post() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fed.network.apps[SH]),
+                                     base_url=f"http://{SH}.test") as client:
+            return await client.post(RECONCILE_PATH, content=body,
+                                     headers={"content-type": "application/json"})
+
+    answer = fed.run(post())
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "1"  # whole seconds, rounded up
+    problem = answer.json()
+    assert (problem["reason"], problem["retry_after_ms"]) == ("receiver_unavailable", HINT_MS)
+    fed.run(fed.nodes[SH].reconciler.responder.preparations.finish())
