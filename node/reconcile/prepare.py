@@ -122,7 +122,9 @@ class Preparations:
     async def ready(self, plan: Plan, budget_s: float) -> Prepared | None:
         """The prepared statement, or None if it is not ready within `budget_s`."""
         held = self._held.get(plan.key)
-        if held is None or held[0].generation != plan.generation:
+        # A preparation from another event loop (a test client's, gone) cannot be awaited here.
+        if (held is None or held[0].generation != plan.generation
+                or held[1].get_loop() is not asyncio.get_running_loop()):
             started = asyncio.ensure_future(self.start(plan))
             started.add_done_callback(_retrieve)
             self._held[plan.key] = held = (plan, started)
