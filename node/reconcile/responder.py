@@ -171,8 +171,9 @@ class Responder:
         """Admit the proposal (a short write), prepare our statement of the same cuts off the
         loop and the writer (node/reconcile/prepare.py), and conclude (a short write). A
         statement not ready within `prepare_budget_s` is a "come back" (standard §20.2):
-        `receiver_unavailable` with `retry_after_ms`, nothing stored, the preparation going
-        on for the closer's next proposal of the same cuts."""
+        `receiver_unavailable` with `retry_after_ms`, nothing of the window stored (a late
+        receipt the admission applied stays applied: evidence, applied once), the preparation
+        going on for the closer's next proposal of the same cuts."""
         sides = self.sides
         try:
             theirs = sides.compare.verify_statement(args.get("statement"), peer)
