@@ -228,9 +228,12 @@ class FederationRefusal(NodeError):
     """A document from the federation refused by the standard's rules; `reason` is the standard's
     reason code (docs/standard.md §12), which peers and operators act on."""
 
-    def __init__(self, code: ErrorCode, reason: str, detail: str) -> None:
+    def __init__(self, code: ErrorCode, reason: str, detail: str, *,
+                 retry_after_ms: int | None = None) -> None:
         super().__init__(code, f"{reason}: {detail}")
         self.reason = reason
+        # A temporary refusal that knows when to ask again ("come back", standard §20.6).
+        self.retry_after_ms = retry_after_ms
 
 
 class FixedCodeError(NodeError):

@@ -2,7 +2,7 @@
 """Closing a settlement window at growing history sizes: does it cost the window or the history?
 
     .venv/bin/python scripts/bench_history.py [--sizes 10000,100000] [--window 1000]
-        [--repeat 3] [--plans] [--write-docs] [--json FILE]
+        [--repeat 3] [--big-window 100000] [--plans] [--write-docs] [--json FILE]
 
 Grows one linked pair of in-process nodes (tests/federation.py: two real SQLite nodes, real
 signatures, one FakeClock, the in-process network) through the service layer: batches of
@@ -15,7 +15,15 @@ times, with the node's own reconciler (`Reconciler.close`, which runs both nodes
 * a window of `--window` new cross-node transfers (half each way);
 * an empty window (nothing new on the link).
 
-Each figure is the median of `--repeat` closes. The issue's target (issue 17): the largest
+Each figure is the median of `--repeat` closes. At each size it also times the node report
+(`GET /api/v1/reports/node` after a fresh checkpoint), the federation report (both node reports
+collected over HTTP, verified, signed and rendered) and a statement page of 50 lines at the top
+of a member's history and a tenth of the way up the journal (scripts/bench_history_serving.py).
+Then, with `--big-window N`, N more cross-node transfers (both ways, settled, no window closed)
+and one close of that window while two clients ask the closer for balances and post local
+transfers without pause: the API's p50/p99/max for each, the longest stall of the shared event
+loop, the close's time, whether the first close matched, and how many "come back" answers
+(standard §20.2) it waited on. The issue's target (issue 17): the largest
 size's figure within 1.5x of the smallest's. Limit, in the same run: building the `LeafIndex`
 and Merkle root of a window of `--window` leaves in memory (the part of a close no database
 can avoid). `--plans` prints SQLite's EXPLAIN QUERY PLAN of every statement the closer ran
@@ -46,6 +54,12 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_history_serving import (  # noqa: E402
+    Reading,
+    Serving,
+    close_while_serving,
+    read_side,
+)
 from sqlalchemy import event, func, select  # noqa: E402
 
 from node.db.schema import journal_entries  # noqa: E402
@@ -79,6 +93,7 @@ class Size:
     empty_s: float
     window_matched: bool
     empty_matched: bool
+    reading: Reading | None = None
 
 
 class Grower:
@@ -91,6 +106,10 @@ class Grower:
         self.since_close = 0
         self.serial = 0
         self.rng = random.Random(2026)
+
+    def height(self, node_id: str) -> int:
+        with self.fed.nodes[node_id].db.read() as conn:
+            return int(conn.execute(select(func.max(journal_entries.c.height))).scalar() or 0)
 
     def entries(self) -> int:
         total = 0
@@ -138,6 +157,19 @@ class Grower:
                 self.close()
             progress.update(task, completed=now - start)
         self.close()
+        progress.remove_task(task)
+
+    def load_window(self, count: int, progress: Progress) -> None:
+        """`count` cross-node transfers, both ways, settled as they go, no window closed."""
+        task = progress.add_task(f"a window of {count:,} transfers", total=count)
+        done = 0
+        while done < count:
+            self.batch(CLOSER, PEER, BATCH)
+            self.batch(PEER, CLOSER, BATCH)
+            self.fed.settle()
+            done += 2 * BATCH
+            progress.update(task, completed=done)
+        self.cross += done
         progress.remove_task(task)
 
     def close(self) -> tuple[float, bool]:
@@ -213,9 +245,11 @@ def leaf_limit(window: int, repeat: int) -> float:
     return statistics.median(times)
 
 
-def run(args: argparse.Namespace) -> tuple[list[Size], float, list[tuple[str, str]]]:
+def run(args: argparse.Namespace,
+        ) -> tuple[list[Size], float, list[tuple[str, str]], Serving | None]:
     sizes: list[Size] = []
     plans: list[tuple[str, str]] = []
+    serving: Serving | None = None
     with tempfile.TemporaryDirectory(prefix="hourbridge-history-") as folder:
         grower = Grower(Path(folder), args.close_every)
         try:
@@ -225,15 +259,30 @@ def run(args: argparse.Namespace) -> tuple[list[Size], float, list[tuple[str, st
                     entries = grower.entries()
                     task = progress.add_task(f"closing windows at {entries:,}", total=None)
                     window_s, empty_s, w_ok, e_ok = measure(grower, args.window, args.repeat)
+                    reading = read_side(grower.fed, CLOSER, member="m0",
+                                        height=grower.height(CLOSER))
                     progress.remove_task(task)
-                    sizes.append(Size(entries, grower.cross, window_s, empty_s, w_ok, e_ok))
+                    sizes.append(Size(entries, grower.cross, window_s, empty_s, w_ok, e_ok,
+                                      reading))
                     console.print(f"{entries:>10,} entries: window {window_s:.3f} s, "
-                                  f"empty {empty_s:.3f} s")
+                                  f"empty {empty_s:.3f} s, {reading}")
+                if args.big_window:
+                    serving = big_close(grower, args.big_window, progress)
             if args.plans:
                 plans = scans(grower, args.window)
         finally:
             grower.fed.close()
-    return sizes, leaf_limit(args.window, args.repeat), plans
+    return sizes, leaf_limit(args.window, args.repeat), plans, serving
+
+
+def big_close(grower: Grower, count: int, progress: Progress) -> Serving:
+    grower.load_window(count, progress)
+    task = progress.add_task(f"closing the {count:,}-transfer window while serving", total=None)
+    serving = close_while_serving(grower.fed, CLOSER, PEER, members=MEMBERS, transfers=count,
+                                  entries=grower.entries())
+    progress.remove_task(task)
+    console.print(serving)
+    return serving
 
 
 def ratio(sizes: list[Size], value: str) -> float:
@@ -252,15 +301,47 @@ def rows(sizes: list[Size], limit: float) -> list[list[str]]:
 
 HEADERS = ["journal entries (both nodes)", "cross-node transfers", "close: 1,000-transfer window",
            "vs limit", "close: empty window"]
+READ_HEADERS = ["journal entries (both nodes)", "node report", "federation report",
+                "statement page: newest", "statement page: at a tenth of the journal"]
+SERVING_HEADERS = ["window (cross-node transfers)", "journal entries (both nodes)",
+                   "first close", "close time", "come backs", "balance reads p50 / p99 / max",
+                   "local transfers p50 / p99 / max", "longest loop stall"]
+
+
+def read_rows(sizes: list[Size]) -> list[list[str]]:
+    return [[f"{size.entries:,}", f"{size.reading.node_report_s * 1000:,.0f} ms",
+              f"{size.reading.federation_report_s * 1000:,.0f} ms",
+              f"{size.reading.statement_first_ms:,.1f} ms",
+              f"{size.reading.statement_deep_ms:,.1f} ms (height {size.reading.deep_height:,})"]
+             for size in sizes if size.reading is not None]
+
+
+def serving_row(found: Serving) -> list[str]:
+    return [f"{found.transfers:,}", f"{found.entries:,}", found.state,
+            f"{found.close_s:,.1f} s", str(found.come_backs),
+            f"{found.read_p50_ms:,.0f} / {found.read_p99_ms:,.0f} / {found.read_max_ms:,.0f} ms "
+            f"({found.reads:,} reads)",
+            f"{found.local_p50_ms:,.0f} / {found.local_p99_ms:,.0f} / {found.local_max_ms:,.0f} ms",
+            f"{found.lag_max_ms:,.0f} ms"]
+
+
+def _table(title: str, headers: list[str], body: list[list[str]]) -> Table:
+    table = Table(title=title)
+    for header in headers:
+        table.add_column(header, justify="right")
+    for row in body:
+        table.add_row(*row)
+    return table
+
+
+def _markdown_table(headers: list[str], body: list[list[str]]) -> list[str]:
+    return (["| " + " | ".join(headers) + " |", "|" + "---:|" * len(headers)]
+            + ["| " + " | ".join(row) + " |" for row in body])
 
 
 def render(sizes: list[Size], limit: float) -> Table:
-    table = Table(title="Closing a settlement window as the history grows")
-    for header in HEADERS:
-        table.add_column(header, justify="right")
-    for row in rows(sizes, limit):
-        table.add_row(*row)
-    return table
+    return _table("Closing a settlement window as the history grows", HEADERS,
+                  rows(sizes, limit))
 
 
 def verdict(sizes: list[Size]) -> str:
@@ -273,16 +354,24 @@ def verdict(sizes: list[Size]) -> str:
 def command_line(args: argparse.Namespace) -> str:
     return (f".venv/bin/python scripts/bench_history.py --sizes "
             f"{','.join(str(s) for s in args.sizes)} --window {args.window} "
-            f"--repeat {args.repeat} --close-every {args.close_every}")
+            f"--repeat {args.repeat} --close-every {args.close_every} "
+            f"--big-window {args.big_window}")
 
 
-def markdown(sizes: list[Size], limit: float, args: argparse.Namespace, label: str) -> str:
+def markdown(sizes: list[Size], limit: float, args: argparse.Namespace, label: str,
+             serving: Serving | None) -> str:
     lines = [DOC_START, "", f"{label}: `{command_line(args)}` on {platform.machine()}, "
              f"{os.cpu_count()} CPUs, Python {platform.python_version()}. Limit (the window's "
-             f"`LeafIndex` and root in memory): {limit * 1000:.1f} ms.", "",
-             "| " + " | ".join(HEADERS) + " |", "|" + "---:|" * len(HEADERS)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows(sizes, limit)]
-    lines += ["", verdict(sizes) + ".", "", DOC_END]
+             f"`LeafIndex` and root in memory): {limit * 1000:.1f} ms.", ""]
+    lines += _markdown_table(HEADERS, rows(sizes, limit))
+    lines += ["", verdict(sizes) + ".", "", "Reports and statements, at each size:", ""]
+    lines += _markdown_table(READ_HEADERS, read_rows(sizes))
+    if serving is not None:
+        lines += ["", "The API while a big window closes (two clients without pause, each a "
+                  "balance read then a local transfer; both nodes and the API on one event "
+                  "loop):", ""]
+        lines += _markdown_table(SERVING_HEADERS, [serving_row(serving)])
+    lines += ["", DOC_END]
     return "\n".join(lines)
 
 
@@ -298,6 +387,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--close-every", type=int, default=5_000,
                         help="cross-node transfers between windows while growing")
+    parser.add_argument("--big-window", type=int, default=100_000,
+                        help="cross-node transfers of the window closed while the API serves "
+                        "(0: none)")
     parser.add_argument("--plans", action="store_true",
                         help="print the query plans that scan a whole table")
     parser.add_argument("--label", default="Measured", help="how the docs name this run")
@@ -305,16 +397,22 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     started = time.perf_counter()
-    sizes, limit, plans = run(args)
+    sizes, limit, plans, serving = run(args)
     console.print(render(sizes, limit))
     console.print(verdict(sizes))
+    console.print(_table("Reports and statements", READ_HEADERS, read_rows(sizes)))
+    if serving is not None:
+        console.print(_table("The API while a big window closes", SERVING_HEADERS,
+                             [serving_row(serving)]))
     for statement, plan in plans:
         console.print(f"[bold]{statement}[/bold]\n    {plan}")
     console.print(f"whole run {time.perf_counter() - started:.0f} s")
     if args.json:
-        write_json(args.json, command_line(args), sizes=sizes, limit_s=limit)
+        write_json(args.json, command_line(args), sizes=sizes, limit_s=limit,
+                   serving=serving)
     if args.write_docs:
-        path = write_section(DOC_START, DOC_END, markdown(sizes, limit, args, args.label),
+        path = write_section(DOC_START, DOC_END,
+                             markdown(sizes, limit, args, args.label, serving),
                              new_heading=f"{DOC_HEADING}\n\n{DOC_INTRO}")
         console.print(f"wrote {path}")
 

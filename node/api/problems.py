@@ -116,11 +116,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(NodeError)
     async def _node_error(request: Request, exc: NodeError) -> JSONResponse:
-        extra = {"reason": exc.reason} if isinstance(exc, FederationRefusal) else {}
+        extra: dict[str, Any] = {}
+        headers: dict[str, str] | None = None
+        if isinstance(exc, FederationRefusal):
+            extra["reason"] = exc.reason
+            if exc.retry_after_ms is not None:  # "come back" (standard §20.6, §21.2)
+                extra["retry_after_ms"] = exc.retry_after_ms
+                headers = {"Retry-After": str(-(-exc.retry_after_ms // 1000))}
         # A refusal that ends by itself says when to try again (RFC 9110 Retry-After).
-        headers = ({"Retry-After": str(exc.retry_after_s)}
-                   if isinstance(exc, (*RETRY_LATER, DatabaseUnavailable, StorageFull))
-                   else None)
+        if isinstance(exc, (*RETRY_LATER, DatabaseUnavailable, StorageFull)):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return problem(status_for(exc), exc.code, exc.detail, request, headers, **extra)
 
     @app.exception_handler(RequestValidationError)

@@ -159,6 +159,18 @@ class Database:
             yield conn
 
     @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read transaction whose every statement sees the same committed state: SQLite's
+        deferred transaction already does (in WAL mode it holds one snapshot from its first
+        read); PostgreSQL needs REPEATABLE READ, which its default READ COMMITTED is not. For
+        work that reads a lot off the writer (a settlement window's statement)."""
+        with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
     def write(self) -> Iterator[Connection]:
         """A transaction that holds the node's write lock from its first statement to commit."""
         with self._write_mutex, self.engine.connect() as conn:

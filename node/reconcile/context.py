@@ -41,12 +41,20 @@ class LeafIndexCache:
     `WriteBatcher.submit` has returned, with the `generation` it read before submitting: an
     invalidation since then (a repair or a re-cut in the same batch or a later one) means the
     index may be stale, and it is not kept.
+
+    It also keeps a **link generation** per peer, raised by every `invalidate` and `touch`:
+    by each write that may change what a window of the link holds (a statement saved, a repair,
+    a late receipt, a replay). Work that reads a window off the writer (node/reconcile/
+    prepare.py) reads the link's generation inside a write, reads the window in a snapshot
+    opened after that write committed, and writes its result only if the generation is still
+    the same: no write that may have changed the window came in between.
     """
 
     def __init__(self, limit: int = LEAF_INDEX_CACHE_MAX) -> None:
         self.limit = limit
         self._held: OrderedDict[tuple[str, int], LeafIndex] = OrderedDict()
         self._generation = 0
+        self._links: dict[str, int] = {}
         self._lock = threading.Lock()  # commands may run on the writer thread
 
     @property
@@ -69,7 +77,20 @@ class LeafIndexCache:
     def invalidate(self, peer: str, index: int) -> None:
         with self._lock:
             self._generation += 1
+            self._links[peer] = self._links.get(peer, 0) + 1
             self._held.pop((peer, index), None)
+
+    def link_generation(self, peer: str) -> int:
+        with self._lock:
+            return self._links.get(peer, 0)
+
+    def touch(self, peer: str) -> None:
+        """Something the link's windows hold may have changed (no window index known)."""
+        with self._lock:
+            self._generation += 1
+            self._links[peer] = self._links.get(peer, 0) + 1
+            for key in [key for key in self._held if key[0] == peer]:
+                del self._held[key]
 
     def __len__(self) -> int:
         return len(self._held)

@@ -151,6 +151,12 @@ class Applied:
     records_restored: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
+    @property
+    def changed(self) -> bool:
+        """Did it change anything a window of the link holds?"""
+        return bool(self.answers_applied or self.credits or self.debits
+                    or self.records_restored)
+
 
 def _entry_exists(conn: Connection, kind: EntryKind, ref: str, account: str) -> bool:
     count = conn.execute(

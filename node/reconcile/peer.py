@@ -33,10 +33,12 @@ class PeerFailed(NodeError):
     `kind` is the peer's own problem code, or this node's name for what went wrong
     (`signature_break`, `malformed`, `peer_unreachable`, `unknown_node`)."""
 
-    def __init__(self, kind: str, detail: str, reason: str | None = None) -> None:
+    def __init__(self, kind: str, detail: str, reason: str | None = None,
+                 retry_after_ms: int | None = None) -> None:
         super().__init__(ErrorCode.PEER_FAILED, detail)
         self.kind = kind
         self.reason = reason  # the standard's reason code of a refusal (§12), if it gave one
+        self.retry_after_ms = retry_after_ms  # "come back" after this long (§20.6), if said
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.detail}"
@@ -66,8 +68,9 @@ class PeerClient:
         except TransportError as exc:
             raise PeerFailed("peer_unreachable", str(exc)) from exc
         if reply.status != 200:
-            code, reason = _problem_codes(reply.body)
-            raise PeerFailed(code, reply.body[:300].decode("utf-8", "replace"), reason)
+            code, reason, retry_after_ms = _problem_codes(reply.body)
+            raise PeerFailed(code, reply.body[:300].decode("utf-8", "replace"), reason,
+                             retry_after_ms)
         try:
             return admit_reply(reply.body, directory=directory, request=raw)
         except ProtocolError as exc:
@@ -78,15 +81,18 @@ class PeerClient:
                              f"reply does not verify: {exc.code.value}: {exc.detail}") from exc
 
 
-def _problem_codes(body: bytes) -> tuple[str, str | None]:
-    """The problem's code and the standard's reason code in it, if any."""
+def _problem_codes(body: bytes) -> tuple[str, str | None, int | None]:
+    """The problem's code, the standard's reason code in it and its `retry_after_ms`, if any
+    (standard §21.2)."""
     try:
         problem = parse_object(body, bytes_max=64 * 1024)
     except ProtocolError:
-        return "peer_refused", None
+        return "peer_refused", None, None
     reason = problem.get("reason")
+    retry = problem.get("retry_after_ms")
+    usable = isinstance(retry, int) and not isinstance(retry, bool) and retry >= 0
     return (str(problem.get("code") or "peer_refused"),
-            reason if isinstance(reason, str) else None)
+            reason if isinstance(reason, str) else None, retry if usable else None)
 
 
 def _bound(key: Bound) -> list[str] | None:

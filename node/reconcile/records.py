@@ -289,20 +289,31 @@ def counted_twice(conn: Connection, peer: str, *, above_height: int = 0) -> list
     return sorted(str(row.ref) for row in rows)
 
 
-def counted_twice_in_window(conn: Connection, peer: str, index: int) -> list[str]:
+def counted_twice_since_check(conn: Connection, peer: str, index: int) -> tuple[list[str], int]:
     """`counted_twice` for the clearing entries since the link's last check (the newest
-    earlier window's `books_checked_height`; none: the whole history), and record the height
-    checked up to on window `index`, in the same write."""
+    earlier window's `books_checked_height`; none: the whole history), and the journal height
+    it covered. Reads only: a snapshot may run it off the writer (node/reconcile/prepare.py);
+    `mark_books_checked` then records the height with the window's statement."""
     above = conn.execute(
         select(windows.c.books_checked_height)
         .where(windows.c.peer_node_id == peer, windows.c.window_index < index,
                windows.c.books_checked_height.is_not(None))
         .order_by(windows.c.window_index.desc()).limit(1)).scalar_one_or_none()
     head = conn.execute(select(func.max(journal_entries.c.height))).scalar_one_or_none()
-    found = counted_twice(conn, peer, above_height=int(above or 0))
+    return counted_twice(conn, peer, above_height=int(above or 0)), int(head or 0)
+
+
+def mark_books_checked(conn: Connection, peer: str, index: int, height: int) -> None:
     conn.execute(update(windows).where(
         windows.c.peer_node_id == peer, windows.c.window_index == index).values(
-        books_checked_height=int(head or 0)))
+        books_checked_height=height))
+
+
+def counted_twice_in_window(conn: Connection, peer: str, index: int) -> list[str]:
+    """`counted_twice_since_check`, and the height checked up to recorded on window `index`,
+    in the same write."""
+    found, head = counted_twice_since_check(conn, peer, index)
+    mark_books_checked(conn, peer, index, head)
     return found
 
 

@@ -4,8 +4,8 @@ peer's history. Conventions: node/reconcile/context.py."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from node.exchange import store
 from node.reconcile import records
 from node.reconcile.context import SideContext
 from node.reconcile.evidence import Applied, EvidenceError, Pair, find_pairs, verify_pair
+from node.reconcile.prepare import PREPARE_EXECUTOR
 from node.reconcile.records import DiscrepancyKind
 from node.reconcile.window import compute
 from node.states import DiscrepancyOutcome, TransferState
@@ -40,14 +41,23 @@ class Repairs:
 
     async def leaf_index(self, peer: str, index: int) -> LeafIndex | None:
         """The leaf index of window `index` with `peer` (None: we hold no such window), from
-        the cache or computed in a write and kept once that write has committed."""
+        the cache or computed in a snapshot off the loop and the writer, and kept unless a
+        write may have changed it meanwhile. The generation is read inside a write, so every
+        write that raised it has committed before the snapshot opens (prepare.py)."""
         cache = self.ctx.leaf_indexes
-        generation = cache.generation
-        found = await self.ctx.writer.submit(partial(self.compute_leaf_index, peer=peer,
-                                                     index=index))
+        cached = cache.get(peer, index)
+        if cached is not None:
+            return cached
+        generation = await self.ctx.writer.submit(lambda _conn: cache.generation)
+        found = await asyncio.get_running_loop().run_in_executor(
+            PREPARE_EXECUTOR, self._read_leaf_index, peer, index)
         if found is not None:
             cache.put(peer, index, found, generation=generation)
         return found
+
+    def _read_leaf_index(self, peer: str, index: int) -> LeafIndex | None:
+        with self.ctx.db.snapshot() as conn:
+            return self.compute_leaf_index(conn, peer, index)
 
     def compute_leaf_index(self, conn: Connection, peer: str, index: int) -> LeafIndex | None:
         """A command: reads the cache, never fills it (LeafIndexCache says why)."""
@@ -205,7 +215,10 @@ class Repairs:
         EvidenceError when it does not verify: recover stops rather than guess."""
         pair = verify_pair(item, directory=self.ctx.federation.require_current(),
                            me=self.ctx.node_id, peer=peer)
-        return self.ctx.books.apply_pair(conn, pair, now_ms=self.ctx.clock.now_ms())
+        applied = self.ctx.books.apply_pair(conn, pair, now_ms=self.ctx.clock.now_ms())
+        if applied.changed:
+            self.ctx.leaf_indexes.touch(peer)  # harmless if this write rolls back
+        return applied
 
 
 def _commits(pair: Pair, key: LeafKey) -> bool:

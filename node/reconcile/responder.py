@@ -1,7 +1,8 @@
 """The peer's side of reconciliation: the operations of the signed endpoint
 `POST /federation/v1/reconciliation` (docs/reconciliation.md).
 
-    propose    the closer's statement: compute ours for the same cuts; co-sign if they match
+    propose    the closer's statement: compute ours for the same cuts (off the loop; not
+               ready within PREPARE_BUDGET_S: "come back"); co-sign if they match
     summary    count and range digest of our leaves in a key range      (Merkle descent)
     split_key  the median key of our leaves in a range                  (Merkle descent)
     leaves     our leaves in a small range                              (Merkle descent)
@@ -23,8 +24,9 @@ from node.errors import ErrorCode, FederationRefusal, NodeError
 from node.reconcile import cuts, records
 from node.reconcile.evidence import EvidenceError, history, verify_pair
 from node.reconcile.peer import PeerFailed
+from node.reconcile.prepare import PREPARE_ATTEMPTS_MAX, Plan, Preparations, Prepared, prepare
 from node.reconcile.sides import Sides
-from node.reconcile.window import CutUnknown
+from node.reconcile.window import CutUnknown, bounds
 from node.states import DiscrepancyOutcome, WindowState
 from protocol.errors import DecodeError, ProtocolError
 from protocol.merkle_diff import LEAF_THRESHOLD_DEFAULT, LeafIndex
@@ -42,13 +44,20 @@ from protocol.signing import sign_object
 from protocol.statements import compare, is_fresh
 
 log = logging.getLogger("hourbridge.reconcile")
+# "Come back" (standard §20.2): how long a `propose` waits for our statement of its cuts before
+# answering `receiver_unavailable` with `retry_after_ms`, well below the closer's 10 s timeout
+# for an answer (§21.3); and the wait it asks for.
+PREPARE_BUDGET_S = 2.0
+COME_BACK_AFTER_MS = 2_000
 # The standard's per-call limits (§20): the replies built here must pass the peer's reader.
 EVIDENCE_PER_REPLY_MAX = EVIDENCE_ITEMS_MAX
 assert LEAVES_PER_REPLY_MAX == 4 * LEAF_THRESHOLD_DEFAULT
 
 
-def _refuse(code: ReasonCode, detail: str) -> FederationRefusal:
-    return FederationRefusal(ErrorCode.RECONCILIATION_REFUSED, code.value, detail)
+def _refuse(code: ReasonCode, detail: str, *,
+            retry_after_ms: int | None = None) -> FederationRefusal:
+    return FederationRefusal(ErrorCode.RECONCILIATION_REFUSED, code.value, detail,
+                             retry_after_ms=retry_after_ms)
 
 
 def _answer(statement: dict[str, Any], record: dict[str, Any] | None) -> dict[str, Any]:
@@ -70,6 +79,9 @@ class Responder:
         self.sides = sides
         self.node_id = sides.node_id
         self.closing = closing
+        self.prepare_budget_s = PREPARE_BUDGET_S
+        self.retry_after_ms = COME_BACK_AFTER_MS
+        self.preparations = Preparations(partial(prepare, sides.db, sides.node_id))
 
     async def serve(self, raw: bytes) -> bytes:
         sides = self.sides
@@ -92,7 +104,7 @@ class Responder:
                 # Both sides closing one link at once would cut it twice: one waits.
                 raise _refuse(ReasonCode.RECEIVER_UNAVAILABLE,
                               f"closing a window with {peer} right now; propose again later")
-            return await writer.submit(partial(self._propose, peer, args))
+            return await self._propose(peer, args)
         if request.op in ("summary", "split_key", "leaves"):
             leaves = await self._index(peer, _int(args, "window_index", 1))
             lo, hi = key_from_json(args.get("lo")), key_from_json(args.get("hi"))
@@ -155,12 +167,43 @@ class Responder:
 
     # propose -------------------------------------------------------------------------------
 
-    def _propose(self, peer: str, args: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    async def _propose(self, peer: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Admit the proposal (a short write), prepare our statement of the same cuts off the
+        loop and the writer (node/reconcile/prepare.py), and conclude (a short write). A
+        statement not ready within `prepare_budget_s` is a "come back" (standard §20.2):
+        `receiver_unavailable` with `retry_after_ms`, nothing of the window stored (a late
+        receipt the admission applied stays applied: evidence, applied once), the preparation
+        going on for the closer's next proposal of the same cuts."""
         sides = self.sides
         try:
             theirs = sides.compare.verify_statement(args.get("statement"), peer)
         except PeerFailed as exc:
             raise _refuse(ReasonCode.BAD_SIGNATURE, exc.detail) from exc
+        for _ in range(PREPARE_ATTEMPTS_MAX):
+            admitted = await sides.writer.submit(partial(self._admit, peer, theirs, args))
+            if not isinstance(admitted, Plan):
+                return admitted  # a repeat
+            try:
+                prepared = await self.preparations.ready(admitted, self.prepare_budget_s)
+            except CutUnknown as exc:
+                raise _refuse(ReasonCode.SEQUENCE_GAP, str(exc)) from exc
+            if prepared is None:
+                break
+            answer = await sides.writer.submit(partial(self._conclude, peer, theirs, args,
+                                                       prepared))
+            # Used, or the link changed under it: a window's leaves are not kept in memory
+            # longer than the closer may come back for them.
+            self.preparations.drop(admitted)
+            if answer is not None:
+                return answer
+        raise _refuse(ReasonCode.RECEIVER_UNAVAILABLE,
+                      f"preparing our statement of window {theirs.window_index}; propose it "
+                      f"again in {self.retry_after_ms} ms", retry_after_ms=self.retry_after_ms)
+
+    def _checks(self, conn: Connection, peer: str,
+                theirs: Statement) -> dict[str, Any] | tuple[cuts.Judged, bool]:
+        """§20.2 (1)-(4): a repeat's stored answer, or the cut rule's verdict and whether this
+        is the window's first statement here. Refuses what must be refused."""
         index = theirs.window_index
         last = records.last_window(conn, peer)
         if (last is not None and index == last.index and last.state != WindowState.OPEN
@@ -176,16 +219,43 @@ class Responder:
         if index not in (following, following - 1):
             raise _refuse(ReasonCode.SEQUENCE_GAP, f"window {index} proposed; the next window "
                           f"with {peer} here is {following}")
-        judged = self._judge(conn, peer, last, theirs)
+        return self._judge(conn, peer, last, theirs), index == following
+
+    def _admit(self, peer: str, theirs: Statement, args: dict[str, Any],
+               conn: Connection) -> dict[str, Any] | Plan:
+        """A command: the checks, the late receipt, and the plan of our statement."""
+        checked = self._checks(conn, peer, theirs)
+        if isinstance(checked, dict):
+            return checked
+        judged, first = checked
+        index, outgoing_cut, incoming_cut = (theirs.window_index, theirs.incoming_sequence_cut,
+                                             theirs.outgoing_sequence_cut)
         if judged.verdict is not cuts.Verdict.DISPUTE:
-            self._take_late_response(conn, peer, index, theirs.incoming_sequence_cut,
-                                     args.get("late_response"))
+            self._take_late_response(conn, peer, index, outgoing_cut, args.get("late_response"))
         try:
-            mine = sides.statements.save(conn, peer, index, theirs.incoming_sequence_cut,
-                                         theirs.outgoing_sequence_cut,
-                                         first=index == following)
+            bounds(conn, peer=peer, index=index, outgoing_cut=outgoing_cut,
+                   incoming_cut=incoming_cut)
         except CutUnknown as exc:
             raise _refuse(ReasonCode.SEQUENCE_GAP, str(exc)) from exc
+        return Plan(peer, index, outgoing_cut, incoming_cut, first,
+                    self.sides.ctx.leaf_indexes.link_generation(peer))
+
+    def _conclude(self, peer: str, theirs: Statement, args: dict[str, Any], prepared: Prepared,
+                  conn: Connection) -> dict[str, Any] | None:
+        """A command: the checks again (time has passed), then store our prepared statement,
+        compare and co-sign. None: the link changed since the plan, prepare again."""
+        sides = self.sides
+        checked = self._checks(conn, peer, theirs)
+        if isinstance(checked, dict):
+            return checked
+        judged, _ = checked
+        if self.closing(peer):
+            raise _refuse(ReasonCode.RECEIVER_UNAVAILABLE,
+                          f"closing a window with {peer} right now; propose again later")
+        mine = sides.statements.save_prepared(conn, prepared)
+        if mine is None:
+            return None
+        index = theirs.window_index
         if judged.hidden is not None:  # a dispute: CUT_AGAIN was refused before any write
             self._cut_behind(conn, peer, index, theirs, judged.hidden)
             return _answer(mine.statement, None)
@@ -264,6 +334,8 @@ class Responder:
             # Not usable evidence; the comparison will show what differs.
             log.warning("late response from %s not applied: %s", peer, exc)
             return
+        if applied.changed:
+            sides.ctx.leaf_indexes.touch(peer)  # harmless if this write rolls back
         if applied.answers_applied:
             records.record_discrepancy(
                 conn, peer=peer, index=index, kind=records.DiscrepancyKind.STATE_MISMATCH,

@@ -3,9 +3,11 @@
 The closer of a window (`close`):
 
  1. cuts the window, computes and signs its statement, and checks its own books (an entry
-    counted twice, a ledger that disagrees with its records);
+    counted twice, a ledger that disagrees with its records), reading the window off the
+    event loop and the write lock (node/reconcile/prepare.py);
  2. proposes the statement to the peer, handing over the signed response the peer may be
-    missing for its last transaction before the cut (a late receipt);
+    missing for its last transaction before the cut (a late receipt), and proposes it again
+    each time a peer still preparing its own says "come back" (`_ask`, standard §20.6);
  3. matching statements: the peer co-signs ours; that co-signed statement is the record;
  4. otherwise it finds the differing transfers by Merkle descent, repairs what signed evidence
     settles (on its side, and by handing evidence to the peer for the peer's side), recomputes
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from enum import StrEnum
 from functools import partial
 from typing import Any, TypeVar
@@ -41,6 +43,7 @@ from node.ledger.journal import Ledger
 from node.reconcile import cuts, records
 from node.reconcile.evidence import EvidenceBooks, EvidenceError
 from node.reconcile.peer import PeerClient, PeerFailed, PeerRanges
+from node.reconcile.prepare import Plan
 from node.reconcile.responder import Responder
 from node.reconcile.sides import Proposed, Sides
 from node.states import WindowState
@@ -53,6 +56,11 @@ log = logging.getLogger("hourbridge.reconcile")
 T = TypeVar("T")
 
 EVIDENCE_KEYS_PER_CALL = 4
+# "Come back" (standard §20.6): how long in all the closer keeps proposing again while the peer
+# prepares its statement, and the bounds it puts on each wait the peer asks for.
+COME_BACK_WAIT_MAX_MS = 600_000
+COME_BACK_DELAY_MIN_MS = 100
+COME_BACK_DELAY_MAX_MS = 30_000
 CLOSE_TIMEOUT_S = 3_600.0
 RECOVER_PAGE = 20
 RECOVER_PAGES_MAX = 100_000
@@ -83,6 +91,10 @@ class Reconciler:
         self.responder = Responder(
             self.sides, closing=lambda peer: peer in self._busy and self._busy[peer].locked())
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.come_back_wait_max_ms = COME_BACK_WAIT_MAX_MS
+        # Waits between proposals while the peer prepares: real time, not the node's clock
+        # (the peer's computation takes real time whatever a test's clock says).
+        self.pause: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """The server's event loop, where scheduled jobs run their reconciliation."""
@@ -138,63 +150,90 @@ class Reconciler:
 
     async def _close(self, peer: str) -> dict[str, Any]:
         sides = self.sides
-        mine = await self.writer.submit(partial(self._cut, peer=peer))
+        statements = sides.statements
+        mine = await statements.make(partial(self._cut, peer=peer))
         client = self.client(peer)
-        outcome = await self._propose(client, mine, final=False)
+        outcome, mine = await self._propose(client, mine, final=False)
         if outcome is Proposal.STALE:
             # A window proposed before and never answered: the peer judges a cut by when it
             # was signed (standard §11.1), so we cut it again at our heads, and sign afresh.
-            mine = await self.writer.submit(partial(sides.statements.recut, peer=peer,
-                                                     index=mine.index))
-            outcome = await self._propose(client, mine, final=False)
+            mine = await statements.make(partial(statements.plan_recut, peer=peer,
+                                                 index=mine.index))
+            outcome, mine = await self._propose(client, mine, final=False)
         if outcome is Proposal.DIFFERS:
             left = await self._descend_and_repair(client, mine.index)
-            mine = await self.writer.submit(partial(sides.statements.recompute, peer=peer,
+            mine = await statements.make(partial(statements.plan_recompute, peer=peer,
                                                  index=mine.index))
-            outcome = await self._propose(client, mine, final=True)
+            outcome, mine = await self._propose(client, mine, final=True)
             if outcome is Proposal.DIFFERS:
                 await self.writer.submit(partial(sides.compare.dispute_mismatch, peer=peer,
                                                  index=mine.index, left=left))
-        return await self.writer.submit(partial(sides.statements.finish, peer=peer,
+        return await self.writer.submit(partial(statements.finish, peer=peer,
                                                 index=mine.index, calls=client.calls))
 
-    def _cut(self, conn: Connection, peer: str) -> Proposed:
+    def _cut(self, conn: Connection, peer: str) -> Plan | Proposed:
         """The window to propose. One the peer proposed or answered and that is still open is
         cut again at our own heads: its cuts are the peer's choice, never re-proposed as ours
         (standard §11.1)."""
         last = records.last_window(conn, peer)
         if last is not None and last.state == WindowState.OPEN and last.peer_statement is not None:
-            return self.sides.statements.recut(conn, peer, last.index)
-        return self.sides.statements.cut_and_sign(conn, peer)
+            return self.sides.statements.plan_recut(conn, peer, last.index)
+        return self.sides.statements.plan_cut(conn, peer)
 
-    async def _propose(self, client: PeerClient, mine: Proposed, *, final: bool) -> Proposal:
+    async def _ask(self, client: PeerClient, mine: Proposed, *,
+                   final: bool) -> tuple[dict[str, Any], Proposed]:
+        """`propose`, and again after each "come back" (standard §20.6: a temporary refusal
+        with `retry_after_ms`, the peer still preparing its statement) once the time it asks
+        for has passed, up to COME_BACK_WAIT_MAX_MS in all; each time our statement is the
+        same, signed again at the same cuts once half the skew bound has passed."""
+        waited_ms = 0
+        while True:
+            try:
+                result = await client.call("propose", {
+                    "statement": mine.statement, "final": final,
+                    "late_response": mine.late_response})
+                return result, mine
+            except PeerFailed as exc:
+                left_ms = self.come_back_wait_max_ms - waited_ms
+                if (exc.reason != ReasonCode.RECEIVER_UNAVAILABLE or exc.retry_after_ms is None
+                        or left_ms <= 0):
+                    raise
+                delay_ms = min(max(exc.retry_after_ms, COME_BACK_DELAY_MIN_MS),
+                               COME_BACK_DELAY_MAX_MS, left_ms)
+                log.info("window %s with %s: the peer is preparing its statement; proposing "
+                         "again in %s ms", mine.index, client.peer, delay_ms)
+            await self.pause(delay_ms / 1000)
+            waited_ms += delay_ms
+            mine = await self.writer.submit(partial(self.sides.statements.fresh,
+                                                    peer=client.peer, index=mine.index))
+
+    async def _propose(self, client: PeerClient, mine: Proposed, *,
+                       final: bool) -> tuple[Proposal, Proposed]:
         peer, index = client.peer, mine.index
         try:
-            result = await client.call("propose", {
-                "statement": mine.statement, "final": final, "late_response": mine.late_response,
-            })
+            result, mine = await self._ask(client, mine, final=final)
             theirs = self.sides.compare.verify_statement(result.get("statement"), peer)
         except PeerFailed as exc:
             if exc.reason == ReasonCode.CLOCK_SKEW and not final:
                 log.warning("window %s with %s: %s", index, peer, exc.detail)
-                return Proposal.STALE
+                return Proposal.STALE, mine
             await self.writer.submit(partial(self.sides.compare.peer_failed, peer=peer,
                                              index=index, failure=exc))
-            return Proposal.FAILED
+            return Proposal.FAILED, mine
         record = result.get("record")
         found = compare(Statement.model_validate(mine.statement), theirs)
         if not found and record is not None and self.sides.compare.verify_record(
                 record, mine.statement, peer):
             await self.writer.submit(partial(self.sides.compare.matched, peer=peer, index=index,
                                              theirs=theirs, record=record))
-            return Proposal.MATCHED
+            return Proposal.MATCHED, mine
         await self.writer.submit(partial(self.sides.compare.remember_peer, peer=peer,
                                          index=index, theirs=theirs, found=found))
         if Disagreement.CHAIN in found or Disagreement.WINDOW in found:
             if not final:  # so that the peer records the dispute and freezes its side too
                 await self._propose(client, mine, final=True)
-            return Proposal.FAILED
-        return Proposal.DIFFERS
+            return Proposal.FAILED, mine
+        return Proposal.DIFFERS, mine
 
     async def _descend_and_repair(self, client: PeerClient, index: int) -> list[str]:
         """Find the differing transfers and repair what evidence settles. Returns the kinds of

@@ -8,8 +8,10 @@ The steps are split by role:
     repair       descent and repair: leaf index, differences, evidence, recover's replay
 
 Every step taking `conn` runs inside one write of the node's WriteBatcher, so a step and the
-records of what it found commit together. Convention (node/reconcile/context.py): `conn`
-first, then the link; submitted as `writer.submit(partial(step, peer=peer, index=index))`.
+records of what it found commit together. What reads a whole window (its statement, its
+leaf index) reads it in a snapshot off the writer instead (node/reconcile/prepare.py).
+Convention (node/reconcile/context.py): `conn` first, then the link; submitted as
+`writer.submit(partial(step, peer=peer, index=index))`.
 """
 
 from __future__ import annotations

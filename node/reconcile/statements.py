@@ -1,19 +1,23 @@
 """Our statement of a window: cut it at our chain heads, compute and sign it, check our own
-books, and finish the window with what was found. Conventions: node/reconcile/context.py."""
+books, and finish the window with what was found. Conventions: node/reconcile/context.py;
+statements of big windows are prepared off the writer (node/reconcile/prepare.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from node.db.batch import Command
 from node.db.schema import in_transactions
 from node.exchange import store
 from node.reconcile import leaves as q
 from node.reconcile import records
 from node.reconcile.context import SideContext
+from node.reconcile.prepare import PREPARE_ATTEMPTS_MAX, Plan, Prepared, prepare
 from node.reconcile.records import DiscrepancyKind
 from node.reconcile.window import Computed, compute, ledger_at_cut
 from node.states import DiscrepancyOutcome, DiscrepancyStatus, WindowState
@@ -36,7 +40,14 @@ class Statements:
         document = statement_document(computed.facts, issued_at_ms=self.ctx.clock.now_ms())
         return sign_object(document, signer=self.ctx.node_id, key=self.ctx.signer.key())
 
-    def cut_and_sign(self, conn: Connection, peer: str) -> Proposed:
+    # planning (step 1 of node/reconcile/prepare.py) ------------------------------------------
+
+    def _plan(self, conn: Connection, peer: str, index: int, outgoing_cut: int,
+              incoming_cut: int, *, first: bool) -> Plan:
+        return Plan(peer, index, outgoing_cut, incoming_cut, first,
+                    self.ctx.leaf_indexes.link_generation(peer))
+
+    def plan_cut(self, conn: Connection, peer: str) -> Plan | Proposed:
         """Close the next window of the link at our chain heads. A window the peer never
         answered (still open, or disputed on our side alone) is proposed again as it was: the
         same statement, so a peer that did co-sign it recognises the repeat."""
@@ -46,33 +57,99 @@ class Statements:
             return Proposed(last.index, last.statement,
                             _late_response(conn, peer, last.incoming_cut))
         index = 1 if last is None else last.index + 1
-        return self.save(conn, peer, index, link.out_sequence, link.in_sequence, first=True)
+        return self._plan(conn, peer, index, link.out_sequence, link.in_sequence, first=True)
 
-    def recut(self, conn: Connection, peer: str, index: int) -> Proposed:
-        """Cut an unanswered window again at our chain heads, and sign it afresh."""
+    def plan_recut(self, conn: Connection, peer: str, index: int) -> Plan:
+        """Cut an unanswered window again at our chain heads, to sign it afresh."""
         link = store.link(conn, peer)
-        return self.save(conn, peer, index, link.out_sequence, link.in_sequence, first=True)
+        return self._plan(conn, peer, index, link.out_sequence, link.in_sequence, first=True)
 
-    def recompute(self, conn: Connection, peer: str, index: int) -> Proposed:
+    def plan_recompute(self, conn: Connection, peer: str, index: int) -> Plan:
+        """The window again at its own cuts, after a repair."""
         window = records.window(conn, peer, index)
         assert window is not None
-        return self.save(conn, peer, index, window.outgoing_cut, window.incoming_cut,
-                         first=False)
+        return self._plan(conn, peer, index, window.outgoing_cut, window.incoming_cut,
+                          first=False)
+
+    async def make(self, plan: Command[Plan | Proposed]) -> Proposed:
+        """Plan (a write), read the window off the loop and the write lock, save (a write):
+        node/reconcile/prepare.py says why the result is the one a single write gives."""
+        ctx = self.ctx
+        for _ in range(PREPARE_ATTEMPTS_MAX):
+            planned = await ctx.writer.submit(plan)
+            if isinstance(planned, Proposed):
+                return planned
+            ready = await prepare(ctx.db, ctx.node_id, planned)
+            saved = await ctx.writer.submit(partial(self.save_prepared, prepared=ready))
+            if saved is not None:
+                return saved
+        # The link keeps changing under the reads: in one write, as before.
+        return await ctx.writer.submit(partial(self._plan_and_save, plan=plan))
+
+    def _plan_and_save(self, conn: Connection, plan: Command[Plan | Proposed]) -> Proposed:
+        planned = plan(conn)
+        if isinstance(planned, Proposed):
+            return planned
+        return self.save(conn, planned.peer, planned.index, planned.outgoing_cut,
+                         planned.incoming_cut, first=planned.first)
+
+    # saving (step 3) ----------------------------------------------------------------------
+
+    def save_prepared(self, conn: Connection, prepared: Prepared) -> Proposed | None:
+        """Store a statement prepared off the writer, unless the link changed since it was
+        planned (then None: plan again)."""
+        plan = prepared.plan
+        if self.ctx.leaf_indexes.link_generation(plan.peer) != plan.generation:
+            return None
+        return self._store(conn, plan.peer, plan.index, prepared.computed,
+                           books=(prepared.counted_twice, prepared.checked_height)
+                           if plan.first else None)
 
     def save(self, conn: Connection, peer: str, index: int, outgoing_cut: int,
              incoming_cut: int, *, first: bool) -> Proposed:
-        now_ms = self.ctx.clock.now_ms()
+        """Compute and store in this very write (what a small window, or a test, can
+        afford)."""
         computed = compute(conn, me=self.ctx.node_id, peer=peer, index=index,
                            outgoing_cut=outgoing_cut, incoming_cut=incoming_cut)
-        statement = self.sign(computed)
-        records.save_window(conn, peer=peer, index=index, outgoing_cut=outgoing_cut,
-                            incoming_cut=incoming_cut, statement=statement, now_ms=now_ms)
-        self.ctx.leaf_indexes.invalidate(peer, index)  # harmless if this write rolls back
-        if first:
-            self._check_books(conn, peer, index, now_ms)
-        return Proposed(index, statement, _late_response(conn, peer, incoming_cut))
+        books = records.counted_twice_since_check(conn, peer, index) if first else None
+        return self._store(conn, peer, index, computed, books=books)
 
-    def _check_books(self, conn: Connection, peer: str, index: int, now_ms: int) -> None:
+    def _store(self, conn: Connection, peer: str, index: int, computed: Computed, *,
+               books: tuple[list[str], int] | None) -> Proposed:
+        now_ms = self.ctx.clock.now_ms()
+        facts = computed.facts
+        statement = self.sign(computed)
+        records.save_window(conn, peer=peer, index=index,
+                            outgoing_cut=facts.outgoing_sequence_cut,
+                            incoming_cut=facts.incoming_sequence_cut, statement=statement,
+                            now_ms=now_ms)
+        self.ctx.leaf_indexes.invalidate(peer, index)  # harmless if this write rolls back
+        if books is not None:
+            self._check_books(conn, peer, index, now_ms, counted_twice=books[0])
+            records.mark_books_checked(conn, peer, index, books[1])
+        return Proposed(index, statement,
+                        _late_response(conn, peer, facts.incoming_sequence_cut))
+
+    def fresh(self, conn: Connection, peer: str, index: int) -> Proposed:
+        """Our stored statement of window `index`, signed again at the same cuts if its
+        signing time has passed half the skew bound (a proposal repeated after "come back",
+        standard §20.6): the facts are unchanged, so nothing is computed."""
+        window = records.window(conn, peer, index)
+        assert window is not None
+        statement = window.statement
+        now_ms = self.ctx.clock.now_ms()
+        skew_ms = self.ctx.federation.require_current().policy.skew_ms
+        if now_ms - int(statement["issued_at_ms"]) > skew_ms // 2:
+            unsigned = {k: v for k, v in statement.items() if k != "signatures"}
+            statement = sign_object({**unsigned, "issued_at_ms": now_ms},
+                                    signer=self.ctx.node_id, key=self.ctx.signer.key())
+            records.save_window(conn, peer=peer, index=index, outgoing_cut=window.outgoing_cut,
+                                incoming_cut=window.incoming_cut, statement=statement,
+                                now_ms=now_ms)
+        return Proposed(index, statement, _late_response(conn, peer, window.incoming_cut))
+
+    def _check_books(self, conn: Connection, peer: str, index: int, now_ms: int, *,
+                     counted_twice: list[str]) -> None:
         """What our own books say before any comparison: reservations carried past the cut,
         and entries counted twice (no evidence can repair those)."""
         for wire_id in q.open_transfers(conn, peer):
@@ -81,7 +158,7 @@ class Statements:
                 outcome=DiscrepancyOutcome.CARRIED,
                 detail="reserved, no final answer at the cut: settles in a later window",
                 now_ms=now_ms, key=(self.ctx.node_id, wire_id))
-        for ref in records.counted_twice_in_window(conn, peer, index):
+        for ref in counted_twice:
             records.dispute(conn, peer=peer, index=index, kind=DiscrepancyKind.DUPLICATE,
                             now_ms=now_ms,
                             detail=f"{ref} moved the clearing account with {peer} twice")

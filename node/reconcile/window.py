@@ -37,8 +37,21 @@ def _sum(found: list[TransferLeaf]) -> tuple[int, int]:
     return len(found), sum(leaf.amount_minutes for leaf in found)
 
 
-def compute(conn: Connection, *, me: str, peer: str, index: int, outgoing_cut: int,
-            incoming_cut: int) -> Computed:
+@dataclass(frozen=True)
+class Bounds:
+    """Where a window starts and ends on each chain, as this node holds them."""
+
+    opening: int
+    outgoing: q.Span
+    incoming: q.Span
+    outgoing_head: str
+    incoming_head: str
+
+
+def bounds(conn: Connection, *, peer: str, index: int, outgoing_cut: int,
+           incoming_cut: int) -> Bounds:
+    """The window's spans and heads; CutUnknown when a cut is below the previous window's or
+    beyond what this node holds. A few indexed lookups: cheap enough for any write."""
     previous = records.window(conn, peer, index - 1) if index > 1 else None
     opening = 0 if previous is None else previous.closing
     out_span = q.Span(0 if previous is None else previous.outgoing_cut, outgoing_cut)
@@ -49,15 +62,25 @@ def compute(conn: Connection, *, me: str, peer: str, index: int, outgoing_cut: i
     in_head = q.in_head(conn, peer, incoming_cut)
     if out_head is None or in_head is None:
         raise CutUnknown(f"no transaction at the cut ({outgoing_cut}, {incoming_cut})")
-    outgoing = q.outgoing_leaves(conn, me, peer, out_span)
-    incoming = q.incoming_leaves(conn, peer, in_span)
+    return Bounds(opening, out_span, in_span, out_head, in_head)
+
+
+def compute(conn: Connection, *, me: str, peer: str, index: int, outgoing_cut: int,
+            incoming_cut: int) -> Computed:
+    """The window's leaves and facts: reads every transfer of the window, so the heavy part
+    of a close (node/reconcile/prepare.py runs it off the event loop and the writer)."""
+    found = bounds(conn, peer=peer, index=index, outgoing_cut=outgoing_cut,
+                   incoming_cut=incoming_cut)
+    outgoing = q.outgoing_leaves(conn, me, peer, found.outgoing)
+    incoming = q.incoming_leaves(conn, peer, found.incoming)
     index_of_leaves = LeafIndex(outgoing + incoming)
     facts = WindowFacts(
         issuer=me, counterparty=peer, window_index=index,
         outgoing_sequence_cut=outgoing_cut, incoming_sequence_cut=incoming_cut,
-        outgoing_head_hash=out_head, incoming_head_hash=in_head,
-        opening_position_minutes=opening, outgoing=_sum(outgoing), incoming=_sum(incoming),
-        pending=q.pending(conn, peer), merkle_root=index_of_leaves.root().hex(),
+        outgoing_head_hash=found.outgoing_head, incoming_head_hash=found.incoming_head,
+        opening_position_minutes=found.opening, outgoing=_sum(outgoing),
+        incoming=_sum(incoming), pending=q.pending(conn, peer),
+        merkle_root=index_of_leaves.root().hex(),
     )
     return Computed(facts, outgoing + incoming)
 

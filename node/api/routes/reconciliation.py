@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi import Response as HttpResponse
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -184,8 +185,11 @@ async def metrics(request: Request) -> PlainTextResponse:
     co-signed cut. A plain route, outside the JSON API's OpenAPI document: it serves text/plain
     to scrapers, and counts only."""
     node = request.app.state.node
-    counts = node.reconciler.alerts()
-    past = node_data.unreconciled_now(node.db, me=node.config.node_id)
+    # Both read the database, the second every transfer past each link's last co-signed cut
+    # (a day's traffic, or a window that is late): in a worker thread, never on the loop.
+    counts = await run_in_threadpool(node.reconciler.alerts)
+    past = await run_in_threadpool(node_data.unreconciled_now, node.db,
+                                   me=node.config.node_id)
     return PlainTextResponse(
         "# HELP hourbridge_open_disputes Reconciliation disputes awaiting an operator.\n"
         "# TYPE hourbridge_open_disputes gauge\n"

@@ -1,0 +1,147 @@
+"""A peer that needs time to prepare its statement says "come back" (standard §20.2, §20.6):
+`receiver_unavailable` with `retry_after_ms`, nothing stored, the preparation going on. A
+closer that proposes again after the hint closes the window `matched` on its first close; one
+that does not retry leaves the window open, never disputed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from node.exchange.transport import Reply
+from node.reconcile import records
+from node.reconcile.peer import RECONCILE_PATH
+from protocol.reconciliation import build_request
+from tests.factories import ADMIN
+from tests.federation import Federation, audit
+
+SH, NJ = "sh-pudong", "nj-gulou"
+HINT_MS = 5
+
+
+@pytest.fixture
+def fed(tmp_path: Path) -> Iterator[Federation]:
+    federation = Federation(tmp_path, [SH, NJ], members=3, grant_minutes=600)
+    # The responder's budget forced to nothing: every first proposal of a window is told to
+    # come back, whatever the window's size.
+    responder = federation.nodes[SH].reconciler.responder
+    responder.prepare_budget_s = 0.0
+    responder.retry_after_ms = HINT_MS
+    yield federation
+    federation.close()
+
+
+def refusals(fed: Federation) -> list[dict[str, object]]:
+    """Every problem document the responder answers a reconciliation request with."""
+    seen: list[dict[str, object]] = []
+
+    def keep(receiver: str, path: str, reply: Reply) -> Reply:
+        if path == RECONCILE_PATH and reply.status != 200:
+            seen.append(json.loads(reply.body))
+        return reply
+
+    fed.network.tamper = keep
+    return seen
+
+
+def some_traffic(fed: Federation) -> None:
+    for i in range(4):
+        assert fed.send(f"m{i % 3}@{SH}", f"m{(i + 1) % 3}@{NJ}", 10 + i).status_code == 201
+        assert fed.send(f"m{i % 3}@{NJ}", f"m{(i + 2) % 3}@{SH}", 20 + i).status_code == 201
+    fed.settle()
+
+
+def test_a_closer_that_comes_back_closes_matched_on_its_first_close(fed: Federation) -> None:
+    some_traffic(fed)
+    seen = refusals(fed)
+    closer = fed.nodes[NJ].reconciler
+    pauses: list[float] = []
+    real_pause = closer.pause
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        await real_pause(seconds)
+
+    closer.pause = pause
+
+    view = fed.close_window(NJ, SH)
+
+    assert view["state"] == "matched", view
+    assert seen and all(p["reason"] == "receiver_unavailable" for p in seen)
+    assert all(p["retry_after_ms"] == HINT_MS for p in seen)
+    assert pauses and len(pauses) == len(seen)  # one wait per "come back", then matched
+    assert fed.nodes[SH].reconciler.windows(ADMIN, peer=NJ)[0]["state"] == "matched"
+    assert view["discrepancies"] == []
+    audit(fed)
+
+
+def test_a_closer_that_does_not_come_back_leaves_the_window_open(fed: Federation) -> None:
+    some_traffic(fed)
+    seen = refusals(fed)
+    closer = fed.nodes[NJ].reconciler
+    closer.come_back_wait_max_ms = 0  # as a closer that knows nothing of "come back"
+
+    view = fed.close_window(NJ, SH)
+
+    assert len(seen) == 1 and seen[0]["reason"] == "receiver_unavailable"
+    assert view["state"] == "open", view
+    for node in (NJ, SH):
+        assert fed.nodes[node].reconciler.alerts() == {"open_disputes": 0, "frozen_links": 0}
+    assert fed.nodes[SH].reconciler.windows(ADMIN, peer=NJ) == []  # the responder stored none
+    # Its next close proposes the same statement; the peer's preparation is ready by now.
+    closer.come_back_wait_max_ms = 60_000
+    assert fed.close_window(NJ, SH)["state"] == "matched"
+    audit(fed)
+
+
+def test_a_window_cut_again_is_prepared_at_its_new_cuts(fed: Federation) -> None:
+    some_traffic(fed)
+    closer = fed.nodes[NJ].reconciler
+    closer.come_back_wait_max_ms = 0
+    assert fed.close_window(NJ, SH)["state"] == "open"
+    preparations = fed.nodes[SH].reconciler.responder.preparations
+    assert len(preparations) == 1
+    some_traffic(fed)
+    fed.clock.advance(10 * 60_000)  # past the skew bound: the peer refuses it as stale
+
+    closer.come_back_wait_max_ms = 60_000
+    view = fed.close_window(NJ, SH)  # stale, cut again at the new heads, come back, matched
+
+    assert view["state"] == "matched", view
+    # The new cuts' preparation was used and dropped; the old cuts' one waits to be pushed out.
+    assert len(preparations) == 1
+    assert view["statement"]["incoming"]["count"] == 8
+    audit(fed)
+
+
+def test_come_back_is_a_problem_document_with_the_hint(fed: Federation) -> None:
+    some_traffic(fed)
+    fed.nodes[NJ].reconciler.come_back_wait_max_ms = 0
+    assert fed.close_window(NJ, SH)["state"] == "open"
+    with fed.nodes[NJ].db.read() as conn:
+        window = records.last_window(conn, SH)
+    assert window is not None
+    fed.nodes[SH].reconciler.sides.ctx.leaf_indexes.touch(NJ)  # its preparation starts over
+    body = build_request(request_id="come-back-1", sender=NJ, receiver=SH, op="propose",
+                         args={"statement": window.statement, "final": False,
+                               "late_response": None},
+                         issued_at_ms=fed.clock.now_ms(), key=fed.nodes[NJ].signer.key())
+
+    async def post() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fed.network.apps[SH]),
+                                     base_url=f"http://{SH}.test") as client:
+            return await client.post(RECONCILE_PATH, content=body,
+                                     headers={"content-type": "application/json"})
+
+    answer = fed.run(post())
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "1"  # whole seconds, rounded up
+    problem = answer.json()
+    assert (problem["reason"], problem["retry_after_ms"]) == ("receiver_unavailable", HINT_MS)
+    fed.run(fed.nodes[SH].reconciler.responder.preparations.finish())
