@@ -27,6 +27,10 @@ INSTANT = RunnerSettings(poll_s=0, tick_s=0, backoff_base_s=0, backoff_max_s=0,
 class FakeCourier:
     script: list[Pumped]
     calls: list[str] = field(default_factory=list)
+    lanes: int = 1
+
+    def window(self, peer: str) -> int:
+        return 1
 
     async def pump(self, peer: str) -> Round:
         self.calls.append(peer)
