@@ -98,10 +98,11 @@ class Inbox:
         """Place it on the chain; an early arrival (§6.5) waits for the head to move, each
         wait bounded (window.HOLD_S), and is refused for its gap once the head stops moving
         or the window's length of waits is spent."""
-        for attempt in range(WINDOW_MAX + 1):
+        waits = min(self.window, WINDOW_MAX)
+        for attempt in range(waits + 1):
             moved = self.arrivals.event(transaction.sender)  # taken before the head is read
             delivered = await self.writer.submit(partial(
-                self._apply, transaction, raw, directory, now_ms, attempt < WINDOW_MAX))
+                self._apply, transaction, raw, directory, now_ms, attempt < waits))
             if not delivered.held:
                 return delivered
             if not await self.arrivals.wait(moved):

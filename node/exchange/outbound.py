@@ -295,6 +295,8 @@ class Courier:
             if response.reason is ReasonCode.SEQUENCE_REPLAYED:
                 return await self._ahead(peer, transaction)
             return await self._refused(peer, frame, response.reason, "signed refusal")
+        if self.windows.serial_until.get(peer, 0) <= transaction.sequence:
+            self.windows.serial_until.pop(peer, None)  # the peer holds the gap's transaction
         now_ms = self.clock.now_ms()
         await self.writer.submit(partial(self._answered, peer, transaction, response, body,
                                          now_ms))
