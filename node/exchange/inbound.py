@@ -97,7 +97,8 @@ class Inbox:
                      now_ms: int) -> Delivered:
         """Place it on the chain; an early arrival (§6.5) waits for the head to move, each
         wait bounded (window.HOLD_S), and is refused for its gap once the head stops moving
-        or the window's length of waits is spent."""
+        or the window's length of waits is spent. After a wait it is judged at the time it is
+        placed (a prepare's expiry is checked by our clock then, §9.3)."""
         waits = min(self.window, WINDOW_MAX)
         for attempt in range(waits + 1):
             moved = self.arrivals.event(transaction.sender)  # taken before the head is read
@@ -107,8 +108,9 @@ class Inbox:
                 return delivered
             if not await self.arrivals.wait(moved):
                 break
+            now_ms = self.clock.now_ms()
         return await self.writer.submit(partial(
-            self._apply, transaction, raw, directory, now_ms, False))
+            self._apply, transaction, raw, directory, self.clock.now_ms(), False))
 
     def _apply(self, transaction: Transaction, raw: bytes, directory: Directory, now_ms: int,
                may_hold: bool, conn: Connection) -> Delivered:
