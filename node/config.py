@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from node.errors import ConfigError
 from protocol.addresses import NODE_ID_PATTERN
+from protocol.chain import WINDOW_DEFAULT, WINDOW_MAX
 
 CONFIG_FILE = "node.toml"
 KEY_FILE = "signing_key.pem"
@@ -85,6 +86,12 @@ class NodeConfig(BaseModel):
         default=30, ge=1, le=3600,
         description="after 5 failed attempts in a row, how long the sender to that peer rests "
         "(a random 50-100% of it) before it tries again",
+    )
+    exchange_window: int = Field(
+        default=WINDOW_DEFAULT, ge=1, le=WINDOW_MAX,
+        description="transactions in flight per link: how many this node sends to a peer that "
+        "accepts as many, and how far ahead of its chain it holds a peer's early arrival "
+        "(standard §6.5); 1: one at a time, as before",
     )
     policy_file: str = Field(
         default="", description="the node's time-bank policy, TOML or JSON (relative to the data "

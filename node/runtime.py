@@ -235,7 +235,8 @@ def _exchange(opened: _Opened, *, writer: WriteBatcher, signer: Signer,
                         ledger=ledger, transport=transport,
                         runner_settings=RunnerSettings(
                             backoff_max_s=config.exchange_backoff_max_s,
-                            breaker_open_s=config.exchange_breaker_open_s))
+                            breaker_open_s=config.exchange_breaker_open_s),
+                        window=config.exchange_window)
     retry_ms = exchange.answers.retry.prepare_ms
     RelocationHandlers(node_id=config.node_id, ledger=ledger, retry_ms=retry_ms,
                        arrived=partial(record_arrival_kin,

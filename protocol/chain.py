@@ -1,9 +1,10 @@
 """The bilateral hash chain: per directed link, a sequence number and the previous hash.
 
 Each transaction on a link from A to B carries `sequence` (1, 2, 3, ...) and `prev_hash`, the
-transaction hash of the transaction before it (GENESIS_HASH for sequence 1). A sender has at most
-one transaction in flight per link and retries it with the same id until it is answered, so the
-receiver sees exactly one of: the next transaction, a repeat of one it stored, or an error.
+transaction hash of the transaction before it (GENESIS_HASH for sequence 1). A sender retries each
+transaction with the same id until it is answered, so the receiver sees the next transaction, a
+repeat of one it stored, or an error; a sender with a window of several in flight (§6.5) may
+also deliver one before its predecessor, which the receiver holds a moment or refuses as a gap.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from protocol.errors import ChainError
 from protocol.fields import GENESIS_HASH
 from protocol.reasons import ReasonCode
 from protocol.transaction import Transaction
+
+# A window of transactions in flight per link (standard §6.5): the most a node may announce or
+# use, fixed by the standard; and the reference node's default.
+WINDOW_MAX = 16
+WINDOW_DEFAULT = 4
 
 
 class ChainVerdict(StrEnum):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from protocol.chain import WINDOW_MAX
 from protocol.messages.documents import DirectionTotals, Statement
 from protocol.version import STANDARD
 
@@ -118,7 +119,12 @@ def compare(ours: Statement, theirs: Statement) -> list[Disagreement]:
 # closer signed. "Well before" is the skew bound: two honest clocks differ by less, so a
 # transaction answered earlier than `issued_at_ms - skew_ms` by our clock was answered before
 # the closer cut, by its clock too.
-IN_FLIGHT_MAX = 1  # transactions past the cut of our incoming chain the closer may not have seen
+# Transactions past the cut of our incoming chain the closer may not have seen: as many as a
+# window of transactions in flight may hold (§6.5; 1 before 1.3). An honest closer cuts its
+# outgoing chain at the last answer it applied, and with a window the answers to several
+# later ones may be lost or waiting behind it. Only the dispute rule allows them: nothing
+# past the cut is ever co-signed (`cut_hides` with in_flight=0).
+IN_FLIGHT_MAX = WINDOW_MAX
 
 
 def is_fresh(*, issued_at_ms: int, now_ms: int, skew_ms: int) -> bool:

@@ -275,7 +275,8 @@ def command_line(args: argparse.Namespace) -> str:
     return (f".venv/bin/python scripts/bench_federation.py --transfers {args.transfers} "
             f"--concurrency {args.concurrency} --rate {args.rate:g} "
             f"--rate-seconds {args.rate_seconds:g} --batch {args.batch}"
-            f"{' --both-ways' if args.both_ways else ''} --write-docs")
+            f"{' --both-ways' if args.both_ways else ''}"
+            f"{f' --window {args.window}' if args.window else ''} --write-docs")
 
 
 def markdown(phases: list[Phase], limits: list[Limit], args: argparse.Namespace) -> str:
@@ -326,6 +327,9 @@ def main() -> None:
                         help="run both nodes under cProfile, keep the .prof files in DIR")
     parser.add_argument("--top", type=int, default=30, help="profile lines to print")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--window", type=int, default=0,
+                        help="transactions in flight per link (exchange_window, standard §6.5) "
+                        "both nodes run with; 0: the node's default, 1: one at a time")
     args = parser.parse_args()
     if args.profile and args.write_docs:
         parser.error("a profiled run is slower; its figures are not for the docs")
@@ -337,7 +341,8 @@ def main() -> None:
         with Progress(console=console, transient=True) as progress:
             setup = progress.add_task("starting two nodes, seeding members", total=None)
             # Production retry timings: env={} (the tests shorten them).
-            cluster = Cluster(folder / "fed", [A, B], env={})
+            window = {"HOURBRIDGE_EXCHANGE_WINDOW": str(args.window)} if args.window else {}
+            cluster = Cluster(folder / "fed", [A, B], env=window)
             if args.profile:
                 args.profile.mkdir(parents=True, exist_ok=True)
                 profile_nodes(cluster, args.profile.resolve())

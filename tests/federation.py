@@ -27,6 +27,7 @@ from node.access import Role
 from node.api.app import create_app
 from node.clock import FakeClock
 from node.exchange.transport import TRANSACTIONS_PATH, Reply, TransportError
+from node.exchange.window import WINDOW_HEADER, parse_window, wait_turns
 from node.runtime import Node
 from tests.audit import audit, open_transfers
 from tests.factories import ADMIN, add_members, give_consent, grant
@@ -84,7 +85,8 @@ class Network:
             response = await client.post(path, content=body,
                                          headers={"content-type": "application/json"})
         return Reply(response.status_code, response.content,
-                     response.headers.get("content-type", ""))
+                     response.headers.get("content-type", ""),
+                     parse_window(response.headers.get(WINDOW_HEADER)))
 
 
 class NodeTransport:
@@ -167,6 +169,9 @@ class Federation:
                              self.database_urls.get(node_id, ""))
         node = build_node(config, self.clock, bootstrap=bootstrap,
                           transport=self.network.transport(node_id))
+        # An early arrival (standard §6.5) waits turns of the loop, not seconds: in one
+        # process whatever can arrive is already on its way, and time must not decide.
+        node.exchange.inbox.arrivals.wait = wait_turns
         self.nodes[node_id] = node
         self.network.apps[node_id] = create_app(node)
 

@@ -85,18 +85,26 @@ def ahead_by_peer(conn: Connection) -> dict[str, bool]:
 
 class GapWatch:
     """The transaction each peer last sent us with a sequence gap, to tell a persistent gap (the
-    same transaction again) from one sighting. In memory: a restart starts afresh."""
+    same transaction again) from one sighting. In memory: a restart starts afresh.
+
+    A receiver that accepts a window of transactions in flight (standard §6.5) may see an early
+    copy of a transaction refused, then another copy signed at the same time that the network
+    delayed: that is not yet a sign. It counts only a copy signed later than the one refused,
+    which a sender makes only once every earlier transaction on the link has its answer."""
 
     def __init__(self) -> None:
-        self._refused: dict[str, str] = {}
+        self._refused: dict[str, tuple[str, int]] = {}
 
-    def persistent(self, peer: str, transaction_id: str) -> bool:
-        """Record a gap; True if this peer sent this same transaction with a gap before."""
-        if self._refused.get(peer) == transaction_id:
-            return True
+    def persistent(self, peer: str, transaction_id: str, signed_at_ms: int | None = None) -> bool:
+        """Record a gap; True if this peer sent this same transaction with a gap before (with
+        `signed_at_ms`, the window's rule: only a copy signed later than the one refused)."""
+        seen = self._refused.get(peer)
+        if seen is not None and seen[0] == transaction_id:
+            # The same signing, or an older one, again is not yet a sign (the window's rule).
+            return signed_at_ms is None or signed_at_ms > seen[1]
         if len(self._refused) >= GAP_PEERS_MAX and peer not in self._refused:
             self._refused.clear()  # a bound on memory; at worst one more sighting each
-        self._refused[peer] = transaction_id
+        self._refused[peer] = (transaction_id, signed_at_ms or 0)
         return False
 
     def forget(self, peer: str) -> None:

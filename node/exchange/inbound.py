@@ -3,6 +3,8 @@
     admit (standard §5.4 steps 1-11)           refused -> problem+json with the reason code
     place on the link's chain (§6.3)           repeat  -> the stored response, byte for byte
                                                broken  -> a signed refused response
+                                               early   -> held until its predecessor commits
+                                                          (§6.5), then placed again
     answer every request (§7, §8.1, §9.2)      in one database transaction with storing the
     store transaction + response, advance      transaction, its response and the link head
 """
@@ -23,6 +25,7 @@ from node.exchange import faults, store
 from node.exchange.ahead import GapWatch, advice, freeze_ahead
 from node.exchange.clockwatch import ClockWatch
 from node.exchange.requests import Context, RequestHandlers
+from node.exchange.window import WINDOW_DEFAULT, WINDOW_MAX, Arrivals
 from node.federation import FederationService
 from node.keyring import Signer
 from protocol.canonical import canonical_bytes
@@ -44,13 +47,20 @@ class Delivered:
     body: bytes
     repeat: bool
     gap_at: int | None = None  # refused for a sequence gap: our incoming head then
+    held: bool = False  # arrived before its predecessor, within the window: nothing answered
+    advanced: bool = False  # accepted as the next: the link's head moved
 
 
 class Inbox:
     def __init__(self, *, node_id: str, federation: FederationService, signer: Signer,
                  clock: Clock, writer: WriteBatcher, handlers: RequestHandlers,
-                 clocks: ClockWatch | None = None) -> None:
+                 clocks: ClockWatch | None = None, window: int = WINDOW_DEFAULT,
+                 arrivals: Arrivals | None = None) -> None:
         self.node_id = node_id
+        # How far past our head a peer's transaction may arrive and be held (§6.5); the
+        # `HourBridge-Window` header of our answers announces it (node/api/routes).
+        self.window = window
+        self.arrivals = arrivals or Arrivals()
         self.clocks = clocks or ClockWatch()
         self.federation = federation
         self.signer = signer
@@ -75,16 +85,35 @@ class Inbox:
             # Only to clear: a resend carries its first signing time, so it never raises one.
             self.clocks.observe(transaction.sender, now_ms - transaction.created_at_ms,
                                 skew_ms=skew_ms)
-        delivered = await self.writer.submit(
-            partial(self._apply, transaction, raw, directory, now_ms)
-        )
+        delivered = await self._place(transaction, raw, directory, now_ms)
         faults.point("receiver_after_commit")
+        if delivered.advanced:
+            self.arrivals.moved(transaction.sender)
         if delivered.gap_at is not None:
             await self._gap(transaction, delivered.gap_at, now_ms)
         return delivered
 
+    async def _place(self, transaction: Transaction, raw: bytes, directory: Directory,
+                     now_ms: int) -> Delivered:
+        """Place it on the chain; an early arrival (§6.5) waits for the head to move, each
+        wait bounded (window.HOLD_S), and is refused for its gap once the head stops moving
+        or the window's length of waits is spent. After a wait it is judged at the time it is
+        placed (a prepare's expiry is checked by our clock then, §9.3)."""
+        waits = min(self.window, WINDOW_MAX)
+        for attempt in range(waits + 1):
+            moved = self.arrivals.event(transaction.sender)  # taken before the head is read
+            delivered = await self.writer.submit(partial(
+                self._apply, transaction, raw, directory, now_ms, attempt < waits))
+            if not delivered.held:
+                return delivered
+            if not await self.arrivals.wait(moved):
+                break
+            now_ms = self.clock.now_ms()
+        return await self.writer.submit(partial(
+            self._apply, transaction, raw, directory, self.clock.now_ms(), False))
+
     def _apply(self, transaction: Transaction, raw: bytes, directory: Directory, now_ms: int,
-               conn: Connection) -> Delivered:
+               may_hold: bool, conn: Connection) -> Delivered:
         sender = transaction.sender
         head = store.head(store.link(conn, sender), store.Chain.IN)
         stored = store.stored_in(conn, sender, transaction.transaction_id)
@@ -95,6 +124,8 @@ class Inbox:
             )
         except ChainError as exc:
             gap = exc.code is ReasonCode.SEQUENCE_GAP
+            if gap and may_hold and transaction.sequence <= head.last_sequence + self.window:
+                return Delivered(b"", repeat=False, held=True)
             if not gap:
                 log.error("link from %s: %s (%s)", sender, exc.code.value, exc.detail)
             refused = build_response(request=transaction, created_at_ms=now_ms, answers=[],
@@ -122,7 +153,7 @@ class Inbox:
             document=raw.decode("utf-8"), response=body.decode("utf-8"), received_at_ms=now_ms,
         ))
         store.advance(conn, sender, store.Chain.IN, head, transaction)
-        return Delivered(body, repeat=False)
+        return Delivered(body, repeat=False, advanced=True)
 
     def _skewed(self, raw: bytes, now_ms: int) -> None:
         """A transaction refused for `clock_skew` was signed by its signer at `created_at_ms`
@@ -139,7 +170,8 @@ class Inbox:
         Counted here, once per delivery, after the write command: the batch writer may run a
         command twice, which must not count as a second sighting."""
         sender = transaction.sender
-        if not self.gaps.persistent(sender, transaction.transaction_id):
+        signed_at_ms = transaction.created_at_ms if self.window > 1 else None
+        if not self.gaps.persistent(sender, transaction.transaction_id, signed_at_ms):
             log.info("link from %s: sequence_gap (sequence %s, our head %s)", sender,
                      transaction.sequence, ours)
             return

@@ -8,8 +8,12 @@ backs off exponentially with full jitter, so peers recovering from an outage are
 node at the same instant. After `breaker_failures` failures in a row the circuit opens: the loop
 waits `breaker_open_s` before the next probe, and wake-ups do not cut that short. A refusal
 only the peer's operator can mend (the peer lost part of our chain: `Round.rest`) opens the
-circuit at once. One
-transaction is in flight per link because each loop does one round trip at a time.
+circuit at once.
+
+A link has as many loops (lanes) as the node's window (standard §6.5); each does one round trip
+at a time, and lane k pumps only while the courier's window for the peer is over k (the peer
+announced a window, and no gap sent the link back to one at a time). Lane 0 alone is today's
+one transaction in flight. The lanes share the peer's health, backoff and circuit.
 """
 
 from __future__ import annotations
@@ -51,6 +55,12 @@ class PeerHealth:
     frozen: str = ""
     logged_error: str = ""  # the failure last logged: the same one again is not (a clock fault)
     event: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    lanes: list[asyncio.Event] = field(default_factory=list, repr=False)  # lanes 1.. of §6.5
+
+    def wakes(self, lane: int) -> asyncio.Event:
+        while len(self.lanes) < lane:
+            self.lanes.append(asyncio.Event())
+        return self.event if lane == 0 else self.lanes[lane - 1]
 
     def view(self) -> dict[str, Any]:
         return {
@@ -98,7 +108,10 @@ class Runner:
             loop.call_soon_threadsafe(self._set, peer)
 
     def _set(self, peer: str) -> None:
-        self._peer(peer).event.set()
+        health = self._peer(peer)
+        health.event.set()
+        for event in health.lanes:
+            event.set()
 
     def _peer(self, peer: str) -> PeerHealth:
         health = self.health.get(peer)
@@ -115,6 +128,9 @@ class Runner:
             if peer != self.exchange.node_id and peer not in self._tasks:
                 self._peer(peer)
                 self._tasks[peer] = asyncio.create_task(self._peer_loop(peer))
+                for lane in range(1, self.exchange.courier.lanes):
+                    self._tasks[f"{peer}#{lane}"] = asyncio.create_task(
+                        self._peer_loop(peer, lane))
 
     # loops ----------------------------------------------------------------------------------
 
@@ -134,10 +150,15 @@ class Runner:
                       self.settings.backoff_base_s * 2 ** max(failures - 1, 0))
         return self.rng.uniform(0, ceiling)
 
-    async def _peer_loop(self, peer: str) -> None:
+    async def _peer_loop(self, peer: str, lane: int = 0) -> None:
         health = self._peer(peer)
+        event = health.wakes(lane)
         while not self._stopping:
-            health.event.clear()
+            event.clear()
+            if lane and lane >= self.exchange.courier.window(peer):
+                with contextlib.suppress(TimeoutError):  # the window is shorter: rest
+                    await asyncio.wait_for(event.wait(), timeout=self.settings.poll_s)
+                continue
             try:
                 result = await self.exchange.courier.pump(peer)
             except Exception as exc:  # a bug, a database error, no key valid: log, back off
@@ -171,4 +192,4 @@ class Runner:
                 continue
             health.frozen = result.detail if result.outcome is Pumped.FROZEN else ""
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(health.event.wait(), timeout=self.settings.poll_s)
+                await asyncio.wait_for(event.wait(), timeout=self.settings.poll_s)

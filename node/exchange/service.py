@@ -19,6 +19,7 @@ from node.exchange.outbound import Courier, Pumped, Round
 from node.exchange.requests import RequestHandlers
 from node.exchange.runner import Runner, RunnerSettings
 from node.exchange.transport import HttpTransport, Transport
+from node.exchange.window import WINDOW_DEFAULT
 from node.federation import FederationService
 from node.keyring import Signer
 from node.ledger.journal import Ledger
@@ -30,7 +31,8 @@ class Exchange:
     def __init__(self, *, node_id: str, db: Database, writer: WriteBatcher,
                  federation: FederationService, signer: Signer, clock: Clock, ledger: Ledger,
                  transport: Transport | None = None, retry: Retry | None = None,
-                 runner_settings: RunnerSettings | None = None) -> None:
+                 runner_settings: RunnerSettings | None = None,
+                 window: int = WINDOW_DEFAULT) -> None:
         self.node_id = node_id
         self.db = db
         self.writer = writer
@@ -39,11 +41,11 @@ class Exchange:
         self.requests = RequestHandlers(node_id=node_id, ledger=ledger)
         self.answers = AnswerHandlers(ledger=ledger, retry=retry)
         self.inbox = Inbox(node_id=node_id, federation=federation, signer=signer, clock=clock,
-                           writer=writer, handlers=self.requests)
+                           writer=writer, handlers=self.requests, window=window)
         self.transport: Transport = transport or HttpTransport()
         self.courier = Courier(node_id=node_id, federation=federation, signer=signer,
                                clock=clock, writer=writer, transport=self.transport,
-                               answers=self.answers)
+                               answers=self.answers, window=window)
         # One reading of each peer's clock, from both directions (node/exchange/clockwatch.py).
         self.courier.clocks = self.inbox.clocks
         self.runner = Runner(self, runner_settings)

@@ -279,12 +279,26 @@ def requeue(conn: Connection, message_id: str, *, at_ms: int) -> None:
 # outgoing transactions -----------------------------------------------------------------------
 
 def in_flight(conn: Connection, peer: str) -> OutTransactionRow | None:
-    """Our unanswered transaction to `peer` (at most one per link, standard §6.3)."""
-    row = conn.execute(
-        select(out_transactions).where(out_transactions.c.peer_node_id == peer,
-                                       out_transactions.c.response.is_(None))
-    ).first()
-    return None if row is None else OutTransactionRow.from_row(row)
+    """Our lowest unanswered transaction to `peer`."""
+    link_row = link(conn, peer)
+    return next((row for row in ahead_of_head(conn, peer, link_row.out_sequence)
+                 if row.response is None), None)
+
+
+_AHEAD = FastStatement(
+    select(out_transactions)
+    .where(out_transactions.c.peer_node_id == bindparam("peer"),
+           out_transactions.c.sequence > bindparam("head"))
+    .order_by(out_transactions.c.sequence)
+)
+
+
+def ahead_of_head(conn: Connection, peer: str, head_sequence: int) -> list[OutTransactionRow]:
+    """Our transactions to `peer` past the link's head, in sequence order: those in flight
+    (no response) and those answered before a predecessor whose answer they wait for
+    (standard §6.5). At most the window's length; read by primary key."""
+    return [OutTransactionRow.from_row(row)
+            for row in _AHEAD.rows(conn, {"peer": peer, "head": head_sequence})]
 
 
 def store_out(conn: Connection, *, peer: str, sequence: int, transaction_id: str,
@@ -306,11 +320,19 @@ def withdraw_out(conn: Connection, transaction_id: str) -> None:
     """Forget an unanswered transaction of ours the peer never accepted (it holds another one
     of ours at that sequence: we sent it restored from a backup, before `hourbridge recover`)
     and put its messages back in the outbox, to go again in a later transaction."""
-    conn.execute(update(outbox).where(outbox.c.transaction_id == transaction_id)
+    row = conn.execute(select(out_transactions.c.peer_node_id, out_transactions.c.sequence)
+                       .where(out_transactions.c.transaction_id == transaction_id,
+                              out_transactions.c.response.is_(None))).first()
+    if row is None:
+        return
+    # Those sent after it in a window (§6.5) were built on it: they go too, their messages
+    # with them (none of them can have been answered: the peer never accepted this one).
+    later = (out_transactions.c.peer_node_id == row.peer_node_id) & (
+        out_transactions.c.sequence >= row.sequence)
+    ids = list(conn.execute(select(out_transactions.c.transaction_id).where(later)).scalars())
+    conn.execute(update(outbox).where(outbox.c.transaction_id.in_(ids))
                  .values(transaction_id=null()))
-    conn.execute(delete(out_transactions).where(
-        out_transactions.c.transaction_id == transaction_id,
-        out_transactions.c.response.is_(None)))
+    conn.execute(delete(out_transactions).where(later, out_transactions.c.response.is_(None)))
 
 
 def answer_out(conn: Connection, transaction_id: str, response: str, now_ms: int) -> bool:

@@ -13,6 +13,7 @@ from typing import Protocol
 import httpx
 
 from node.errors import ErrorCode, FixedCodeError
+from node.exchange.window import WINDOW_HEADER, parse_window
 
 TRANSACTIONS_PATH = "/federation/v1/transactions"
 TRANSACTION_MEDIA_TYPE = "application/json"
@@ -31,6 +32,7 @@ class Reply:
     status: int
     body: bytes
     content_type: str
+    window: int = 1  # the transactions in flight the peer accepts per link (§6.5, §21.1)
 
 
 class Transport(Protocol):
@@ -66,7 +68,8 @@ class HttpTransport:
         except httpx.HTTPError as exc:
             raise TransportError(f"{base_url}: {type(exc).__name__}: {exc}") from exc
         return Reply(response.status_code, response.content,
-                     response.headers.get("content-type", ""))
+                     response.headers.get("content-type", ""),
+                     parse_window(response.headers.get(WINDOW_HEADER)))
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from protocol.chain import WINDOW_MAX
 from protocol.messages.documents import Statement
 from protocol.statements import (
     IN_FLIGHT_MAX,
@@ -98,8 +99,12 @@ def test_a_cut_hides_what_was_answered_before_the_closer_could_cut() -> None:
                          issued_at_ms=signed, skew_ms=SKEW, in_flight=in_flight)
 
     long_ago = signed - SKEW - 1
-    assert hides(7, long_ago)
-    assert not hides(6, long_ago)  # the one in flight
+    beyond = 5 + IN_FLIGHT_MAX + 1  # past every transaction a window may hold in flight
+    assert IN_FLIGHT_MAX == WINDOW_MAX  # a window of transactions in flight (standard §6.5)
+    assert hides(beyond, long_ago)
+    assert not hides(beyond - 1, long_ago)  # the last a window may hold in flight
+    assert not hides(6, long_ago)  # the first in flight
     assert hides(6, long_ago, in_flight=0)  # our outgoing chain: none in flight
-    assert not hides(7, signed - SKEW)  # may have been sent after the cut
+    assert hides(7, long_ago, in_flight=1)  # a node before 1.3: one in flight
+    assert not hides(beyond, signed - SKEW)  # may have been sent after the cut
     assert not hides(5, long_ago)  # inside the window

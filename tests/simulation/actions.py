@@ -35,6 +35,7 @@ class Actions:
         self.step = 0
         self.table: list[tuple[int, Callable[[], str]]] = [
             (20, self.remote_transfer), (6, self.local_transfer), (4, self.batch),
+            (6, self.burst),
             (4, self.repeat_request), (2, self.crash_after_request),
             (24, self.pump), (6, self.pump_all), (10, self.tick),
             (10, self.advance), (4, self.advance_far),
@@ -92,6 +93,14 @@ class Actions:
     def remote_transfer(self) -> str:
         node_id = self.rng.choice(self.homes)
         return self._transfer(node_id, self._item(node_id, remote=True))
+
+    def burst(self) -> str:
+        """Several transfers at one node in a row, one request each: with a small batch size
+        they fill a window of transactions (standard §6.5) at the next pump."""
+        node_id = self.rng.choice(self.homes)
+        done = [self._transfer(node_id, self._item(node_id, remote=True, n=i))
+                for i in range(self.rng.randint(3, 8))]
+        return f"{len(done)} at {node_id}"
 
     def local_transfer(self) -> str:
         node_id = self.rng.choice(self.homes)

@@ -41,13 +41,14 @@ from node.reconcile.window import CutUnknown, compute
 from node.states import WindowState
 from protocol.reconciliation import build_request
 from protocol.signing import sign_object
-from protocol.statements import WindowFacts, statement_document
+from protocol.statements import IN_FLIGHT_MAX, WindowFacts, statement_document
 from tests.forgery import mint_transaction
 from tests.simulation.network import SKEW_MS
 from tests.simulation.world import MEMBERS, SimFederation
 from tests.support import node_key
 
 RECONCILE_PATH = "/federation/v1/reconciliation"
+FORGED_RUN = IN_FLIGHT_MAX + 2  # forged transactions in a row, sometimes: past any window
 
 
 @dataclass
@@ -66,22 +67,34 @@ class Adversary:
     # acts ----------------------------------------------------------------------------------
 
     def forge(self) -> str:
+        """One forged transaction, or sometimes a run of more than a window may hold in flight
+        (standard §6.5): only such a run past a cut is a certain sign (`cut_behind`)."""
         victim = self.rng.choice(self.victims)
         with self.fed.nodes[victim].db.read() as conn:
             held = link_state(conn, self.node_id)
-        credits = [(f"m{self.rng.randrange(MEMBERS)}@{victim}", self.rng.randint(1, 600))
-                   for _ in range(self.rng.randint(1, 3))]
-        raw, _ = mint_transaction(sender=self.node_id, receiver=victim, key=node_key(self.node_id),
-                                  sequence=held.in_sequence + 1, prev_hash=held.in_hash,
-                                  now_ms=self.fed.clock.now_ms(), credits=credits)
-        for message in json.loads(raw)["messages"]:
-            self.forged.add(message["body"]["transfer_id"])
-        self.counts["adversary:forged_prepares"] += len(credits)
-        try:
-            reply = self.fed.run(self.fed.network.reach(self.node_id, victim, raw))
-        except TransportError as exc:
-            return f"forged {len(credits)} for {victim}: {exc}"
-        return f"forged {len(credits)} for {victim} at {held.in_sequence + 1}: {reply.status}"
+        sequence, prev_hash = held.in_sequence + 1, held.in_hash
+        run = self.rng.choice((1, 1, 1, FORGED_RUN))
+        done: list[str] = []
+        for _ in range(run):
+            credits = [(f"m{self.rng.randrange(MEMBERS)}@{victim}", self.rng.randint(1, 600))
+                       for _ in range(self.rng.randint(1, 3))]
+            raw, next_hash = mint_transaction(
+                sender=self.node_id, receiver=victim, key=node_key(self.node_id),
+                sequence=sequence, prev_hash=prev_hash, now_ms=self.fed.clock.now_ms(),
+                credits=credits)
+            for message in json.loads(raw)["messages"]:
+                self.forged.add(message["body"]["transfer_id"])
+            self.counts["adversary:forged_prepares"] += len(credits)
+            try:
+                reply = self.fed.run(self.fed.network.reach(self.node_id, victim, raw))
+            except TransportError as exc:
+                done.append(str(exc))
+                break
+            done.append(str(reply.status))
+            if reply.status != 200:
+                break
+            sequence, prev_hash = sequence + 1, next_hash
+        return f"forged {run} for {victim} from {held.in_sequence + 1}: {' '.join(done)}"
 
     def hide(self) -> str:
         victim = self.rng.choice(self.victims)

@@ -56,9 +56,10 @@ _honest_tick = AnswerHandlers.tick
 
 
 def _answers_repeat_afresh(self: Inbox, transaction: Transaction, raw: bytes,
-                           directory: Directory, now_ms: int, conn: Connection) -> Delivered:
+                           directory: Directory, now_ms: int, may_hold: bool,
+                           conn: Connection) -> Delivered:
     if store.stored_in(conn, transaction.sender, transaction.transaction_id) is None:
-        return _honest_apply(self, transaction, raw, directory, now_ms, conn)
+        return _honest_apply(self, transaction, raw, directory, now_ms, may_hold, conn)
     ctx = Context(sender=transaction.sender, transaction_id=transaction.transaction_id,
                   now_ms=now_ms, directory=directory)
     answered = [

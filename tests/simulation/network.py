@@ -15,9 +15,12 @@ receiver from its database once the step is over.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import random
 from collections import Counter
+from collections.abc import Iterator
+from contextvars import ContextVar
 from enum import StrEnum
 
 from node.clock import FakeClock
@@ -59,6 +62,23 @@ CRASH_POINTS = ("sender_after_commit", "sender_after_reply", "receiver_after_com
 SKEW_MS = 2 * 60 * 1000  # the default policy's skew bound (protocol/policy.py)
 EXPIRY_MS = 15 * 60 * 1000  # the node's default transfer lifetime (node/config.py)
 HELD_MAX = 32  # copies the network holds at most; the oldest arrives when it is full
+# Turns of the event loop a transaction may lag on its way, so that in a window of several in
+# flight (standard §6.5) a later one overtakes it: 0 mostly, sometimes past the receiver's
+# hold (window.HOLD_TURNS).
+LAG_TURNS = (0, 0, 0, 0, 1, 4, 16, 100)
+
+# Who is acting now, per task: the top passes the crash points. Each task of a window of
+# round trips (asyncio.gather) carries its own stack.
+_ACTORS: ContextVar[tuple[str, ...]] = ContextVar("sim_actors", default=())
+
+
+@contextlib.contextmanager
+def acting(node_id: str) -> Iterator[None]:
+    token = _ACTORS.set((*_ACTORS.get(), node_id))
+    try:
+        yield
+    finally:
+        _ACTORS.reset(token)
 
 
 class SimNetwork(Network):
@@ -68,10 +88,13 @@ class SimNetwork(Network):
         self.fault_rate = 0.0
         self.cut: set[tuple[str, str]] = set()  # directed: (sender, receiver) cannot reach
         self.held: list[tuple[str, str, bytes]] = []
-        self.actors: list[str] = []  # who is acting now: the top passes the crash points
         self.armed: dict[str, str] = {}  # node id -> the crash point it dies at next
+        # Died during this step: the node's other tasks (a window's round trips) die at their
+        # next crash point too, as nothing in a killed process runs on.
+        self.dying: set[str] = set()
         self.crashed: list[str] = []  # died during this step; the driver restarts them
         self.injected: Counter[str] = Counter()
+        self.windowed = False  # some link has a window over 1: transactions may lag
         self.events: list[str] = []  # what happened on the wire in this step, for the trace
 
     def transport(self, sender: str) -> SimTransport:  # type: ignore[override]
@@ -85,11 +108,15 @@ class SimNetwork(Network):
 
     def point(self, name: str) -> None:
         """Replaces node.exchange.faults.point while the simulation runs."""
-        if not self.actors:
+        actors = _ACTORS.get()
+        if not actors:
             return
-        actor = self.actors[-1]
+        actor = actors[-1]
+        if actor in self.dying:
+            raise NodeDied(actor)
         if self.armed.get(actor) == name:
             del self.armed[actor]
+            self.dying.add(actor)
             self.injected[f"crash:{name}"] += 1
             self.events.append(f"{actor} crashed at {name}")
             raise NodeDied(actor)
@@ -98,15 +125,14 @@ class SimNetwork(Network):
         """One delivery of `body` to `receiver`, as the node receiving it."""
         if receiver in self.down or receiver in self.crashed:
             raise TransportError(f"{receiver} is down")
-        self.actors.append(receiver)
         try:
-            return await self.deliver(receiver, body)
+            with acting(receiver):
+                return await self.deliver(receiver, body)
         except NodeDied:
-            self.crashed.append(receiver)
+            if receiver not in self.crashed:
+                self.crashed.append(receiver)
             self.down.add(receiver)
             raise TransportError(f"connection to {receiver} reset") from None
-        finally:
-            self.actors.pop()
 
     async def release_held(self, index: int) -> str:
         """A held copy arrives now; nobody waits for its answer any more."""
@@ -149,6 +175,8 @@ class SimTransport:
         if fault is NetFault.DELAY_PAST_EXPIRY:
             net.clock.advance(EXPIRY_MS + net.rng.randint(1, EXPIRY_MS))
         net.sent[link].append(body)
+        for _ in range(net.rng.choice(LAG_TURNS) if net.windowed else 0):
+            await asyncio.sleep(0)  # a later transaction of the window may overtake this one
         reply = await net.reach(self.sender, receiver, body)
         if fault is NetFault.DUPLICATE:
             reply = await net.reach(self.sender, receiver, body)

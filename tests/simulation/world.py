@@ -9,21 +9,28 @@ node/exchange/faults.py are the network's. Both are put back when the run ends.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import random
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from node.exchange import faults
+from node.exchange.outbound import Pumped, Round
+from node.exchange.window import wait_turns
 from tests.federation import Federation
-from tests.simulation.network import NodeDied, SimNetwork
+from tests.simulation.network import NodeDied, SimNetwork, acting
 
 NODE_IDS = ["bj-chaoyang", "nj-gulou", "sh-pudong"]
 MEMBERS = 4  # m0..m3 at every node
 GRANT_MINUTES = 300
 UNCAPPED_MINUTES = 60_000
+WINDOWS = (1, 2, 3, 4, 8)  # a node's window, drawn per node for sending and for accepting
 
 
 @dataclass(frozen=True)
@@ -33,21 +40,77 @@ class Shape:
     nodes: int  # 2 or 3
     cap_minutes: int  # every node's net debit cap toward each partner
     fault_rate: float  # share of transactions that meet a network fault
+    # Per node: the window it sends with and the one it accepts (standard §6.5); a link's
+    # window is the smaller of its sender's and its receiver's.
+    windows: tuple[tuple[int, int], ...] = ((1, 1),) * len(NODE_IDS)
+    batch_size_max: int = 100  # the policy's: small, so that a window fills
 
     @classmethod
     def draw(cls, rng: random.Random) -> Shape:
-        return cls(nodes=rng.choice((2, 3, 3)),
-                   cap_minutes=rng.choice((120, 300, UNCAPPED_MINUTES)),
-                   fault_rate=rng.choice((0.1, 0.25, 0.4)))
+        shape = cls(nodes=rng.choice((2, 3, 3)),
+                    cap_minutes=rng.choice((120, 300, UNCAPPED_MINUTES)),
+                    fault_rate=rng.choice((0.1, 0.25, 0.4)))
+        windows = tuple((rng.choice(WINDOWS), rng.choice(WINDOWS)) for _ in NODE_IDS)
+        return dataclasses.replace(shape, windows=windows,
+                                   batch_size_max=rng.choice((1, 2, 100)))
 
 
 class SimFederation(Federation):
     network_type = SimNetwork
     network: SimNetwork
 
-    def act(self, node_id: str) -> _Acting:
+    def __init__(self, *args: Any, shape: Shape, **kwargs: Any) -> None:
+        self.shape = shape  # before the nodes open: each takes its windows from it
+        super().__init__(*args, **kwargs)
+
+    def act(self, node_id: str) -> contextlib.AbstractContextManager[None]:
         """Calls made inside this block are the node `node_id`'s (its crash points fire)."""
-        return _Acting(self.network, node_id)
+        return acting(node_id)
+
+    def _open(self, node_id: str, *, bootstrap: bool) -> None:
+        super()._open(node_id, bootstrap=bootstrap)
+        exchange = self.nodes[node_id].exchange
+        sends, accepts = self.shape.windows[self.node_ids.index(node_id)]
+        exchange.courier.windows.own = exchange.courier.lanes = sends
+        exchange.inbox.window = accepts
+        injected = self.network.injected
+
+        async def hold(event: asyncio.Event) -> bool:
+            injected["window:held"] += 1
+            moved = await wait_turns(event)
+            injected["window:held_then_placed" if moved else "window:held_then_refused"] += 1
+            return moved
+        exchange.inbox.arrivals.wait = hold
+
+    def pump(self, sender: str, receiver: str) -> Round:
+        """A window's worth of round trips on the link at once (standard §6.5), each its own
+        task; a node that died in one is dead for all (NodeDied once they are done)."""
+        courier = self.nodes[sender].exchange.courier
+        lanes = courier.window(receiver)
+        if lanes == 1:
+            return super().pump(sender, receiver)  # type: ignore[no-any-return]
+
+        async def together() -> list[Round | BaseException]:
+            return await asyncio.gather(*(courier.pump(receiver) for _ in range(lanes)),
+                                        return_exceptions=True)
+        self.network.injected[f"window:pumped_{lanes}_at_once"] += 1
+        results = self.run(together())
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        rounds = [r for r in results if isinstance(r, Round)]
+        self.network.injected["window:gap_in_window"] += sum(
+            r.detail.startswith("sequence_gap in the window") for r in rounds)
+        delivered = [r for r in rounds if r.outcome is Pumped.DELIVERED]
+        if len(delivered) > 1:
+            self.network.injected["window:delivered_together"] += 1
+        if delivered:
+            return Round(Pumped.DELIVERED, messages=sum(r.messages for r in delivered))
+        return rounds[0]
+
+    def restart(self, node_id: str) -> None:
+        self.network.dying.discard(node_id)
+        super().restart(node_id)
 
     def restart_crashed(self) -> list[str]:
         crashed = self.network.crashed
@@ -58,16 +121,6 @@ class SimFederation(Federation):
         return crashed
 
 
-class _Acting:
-    def __init__(self, network: SimNetwork, node_id: str) -> None:
-        self.network = network
-        self.node_id = node_id
-
-    def __enter__(self) -> None:
-        self.network.actors.append(self.node_id)
-
-    def __exit__(self, *exc: object) -> None:
-        self.network.actors.pop()
 
 
 @contextmanager
@@ -78,10 +131,13 @@ def seeded_world(tmp_path: Path, seed: int, shape: Shape) -> Iterator[SimFederat
     fed: SimFederation | None = None
     try:
         node_ids = NODE_IDS[:shape.nodes]
-        fed = SimFederation(tmp_path, node_ids, members=MEMBERS, grant_minutes=GRANT_MINUTES,
-                            caps=dict.fromkeys(node_ids, shape.cap_minutes))
+        fed = SimFederation(tmp_path, node_ids, shape=shape, members=MEMBERS,
+                            grant_minutes=GRANT_MINUTES,
+                            caps=dict.fromkeys(node_ids, shape.cap_minutes),
+                            policy={"batch_size_max": shape.batch_size_max})
         fed.network.rng = random.Random(f"network:{seed}")
         fed.network.fault_rate = shape.fault_rate
+        fed.network.windowed = any(min(sends, accepts) > 1 for sends, accepts in shape.windows)
         faults.point = fed.network.point  # type: ignore[assignment]
         yield fed
     finally:

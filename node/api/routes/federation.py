@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi import Response as HttpResponse
 
 from node.api.deps import NodeDep
+from node.exchange.window import WINDOW_HEADER
 from node.forms.models import (
     DirectoryDocument,
     NodeInfoDocument,
@@ -60,4 +61,6 @@ async def directory(node: NodeDep) -> dict[str, Any]:
 )
 async def transactions(request: Request, node: NodeDep) -> HttpResponse:
     delivered = await node.exchange.inbox.receive(await request.body())
-    return HttpResponse(delivered.body, media_type="application/json")
+    # The window of transactions in flight this node accepts per link (standard §6.5).
+    return HttpResponse(delivered.body, media_type="application/json",
+                        headers={WINDOW_HEADER: str(node.exchange.inbox.window)})

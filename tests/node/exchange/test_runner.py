@@ -27,6 +27,10 @@ INSTANT = RunnerSettings(poll_s=0, tick_s=0, backoff_base_s=0, backoff_max_s=0,
 class FakeCourier:
     script: list[Pumped]
     calls: list[str] = field(default_factory=list)
+    lanes: int = 1
+
+    def window(self, peer: str) -> int:
+        return 1
 
     async def pump(self, peer: str) -> Round:
         self.calls.append(peer)
@@ -179,3 +183,43 @@ def test_the_same_failure_again_is_logged_once_until_a_delivery(
     logged = [r for r in caplog.records if r.getMessage().startswith("pumping the link")]
     assert len(logged) == 1 and "fix NTP" in str(logged[0].exc_info[1])  # type: ignore[index]
     assert runner.health[NJ].logged_error == ""  # the delivery cleared it
+
+
+@dataclass
+class WindowCourier(FakeCourier):
+    """A courier whose link to nj-gulou has a window of `open_window` (standard §6.5): each
+    round trip stays in flight a few turns of the loop, so lanes overlap."""
+
+    lanes: int = 3
+    open_window: int = 3
+    flying: int = 0
+    most: int = 0
+
+    def window(self, peer: str) -> int:
+        return self.open_window
+
+    async def pump(self, peer: str) -> Round:
+        self.calls.append(peer)
+        self.flying += 1
+        self.most = max(self.most, self.flying)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        self.flying -= 1
+        return Round(Pumped.DELIVERED, messages=1)
+
+
+@pytest.mark.parametrize(("open_window", "most"), [(3, 3), (1, 1)])
+def test_a_link_pumps_on_as_many_lanes_as_its_window_is_long(open_window: int,
+                                                             most: int) -> None:
+    courier = WindowCourier([], open_window=open_window)
+    runner = Runner(FakeExchange(courier), INSTANT, rng=random.Random(1))  # type: ignore[arg-type]
+
+    async def go() -> None:
+        await runner.start()
+        while len(courier.calls) < 12:
+            await asyncio.sleep(0)
+        await runner.stop()
+
+    asyncio.run(go())
+    assert courier.most == most  # lanes past the window rest
+    assert runner.health[NJ].delivered_transactions >= 12 - courier.lanes  # (some cut short)

@@ -21,6 +21,7 @@ from node.exchange.transport import Reply
 from node.reconcile import records
 from protocol.fields import GENESIS_HASH
 from protocol.reconciliation import build_request
+from protocol.statements import IN_FLIGHT_MAX
 from tests.factories import ADMIN
 from tests.federation import Fault, Federation
 from tests.forgery import hiding_statement, mint_transaction
@@ -28,6 +29,9 @@ from tests.support import node_key
 
 NJ, SH = "nj-gulou", "sh-pudong"  # NJ has the smaller id: the link's scheduled closer
 SKEW_MS = 2 * 60 * 1000  # the default policy's bound
+# Forged transactions past the cut: more than a window may hold in flight (standard §6.5), so
+# no honest closer can have left them out.
+FORGED = IN_FLIGHT_MAX + 2
 
 
 @pytest.fixture
@@ -63,8 +67,8 @@ def open_disputes(fed: Federation, node_id: str) -> list[dict[str, Any]]:
 def test_a_cut_below_forged_prepares_is_disputed_never_co_signed(
         fed: Federation, signed_late_ms: int) -> None:
     before = fed.balance(f"m0@{SH}")
-    mint(fed, transactions=3, minutes=600)
-    assert fed.balance(f"m0@{SH}") == before + 1_800  # the forgery itself is accepted
+    mint(fed, transactions=FORGED, minutes=600)
+    assert fed.balance(f"m0@{SH}") == before + FORGED * 600  # the forgery itself is accepted
     fed.clock.advance(SKEW_MS + 1_000)
     # The closer signs as late as the skew bound lets it, to hide as little as it must.
     statement = hiding_statement(issuer=NJ, counterparty=SH, index=1, key=node_key(NJ),
@@ -76,8 +80,8 @@ def test_a_cut_below_forged_prepares_is_disputed_never_co_signed(
     assert json.loads(reply.body)["result"]["record"] is None  # not co-signed
     (dispute,) = open_disputes(fed, SH)
     assert dispute["kind"] == "cut_behind"
-    assert dispute["evidence"]["minutes_past_cut"] == 1_800
-    assert dispute["evidence"]["transfers_past_cut"] == 3
+    assert dispute["evidence"]["minutes_past_cut"] == FORGED * 600
+    assert dispute["evidence"]["transfers_past_cut"] == FORGED
     (link,) = fed.nodes[SH].exchange.links(ADMIN)
     assert link["frozen_reason"] == "dispute_cut_behind"
     (window,) = fed.nodes[SH].reconciler.windows(ADMIN)
@@ -104,7 +108,7 @@ def test_a_stale_statement_is_refused_before_anything_is_stored(fed: Federation)
 def test_a_forgery_newer_than_the_cut_waits_for_the_next_window(fed: Federation) -> None:
     """Within the skew bound, a transaction may have been sent after the closer cut: the window
     is co-signed, and the next window, cut later, must cover it."""
-    mint(fed, transactions=3, minutes=600)
+    mint(fed, transactions=FORGED, minutes=600)
     statement = hiding_statement(issuer=NJ, counterparty=SH, index=1, key=node_key(NJ),
                                  issued_at_ms=fed.clock.now_ms())
     assert json.loads(propose(fed, statement).body)["result"]["record"] is not None
