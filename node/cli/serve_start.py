@@ -97,7 +97,12 @@ def start_refusal(config: NodeConfig, fault: Exception) -> str:
     full disk says "disk I/O error" (it cannot create its log's index), hence the look at the
     data folder's free space."""
     on_sqlite = config.resolved_database_url().startswith("sqlite")
-    if isinstance(fault, StorageFull) or (on_sqlite and disk_low(config.data_path) is not None):
+    if not on_sqlite and isinstance(fault, StorageFull):
+        # PostgreSQL's own disk is full (53100): the database server's, not this folder's.
+        return ("storage_full: the database server's disk is full. Nothing was lost. Free "
+                "space on the PostgreSQL server, then start the node again")
+    if on_sqlite and config.data_path.is_dir() and (
+            isinstance(fault, StorageFull) or disk_low(config.data_path) is not None):
         free_mib = shutil.disk_usage(config.data_path).free // MIB
         return (f"storage_full: the disk holding {config.data_path} is full ({free_mib} MiB "
                 f"free; a node needs {FREE_BYTES_MIN // MIB} MiB). Nothing was lost. Free "

@@ -137,3 +137,10 @@ def test_a_full_disk_at_start_names_the_folder_and_the_free_space(
     on_pg = config.model_copy(update={"database_url": "postgresql+psycopg://h/x"})
     said = serve_start.start_refusal(on_pg, DatabaseUnavailable("down"))
     assert said.startswith("database_unavailable: "), said
+    # PostgreSQL's own disk full is the server's disk, not the node's folder
+    said = serve_start.start_refusal(on_pg, StorageFull("53100"))
+    assert said.startswith("storage_full: the database server's disk is full"), said
+    # a SQLite node whose folder is gone gets the sentence, never a traceback
+    gone = config.model_copy(update={"data_dir": str(tmp_path / "gone")})
+    said = serve_start.start_refusal(gone, DatabaseUnavailable("unable to open"))
+    assert said.startswith("database_unavailable: "), said
