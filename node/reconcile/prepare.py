@@ -8,10 +8,12 @@ SQLite, where batches run on the event loop, freeze the whole node. So a stateme
 three steps:
 
  1. **plan**, a short write: which window, which cuts, is it the window's first statement,
-    and the link's generation (context.LeafIndexCache) read inside that write;
+    and the link's generation (context.LeafIndexCache) and our outgoing chain's applied head
+    read inside that write;
  2. **read**, in a worker thread on a snapshot (`Database.snapshot`) opened after the plan's
     write committed: the window's leaves and facts, and the entries counted twice;
- 3. **save**, a short write: only if the link's generation is unchanged, sign the statement,
+ 3. **save**, a short write: only if the link's generation is unchanged (and our outgoing
+    head, where it lay below our outgoing cut, has not moved), sign the statement,
     store it and record what the books check found; otherwise plan again.
 
 Why a snapshot read outside the write lock gives the same statement as a read inside it:
@@ -24,7 +26,11 @@ Why a snapshot read outside the write lock gives the same statement as a read in
   responder), a late receipt handed over with a proposal, `hourbridge recover`'s replay, and a
   statement of the link saved at other cuts (the opening of the next window). On the closer
   these run under the per-link close lock, on the responder inside its handling of the
-  closer's requests. Each raises the link's generation inside its own write.
+  closer's requests. Each raises the link's generation inside its own write. One more, on the
+  responder alone: its outgoing cut is the closer's incoming head, which may lie above its
+  own applied head by a window of transactions in flight, and the answers to those, applied
+  while the window is read, land at or below the cut. The plan records that head and the
+  save re-plans if it moved.
 * The plan reads the generation G inside a write. The WriteBatcher returns only once that
   write's batch has committed, so every write that raised the generation to G (or below) has
   committed before the snapshot opens: the snapshot holds their effects.
@@ -59,6 +65,8 @@ PREPARE_ATTEMPTS_MAX = 3  # plan, read, save; then one write as before
 # competes for the GIL with the event loop, so more would slow the API without closing sooner.
 PREPARE_THREADS = 2
 PREPARATIONS_MAX = 4  # statements the responder keeps prepared or in preparation
+# Cuts whose first proposal the responder remembers (standard §20.6): a few per link closing.
+SIGHTINGS_MAX = 64
 PREPARE_EXECUTOR = ThreadPoolExecutor(max_workers=PREPARE_THREADS,
                                thread_name_prefix="hourbridge-prepare")
 
@@ -74,6 +82,11 @@ class Plan:
     incoming_cut: int
     first: bool  # the window's first statement here: check our books too
     generation: int
+    # The applied head of our outgoing chain. The responder's outgoing cut (the closer's
+    # incoming head) may lie above it, by up to a window of transactions in flight (§6.5):
+    # answers to those, applied while the window is read, raise no generation but add leaves
+    # at or below the cut, so the save re-plans when it moved (Statements.save_prepared).
+    out_sequence: int
 
     @property
     def key(self) -> tuple[str, int, int, int, bool]:
@@ -118,12 +131,27 @@ class Preparations:
         self.limit = limit
         self._held: OrderedDict[tuple[str, int, int, int, bool],
                                 tuple[Plan, asyncio.Future[Prepared]]] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, int, int, int], int] = OrderedDict()
+
+    def saw(self, cuts: tuple[str, int, int, int], at_ms: int) -> None:
+        """Remember when we first saw a proposal of (peer, window, our outgoing cut, our
+        incoming cut) that we told to come back: the closer chose those cuts before then, so
+        the cut rule judges its later proposals at those cuts, signed again, by that time
+        (standard §11.1 step 3, §20.6). Kept apart from the preparations: a preparation used
+        or pushed out must not take the time with it."""
+        if cuts not in self._seen:
+            self._seen[cuts] = at_ms
+            while len(self._seen) > SIGHTINGS_MAX:
+                self._seen.popitem(last=False)
+
+    def first_seen(self, cuts: tuple[str, int, int, int]) -> int | None:
+        return self._seen.get(cuts)
 
     async def ready(self, plan: Plan, budget_s: float) -> Prepared | None:
         """The prepared statement, or None if it is not ready within `budget_s`."""
         held = self._held.get(plan.key)
         # A preparation from another event loop (a test client's, gone) cannot be awaited here.
-        if (held is None or held[0].generation != plan.generation
+        if (held is None or held[0] != plan  # the generation or our outgoing head moved
                 or held[1].get_loop() is not asyncio.get_running_loop()):
             started = asyncio.ensure_future(self.start(plan))
             started.add_done_callback(_retrieve)
