@@ -118,12 +118,14 @@ async def prepare(db: Database, me: str, plan: Plan) -> Prepared:
 
 
 class Preparations:
-    """The responder's statements in preparation or prepared, by (peer, window, cuts), the
-    oldest dropped past PREPARATIONS_MAX. A `propose` waits for its statement up to a budget
-    and otherwise answers "come back" (standard §20.2) while the preparation goes on; the
-    closer's next `propose` of the same cuts finds it here, and a proposal at other cuts (a
-    window cut again) starts its own. A preparation made before the link's generation moved
-    is never used: the next proposal starts it afresh."""
+    """The responder's statements in preparation or prepared, by (peer, window, cuts), at most
+    PREPARATIONS_MAX. A `propose` waits for its statement up to a budget and otherwise answers
+    "come back" (standard §20.2) while the preparation goes on; the closer's next `propose` of
+    the same cuts finds it here, and a proposal at other cuts (a window cut again) starts its
+    own. A preparation made before the link's generation (or our outgoing head) moved is never
+    used: the next proposal starts it afresh. Room is made by dropping the least recently used
+    finished preparation, never one still running: with every slot running, a new proposal is
+    told to come back and nothing is started (the running ones finish, and get used)."""
 
     def __init__(self, start: Callable[[Plan], Awaitable[Prepared]],
                  limit: int = PREPARATIONS_MAX) -> None:
@@ -132,6 +134,51 @@ class Preparations:
         self._held: OrderedDict[tuple[str, int, int, int, bool],
                                 tuple[Plan, asyncio.Future[Prepared]]] = OrderedDict()
         self._seen: OrderedDict[tuple[str, int, int, int], int] = OrderedDict()
+
+    async def ready(self, plan: Plan, budget_s: float) -> Prepared | None:
+        """The prepared statement, or None if it is not ready within `budget_s`."""
+        held = self._held.get(plan.key)
+        # A preparation from another event loop (a test client's, gone) cannot be awaited here.
+        if (held is not None and held[0] == plan  # not if the generation or out head moved
+                and held[1].get_loop() is asyncio.get_running_loop()):
+            self._held.move_to_end(plan.key)
+        else:
+            self.drop(plan)
+            if not self._room():
+                return None  # every slot preparing: come back, start nothing
+            started = asyncio.ensure_future(self.start(plan))
+            started.add_done_callback(_retrieve)
+            self._held[plan.key] = held = (plan, started)
+        task = held[1]
+        done, _ = await asyncio.wait({task}, timeout=budget_s)
+        if not done or task.cancelled():  # cancelled: a newer plan of these cuts replaced it
+            return None
+        if task.exception() is not None:
+            self.drop(plan)
+        return task.result()
+
+    def _room(self) -> bool:
+        """Room for one more preparation: the least recently used finished one dropped if
+        need be. False when every slot is still running."""
+        while len(self._held) >= self.limit:
+            finished = next((key for key, (_, task) in self._held.items() if task.done()), None)
+            if finished is None:
+                return False
+            del self._held[finished]
+        return True
+
+    async def finish(self) -> None:
+        """Wait for every preparation still running (a node stopping, a test ending)."""
+        running = [task for _, task in self._held.values() if not task.done()]
+        if running:
+            await asyncio.wait(running)
+
+    def drop(self, plan: Plan) -> None:
+        """Forget the preparation of these cuts, stopping it if it still runs (the read in its
+        worker thread goes on to its end; nobody waits for it)."""
+        held = self._held.pop(plan.key, None)
+        if held is not None:
+            held[1].cancel()
 
     def saw(self, cuts: tuple[str, int, int, int], at_ms: int) -> None:
         """Remember when we first saw a proposal of (peer, window, our outgoing cut, our
@@ -146,34 +193,6 @@ class Preparations:
 
     def first_seen(self, cuts: tuple[str, int, int, int]) -> int | None:
         return self._seen.get(cuts)
-
-    async def ready(self, plan: Plan, budget_s: float) -> Prepared | None:
-        """The prepared statement, or None if it is not ready within `budget_s`."""
-        held = self._held.get(plan.key)
-        # A preparation from another event loop (a test client's, gone) cannot be awaited here.
-        if (held is None or held[0] != plan  # the generation or our outgoing head moved
-                or held[1].get_loop() is not asyncio.get_running_loop()):
-            started = asyncio.ensure_future(self.start(plan))
-            started.add_done_callback(_retrieve)
-            self._held[plan.key] = held = (plan, started)
-            while len(self._held) > self.limit:
-                self._held.popitem(last=False)
-        task = held[1]
-        done, _ = await asyncio.wait({task}, timeout=budget_s)
-        if not done:
-            return None
-        if task.exception() is not None:
-            self.drop(plan)
-        return task.result()
-
-    async def finish(self) -> None:
-        """Wait for every preparation still running (a node stopping, a test ending)."""
-        running = [task for _, task in self._held.values() if not task.done()]
-        if running:
-            await asyncio.wait(running)
-
-    def drop(self, plan: Plan) -> None:
-        self._held.pop(plan.key, None)
 
     def __len__(self) -> int:
         return len(self._held)
