@@ -77,6 +77,32 @@ def _sqlite_engine(url: str, *, background_checkpoints: bool) -> Engine:
     return engine
 
 
+class LongReads:
+    """The snapshots open now (`Database.snapshot`: long reads off the writer, a settlement
+    window's statement), and a lock a TRUNCATE checkpoint holds so that none opens while it
+    runs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = 0
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._lock:
+            self._open += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._open -= 1
+
+    @contextmanager
+    def none_open(self) -> Iterator[bool]:
+        """Whether no snapshot is open, none opening until the block ends."""
+        with self._lock:
+            yield self._open == 0
+
+
 class WalCheckpointer:
     """Runs SQLite's WAL checkpoints in a thread of their own.
 
@@ -92,11 +118,18 @@ class WalCheckpointer:
     passes WAL_RESTART_BYTES the thread runs a TRUNCATE checkpoint instead: it waits for the
     readers of older snapshots (new writers wait meanwhile, for the length of short reads) and
     starts the log over at zero bytes.
+
+    A TRUNCATE checkpoint holds off new writers while it waits for readers, for up to the busy
+    timeout: behind a snapshot read of seconds (`LongReads`) that would stall every write. So
+    while a snapshot is open the round stays PASSIVE and the log grows a little longer; the
+    TRUNCATE runs at the first round with none open, and none opens while it runs.
     """
 
-    def __init__(self, engine: Engine, *, interval_s: float) -> None:
+    def __init__(self, engine: Engine, *, interval_s: float,
+                 long_reads: LongReads | None = None) -> None:
         self.engine = engine
         self.interval_s = interval_s
+        self.long_reads = long_reads or LongReads()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="hourbridge-wal", daemon=True)
         self._thread.start()
@@ -127,7 +160,10 @@ class WalCheckpointer:
             page_size = conn.exec_driver_sql("PRAGMA page_size").scalar_one()
             if frames * page_size <= WAL_RESTART_BYTES:
                 return "PASSIVE"
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").all()
+            with self.long_reads.none_open() as quiet:
+                if not quiet:
+                    return "PASSIVE"
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").all()
             return "TRUNCATE"
 
     def stop(self) -> None:
@@ -141,8 +177,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url, background_checkpoints=background_checkpoints)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.long_reads = LongReads()
         self._checkpointer = (
-            WalCheckpointer(self.engine, interval_s=WAL_CHECKPOINT_INTERVAL_S)
+            WalCheckpointer(self.engine, interval_s=WAL_CHECKPOINT_INTERVAL_S,
+                            long_reads=self.long_reads)
             if background_checkpoints and self.is_sqlite
             else None
         )
@@ -164,7 +202,7 @@ class Database:
         deferred transaction already does (in WAL mode it holds one snapshot from its first
         read); PostgreSQL needs REPEATABLE READ, which its default READ COMMITTED is not. For
         work that reads a lot off the writer (a settlement window's statement)."""
-        with self.engine.connect() as conn:
+        with self.long_reads.reading(), self.engine.connect() as conn:
             if not self.is_sqlite:
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():

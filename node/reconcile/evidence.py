@@ -223,7 +223,9 @@ class EvidenceBooks:
             store.withdraw_out(conn, row.transaction_id)
             row = None
         if row is not None and row.response is not None:
-            return done  # answered and applied before
+            # Answered before: applied, or stored ahead of an unanswered predecessor and
+            # applied with it (standard §6.5), not necessarily yet.
+            return done
         link = store.link(conn, peer)
         if transaction.sequence > link.out_sequence:
             _require_follows(store.head(link, store.Chain.OUT), transaction, "our")

@@ -8,10 +8,12 @@ SQLite, where batches run on the event loop, freeze the whole node. So a stateme
 three steps:
 
  1. **plan**, a short write: which window, which cuts, is it the window's first statement,
-    and the link's generation (context.LeafIndexCache) read inside that write;
+    and the link's generation (context.LeafIndexCache) and our outgoing chain's applied head
+    read inside that write;
  2. **read**, in a worker thread on a snapshot (`Database.snapshot`) opened after the plan's
     write committed: the window's leaves and facts, and the entries counted twice;
- 3. **save**, a short write: only if the link's generation is unchanged, sign the statement,
+ 3. **save**, a short write: only if the link's generation is unchanged (and our outgoing
+    head, where it lay below our outgoing cut, has not moved), sign the statement,
     store it and record what the books check found; otherwise plan again.
 
 Why a snapshot read outside the write lock gives the same statement as a read inside it:
@@ -24,7 +26,11 @@ Why a snapshot read outside the write lock gives the same statement as a read in
   responder), a late receipt handed over with a proposal, `hourbridge recover`'s replay, and a
   statement of the link saved at other cuts (the opening of the next window). On the closer
   these run under the per-link close lock, on the responder inside its handling of the
-  closer's requests. Each raises the link's generation inside its own write.
+  closer's requests. Each raises the link's generation inside its own write. One more, on the
+  responder alone: its outgoing cut is the closer's incoming head, which may lie above its
+  own applied head by a window of transactions in flight, and the answers to those, applied
+  while the window is read, land at or below the cut. The plan records that head and the
+  save re-plans if it moved.
 * The plan reads the generation G inside a write. The WriteBatcher returns only once that
   write's batch has committed, so every write that raised the generation to G (or below) has
   committed before the snapshot opens: the snapshot holds their effects.
@@ -59,6 +65,8 @@ PREPARE_ATTEMPTS_MAX = 3  # plan, read, save; then one write as before
 # competes for the GIL with the event loop, so more would slow the API without closing sooner.
 PREPARE_THREADS = 2
 PREPARATIONS_MAX = 4  # statements the responder keeps prepared or in preparation
+# Cuts whose first proposal the responder remembers (standard §20.6): a few per link closing.
+SIGHTINGS_MAX = 64
 PREPARE_EXECUTOR = ThreadPoolExecutor(max_workers=PREPARE_THREADS,
                                thread_name_prefix="hourbridge-prepare")
 
@@ -74,6 +82,11 @@ class Plan:
     incoming_cut: int
     first: bool  # the window's first statement here: check our books too
     generation: int
+    # The applied head of our outgoing chain. The responder's outgoing cut (the closer's
+    # incoming head) may lie above it, by up to a window of transactions in flight (§6.5):
+    # answers to those, applied while the window is read, raise no generation but add leaves
+    # at or below the cut, so the save re-plans when it moved (Statements.save_prepared).
+    out_sequence: int
 
     @property
     def key(self) -> tuple[str, int, int, int, bool]:
@@ -105,12 +118,14 @@ async def prepare(db: Database, me: str, plan: Plan) -> Prepared:
 
 
 class Preparations:
-    """The responder's statements in preparation or prepared, by (peer, window, cuts), the
-    oldest dropped past PREPARATIONS_MAX. A `propose` waits for its statement up to a budget
-    and otherwise answers "come back" (standard §20.2) while the preparation goes on; the
-    closer's next `propose` of the same cuts finds it here, and a proposal at other cuts (a
-    window cut again) starts its own. A preparation made before the link's generation moved
-    is never used: the next proposal starts it afresh."""
+    """The responder's statements in preparation or prepared, by (peer, window, cuts), at most
+    PREPARATIONS_MAX. A `propose` waits for its statement up to a budget and otherwise answers
+    "come back" (standard §20.2) while the preparation goes on; the closer's next `propose` of
+    the same cuts finds it here, and a proposal at other cuts (a window cut again) starts its
+    own. A preparation made before the link's generation (or our outgoing head) moved is never
+    used: the next proposal starts it afresh. Room is made by dropping the least recently used
+    finished preparation, never one still running: with every slot running, a new proposal is
+    told to come back and nothing is started (the running ones finish, and get used)."""
 
     def __init__(self, start: Callable[[Plan], Awaitable[Prepared]],
                  limit: int = PREPARATIONS_MAX) -> None:
@@ -118,25 +133,39 @@ class Preparations:
         self.limit = limit
         self._held: OrderedDict[tuple[str, int, int, int, bool],
                                 tuple[Plan, asyncio.Future[Prepared]]] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, int, int, int], int] = OrderedDict()
 
     async def ready(self, plan: Plan, budget_s: float) -> Prepared | None:
         """The prepared statement, or None if it is not ready within `budget_s`."""
         held = self._held.get(plan.key)
         # A preparation from another event loop (a test client's, gone) cannot be awaited here.
-        if (held is None or held[0].generation != plan.generation
-                or held[1].get_loop() is not asyncio.get_running_loop()):
+        if (held is not None and held[0] == plan  # not if the generation or out head moved
+                and held[1].get_loop() is asyncio.get_running_loop()):
+            self._held.move_to_end(plan.key)
+        else:
+            self.drop(plan)
+            if not self._room():
+                return None  # every slot preparing: come back, start nothing
             started = asyncio.ensure_future(self.start(plan))
             started.add_done_callback(_retrieve)
             self._held[plan.key] = held = (plan, started)
-            while len(self._held) > self.limit:
-                self._held.popitem(last=False)
         task = held[1]
         done, _ = await asyncio.wait({task}, timeout=budget_s)
-        if not done:
+        if not done or task.cancelled():  # cancelled: a newer plan of these cuts replaced it
             return None
         if task.exception() is not None:
             self.drop(plan)
         return task.result()
+
+    def _room(self) -> bool:
+        """Room for one more preparation: the least recently used finished one dropped if
+        need be. False when every slot is still running."""
+        while len(self._held) >= self.limit:
+            finished = next((key for key, (_, task) in self._held.items() if task.done()), None)
+            if finished is None:
+                return False
+            del self._held[finished]
+        return True
 
     async def finish(self) -> None:
         """Wait for every preparation still running (a node stopping, a test ending)."""
@@ -145,7 +174,25 @@ class Preparations:
             await asyncio.wait(running)
 
     def drop(self, plan: Plan) -> None:
-        self._held.pop(plan.key, None)
+        """Forget the preparation of these cuts, stopping it if it still runs (the read in its
+        worker thread goes on to its end; nobody waits for it)."""
+        held = self._held.pop(plan.key, None)
+        if held is not None:
+            held[1].cancel()
+
+    def saw(self, cuts: tuple[str, int, int, int], at_ms: int) -> None:
+        """Remember when we first saw a proposal of (peer, window, our outgoing cut, our
+        incoming cut) that we told to come back: the closer chose those cuts before then, so
+        the cut rule judges its later proposals at those cuts, signed again, by that time
+        (standard §11.1 step 3, §20.6). Kept apart from the preparations: a preparation used
+        or pushed out must not take the time with it."""
+        if cuts not in self._seen:
+            self._seen[cuts] = at_ms
+            while len(self._seen) > SIGHTINGS_MAX:
+                self._seen.popitem(last=False)
+
+    def first_seen(self, cuts: tuple[str, int, int, int]) -> int | None:
+        return self._seen.get(cuts)
 
     def __len__(self) -> int:
         return len(self._held)

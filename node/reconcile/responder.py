@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from node.errors import ErrorCode, FederationRefusal, NodeError
+from node.exchange import store
 from node.reconcile import cuts, records
 from node.reconcile.evidence import EvidenceError, history, verify_pair
 from node.reconcile.peer import PeerFailed
@@ -64,6 +65,12 @@ def _answer(statement: dict[str, Any], record: dict[str, Any] | None) -> dict[st
     """The result of `propose` (standard §20.2): our statement, and the co-signed record when
     the two matched."""
     return {"statement": statement, "record": record, "matched": record is not None}
+
+
+def _cuts(peer: str, theirs: Statement) -> tuple[str, int, int, int]:
+    """(peer, window, our outgoing cut, our incoming cut) of the closer's statement."""
+    return (peer, theirs.window_index, theirs.incoming_sequence_cut,
+            theirs.outgoing_sequence_cut)
 
 
 def _int(args: dict[str, Any], name: str, low: int = 0) -> int:
@@ -179,6 +186,7 @@ class Responder:
             theirs = sides.compare.verify_statement(args.get("statement"), peer)
         except PeerFailed as exc:
             raise _refuse(ReasonCode.BAD_SIGNATURE, exc.detail) from exc
+        arrived_ms = sides.clock.now_ms()
         for _ in range(PREPARE_ATTEMPTS_MAX):
             admitted = await sides.writer.submit(partial(self._admit, peer, theirs, args))
             if not isinstance(admitted, Plan):
@@ -196,6 +204,7 @@ class Responder:
             self.preparations.drop(admitted)
             if answer is not None:
                 return answer
+        self.preparations.saw(_cuts(peer, theirs), arrived_ms)
         raise _refuse(ReasonCode.RECEIVER_UNAVAILABLE,
                       f"preparing our statement of window {theirs.window_index}; propose it "
                       f"again in {self.retry_after_ms} ms", retry_after_ms=self.retry_after_ms)
@@ -238,7 +247,8 @@ class Responder:
         except CutUnknown as exc:
             raise _refuse(ReasonCode.SEQUENCE_GAP, str(exc)) from exc
         return Plan(peer, index, outgoing_cut, incoming_cut, first,
-                    self.sides.ctx.leaf_indexes.link_generation(peer))
+                    self.sides.ctx.leaf_indexes.link_generation(peer),
+                    store.link(conn, peer).out_sequence)
 
     def _conclude(self, peer: str, theirs: Statement, args: dict[str, Any], prepared: Prepared,
                   conn: Connection) -> dict[str, Any] | None:
@@ -288,9 +298,12 @@ class Responder:
         held = last if last is not None and last.index == theirs.window_index else None
         same_cuts = held is not None and (held.outgoing_cut, held.incoming_cut) == (
             theirs.incoming_sequence_cut, theirs.outgoing_sequence_cut)
+        # The earliest time we saw these cuts: the window we hold at them, or a proposal of
+        # them we told to come back (then the closer signs them again, later, §20.6).
+        seen = [held.closed_at_ms] if held is not None and same_cuts else []
+        seen += [t for t in [self.preparations.first_seen(_cuts(peer, theirs))] if t is not None]
         judged = cuts.judge(conn, me=self.node_id, peer=peer, theirs=theirs,
-                            held_since_ms=held.closed_at_ms if held and same_cuts else None,
-                            skew_ms=skew_ms)
+                            held_since_ms=min(seen, default=None), skew_ms=skew_ms)
         if judged.verdict is cuts.Verdict.CUT_AGAIN:
             assert judged.hidden is not None
             raise _refuse(ReasonCode.CLOCK_SKEW, f"{judged.hidden.detail(peer)}: cut the window "

@@ -45,7 +45,8 @@ class Statements:
     def _plan(self, conn: Connection, peer: str, index: int, outgoing_cut: int,
               incoming_cut: int, *, first: bool) -> Plan:
         return Plan(peer, index, outgoing_cut, incoming_cut, first,
-                    self.ctx.leaf_indexes.link_generation(peer))
+                    self.ctx.leaf_indexes.link_generation(peer),
+                    store.link(conn, peer).out_sequence)
 
     def plan_cut(self, conn: Connection, peer: str) -> Plan | Proposed:
         """Close the next window of the link at our chain heads. A window the peer never
@@ -101,6 +102,9 @@ class Statements:
         plan = prepared.plan
         if self.ctx.leaf_indexes.link_generation(plan.peer) != plan.generation:
             return None
+        out_sequence = store.link(conn, plan.peer).out_sequence
+        if min(out_sequence, plan.outgoing_cut) != min(plan.out_sequence, plan.outgoing_cut):
+            return None  # answers at or below our outgoing cut applied since the plan
         return self._store(conn, plan.peer, plan.index, prepared.computed,
                            books=(prepared.counted_twice, prepared.checked_height)
                            if plan.first else None)

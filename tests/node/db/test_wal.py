@@ -57,3 +57,22 @@ def test_a_log_past_its_limit_is_truncated_once_readers_let_go(db: Database,
     finally:
         rounds.stop()
         db.dispose()
+
+
+def test_a_long_snapshot_read_keeps_the_checkpoint_passive(db: Database,
+                                                           tmp_path: Path) -> None:
+    """A TRUNCATE checkpoint would hold off writers while it waits for a snapshot read of
+    seconds (a settlement window's statement): while one is open the round stays PASSIVE,
+    and the log is truncated at the first round after it."""
+    rounds = WalCheckpointer(db.engine, interval_s=3600, long_reads=db.long_reads)
+    try:
+        with db.snapshot() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM rows").one()  # holds an old snapshot
+            write(db, 200)
+            assert wal_bytes(tmp_path) > 64 * 1024
+            assert rounds.checkpoint() == "PASSIVE"  # at once, not after the busy timeout
+        assert rounds.checkpoint() == "TRUNCATE"
+        assert wal_bytes(tmp_path) == 0
+    finally:
+        rounds.stop()
+        db.dispose()

@@ -5,6 +5,7 @@ that does not retry leaves the window open, never disputed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +16,11 @@ import pytest
 from node.exchange.transport import Reply
 from node.reconcile import records
 from node.reconcile.peer import RECONCILE_PATH
+from node.reconcile.prepare import Plan, Prepared
 from protocol.reconciliation import build_request
+from protocol.statements import IN_FLIGHT_MAX
 from tests.factories import ADMIN
-from tests.federation import Federation, audit
+from tests.federation import Fault, Federation, audit
 
 SH, NJ = "sh-pudong", "nj-gulou"
 HINT_MS = 5
@@ -145,3 +148,78 @@ def test_come_back_is_a_problem_document_with_the_hint(fed: Federation) -> None:
     problem = answer.json()
     assert (problem["reason"], problem["retry_after_ms"]) == ("receiver_unavailable", HINT_MS)
     fed.run(fed.nodes[SH].reconciler.responder.preparations.finish())
+
+
+def test_a_statement_signed_again_after_come_back_is_judged_by_its_first_proposal(
+        fed: Federation) -> None:
+    """The closer signs its cuts at T0, is told to come back, and its link stays busy: more
+    than a window of transactions past its cut answered just after T0. Minutes later it signs
+    the same cuts again (§20.6). The responder judges them by when it first saw them, not by
+    the new signature: never a `cut_behind` dispute against an honest closer."""
+    some_traffic(fed)
+    closer = fed.nodes[NJ].reconciler
+    closer.come_back_wait_max_ms = 0
+    assert fed.close_window(NJ, SH)["state"] == "open"  # T0: told to come back
+    for i in range(IN_FLIGHT_MAX + 2):  # answered within seconds of T0, past the cut
+        assert fed.send(f"m{i % 3}@{NJ}", f"m{(i + 1) % 3}@{SH}", 1).status_code == 201
+        fed.settle()  # one transaction each
+    fed.nodes[SH].reconciler.sides.ctx.leaf_indexes.touch(NJ)  # come back once more
+    skew_ms = fed.nodes[SH].reconciler.sides.federation.require_current().policy.skew_ms
+    real_pause = closer.pause
+    waits: list[float] = []
+
+    async def slow_preparation(seconds: float) -> None:
+        if not waits:  # the preparation took longer than the skew bound
+            fed.clock.advance(skew_ms + 60_000)
+        waits.append(seconds)
+        await real_pause(seconds)
+
+    closer.pause = slow_preparation
+    closer.come_back_wait_max_ms = 60_000
+
+    view = fed.close_window(NJ, SH)  # signed again, cut again at the new heads, matched
+
+    assert waits
+    for node in (NJ, SH):
+        assert fed.nodes[node].reconciler.alerts() == {"open_disputes": 0, "frozen_links": 0}
+    assert view["state"] == "matched", view
+    audit(fed)
+
+
+def test_an_answer_applied_while_the_responder_prepares_is_in_its_statement(
+        fed: Federation) -> None:
+    """The responder's outgoing cut is the closer's incoming head: above its own applied head
+    while answers are lost. The resends are answered and applied while the window is read on
+    its snapshot (no generation raised): the responder prepares again rather than store a
+    statement missing them, so the window matches without a descent."""
+    some_traffic(fed)
+    courier = fed.nodes[SH].exchange.courier
+
+    async def two_pumps() -> None:
+        await asyncio.gather(courier.pump(NJ), courier.pump(NJ))
+
+    # Two transactions in flight (§6.5), both processed by the closer, both answers lost.
+    fed.network.plan(SH, NJ, *[Fault.DROP_RESPONSE] * 3)
+    assert fed.send(f"m0@{SH}", f"m1@{NJ}", 5).status_code == 201
+    fed.pump(SH, NJ)
+    assert fed.send(f"m0@{SH}", f"m1@{NJ}", 6).status_code == 201
+    fed.run(two_pumps())
+    preparations = fed.nodes[SH].reconciler.responder.preparations
+    real_start, resent = preparations.start, []
+
+    async def answered_during_the_read(plan: Plan) -> Prepared:
+        prepared = await real_start(plan)
+        if not resent:
+            fed.network.plans[(SH, NJ)].clear()
+            for _ in range(2):  # both resent, answered again and applied
+                resent.append(await courier.pump(NJ))
+        return prepared
+
+    preparations.start = answered_during_the_read
+
+    view = fed.close_window(NJ, SH)
+
+    assert resent
+    assert view["state"] == "matched", view
+    assert view["digests_exchanged"] == 0, view  # no descent
+    audit(fed)
