@@ -112,6 +112,21 @@ def test_an_answer_before_its_predecessors_waits_and_is_applied_after_it(
     audit(fed)
 
 
+def test_a_transaction_with_an_answered_successor_is_never_withdrawn(fed: Federation) -> None:
+    _queue(fed, 2)
+    fed.network.plan(SH, NJ, Fault.DROP_RESPONSE, None)  # the second answered, the first not
+    _together(fed, 2)
+    with fed.nodes[SH].db.read() as conn:
+        before = store.ahead_of_head(conn, NJ, _out_head(fed))
+    assert [row.response is None for row in before] == [True, False]
+    with fed.nodes[SH].db.write() as conn:
+        assert store.withdraw_out(conn, before[0].transaction_id) is False
+    with fed.nodes[SH].db.read() as conn:
+        assert store.ahead_of_head(conn, NJ, _out_head(fed)) == before
+    fed.settle()
+    audit(fed)
+
+
 def test_a_gap_in_the_window_goes_one_at_a_time_and_freezes_nothing(fed: Federation) -> None:
     ids = _queue(fed, 2)
     holds = _count_holds(fed)
