@@ -350,6 +350,10 @@ class Courier:
             behind = reason is ReasonCode.SEQUENCE_GAP
             if behind:
                 self._regap.add(peer)
+                # One at a time until it is answered: no other lane resends it during the rest.
+                sequence = frame.transaction.sequence
+                self.windows.serial_until[peer] = max(
+                    self.windows.serial_until.get(peer, 0), sequence)
                 detail += (f" ({peer} lacks our earlier transactions: restored from a backup "
                            "without `hourbridge recover`?)")
             return Round(Pumped.RETRY, f"{reason.value if reason else 'no reason'}: {detail}",
