@@ -33,7 +33,8 @@ from node.exchange import store
 log = logging.getLogger("hourbridge.exchange")
 
 PEER_AHEAD = "peer_ahead"
-# The transactions we remember as refused for a gap, one per peer: a sender has one in flight.
+# The transactions we remember as refused for a gap, the last one per peer (enough: only a
+# copy of the lowest in flight is ever signed later, standard §6.5).
 GAP_PEERS_MAX = 1_000
 
 

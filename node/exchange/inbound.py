@@ -25,7 +25,7 @@ from node.exchange import faults, store
 from node.exchange.ahead import GapWatch, advice, freeze_ahead
 from node.exchange.clockwatch import ClockWatch
 from node.exchange.requests import Context, RequestHandlers
-from node.exchange.window import WINDOW_DEFAULT, WINDOW_MAX, Arrivals
+from node.exchange.window import HOLD_WAITS_MAX, WINDOW_DEFAULT, WINDOW_MAX, Arrivals
 from node.federation import FederationService
 from node.keyring import Signer
 from protocol.canonical import canonical_bytes
@@ -97,20 +97,30 @@ class Inbox:
                      now_ms: int) -> Delivered:
         """Place it on the chain; an early arrival (§6.5) waits for the head to move, each
         wait bounded (window.HOLD_S), and is refused for its gap once the head stops moving
-        or the window's length of waits is spent. After a wait it is judged at the time it is
-        placed (a prepare's expiry is checked by our clock then, §9.3)."""
-        waits = min(self.window, WINDOW_MAX)
-        for attempt in range(waits + 1):
-            moved = self.arrivals.event(transaction.sender)  # taken before the head is read
-            delivered = await self.writer.submit(partial(
-                self._apply, transaction, raw, directory, now_ms, attempt < waits))
-            if not delivered.held:
-                return delivered
-            if not await self.arrivals.wait(moved):
-                break
-            now_ms = self.clock.now_ms()
-        return await self.writer.submit(partial(
-            self._apply, transaction, raw, directory, self.clock.now_ms(), False))
+        or the window's length of waits (at most HOLD_WAITS_MAX) is spent. At most the
+        window's length of them are held per sender at once; a copy beyond is refused at
+        once. After a wait it is judged at the time it is placed (a prepare's expiry is
+        checked by our clock then, §9.3)."""
+        sender, holding = transaction.sender, False
+        waits = min(self.window, WINDOW_MAX, HOLD_WAITS_MAX)
+        try:
+            for attempt in range(waits + 1):
+                moved = self.arrivals.event(sender)  # taken before the head is read
+                delivered = await self.writer.submit(partial(
+                    self._apply, transaction, raw, directory, now_ms, attempt < waits))
+                if not delivered.held:
+                    return delivered
+                holding = holding or self.arrivals.hold(sender, self.window)
+                if not holding:
+                    break  # as many are held for this sender as its window: refused at once
+                if not await self.arrivals.wait(moved):
+                    break
+                now_ms = self.clock.now_ms()
+            return await self.writer.submit(partial(
+                self._apply, transaction, raw, directory, self.clock.now_ms(), False))
+        finally:
+            if holding:
+                self.arrivals.unhold(sender)
 
     def _apply(self, transaction: Transaction, raw: bytes, directory: Directory, now_ms: int,
                may_hold: bool, conn: Connection) -> Delivered:
@@ -170,8 +180,10 @@ class Inbox:
         Counted here, once per delivery, after the write command: the batch writer may run a
         command twice, which must not count as a second sighting."""
         sender = transaction.sender
-        signed_at_ms = transaction.created_at_ms if self.window > 1 else None
-        if not self.gaps.persistent(sender, transaction.transaction_id, signed_at_ms):
+        # The window's rule whatever our own window: a 1.3 sender may still pipeline to us on
+        # a window we announced before, and a delayed copy of the same signing proves nothing.
+        if not self.gaps.persistent(sender, transaction.transaction_id,
+                                    transaction.created_at_ms):
             log.info("link from %s: sequence_gap (sequence %s, our head %s)", sender,
                      transaction.sequence, ours)
             return

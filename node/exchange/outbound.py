@@ -114,6 +114,7 @@ class _Frame:
     document: bytes
     transaction: Transaction
     lowest: bool
+    resigned: bool = False  # re-signed for a refusal (`_resign`, `_regap`), now spent
 
 
 @dataclass
@@ -179,6 +180,9 @@ class Courier:
             frame = await self.writer.submit(partial(self._frame, peer, directory, now_ms, pump))
             if isinstance(frame, Round):
                 return frame
+            if frame.resigned:  # only now: the command may have run twice (node/db/batch.py)
+                self._resign.discard(peer)
+                self._regap.discard(peer)
             faults.point("sender_after_commit")
             sent_ms = self.clock.now_ms()
             tid = frame.transaction.transaction_id
@@ -211,10 +215,13 @@ class Courier:
         for row in flying:
             if row.sequence - head > window:
                 break  # back to one at a time after a gap: the earlier ones first
-            if row.sequence not in taken:
-                self.claims.take(peer, row.sequence, pump)
-                return self._again(peer, directory, now_ms, row.document,
-                                   lowest=row is flying[0], conn=conn)
+            lowest = row is flying[0]
+            if row.sequence in taken or (not lowest and _stale(row.document, now_ms,
+                                                                  directory.policy.skew_ms)):
+                continue  # a stale later one waits to be the lowest, then is re-signed
+            self.claims.take(peer, row.sequence, pump)
+            return self._again(peer, directory, now_ms, row.document, lowest=lowest,
+                               conn=conn)
         tip_sequence = ahead[-1].sequence if ahead else head
         if tip_sequence - head >= window:
             return Round(Pumped.IDLE, "window full")
@@ -244,8 +251,8 @@ class Courier:
         transaction = decode_transaction(json.loads(document))
         age_ms = now_ms - transaction.created_at_ms
         # A negative age: signed by a clock that has since been stepped back.
-        if lowest and (peer in self._resign or peer in self._regap or age_ms < 0
-                       or age_ms > directory.policy.skew_ms // 2):
+        refused = peer in self._resign or peer in self._regap
+        if lowest and (refused or age_ms < 0 or age_ms > directory.policy.skew_ms // 2):
             signed_ms = now_ms
             if peer in self._regap:  # later than the copy the peer refused, whatever the clock
                 signed_ms = max(now_ms, transaction.created_at_ms + 1)
@@ -253,11 +260,9 @@ class Courier:
                                      transaction.prev_hash, signed_ms,
                                      [m.model_dump(mode="json") for m in transaction.messages])
             store.resign_out(conn, transaction.transaction_id, _text(transaction))
-            if peer in self._resign or peer in self._regap:
-                # refused, so nothing stored: its answer is fresh
+            if refused:  # nothing stored: its answer is fresh
                 self._fresh_add(transaction.transaction_id)
-            self._resign.discard(peer)
-            self._regap.discard(peer)
+            return _Frame(_encoded(transaction), transaction, lowest=lowest, resigned=refused)
         return _Frame(_encoded(transaction), transaction, lowest=lowest)
 
     def _sign(self, transaction_id: str, peer: str, sequence: int, prev_hash: str, now_ms: int,
@@ -275,7 +280,9 @@ class Courier:
         transaction, status, body = frame.transaction, reply.status, reply.body
         if status != 200:
             reason = _problem_reason(body)
-            if reason is ReasonCode.CLOCK_SKEW:
+            if reason is ReasonCode.CLOCK_SKEW and frame.lowest:
+                # Only the lowest is ever re-signed (§6.5): a later one's old time says
+                # nothing about our clock.
                 self.clocks.refused(peer, skew_ms=directory.policy.skew_ms)
             return await self._refused(peer, frame, reason, f"HTTP {status}: "
                                        f"{body[:300].decode('utf-8', 'replace')}")
@@ -337,6 +344,9 @@ class Courier:
     async def _refused(self, peer: str, frame: _Frame, reason: ReasonCode | None,
                        detail: str) -> Round:
         if reason is None or not is_final(reason):
+            if reason is ReasonCode.CLOCK_SKEW and not frame.lowest:
+                return Round(Pumped.IDLE, f"clock_skew on {frame.transaction.sequence} in the "
+                             "window: it waits to be the lowest, then is re-signed")
             if reason is ReasonCode.CLOCK_SKEW:
                 self._resign.add(peer)
             if reason is ReasonCode.SEQUENCE_GAP and not frame.lowest:
@@ -350,6 +360,10 @@ class Courier:
             behind = reason is ReasonCode.SEQUENCE_GAP
             if behind:
                 self._regap.add(peer)
+                # One at a time until it is answered: no other lane resends it during the rest.
+                sequence = frame.transaction.sequence
+                self.windows.serial_until[peer] = max(
+                    self.windows.serial_until.get(peer, 0), sequence)
                 detail += (f" ({peer} lacks our earlier transactions: restored from a backup "
                            "without `hourbridge recover`?)")
             return Round(Pumped.RETRY, f"{reason.value if reason else 'no reason'}: {detail}",
@@ -371,6 +385,12 @@ class Courier:
         await self.writer.submit(
             lambda conn: freeze_ahead(conn, peer, detail=detail, now_ms=now_ms))
         return Round(Pumped.FROZEN, f"peer_ahead: {detail}")
+
+
+def _stale(document: str, now_ms: int, skew_ms: int) -> bool:
+    """A stored transaction signed more than half the skew bound ago: sent as it is, a peer
+    may refuse its time (`clock_skew`)."""
+    return now_ms - int(json.loads(document)["created_at_ms"]) > skew_ms // 2
 
 
 def _text(transaction: Transaction) -> str:

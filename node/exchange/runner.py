@@ -13,7 +13,8 @@ circuit at once.
 A link has as many loops (lanes) as the node's window (standard §6.5); each does one round trip
 at a time, and lane k pumps only while the courier's window for the peer is over k (the peer
 announced a window, and no gap sent the link back to one at a time). Lane 0 alone is today's
-one transaction in flight. The lanes share the peer's health, backoff and circuit.
+one transaction in flight. The lanes share the peer's health, backoff and circuit: while the
+circuit rests, no lane pumps.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class PeerHealth:
     delivered_messages: int = 0
     frozen: str = ""
     logged_error: str = ""  # the failure last logged: the same one again is not (a clock fault)
+    rest_until: float = 0.0  # the event loop's time the open circuit rests until, every lane
     event: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     lanes: list[asyncio.Event] = field(default_factory=list, repr=False)  # lanes 1.. of §6.5
 
@@ -159,6 +161,10 @@ class Runner:
                 with contextlib.suppress(TimeoutError):  # the window is shorter: rest
                     await asyncio.wait_for(event.wait(), timeout=self.settings.poll_s)
                 continue
+            rest_s = health.rest_until - asyncio.get_running_loop().time()
+            if rest_s > 0:  # another lane opened the circuit: it rests for every lane (§6.5)
+                await asyncio.sleep(rest_s)
+                continue
             try:
                 result = await self.exchange.courier.pump(peer)
             except Exception as exc:  # a bug, a database error, no key valid: log, back off
@@ -185,8 +191,9 @@ class Runner:
                                     "a refusal only its operator can mend" if result.rest
                                     else f"{health.failures} failures", result.detail)
                     health.breaker_open = True
-                    await asyncio.sleep(self.settings.breaker_open_s
-                                        * self.rng.uniform(0.5, 1.0))
+                    rest_s = self.settings.breaker_open_s * self.rng.uniform(0.5, 1.0)
+                    health.rest_until = asyncio.get_running_loop().time() + rest_s
+                    await asyncio.sleep(rest_s)
                 else:
                     await asyncio.sleep(self.backoff_s(health.failures))
                 continue

@@ -232,7 +232,7 @@ def due_peers(conn: Connection, *, now_ms: int) -> list[str]:
               .join(links, links.c.peer_node_id == outbox.c.peer_node_id)
               .where(outbox.c.transaction_id.is_(None), outbox.c.not_before_ms <= now_ms,
                      links.c.frozen_reason.is_(None)))
-    in_flight = (select(out_transactions.c.peer_node_id)  # by primary key: one row per link
+    in_flight = (select(out_transactions.c.peer_node_id)  # the lowest past the head, by key
                  .join(links, (links.c.peer_node_id == out_transactions.c.peer_node_id)
                        & (out_transactions.c.sequence == links.c.out_sequence + 1))
                  .where(out_transactions.c.response.is_(None),
@@ -278,13 +278,6 @@ def requeue(conn: Connection, message_id: str, *, at_ms: int) -> None:
 
 # outgoing transactions -----------------------------------------------------------------------
 
-def in_flight(conn: Connection, peer: str) -> OutTransactionRow | None:
-    """Our lowest unanswered transaction to `peer`."""
-    link_row = link(conn, peer)
-    return next((row for row in ahead_of_head(conn, peer, link_row.out_sequence)
-                 if row.response is None), None)
-
-
 _AHEAD = FastStatement(
     select(out_transactions)
     .where(out_transactions.c.peer_node_id == bindparam("peer"),
@@ -316,23 +309,30 @@ def resign_out(conn: Connection, transaction_id: str, document: str) -> None:
                  .values(document=document))
 
 
-def withdraw_out(conn: Connection, transaction_id: str) -> None:
+def withdraw_out(conn: Connection, transaction_id: str) -> bool:
     """Forget an unanswered transaction of ours the peer never accepted (it holds another one
     of ours at that sequence: we sent it restored from a backup, before `hourbridge recover`)
-    and put its messages back in the outbox, to go again in a later transaction."""
+    and put its messages back in the outbox, to go again in a later transaction. False, and
+    nothing changed, if a transaction after it was answered: the peer did accept it then, and
+    the caller holds contradicting evidence."""
     row = conn.execute(select(out_transactions.c.peer_node_id, out_transactions.c.sequence)
                        .where(out_transactions.c.transaction_id == transaction_id,
                               out_transactions.c.response.is_(None))).first()
     if row is None:
-        return
+        return True
     # Those sent after it in a window (§6.5) were built on it: they go too, their messages
     # with them (none of them can have been answered: the peer never accepted this one).
     later = (out_transactions.c.peer_node_id == row.peer_node_id) & (
         out_transactions.c.sequence >= row.sequence)
+    answered = conn.execute(select(func.count()).select_from(out_transactions)
+                            .where(later, out_transactions.c.response.is_not(None))).scalar()
+    if answered:
+        return False
     ids = list(conn.execute(select(out_transactions.c.transaction_id).where(later)).scalars())
     conn.execute(update(outbox).where(outbox.c.transaction_id.in_(ids))
                  .values(transaction_id=null()))
-    conn.execute(delete(out_transactions).where(later, out_transactions.c.response.is_(None)))
+    conn.execute(delete(out_transactions).where(later))
+    return True
 
 
 def answer_out(conn: Connection, transaction_id: str, response: str, now_ms: int) -> bool:

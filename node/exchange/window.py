@@ -15,17 +15,21 @@ does not hold early arrivals meets `sequence_gap`, which §6.5 makes harmless.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from protocol.chain import WINDOW_DEFAULT, WINDOW_MAX
 
 WINDOW_HEADER = "HourBridge-Window"
-# WINDOW_MAX bounds what a node announces or uses: a receiver holds at most that many early
-# arrivals per link, each wait at most HOLD_S.
-# How long a receiver holds a transaction that arrived before its predecessor (on another
-# connection) before it refuses it with `sequence_gap`. Well under the sender's 10 s timeout.
+# WINDOW_MAX bounds what a node announces or uses. A receiver holds at most its window's length
+# of early arrivals per link at once (Arrivals.hold; any copy beyond is refused `sequence_gap`
+# at once), each for at most HOLD_WAITS_MAX waits of at most HOLD_S: 8 s in all, under the
+# sender's 10 s timeout.
+# How long a receiver waits, each time, for the head to move under a transaction that arrived
+# before its predecessor (on another connection).
 HOLD_S = 1.0
+HOLD_WAITS_MAX = 8
 
 
 def parse_window(value: str | None) -> int:
@@ -53,6 +57,20 @@ class Arrivals:
 
     wait: Waiter = wait_hold
     _moved: dict[str, asyncio.Event] = field(default_factory=dict)
+    _holds: dict[str, int] = field(default_factory=dict)  # per sender, arrivals held now
+
+    def hold(self, sender: str, most: int) -> bool:
+        """Count one more arrival held for `sender`, if fewer than `most` are; else False."""
+        held = self._holds.get(sender, 0)
+        if held >= most:
+            return False
+        self._holds[sender] = held + 1
+        return True
+
+    def unhold(self, sender: str) -> None:
+        held = self._holds.pop(sender, 0) - 1
+        if held > 0:
+            self._holds[sender] = held
 
     def event(self, sender: str) -> asyncio.Event:
         event = self._moved.get(sender)
@@ -70,21 +88,29 @@ class Arrivals:
 class Claims:
     """Per peer, the sequences being sent now and the pump holding each. A claim is taken in
     the framing write command, which the batch writer may run twice: a pump's new claim
-    replaces its old one, so a rerun leaves no stray claim."""
+    replaces its old one, so a rerun leaves no stray claim. Taken on the writer's thread,
+    released on the event loop's: every access holds the lock."""
 
     _held: dict[str, dict[int, int]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def taken(self, peer: str) -> set[int]:
-        return set(self._held.get(peer, {}))
+        with self._lock:
+            return set(self._held.get(peer, {}))
 
     def take(self, peer: str, sequence: int, pump: int) -> None:
-        self.release(peer, pump)
-        self._held.setdefault(peer, {})[sequence] = pump
+        with self._lock:
+            self._release(peer, pump)
+            self._held.setdefault(peer, {})[sequence] = pump
 
     def release(self, peer: str, pump: int) -> None:
+        with self._lock:
+            self._release(peer, pump)
+
+    def _release(self, peer: str, pump: int) -> None:
         held = self._held.get(peer, {})
-        for sequence in [s for s, p in held.items() if p == pump]:
-            del held[sequence]
+        for sequence in [s for s, p in list(held.items()) if p == pump]:
+            held.pop(sequence, None)
 
 
 # A hold counted in turns of the event loop: for an in-process network (tests, the
@@ -102,5 +128,5 @@ async def wait_turns(event: asyncio.Event) -> bool:
     return event.is_set()
 
 
-__all__ = ["HOLD_S", "HOLD_TURNS", "WINDOW_DEFAULT", "WINDOW_HEADER", "WINDOW_MAX", "Arrivals",
-           "Claims", "Waiter", "parse_window", "wait_hold", "wait_turns"]
+__all__ = ["HOLD_S", "HOLD_TURNS", "HOLD_WAITS_MAX", "WINDOW_DEFAULT", "WINDOW_HEADER",
+           "WINDOW_MAX", "Arrivals", "Claims", "Waiter", "parse_window", "wait_hold", "wait_turns"]

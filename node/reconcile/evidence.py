@@ -220,7 +220,9 @@ class EvidenceBooks:
             # Ours at this sequence went unanswered and the peer holds this one there: we sent
             # it restored from a backup, before recovering (node/exchange/ahead.py). The peer
             # never accepted it, so its messages simply go again after the recovered chain.
-            store.withdraw_out(conn, row.transaction_id)
+            if not store.withdraw_out(conn, row.transaction_id):
+                raise EvidenceError(f"our transactions to {peer} after {transaction.sequence} "
+                                    "were answered: the peer accepted ours there")
             row = None
         if row is not None and row.response is not None:
             # Answered before: applied, or stored ahead of an unanswered predecessor and

@@ -223,3 +223,32 @@ def test_a_link_pumps_on_as_many_lanes_as_its_window_is_long(open_window: int,
     asyncio.run(go())
     assert courier.most == most  # lanes past the window rest
     assert runner.health[NJ].delivered_transactions >= 12 - courier.lanes  # (some cut short)
+
+
+@dataclass
+class RestingCourier(WindowCourier):
+    """The first round trip meets a refusal only the peer's operator can mend; any later one
+    would find nothing to send."""
+
+    async def pump(self, peer: str) -> Round:
+        self.calls.append(peer)
+        if len(self.calls) == 1:
+            return Round(Pumped.RETRY, "sequence_gap", rest=True)
+        return Round(Pumped.IDLE)
+
+
+def test_while_the_circuit_rests_no_lane_pumps() -> None:
+    courier = RestingCourier([], open_window=3)
+    settings = RunnerSettings(poll_s=0, tick_s=0, backoff_base_s=0, backoff_max_s=0,
+                              breaker_failures=3, breaker_open_s=60)
+    runner = Runner(FakeExchange(courier), settings, rng=random.Random(1))  # type: ignore[arg-type]
+
+    async def go() -> None:
+        await runner.start()
+        for _ in range(50):
+            await asyncio.sleep(0)
+        await runner.stop()
+
+    asyncio.run(go())
+    assert runner.health[NJ].breaker_open
+    assert len(courier.calls) == 1  # lanes 1 and 2 rest with lane 0 (standard §6.5 rule 5)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,13 @@ from node.exchange import store
 from node.exchange.ahead import GapWatch
 from node.exchange.outbound import Pumped, Round
 from node.exchange.transport import Reply
-from node.exchange.window import WINDOW_MAX, parse_window, wait_turns
+from node.exchange.window import (
+    HOLD_WAITS_MAX,
+    WINDOW_MAX,
+    Claims,
+    parse_window,
+    wait_turns,
+)
 from tests.federation import Fault, Federation, audit
 
 SH, NJ = "sh-pudong", "nj-gulou"
@@ -112,6 +120,21 @@ def test_an_answer_before_its_predecessors_waits_and_is_applied_after_it(
     audit(fed)
 
 
+def test_a_transaction_with_an_answered_successor_is_never_withdrawn(fed: Federation) -> None:
+    _queue(fed, 2)
+    fed.network.plan(SH, NJ, Fault.DROP_RESPONSE, None)  # the second answered, the first not
+    _together(fed, 2)
+    with fed.nodes[SH].db.read() as conn:
+        before = store.ahead_of_head(conn, NJ, _out_head(fed))
+    assert [row.response is None for row in before] == [True, False]
+    with fed.nodes[SH].db.write() as conn:
+        assert store.withdraw_out(conn, before[0].transaction_id) is False
+    with fed.nodes[SH].db.read() as conn:
+        assert store.ahead_of_head(conn, NJ, _out_head(fed)) == before
+    fed.settle()
+    audit(fed)
+
+
 def test_a_gap_in_the_window_goes_one_at_a_time_and_freezes_nothing(fed: Federation) -> None:
     ids = _queue(fed, 2)
     holds = _count_holds(fed)
@@ -131,6 +154,113 @@ def test_a_gap_in_the_window_goes_one_at_a_time_and_freezes_nothing(fed: Federat
     assert [fed.transfer(SH, t)["state"] for t in ids] == ["committed"] * 2
     assert courier.window(NJ) == 4  # the head passed the gap: the window is back
     audit(fed)
+
+
+def test_a_receiver_that_shrank_its_window_counts_only_a_later_signing_as_a_sign(
+        fed: Federation) -> None:
+    fed.nodes[NJ].exchange.inbox.window = 1  # SH still believes the 4 NJ announced before
+    _queue(fed, 2)
+    fed.network.plan(SH, NJ, Fault.DROP_REQUEST, None)
+    first, second = _together(fed, 2)
+    assert first.outcome is Pumped.RETRY and "sequence_gap in the window" in second.detail
+    late = fed.network.sent[(SH, NJ)][-1]  # the refused copy, delivered again late
+    for _ in range(2):
+        assert b'"sequence_gap"' in fed.run(fed.network.deliver(NJ, late)).body
+    assert _frozen(fed, NJ, SH) is None and _frozen(fed, SH, NJ) is None
+    fed.settle()
+    assert _out_head(fed) == 3
+    audit(fed)
+
+
+def test_after_an_outage_a_stale_later_transaction_waits_to_be_the_lowest(
+        fed: Federation, caplog: pytest.LogCaptureFixture) -> None:
+    ids = _queue(fed, 2)
+    fed.network.plan(SH, NJ, Fault.DROP_REQUEST, Fault.DROP_REQUEST)  # NJ is unreachable
+    assert [r.outcome for r in _together(fed, 2)] == [Pumped.RETRY] * 2
+    fed.clock.advance(fed.nodes[SH].federation.require_current().policy.skew_ms + 1)
+    rounds = _together(fed, 2)  # the lowest re-signed; the later one, stale, is not sent
+    assert sorted(r.outcome for r in rounds) == [Pumped.DELIVERED, Pumped.IDLE], rounds
+    assert "clock_skew" not in caplog.text
+    fed.settle()
+    assert [fed.transfer(SH, t)["state"] for t in ids] == ["committed"] * 2
+    audit(fed)
+
+
+def _early_copy(fed: Federation) -> bytes:
+    """A transaction of SH that NJ refused for a gap: its predecessor was lost on the way."""
+    _queue(fed, 2)
+    fed.network.plan(SH, NJ, Fault.DROP_REQUEST, None)
+    inbox = fed.nodes[NJ].exchange.inbox
+
+    async def no_move(event: asyncio.Event) -> bool:
+        return False
+    inbox.arrivals.wait = no_move
+    _together(fed, 2)
+    return fed.network.sent[(SH, NJ)][-1]
+
+
+def test_a_receiver_holds_at_most_its_window_of_early_copies_per_sender(
+        fed: Federation) -> None:
+    late, inbox = _early_copy(fed), fed.nodes[NJ].exchange.inbox
+    gate, held = asyncio.Event(), {"now": 0, "most": 0}
+
+    async def until_gate(event: asyncio.Event) -> bool:
+        held["now"] += 1
+        held["most"] = max(held["most"], held["now"])
+        await gate.wait()
+        held["now"] -= 1
+        return False
+    inbox.arrivals.wait = until_gate
+    copies = inbox.window + 3
+
+    async def go() -> list[Reply]:
+        tasks = [asyncio.create_task(fed.network.deliver(NJ, late)) for _ in range(copies)]
+        for _ in range(5_000):  # until each copy is held or answered (writer thread's turns)
+            if held["now"] + sum(t.done() for t in tasks) == copies:
+                break
+            await asyncio.sleep(0.001)
+        gate.set()
+        return list(await asyncio.gather(*tasks))
+    replies = fed.run(go())
+    assert held["most"] == inbox.window  # the others were refused at once
+    assert all(b'"sequence_gap"' in r.body for r in replies)
+    assert _frozen(fed, NJ, SH) is None
+
+
+def test_an_early_copy_waits_at_most_hold_waits_max_times(fed: Federation) -> None:
+    late, inbox = _early_copy(fed), fed.nodes[NJ].exchange.inbox
+    inbox.window = WINDOW_MAX
+    waits = {"n": 0}
+
+    async def moved_elsewhere(event: asyncio.Event) -> bool:
+        waits["n"] += 1
+        return True  # the head "moved" (another sender's), never to this one
+    inbox.arrivals.wait = moved_elsewhere
+    assert b'"sequence_gap"' in fed.run(fed.network.deliver(NJ, late)).body
+    assert waits["n"] == HOLD_WAITS_MAX < WINDOW_MAX
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def test_a_resign_flag_outlives_a_framing_command_rolled_back(fed: Federation) -> None:
+    """The batch writer may run a command twice, the first run's writes lost (node/db/batch.py):
+    the promise to sign later than a refused copy must survive it (standard §6.5 rule 5)."""
+    _queue(fed, 1)
+    fed.network.plan(SH, NJ, Fault.DROP_REQUEST)
+    assert fed.pump(SH, NJ).outcome is Pumped.RETRY
+    refused = json.loads(fed.network.log[-1].body)["created_at_ms"]
+    courier, node = fed.nodes[SH].exchange.courier, fed.nodes[SH]
+    courier._regap.add(NJ)  # as after a gap met with every earlier one answered
+    directory = node.federation.require_current()
+    with pytest.raises(_RolledBack), node.db.write() as conn:
+        courier._frame(NJ, directory, fed.clock.now_ms(), 0, conn)
+        raise _RolledBack
+    courier.claims.release(NJ, 0)
+    assert fed.pump(SH, NJ).outcome is Pumped.DELIVERED
+    assert json.loads(fed.network.log[-1].body)["created_at_ms"] > refused
+    assert NJ not in courier._regap
 
 
 def test_a_sender_that_dies_with_a_window_in_flight_resends_the_same_bytes(
@@ -172,3 +302,39 @@ def test_only_a_later_signing_of_a_refused_gap_is_the_persistent_sign() -> None:
     assert watch.persistent(NJ, "t1", 101)  # signed after every earlier one was answered
     legacy = GapWatch()  # a receiver without a window: the same transaction twice
     assert not legacy.persistent(NJ, "t1") and legacy.persistent(NJ, "t1")
+
+
+def test_claims_taken_on_one_thread_and_released_on_another_stay_whole() -> None:
+    """Framing takes claims on the writer's thread while a pump's end releases its own on the
+    event loop's: neither may break on the other's change (a stranded claim stalls a link)."""
+    claims, errors, rounds = Claims(), [], 60_000
+
+    def framer() -> None:
+        try:
+            for i in range(rounds):
+                claims.take(NJ, i % 64, 1 + i % 8)
+                claims.taken(NJ)
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    def ender() -> None:
+        try:
+            for i in range(rounds):
+                claims.release(NJ, 1 + i % 8)
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=framer), threading.Thread(target=ender)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert errors == []
+    for pump in range(1, 9):
+        claims.release(NJ, pump)
+    assert claims.taken(NJ) == set()
