@@ -104,6 +104,10 @@ class Round:
     # A refusal only the peer's operator can mend (it lost part of our chain): the runner
     # rests for its circuit breaker's time at once instead of retrying fast.
     rest: bool = False
+    # A refusal of our signing time (clock_skew on the lowest): a clock to mend, not a peer
+    # failing. The runner retries it after a short pause and never opens the circuit for it,
+    # so the link drains within that pause once the clock is right again.
+    clock: bool = False
 
 
 @dataclass(frozen=True)
@@ -367,7 +371,7 @@ class Courier:
                 detail += (f" ({peer} lacks our earlier transactions: restored from a backup "
                            "without `hourbridge recover`?)")
             return Round(Pumped.RETRY, f"{reason.value if reason else 'no reason'}: {detail}",
-                         rest=behind)
+                         rest=behind, clock=reason is ReasonCode.CLOCK_SKEW)
         now_ms = self.clock.now_ms()
         log.error("link to %s frozen: %s (%s)", peer, reason.value, detail)
         await self.writer.submit(

@@ -43,6 +43,9 @@ class RunnerSettings:
     backoff_max_s: float = 30.0
     breaker_failures: int = 5
     breaker_open_s: float = 30.0
+    # After a refused signing time (our clock or the peer's is off): retry this soon, without
+    # opening the circuit, so a corrected clock drains the queue within it.
+    clock_retry_s: float = 2.0
 
 
 @dataclass
@@ -179,6 +182,10 @@ class Runner:
                 health.last_delivered_at = time.time()
                 health.delivered_transactions += 1
                 health.delivered_messages += result.messages
+                continue
+            if result.outcome is Pumped.RETRY and result.clock:
+                health.last_error = result.detail  # logged once by the clock watch
+                await asyncio.sleep(self.settings.clock_retry_s)
                 continue
             if result.outcome is Pumped.RETRY:
                 health.failures += 1

@@ -252,3 +252,40 @@ def test_while_the_circuit_rests_no_lane_pumps() -> None:
     asyncio.run(go())
     assert runner.health[NJ].breaker_open
     assert len(courier.calls) == 1  # lanes 1 and 2 rest with lane 0 (standard §6.5 rule 5)
+
+
+class SkewedCourier(WindowCourier):
+    """Its signing time is refused (clock_skew) until the clock is mended, then it delivers."""
+
+    mended = False
+    delivered = 0
+
+    async def pump(self, peer: str) -> Round:
+        self.calls.append(peer)
+        if not self.mended:
+            return Round(Pumped.RETRY, "clock_skew", clock=True)
+        self.delivered += 1
+        return Round(Pumped.DELIVERED, messages=1) if self.delivered == 1 else Round(Pumped.IDLE)
+
+
+def test_a_refused_signing_time_never_opens_the_circuit() -> None:
+    """A clock to mend is no failing peer: however many refusals, the circuit stays closed and
+    the link goes on trying every clock_retry_s, so a corrected clock drains it at once."""
+    courier = SkewedCourier([], open_window=1)
+    settings = RunnerSettings(poll_s=0, tick_s=0, backoff_base_s=0, backoff_max_s=0,
+                              breaker_failures=3, breaker_open_s=60, clock_retry_s=0)
+    runner = Runner(FakeExchange(courier), settings, rng=random.Random(1))  # type: ignore[arg-type]
+
+    async def go() -> None:
+        await runner.start()
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert not runner.health[NJ].breaker_open and runner.health[NJ].failures == 0
+        courier.mended = True
+        for _ in range(10):
+            await asyncio.sleep(0)
+        await runner.stop()
+
+    asyncio.run(go())
+    assert len(courier.calls) > 10  # tried again and again, never rested for the circuit
+    assert runner.health[NJ].delivered_transactions >= 1
