@@ -11,17 +11,17 @@ drifts shows first as a difference from theirs. Two readings, both in memory:
    refused for `clock_skew` is also a reading (one way: the network's delay counts in it):
    the signature was verified before the time was judged. Past half the policy's skew bound
    one warning names the peer and the fix; one more says when it is back within.
- * step back: the highest time this node's clock has read. When it reads more than
-   STEP_MS_MIN less, the clock was stepped back (NTP corrected a clock that ran ahead): the
-   outbox's send times, stamped by the wrong clock, are moved back by the same step
-   (store.shift_outbox), so no queued message waits longer than the delay it was given. After a
-   restart the highest reading starts at the latest time stamped in the outbox.
+ * step back: the highest time this node's clock has read, at the tick or in a stamp the
+   outbox holds (a clock can run ahead and be corrected between two ticks: the stamps it left
+   are what matter). When the clock reads more than STEP_MS_MIN less, it was stepped back (NTP
+   corrected a clock that ran ahead): the outbox's send times, stamped by the wrong clock, are
+   moved back by the same step (store.shift_outbox), so no queued message waits longer than
+   the delay it was given. This also covers a restart.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 log = logging.getLogger("hourbridge.exchange")
 
@@ -83,11 +83,11 @@ class ClockWatch:
     def too_far(offset_ms: int, *, skew_ms: int) -> bool:
         return abs(offset_ms) > skew_ms // SKEW_SHARE_DIVISOR
 
-    def stepped_back(self, now_ms: int, *, stamped_ms: Callable[[], int | None]) -> int:
+    def stepped_back(self, now_ms: int, *, stamped_ms: int | None) -> int:
         """How far the clock was stepped back since its highest reading (0: it was not).
-        `stamped_ms` gives the latest time stored before a restart (read on the first call)."""
-        if self._high_ms is None:
-            self._high_ms = max(stamped_ms() or now_ms, now_ms)
+        `stamped_ms` is the latest time stamped in the outbox now (by any reading since the
+        last tick, or before a restart)."""
+        self._high_ms = max(self._high_ms or now_ms, stamped_ms or now_ms, now_ms)
         back_ms = self._high_ms - now_ms
         if back_ms < STEP_MS_MIN:
             self._high_ms = max(self._high_ms, now_ms)

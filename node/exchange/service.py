@@ -57,12 +57,13 @@ class Exchange:
         """Expiry: put unanswered transfers in doubt and queue their status queries. Returns
         the peers to wake: those, and every unfrozen link with a message due now (a delayed
         resend), so that idle sender loops need not poll the database."""
-        now_ms = self.clock.now_ms()
         clocks = self.courier.clocks
 
         def work(conn: Connection) -> list[str]:
+            # Read in the writer, after every write queued before it: no stamp is later.
+            now_ms = self.clock.now_ms()
             # A clock stepped back: queued send times it stamped move back too (clockwatch.py).
-            back_ms = clocks.stepped_back(now_ms, stamped_ms=lambda: store.latest_stamp(conn))
+            back_ms = clocks.stepped_back(now_ms, stamped_ms=store.latest_stamp(conn))
             if back_ms:
                 store.shift_outbox(conn, back_ms=back_ms, now_ms=now_ms)
             woken = set(self.answers.tick(conn, now_ms=now_ms))

@@ -56,14 +56,22 @@ def test_a_refusal_of_our_signing_time_is_logged_once_until_a_reading(
 
 def test_a_step_back_is_measured_from_the_highest_reading_and_counted_once() -> None:
     watch = ClockWatch()
-    assert watch.stepped_back(10_000_000, stamped_ms=lambda: None) == 0
-    assert watch.stepped_back(10_050_000, stamped_ms=lambda: None) == 0
-    assert watch.stepped_back(10_050_000 - STEP_MS_MIN + 1, stamped_ms=lambda: None) == 0
-    assert watch.stepped_back(9_450_000, stamped_ms=lambda: None) == 600_000
-    assert watch.stepped_back(9_450_500, stamped_ms=lambda: None) == 0  # counted once
+    assert watch.stepped_back(10_000_000, stamped_ms=None) == 0
+    assert watch.stepped_back(10_050_000, stamped_ms=None) == 0
+    assert watch.stepped_back(10_050_000 - STEP_MS_MIN + 1, stamped_ms=None) == 0
+    assert watch.stepped_back(9_450_000, stamped_ms=None) == 600_000
+    assert watch.stepped_back(9_450_500, stamped_ms=None) == 0  # counted once
 
 
 def test_after_a_restart_the_outbox_stamps_tell_how_far_back_the_clock_went() -> None:
     watch = ClockWatch()
-    assert watch.stepped_back(1_000_000, stamped_ms=lambda: 1_600_000) == 600_000
-    assert ClockWatch().stepped_back(1_000_000, stamped_ms=lambda: 999_000) == 0
+    assert watch.stepped_back(1_000_000, stamped_ms=1_600_000) == 600_000
+    assert ClockWatch().stepped_back(1_000_000, stamped_ms=999_000) == 0
+
+
+def test_a_clock_ahead_and_corrected_between_two_ticks_is_found_by_its_stamps() -> None:
+    """No tick read the wrong time, but a transfer queued meanwhile was stamped by it."""
+    watch = ClockWatch()
+    assert watch.stepped_back(1_000_000, stamped_ms=None) == 0
+    assert watch.stepped_back(1_001_000, stamped_ms=1_600_500) == 599_500
+    assert watch.stepped_back(1_002_000, stamped_ms=1_001_000) == 0  # shifted: counted once
