@@ -3,7 +3,10 @@ database cloned from a migrated template), a fixed signing key and a FakeClock."
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -17,6 +20,7 @@ from argon2 import PasswordHasher
 from node.clock import FakeClock
 from node.config import NodeConfig
 from node.db.engine import Database
+from node.db.migrate import upgrade
 from node.exchange.transport import Transport
 from node.runtime import Node, bootstrap_database, open_node
 from protocol.directory import KeyRecord, key_text, sign_directory
@@ -138,9 +142,41 @@ def make_config(data_dir: Path, node_id: str, database_url: str = "") -> NodeCon
     )
 
 
+class SchemaTemplate:
+    """A new SQLite database starts as a copy of one this process migrated: running the
+    migrations costs about 0.16 s, copying the file 0.4 ms, and the suite builds thousands of
+    nodes. `bootstrap_database` still runs on the copy: it finds the schema at head (its
+    migration is then a check) and adds the node's own rows as always."""
+
+    def __init__(self) -> None:
+        self._file: Path | None = None
+        self._lock = threading.Lock()
+
+    def place(self, url: str) -> None:
+        parsed = sa.engine.make_url(url)
+        target = Path(parsed.database or "")
+        if parsed.get_backend_name() != "sqlite" or not parsed.database \
+                or parsed.database == ":memory:" or target.exists():
+            return
+        with self._lock:
+            if self._file is None:
+                folder = Path(tempfile.mkdtemp(prefix="hb-schema-"))
+                atexit.register(shutil.rmtree, folder, ignore_errors=True)
+                db = Database(f"sqlite:///{folder / 'schema.db'}")
+                upgrade(db)
+                db.dispose()  # the last connection closes: the log is checkpointed away
+                assert not (folder / "schema.db-wal").exists()
+                self._file = folder / "schema.db"
+        shutil.copyfile(self._file, target)
+
+
+SCHEMA_TEMPLATE = SchemaTemplate()
+
+
 def build_node(config: NodeConfig, clock: FakeClock, *, bootstrap: bool,
                transport: Transport | None = None) -> Node:
     if bootstrap:
+        SCHEMA_TEMPLATE.place(config.resolved_database_url())
         db = Database(config.resolved_database_url())
         bootstrap_database(db, node_id=config.node_id, now_ms=clock.now_ms(),
                            key=node_key(config.node_id), key_file=config.key_file)

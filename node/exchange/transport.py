@@ -50,11 +50,20 @@ class HttpTransport:
 
     def __init__(self, *, timeout_s: float = SEND_TIMEOUT_S,
                  client: httpx.AsyncClient | None = None) -> None:
-        self.client = client or httpx.AsyncClient(
-            timeout=timeout_s,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
-            follow_redirects=False,
-        )
+        self.timeout_s = timeout_s
+        self._client = client
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """Made at the first request (its TLS context costs some 30 ms to build): a node that
+        never calls a peer, such as one serving a command, never pays for it."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=self.timeout_s,
+                limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+                follow_redirects=False,
+            )
+        return self._client
 
     async def post(self, base_url: str, body: bytes) -> Reply:
         return await self.call(base_url, TRANSACTIONS_PATH, body)
@@ -72,4 +81,5 @@ class HttpTransport:
                      parse_window(response.headers.get(WINDOW_HEADER)))
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        if self._client is not None:
+            await self._client.aclose()

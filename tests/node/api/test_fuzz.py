@@ -56,9 +56,13 @@ FUZZ = settings(
     suppress_health_check=list(HealthCheck),
 )
 ROLES = ("admin", "regulator", "staff_own", "member_self", "bad_token", "anonymous")
-# A token nobody issued is refused at the door of every operation that needs one, and is no
-# token at all on the public ones ("anonymous" fuzzes those fully): a few examples each show it.
-EXAMPLES_FOR_ROLE = {"bad_token": 5}
+# The admin may call every operation, so its examples reach furthest: it gets the most. A token
+# nobody issued is refused at the door of every operation that needs one, and is no token at
+# all on the public ones (which every role's token reaches as well): a few examples each show
+# it, as for no token at all. The other roles are refused at the door of most operations and
+# fuzz the bodies of their own few.
+EXAMPLES_FOR_ROLE = {"bad_token": 5, "anonymous": 8, "regulator": 15, "staff_own": 15,
+                     "member_self": 15}
 # Path parameters that name something in the world, so the fuzzer also gets past the 404s.
 KNOWN_IDS = {"local_id": "alice", "grant_id": "g-alice", "transfer_id": "t-ab", "peer": "nj-gulou"}
 PEER = "nj-gulou"
