@@ -50,6 +50,7 @@ from protocol.canonical import canonical_bytes
 from protocol.directory import Directory
 from protocol.envelope import admit_response
 from protocol.errors import ProtocolError
+from protocol.policy import Policy
 from protocol.reasons import ReasonCode, is_final
 from protocol.transaction import (
     Outcome,
@@ -71,6 +72,8 @@ ENVELOPE_BYTES = 1_024
 ANSWER_BYTES_MAX = 2_048
 # Transactions remembered as "its answer is fresh" (clock readings); answered ones leave.
 FRESH_MAX = 10_000
+# A transaction goes out beside one in flight only if at least 1/2 full (_worth_pipelining).
+PIPELINE_FILL_DIVISOR = 2
 
 
 def fitting(rows: list[Any], bytes_max: int) -> list[Any]:
@@ -229,11 +232,16 @@ class Courier:
         tip_sequence = ahead[-1].sequence if ahead else head
         if tip_sequence - head >= window:
             return Round(Pumped.IDLE, "window full")
-        ready = fitting(store.ready_messages(conn, peer, now_ms=now_ms,
-                                             limit=directory.policy.batch_size_max),
-                        directory.policy.transaction_bytes_max)
+        queued = store.ready_messages(conn, peer, now_ms=now_ms,
+                                      limit=directory.policy.batch_size_max)
+        ready = fitting(queued, directory.policy.transaction_bytes_max)
         if not ready:
             return Round(Pumped.IDLE)
+        if ahead and not _worth_pipelining(len(ready), len(queued), directory.policy):
+            # A small batch behind one in flight waits for it and goes out with what has
+            # queued meanwhile: one transaction instead of several small ones, each paying
+            # its signature, write and round trip. Only full ones are pipelined.
+            return Round(Pumped.IDLE, "a small batch waits for the transaction in flight")
         sequence = tip_sequence + 1
         prev_hash = ahead[-1].transaction_hash if ahead else link.out_hash
         transaction = self._sign(new_id(), peer, sequence, prev_hash, now_ms,
@@ -389,6 +397,12 @@ class Courier:
         await self.writer.submit(
             lambda conn: freeze_ahead(conn, peer, detail=detail, now_ms=now_ms))
         return Round(Pumped.FROZEN, f"peer_ahead: {detail}")
+
+
+def _worth_pipelining(ready: int, queued: int, policy: Policy) -> bool:
+    """A transaction is sent while another is in flight only if it is at least half full
+    (by count, or cut short by the byte limit): see docs/performance.md, "A window"."""
+    return ready * PIPELINE_FILL_DIVISOR >= policy.batch_size_max or ready < queued
 
 
 def _stale(document: str, now_ms: int, skew_ms: int) -> bool:

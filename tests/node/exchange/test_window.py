@@ -338,3 +338,31 @@ def test_claims_taken_on_one_thread_and_released_on_another_stay_whole() -> None
     for pump in range(1, 9):
         claims.release(NJ, pump)
     assert claims.taken(NJ) == set()
+
+
+@pytest.mark.parametrize(("queued", "pipelined"), [(3, False), (60, True)])
+def test_only_a_batch_at_least_half_full_goes_out_beside_one_in_flight(
+        tmp_path: Path, queued: int, pipelined: bool) -> None:
+    """batch_size_max 100: 3 ready wait for the one in flight (one transaction later instead of
+    several small ones); 60 ready go out at once beside it."""
+    fed = Federation(tmp_path, [SH, NJ], members=2, grant_minutes=6_000,
+                     policy={"batch_size_max": 100})
+    try:
+        fed.send(f"m0@{SH}", f"m1@{NJ}", 5, transfer_id="first")
+        fed.settle()
+        _queue(fed, 100)  # the first transaction takes 100 ...
+        for i in range(queued):  # ... and these are what is ready beside it
+            fed.send(f"m0@{SH}", f"m1@{NJ}", 1, transfer_id=f"x{i}")
+        rounds = _together(fed, 2)
+        outcomes = sorted(r.outcome for r in rounds)
+        if pipelined:
+            assert outcomes == [Pumped.DELIVERED, Pumped.DELIVERED], rounds
+        else:
+            assert outcomes == [Pumped.DELIVERED, Pumped.IDLE], rounds
+            [idle] = [r for r in rounds if r.outcome is Pumped.IDLE]
+            assert idle.detail == "a small batch waits for the transaction in flight"
+        fed.settle()  # either way every transfer commits, the small batch after the first
+        audit(fed)
+        assert _out_head(fed) == 3
+    finally:
+        fed.close()
