@@ -23,7 +23,10 @@ _Compiled = tuple[str, tuple[str, ...] | None, dict[str, Any], Any]
 class FastStatement:
     def __init__(self, clause: ClauseElement) -> None:
         self.clause = clause
+        # A SELECT's columns, or those an INSERT ... RETURNING gives back.
         selected = getattr(clause, "selected_columns", None)
+        if selected is None:
+            selected = getattr(clause, "exported_columns", None)
         names = [column.key for column in selected] if selected is not None else []
         # Rows come back as named tuples: attribute access like SQLAlchemy's Row.
         self.row_type = namedtuple("FastRow", names) if names else None
