@@ -224,7 +224,7 @@ MUTATIONS: tuple[Mutation, ...] = (
          "current.federation_id:", "    if False:",
          "negative/directory/other_federation"),
     _one("directory_newer_serial_earlier", "a newer serial issued before the held one accepted",
-         "directory.py", "        if current is not None and directory.issued_at_ms < "
+         "authority.py", "        if current is not None and candidate.issued_at_ms < "
          "current.issued_at_ms:", "        if False:",
          "negative/directory/newer_serial_issued_earlier"),
     _one("directory_caps_unchecked", "a node's caps above the policy's maximum accepted",
@@ -242,7 +242,7 @@ MUTATIONS: tuple[Mutation, ...] = (
          "        if False:",
          "negative/directory/small_order_key"),
     _one("directory_held_key_any_time", "a held authority key trusted outside its window",
-         "directory.py", "if record.key_id == key_id and record.valid_at(directory.issued_at_ms):",
+         "authority.py", "if record.key_id == key_id and record.valid_at(document.issued_at_ms):",
          "if record.key_id == key_id:",
          "negative/directory/held_authority_key_closed"),
 )
