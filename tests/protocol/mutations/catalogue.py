@@ -245,4 +245,18 @@ MUTATIONS: tuple[Mutation, ...] = (
          "authority.py", "if record.key_id == key_id and record.valid_at(document.issued_at_ms):",
          "if record.key_id == key_id:",
          "negative/directory/held_authority_key_closed"),
+    # §22 links and routes ---------------------------------------------------------------------
+    _one("links_unknown_node_accepted", "a link to a node the directory does not list accepted",
+         "links.py", "    if unknown:", "    if False:",
+         "negative/links/unknown_node"),
+    _one("links_hops_max_unbounded", "a hops_max above 3 accepted",
+         "links.py", "    if not HOPS_MAX_MIN <= link_map.hops_max <= HOPS_MAX_LIMIT:",
+         "    if not HOPS_MAX_MIN <= link_map.hops_max:",
+         "negative/links/hops_max_out_of_bounds"),
+    _one("links_pair_either_way", "a link written with a after b accepted",
+         "links.py", "        if not self.a < self.b:", "        if self.a == self.b:",
+         "negative/links/pair_reversed"),
+    _one("route_tie_largest_ids", "a tie between routes broken by the largest ids",
+         "routes.py", "        path.append(min(", "        path.append(max(",
+         "positive/links"),
 )
