@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictInt, ValidationError, model_validator
 
+from protocol.authority import authority_key, held_after, verify_authority
 from protocol.canonical import sha256_hex
 from protocol.errors import DecodeError, DirectoryError, UnitError
 from protocol.fields import (
@@ -30,13 +31,11 @@ from protocol.policy import Policy
 from protocol.reasons import ReasonCode
 from protocol.signing import (
     UNSIGNED_MEMBERS,
-    SignatureError,
     SigningKey,
     VerifyKey,
     key_id_for,
     sign_object,
     signing_bytes,
-    verify_object,
 )
 from protocol.units import RATIO_TERM_MAX, UnitRatio
 from protocol.version import STANDARD
@@ -232,27 +231,6 @@ def sign_directory(
     return signed
 
 
-def _authority_key(
-    directory: Directory, *, anchors: Sequence[VerifyKey], current: Directory | None
-) -> VerifyKey:
-    by_signer = directory.signatures.get(directory.federation_id, {})
-    if len(by_signer) != 1:
-        raise DirectoryError(
-            ReasonCode.MISSING_SIGNATURE, "exactly one signature by the federation authority"
-        )
-    (key_id,) = by_signer
-    for anchor in anchors:
-        if anchor.key_id == key_id:
-            return anchor
-    # A key the held directory lists for the authority, valid when the new one was issued:
-    # this is how the authority rotates its own key without touching every node's config.
-    held = current.authority_keys if current is not None else []
-    for record in held:
-        if record.key_id == key_id and record.valid_at(directory.issued_at_ms):
-            return record.verify_key()
-    raise DirectoryError(ReasonCode.UNKNOWN_KEY, f"authority key {key_id} is not trusted")
-
-
 def accept_directory(
     obj: object, *, anchors: Sequence[VerifyKey], current: Directory | None
 ) -> Directory:
@@ -263,20 +241,7 @@ def accept_directory(
     directory = decode_directory(obj)
     if current is not None and directory.federation_id != current.federation_id:
         raise DirectoryError(ReasonCode.DIRECTORY_CONFLICT, "directory of another federation")
-    assert isinstance(obj, dict)  # decode_directory accepted it
-    key = _authority_key(directory, anchors=anchors, current=current)
-    try:
-        verify_object(obj, signer=directory.federation_id, key=key)
-    except SignatureError as exc:
-        raise DirectoryError(ReasonCode.BAD_SIGNATURE, str(exc)) from exc
-    if current is None or directory.serial > current.serial:
-        if current is not None and directory.issued_at_ms < current.issued_at_ms:
-            raise DirectoryError(ReasonCode.DIRECTORY_STALE, "newer serial issued earlier")
-        return directory
-    if directory.serial < current.serial:
-        raise DirectoryError(
-            ReasonCode.DIRECTORY_STALE, f"serial {directory.serial} < held {current.serial}"
-        )
-    if directory.content_hash() != current.content_hash():
-        raise DirectoryError(ReasonCode.DIRECTORY_CONFLICT, "same serial, different content")
-    return current
+    held_keys = current.authority_keys if current is not None else []
+    key = authority_key(directory, anchors=anchors, held_keys=held_keys)
+    verify_authority(obj, directory, key)
+    return held_after(directory, current)

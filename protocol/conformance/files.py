@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from protocol.conformance.encoding import encoding_vectors
+from protocol.conformance.links import links_negative_vectors, links_positive_vector
 from protocol.conformance.negative import transaction_negative_vectors
 from protocol.conformance.negative_directory import directory_negative_vectors
 from protocol.conformance.negative_reconciliation import reconciliation_negative_vectors
@@ -43,6 +44,9 @@ def render_vector_files() -> dict[str, str]:
     files["positive/reconciliation/relocation_leaf.json"] = _render(relocation_leaf_vector())
     for name, vector in reconciliation_negative_vectors().items():
         files[f"negative/reconciliation/{name}.json"] = _render(vector)
+    files["positive/links.json"] = _render(links_positive_vector())
+    for name, vector in links_negative_vectors().items():
+        files[f"negative/links/{name}.json"] = _render(vector)
     return {**files, **_pin_files()}
 
 

@@ -126,6 +126,11 @@ def _case(description: str, held: Any, candidate: Any, expected: ReasonCode) -> 
     }
 
 
+# For the link-map vectors (protocol/conformance/links.py), which are built the same way.
+resigned = _resigned
+refusal_case = _case
+
+
 def run_directory_vector(vector: dict[str, Any]) -> ReasonCode | None:
     anchor = vector_key("authority").verify_key()
     held = None if vector["held"] is None else decode_directory(vector["held"])

@@ -224,7 +224,7 @@ MUTATIONS: tuple[Mutation, ...] = (
          "current.federation_id:", "    if False:",
          "negative/directory/other_federation"),
     _one("directory_newer_serial_earlier", "a newer serial issued before the held one accepted",
-         "directory.py", "        if current is not None and directory.issued_at_ms < "
+         "authority.py", "        if current is not None and candidate.issued_at_ms < "
          "current.issued_at_ms:", "        if False:",
          "negative/directory/newer_serial_issued_earlier"),
     _one("directory_caps_unchecked", "a node's caps above the policy's maximum accepted",
@@ -242,7 +242,21 @@ MUTATIONS: tuple[Mutation, ...] = (
          "        if False:",
          "negative/directory/small_order_key"),
     _one("directory_held_key_any_time", "a held authority key trusted outside its window",
-         "directory.py", "if record.key_id == key_id and record.valid_at(directory.issued_at_ms):",
+         "authority.py", "if record.key_id == key_id and record.valid_at(document.issued_at_ms):",
          "if record.key_id == key_id:",
          "negative/directory/held_authority_key_closed"),
+    # §22 links and routes ---------------------------------------------------------------------
+    _one("links_unknown_node_accepted", "a link to a node the directory does not list accepted",
+         "links.py", "    if unknown:", "    if False:",
+         "negative/links/unknown_node"),
+    _one("links_hops_max_unbounded", "a hops_max above 3 accepted",
+         "links.py", "    if not HOPS_MAX_MIN <= link_map.hops_max <= HOPS_MAX_LIMIT:",
+         "    if not HOPS_MAX_MIN <= link_map.hops_max:",
+         "negative/links/hops_max_out_of_bounds"),
+    _one("links_pair_either_way", "a link written with a after b accepted",
+         "links.py", "        if not self.a < self.b:", "        if self.a == self.b:",
+         "negative/links/pair_reversed"),
+    _one("route_tie_largest_ids", "a tie between routes broken by the largest ids",
+         "routes.py", "        path.append(min(", "        path.append(max(",
+         "positive/links"),
 )

@@ -23,12 +23,14 @@ from typing import Any
 from protocol.canonical import canonical_bytes
 from protocol.chain import ChainVerdict, LinkState
 from protocol.conformance.encoding import run_encoding_vector
+from protocol.conformance.links import run_links_vector
 from protocol.conformance.negative import run_transaction_vector
 from protocol.conformance.negative_directory import run_directory_vector
 from protocol.conformance.negative_reconciliation import run_reconciliation_vector
 from protocol.conformance.negative_response import run_response_vector
 from protocol.directory import Directory, accept_directory, decode_directory
 from protocol.envelope import admit_response
+from protocol.links import accept_links
 from protocol.merkle import TransferLeaf, leaf_hash, transfers_root
 from protocol.merkle_diff import Bound, LeafIndex, RangeSummary, reconcile
 from protocol.reasons import ReasonCode
@@ -40,6 +42,7 @@ from protocol.reconciliation import (
     leaf_to_json,
     relocation_leaf,
 )
+from protocol.routes import route
 from protocol.signing import SigningKey, VerifyKey, key_id_for, sign_object, verify_object
 from protocol.transaction import decode_transaction, transaction_hash
 from protocol.wire import parse_object, wire_bytes
@@ -140,6 +143,13 @@ def _admit_directory(vectors: Vectors, vector: dict[str, Any]) -> None:
     _equal(accepted, vectors.directory(), "accepted directory")
 
 
+def _admit_links(vectors: Vectors, vector: dict[str, Any]) -> None:
+    link_map = accept_links(vector["document"], directory=vectors.directory(), current=None)
+    for case in vector["routes"]:
+        found = route(link_map, case["source"], case["target"], active=frozenset(case["active"]))
+        _equal(None if found is None else list(found), case["route"], "route")
+
+
 def _positive_check(vectors: Vectors, vector: dict[str, Any]) -> Check:
     def check() -> None:
         _signed_bytes_check(vectors, vector)
@@ -150,6 +160,8 @@ def _positive_check(vectors: Vectors, vector: dict[str, Any]) -> Check:
             _admit_response(vectors, vector)
         elif kind == "directory":
             _admit_directory(vectors, vector)
+        elif kind == "links":
+            _admit_links(vectors, vector)
         else:
             _admit_exchange(vectors, vector)
     return check
@@ -266,6 +278,7 @@ def checks(vectors: Vectors) -> dict[str, Check]:
         "negative/reconciliation": lambda v: run_reconciliation_vector(v, directory()),
         "negative/response": lambda v: run_response_vector(v, directory()),
         "negative/encoding": run_encoding_vector,
+        "negative/links": run_links_vector,
     }
     for folder, run in runners.items():
         for name, vector in vectors.folder(folder):
