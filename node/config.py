@@ -68,6 +68,10 @@ class NodeConfig(BaseModel):
     directory_source: str = Field(
         default="", description="file path or http(s) URL of the signed federation directory"
     )
+    link_map_source: str = Field(
+        default="", description="file path or http(s) URL of the signed link map (§22, draft); "
+        "loaded on the directory's refresh, after it"
+    )
     directory_anchors: list[str] = Field(
         default_factory=list,
         description="pinned authority keys, `ed25519:<id>=<base64url key>`; comma-separated in env",

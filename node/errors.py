@@ -75,6 +75,9 @@ class ErrorCode(StrEnum):
     # federation
     DIRECTORY_REFUSED = "directory_refused"
     NO_DIRECTORY = "no_directory"
+    LINK_MAP_REFUSED = "link_map_refused"
+    NO_LINK_MAP = "no_link_map"
+    NO_ROUTE = "no_route"
     TRANSACTION_REFUSED = "transaction_refused"
     PEER_NOT_ACTIVE = "peer_not_active"
     LINK_FROZEN = "link_frozen"

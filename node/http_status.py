@@ -28,6 +28,9 @@ _STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.DATABASE_UNAVAILABLE: 503,  # with Retry-After (node/db/faults.py)
     ErrorCode.STORAGE_FULL: 507,  # RFC 4918 Insufficient Storage, with Retry-After
     ErrorCode.NO_DIRECTORY: 503,
+    ErrorCode.LINK_MAP_REFUSED: 422,
+    ErrorCode.NO_LINK_MAP: 404,
+    ErrorCode.NO_ROUTE: 422,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 _STATUS_BY_CLASS: tuple[tuple[type[NodeError], int], ...] = (

@@ -30,6 +30,7 @@ from node.federation import FederationService, parse_anchor
 from node.keyring import Keyring, Signer, load_keyring, register_first_key
 from node.keys import passphrase_from_env
 from node.ledger.journal import Ledger
+from node.linkmap import LinkMapService
 from node.notify import events as notify_events
 from node.notify.service import Notifications, build_notifications
 from node.notify.settings import DeliverySettings, load_settings
@@ -75,6 +76,7 @@ class Node:
     clock: Clock
     signer: Signer
     federation: FederationService
+    link_maps: LinkMapService  # the link map (§22, draft): held, routed over, not yet used
     ledger: Ledger
     writer: WriteBatcher
     members: MemberService
@@ -105,8 +107,11 @@ class Node:
 
     def refresh_directory(self) -> bool:
         """Adopt a directory another process stored (`hourbridge federation load`), then load
-        the configured source; True if the directory in force changed."""
-        return self.federation.refresh(self.config.directory_source)
+        the configured source; then the link map likewise, after the directory it is checked
+        against (§22). True if the directory in force changed."""
+        changed = self.federation.refresh(self.config.directory_source)
+        self.link_maps.refresh(self.config.link_map_source)
+        return changed
 
     def refresh_federation(self) -> bool:
         """The scheduled refresh, also run on an operator's demand: keys rotated by the CLI,
@@ -293,6 +298,7 @@ def _assemble(opened: _Opened, *, transport: Transport | None,
     return Node(
         config=config, db=db, clock=clock, signer=signer, federation=federation, ledger=ledger,
         writer=writer,
+        link_maps=LinkMapService(db=db, clock=clock, node_id=node_id, federation=federation),
         members=MemberService(**common, node_id=node_id, unit=unit),
         transfers=TransferService(**common, writer=writer, node_id=node_id,
                                   outgoing=outgoing, gift_rule=gift_rule(policy, clock)),

@@ -172,7 +172,7 @@ def serve(
     if loose:
         logging.getLogger("hourbridge.serve").warning("data folder not private: %s", loose)
     node = open_for_serving(config)
-    if node.config.directory_source:
+    if node.config.directory_source or node.config.link_map_source:
         node.refresh_directory()  # a bad source stops the start: better than serving untrusted
     announce(start_report(node, host=host or node.config.host, port=port or node.config.port))
     scheduler = start_scheduler(node)

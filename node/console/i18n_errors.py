@@ -27,6 +27,12 @@ MORE_ERRORS: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.AMOUNT_BELOW_UNIT: (
         "时长太少，换算后不足一个单位。", "The amount is too small to convert into whole units."),
     ErrorCode.DIRECTORY_REFUSED: ("联盟目录未被接受。", "The federation directory was refused."),
+    ErrorCode.LINK_MAP_REFUSED: ("联盟连接图未被接受。", "The federation link map was refused."),
+    ErrorCode.NO_LINK_MAP: (
+        "本节点还没有联盟连接图，所有节点之间直接往来。",
+        "This node holds no link map yet: every pair of active nodes trades directly."),
+    ErrorCode.NO_ROUTE: (
+        "到该节点没有可用的路线。", "There is no route to that node."),
     ErrorCode.TRANSACTION_REFUSED: (
         "对方节点拒绝了这笔往来。", "The other node refused this transaction."),
     ErrorCode.RECONCILIATION_REFUSED: (

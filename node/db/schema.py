@@ -267,6 +267,19 @@ directories = Table(
     Column("accepted_at_ms", BigInteger, nullable=False),
 )
 
+# Link maps accepted by the node (docs/standard.md §22, node/linkmap.py): like `directories`,
+# every accepted serial once, replayed in serial order at start.
+link_maps = Table(
+    "link_maps",
+    metadata,
+    Column("serial", BigInteger, primary_key=True, autoincrement=False),
+    Column("federation_id", String(32), nullable=False),
+    Column("issued_at_ms", BigInteger, nullable=False),
+    Column("content_hash", HASH, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("accepted_at_ms", BigInteger, nullable=False),
+)
+
 # The node's own signing keys. Private keys stay in files (mode 0600); this is their history.
 node_keys = Table(
     "node_keys",

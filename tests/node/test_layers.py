@@ -31,7 +31,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(names) for names in (
     # a contact read lands in node/privacy's access log through a callable node/runtime.py
     # hands the contacts service (node/notify/contacts.py's AccessLogger): the log stays where
     # the rest of the personal data is, and notify never imports a higher layer
-    {"federation", "notify"},
+    {"federation", "notify", "linkmap"},  # linkmap: the link map, over the directory
     {"exchange"},                                # messages between nodes
     # the domain; people (members signing in) writes the time bank's audit trail through
     # node.timebank.common, so timebank must never import people
