@@ -5,6 +5,8 @@
     <folder>/draft.json                 the next directory's body: authority keys, policy, nodes
     <folder>/directory.json             the last signed directory
     <folder>/directory-<serial>.json    every signed directory, never overwritten
+    <folder>/links.json                 the last signed link map (§22, draft)
+    <folder>/links-<serial>.json        every signed link map, never overwritten
 
 Commands read the draft, change it through pure functions and write it back whole. One operator
 at a time: there is no lock, and two commands racing on one folder can lose a change.
@@ -27,6 +29,7 @@ from protocol.addresses import NODE_ID_PATTERN
 from protocol.directory import Directory, KeyRecord, NodeEntry, decode_directory
 from protocol.errors import ProtocolError
 from protocol.fields import Model, NodeId
+from protocol.links import LinkMap, decode_links
 from protocol.policy import DEFAULT_POLICY, Policy
 from protocol.signing import SigningKey
 
@@ -34,6 +37,7 @@ KEY_FILE = "authority_key.pem"
 META_FILE = "authority.json"
 DRAFT_FILE = "draft.json"
 CURRENT_FILE = "directory.json"
+LINKS_FILE = "links.json"
 DOCUMENT_BYTES_MAX = 16 * 1024 * 1024  # 1 000 nodes x 64 keys fit with room to spare
 
 
@@ -161,15 +165,33 @@ class AuthorityFolder:
 
     def store_signed(self, signed: dict[str, Any]) -> Path:
         """Record a signed directory: first its history file, then the current one."""
-        history = self.history_path(signed["serial"])
-        # O_EXCL: a serial is signed once. Overwriting history would hide that two different
-        # documents went out under one serial, which nodes refuse as directory_conflict.
+        return _store(signed, self.history_path(signed["serial"]), self.current_path)
+
+    def load_links(self) -> LinkMap | None:
+        """The last signed link map, if any."""
+        path = self.path / LINKS_FILE
+        if not path.exists():
+            return None
         try:
-            fd = os.open(history, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError as exc:
-            raise ConfigError(f"{history} exists already; serial was signed before") from exc
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(signed, handle, ensure_ascii=False, indent=2, sort_keys=True)
-            handle.write("\n")
-        atomic_write_json(self.current_path, signed)
-        return history
+            return decode_links(_read_json(path))
+        except ProtocolError as exc:
+            raise ConfigError(f"{path}: {problem(exc)}") from exc
+
+    def store_links(self, signed: dict[str, Any]) -> Path:
+        """Record a signed link map as a directory is recorded: history first, then current."""
+        history = self.path / f"links-{signed['serial']}.json"
+        return _store(signed, history, self.path / LINKS_FILE)
+
+
+def _store(signed: dict[str, Any], history: Path, current: Path) -> Path:
+    # O_EXCL: a serial is signed once. Overwriting history would hide that two different
+    # documents went out under one serial, which nodes refuse as directory_conflict.
+    try:
+        fd = os.open(history, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError as exc:
+        raise ConfigError(f"{history} exists already; serial was signed before") from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(signed, handle, ensure_ascii=False, indent=2, sort_keys=True)
+        handle.write("\n")
+    atomic_write_json(current, signed)
+    return history

@@ -21,7 +21,10 @@ from node.cli.conformance import conformance_cmd
 from node.cli.directory import directory_app
 from node.cli.help import ReadableGroup
 from node.cli.imports import import_app, verify_import_receipt_cmd
+from node.cli.links_sign import link_map_sign_app
 from node.cli.node_federation import federation_app, keys_app
+from node.cli.node_links import link_map_app
+from node.cli.node_links import route as route_command
 from node.cli.output import err, out
 from node.cli.portal import portal_app
 from node.cli.reconcile import recover, window_app
@@ -49,6 +52,9 @@ app = typer.Typer(help="HourBridge time bank node.", no_args_is_help=True, add_c
 token_app = typer.Typer(
     help="API tokens for members, staff, admins and regulators.", no_args_is_help=True
 )
+federation_app.add_typer(link_map_app, name="link-map")
+federation_app.command("route")(route_command)
+directory_app.add_typer(link_map_sign_app, name="link-map")
 app.add_typer(federation_app, name="federation")
 app.add_typer(keys_app, name="keys")
 app.add_typer(token_app, name="token")
