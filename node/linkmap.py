@@ -26,6 +26,7 @@ import httpx
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
+from node.access import Principal, Role, require_role
 from node.clock import Clock
 from node.db.engine import Database
 from node.db.schema import link_maps
@@ -183,6 +184,19 @@ class LinkMapService:
         if found is None:
             raise RuleViolation(ErrorCode.NO_ROUTE, self._why_none(to_node, active))
         return found
+
+    def held_view(self, principal: Principal) -> dict[str, Any]:
+        """The held map as signed (admin, regulator); `no_link_map` without one."""
+        require_role(principal, Role.ADMIN, Role.REGULATOR, what="read the link map")
+        return self.require_current().to_json()
+
+    def route_view(self, principal: Principal, to_node: str) -> dict[str, Any]:
+        """The route to `to_node` (admin, regulator), and what it was computed over."""
+        require_role(principal, Role.ADMIN, Role.REGULATOR, what="read routes")
+        path = self.route(to_node)
+        held = self._current
+        return {"route": list(path), "links": len(path) - 1,
+                "link_map_serial": held.serial if held is not None else None}
 
     def _why_none(self, to_node: str, active: frozenset[str]) -> str:
         if self.node_id not in active:

@@ -22,6 +22,7 @@ from node.api.routes import (
     health,
     ledger,
     lifecycle,
+    link_map,
     member_edits,
     members,
     money,
@@ -139,7 +140,8 @@ def create_app(node: Node, *, on_shutdown: Callable[[], None] | None = None) -> 
     docs.install(app)
     # Routes are matched in order: the busiest (money) first.
     for router in (money.router, members.router, ledger.router, federation.router,
-                   exchange.router, relocation.router, payments.router, health.router,
+                   exchange.router, link_map.router, relocation.router, payments.router,
+                   health.router,
                    reconciliation.federation_router, reconciliation.router,
                    reconciliation.metrics_router, timebank_requests.router,
                    timebank_bank.router, lifecycle.router, reports.router, notifications.router,

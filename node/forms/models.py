@@ -311,6 +311,33 @@ class LinkPage(BaseModel):
     items: list[LinkOut]
 
 
+class LinkMapLinkOut(BaseModel):
+    a: str
+    b: str
+    a_cap_minutes: int = Field(description="how much `a` may owe `b` net on this link")
+    b_cap_minutes: int = Field(description="how much `b` may owe `a` net on this link")
+
+
+class LinkMapOut(BaseModel):
+    """The link map this node holds, exactly as the authority signed it (standard §22)."""
+
+    standard: str
+    kind: str
+    federation_id: str
+    serial: int
+    issued_at_ms: int
+    hops_max: int = Field(description="the most links a route may cross")
+    links: list[LinkMapLinkOut]
+    signatures: dict[str, dict[str, str]]
+
+
+class RouteOut(BaseModel):
+    route: list[str] = Field(description="the nodes a transfer would cross, both ends included")
+    links: int = Field(description="how many links the route crosses")
+    link_map_serial: int | None = Field(
+        description="the link map it was computed over; null: none held, a full mesh")
+
+
 class DirectoryRefreshOut(BaseModel):
     federation_id: str
     serial: int = Field(description="the directory in force after the refresh")

@@ -19,6 +19,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 
 from node.clock import FakeClock
+from protocol.links import sign_links
 from tests.node.api.conftest import SharedWorlds, WorldTemplate, open_world
 from tests.node.api.peer import deliver, payment_request
 from tests.node.api.support import ROLES, World, assert_problem, db_digest
@@ -31,7 +32,7 @@ from tests.node.reports import matrix as reports_matrix
 from tests.node.stations import matrix as stations_matrix
 from tests.node.timebank import matrix as timebank_matrix
 from tests.node.timebank import records_matrix
-from tests.support import START_MS, directory_document
+from tests.support import AUTHORITY, START_MS, directory_document
 
 Endpoint = tuple[str, str]
 Body = Callable[[World], dict[str, Any]] | None
@@ -101,6 +102,8 @@ REQUESTS: dict[Endpoint, tuple[str, Body]] = {
     ("POST", "/api/v1/federation/links/{peer}/unfreeze"): (
         "/api/v1/federation/links/nj-gulou/unfreeze", None,
     ),
+    ("GET", "/api/v1/federation/link-map"): ("/api/v1/federation/link-map", None),
+    ("GET", "/api/v1/federation/route"): (f"/api/v1/federation/route?to={PEER}", None),
     ("POST", "/api/v1/federation/directory/refresh"): (
         "/api/v1/federation/directory/refresh", None,
     ),
@@ -152,6 +155,16 @@ def _newer_directory_published(world: World) -> None:
     world.node.config = world.node.config.model_copy(update={"directory_source": str(source)})
 
 
+def _link_map_held(world: World) -> None:
+    """A link map signed for the world's directory: the node and its one peer, linked."""
+    directory = world.node.federation.require_current()
+    pair = sorted([world.node.config.node_id, PEER])
+    body = {"hops_max": 1, "links": [
+        {"a": pair[0], "b": pair[1], "a_cap_minutes": 60, "b_cap_minutes": 60}]}
+    world.node.link_maps.accept(sign_links(body, authority=AUTHORITY, directory=directory,
+                                           serial=1, issued_at_ms=START_MS))
+
+
 # What a cell needs in place before it runs (done as admin, before the digest is taken).
 SETUP: dict[Endpoint, Callable[[World], None]] = {
     ("GET", "/api/v1/relocations/{relocation_id}"): _admin_posts(f"{ALICE}/relocation",
@@ -164,6 +177,7 @@ SETUP: dict[Endpoint, Callable[[World], None]] = {
     ("POST", "/api/v1/payment-requests/incoming/{payee_node}/{request_id}/decline"):
         _peer_asks_alice_to_pay,
     ("POST", "/api/v1/federation/directory/refresh"): _newer_directory_published,
+    ("GET", "/api/v1/federation/link-map"): _link_map_held,
 }
 
 PUBLIC = (200, 200, 200, 200, 200, 200, 200, 200)
@@ -210,6 +224,8 @@ MATRIX: dict[Endpoint, tuple[int, ...]] = {
     ("GET", "/api/v1/federation/links"):            (401, 401, 403, 403, 403, 403, 200, 200),
     ("POST", "/api/v1/federation/links/{peer}/unfreeze"): (401, 401, 403, 403, 403, 403, 200, 403),
     ("POST", "/api/v1/federation/directory/refresh"): (401, 401, 403, 403, 403, 403, 200, 403),
+    ("GET", "/api/v1/federation/link-map"):         (401, 401, 403, 403, 403, 403, 200, 200),
+    ("GET", "/api/v1/federation/route"):            (401, 401, 403, 403, 403, 403, 200, 200),
 }
 # fmt: on
 MATRIX.update(timebank_matrix.MATRIX)
