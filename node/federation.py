@@ -47,6 +47,26 @@ def parse_anchor(text: str) -> VerifyKey:
         raise ConfigError(f"directory anchor {text!r}: {exc.detail}") from exc
 
 
+def read_source(source: str, *, what: str) -> bytes:
+    """The bytes of an authority's document at `source`, a file path or an http(s) URL (the
+    directory; the link map, node/linkmap.py), at most SOURCE_BYTES_MAX."""
+    if source.startswith(("http://", "https://")):
+        try:
+            response = httpx.get(source, timeout=FETCH_TIMEOUT_S, follow_redirects=False)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise ConfigError(f"cannot fetch the {what} from {source}: {exc}") from exc
+        raw = response.content
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ConfigError(f"{what} file {source} not found")
+        raw = path.read_bytes()
+    if len(raw) > SOURCE_BYTES_MAX:
+        raise ConfigError(f"{what} at {source} is over {SOURCE_BYTES_MAX} bytes")
+    return raw
+
+
 def _refusal(code: ErrorCode, exc: ProtocolError) -> FederationRefusal:
     return FederationRefusal(code, exc.code.value, exc.detail)
 
@@ -136,20 +156,7 @@ class FederationService:
 
     def load(self, source: str) -> tuple[Directory, bool]:
         """Accept the directory at `source`: a file path or an http(s) URL."""
-        if source.startswith(("http://", "https://")):
-            try:
-                response = httpx.get(source, timeout=FETCH_TIMEOUT_S, follow_redirects=False)
-                response.raise_for_status()
-            except httpx.HTTPError as exc:
-                raise ConfigError(f"cannot fetch the directory from {source}: {exc}") from exc
-            raw = response.content
-        else:
-            path = Path(source)
-            if not path.is_file():
-                raise ConfigError(f"directory file {source} not found")
-            raw = path.read_bytes()
-        if len(raw) > SOURCE_BYTES_MAX:
-            raise ConfigError(f"directory at {source} is over {SOURCE_BYTES_MAX} bytes")
+        raw = read_source(source, what="directory")
         try:
             document = parse_object(raw, bytes_max=SOURCE_BYTES_MAX)
         except ProtocolError as exc:

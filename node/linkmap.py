@@ -19,10 +19,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
@@ -30,8 +28,8 @@ from node.access import Principal, Role, require_role
 from node.clock import Clock
 from node.db.engine import Database
 from node.db.schema import link_maps
-from node.errors import ConfigError, ErrorCode, FederationRefusal, NodeError, RuleViolation
-from node.federation import FETCH_TIMEOUT_S, SOURCE_BYTES_MAX, FederationService
+from node.errors import ErrorCode, FederationRefusal, NodeError, RuleViolation
+from node.federation import SOURCE_BYTES_MAX, FederationService, read_source
 from protocol.directory import Directory, NodeStatus
 from protocol.errors import ProtocolError
 from protocol.links import LinkMap, accept_links
@@ -147,20 +145,7 @@ class LinkMapService:
 
     def load(self, source: str) -> tuple[LinkMap, bool]:
         """Accept the link map at `source`: a file path or an http(s) URL."""
-        if source.startswith(("http://", "https://")):
-            try:
-                response = httpx.get(source, timeout=FETCH_TIMEOUT_S, follow_redirects=False)
-                response.raise_for_status()
-            except httpx.HTTPError as exc:
-                raise ConfigError(f"cannot fetch the link map from {source}: {exc}") from exc
-            raw = response.content
-        else:
-            path = Path(source)
-            if not path.is_file():
-                raise ConfigError(f"link map file {source} not found")
-            raw = path.read_bytes()
-        if len(raw) > SOURCE_BYTES_MAX:
-            raise ConfigError(f"link map at {source} is over {SOURCE_BYTES_MAX} bytes")
+        raw = read_source(source, what="link map")
         try:
             document = parse_object(raw, bytes_max=SOURCE_BYTES_MAX)
         except ProtocolError as exc:

@@ -3,7 +3,8 @@ cap, and how many links a route may cross. Signed by the federation authority li
 and accepted only against a held directory.
 
 Without a link map a federation is a full mesh: every pair of active nodes may trade directly,
-which is all that a node of revision 1.3 knows. Nothing in node/ fetches or uses a link map yet.
+which is all that a node of revision 1.3 knows. node/linkmap.py holds one and says routes; no
+transfer uses them yet.
 """
 
 from __future__ import annotations
