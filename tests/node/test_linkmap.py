@@ -139,3 +139,16 @@ def test_load_reads_a_file_and_refuses_a_missing_one(hub_node: Node, tmp_path: P
 
 def test_the_table_starts_empty(make_node: NodeFactory) -> None:
     assert make_node("sh-pudong").link_maps.current() is None
+
+
+def test_the_node_refresh_loads_the_directory_then_the_map(
+        sqlite_node: Node, tmp_path: Path) -> None:
+    # The map names nodes only the new directory lists: loaded first, it would be refused.
+    directory = directory_document(NODES)
+    (tmp_path / "directory.json").write_text(json.dumps(directory))
+    (tmp_path / "links.json").write_text(json.dumps(link_map(directory)))
+    sqlite_node.config = sqlite_node.config.model_copy(update={
+        "directory_source": str(tmp_path / "directory.json"),
+        "link_map_source": str(tmp_path / "links.json")})
+    assert sqlite_node.refresh_directory() is True
+    assert sqlite_node.link_maps.require_current().serial == 1
