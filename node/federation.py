@@ -18,10 +18,10 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
 
 from node.clock import Clock
@@ -47,9 +47,10 @@ def parse_anchor(text: str) -> VerifyKey:
         raise ConfigError(f"directory anchor {text!r}: {exc.detail}") from exc
 
 
-def read_source(source: str, *, what: str) -> bytes:
-    """The bytes of an authority's document at `source`, a file path or an http(s) URL (the
-    directory; the link map, node/linkmap.py), at most SOURCE_BYTES_MAX."""
+def read_document(source: str, *, what: str) -> dict[str, Any]:
+    """The JSON object of an authority's document at `source`, a file path or an http(s) URL
+    (the directory; the link map, node/linkmap.py), at most SOURCE_BYTES_MAX. ConfigError if
+    it cannot be read, ProtocolError if it is not a JSON object."""
     if source.startswith(("http://", "https://")):
         try:
             response = httpx.get(source, timeout=FETCH_TIMEOUT_S, follow_redirects=False)
@@ -64,7 +65,28 @@ def read_source(source: str, *, what: str) -> bytes:
         raw = path.read_bytes()
     if len(raw) > SOURCE_BYTES_MAX:
         raise ConfigError(f"{what} at {source} is over {SOURCE_BYTES_MAX} bytes")
-    return raw
+    return parse_object(raw, bytes_max=SOURCE_BYTES_MAX)
+
+
+class Accepted(Protocol):
+    """What `store_accepted` records of an accepted authority document."""
+
+    serial: int
+    federation_id: str
+    issued_at_ms: int
+
+    def content_hash(self) -> str: ...
+
+
+def store_accepted(conn: Connection, table: Table, accepted: Accepted,
+                   document: dict[str, Any], *, now_ms: int) -> None:
+    """One row of node/db/schema.py's `_authority_documents` tables: the document verbatim."""
+    conn.execute(insert(table).values(
+        serial=accepted.serial, federation_id=accepted.federation_id,
+        issued_at_ms=accepted.issued_at_ms, content_hash=accepted.content_hash(),
+        document=json.dumps(document, sort_keys=True, ensure_ascii=False),
+        accepted_at_ms=now_ms,
+    ))
 
 
 def _refusal(code: ErrorCode, exc: ProtocolError) -> FederationRefusal:
@@ -134,13 +156,8 @@ class FederationService:
                 held = self._current = self._newer_stored(conn, before)
                 accepted = self._check(document, held)
                 if accepted is not held:
-                    conn.execute(insert(directories).values(
-                        serial=accepted.serial, federation_id=accepted.federation_id,
-                        issued_at_ms=accepted.issued_at_ms,
-                        content_hash=accepted.content_hash(),
-                        document=json.dumps(document, sort_keys=True, ensure_ascii=False),
-                        accepted_at_ms=self.clock.now_ms(),
-                    ))
+                    store_accepted(conn, directories, accepted, document,
+                                   now_ms=self.clock.now_ms())
             self._current = accepted
             return accepted, accepted is not before
 
@@ -156,9 +173,8 @@ class FederationService:
 
     def load(self, source: str) -> tuple[Directory, bool]:
         """Accept the directory at `source`: a file path or an http(s) URL."""
-        raw = read_source(source, what="directory")
         try:
-            document = parse_object(raw, bytes_max=SOURCE_BYTES_MAX)
+            document = read_document(source, what="directory")
         except ProtocolError as exc:
             raise _refusal(ErrorCode.DIRECTORY_REFUSED, exc) from exc
         return self.accept(document)

@@ -21,7 +21,7 @@ import logging
 import threading
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from node.access import Principal, Role, require_role
@@ -29,13 +29,12 @@ from node.clock import Clock
 from node.db.engine import Database
 from node.db.schema import link_maps
 from node.errors import ErrorCode, FederationRefusal, NodeError, RuleViolation
-from node.federation import SOURCE_BYTES_MAX, FederationService, read_source
+from node.federation import FederationService, read_document, store_accepted
 from protocol.directory import Directory, NodeStatus
 from protocol.errors import ProtocolError
 from protocol.links import LinkMap, accept_links
 from protocol.reasons import ReasonCode
 from protocol.routes import route
-from protocol.wire import parse_object
 
 log = logging.getLogger(__name__)
 
@@ -124,13 +123,8 @@ class LinkMapService:
                 if accepted is not self._current:
                     if accepted.serial <= top:
                         raise _stale(accepted.serial, top)
-                    conn.execute(insert(link_maps).values(
-                        serial=accepted.serial, federation_id=accepted.federation_id,
-                        issued_at_ms=accepted.issued_at_ms,
-                        content_hash=accepted.content_hash(),
-                        document=json.dumps(document, sort_keys=True, ensure_ascii=False),
-                        accepted_at_ms=self.clock.now_ms(),
-                    ))
+                    store_accepted(conn, link_maps, accepted, document,
+                                   now_ms=self.clock.now_ms())
                     self._basis = (directory, accepted.serial)
             self._current = accepted
             return accepted, accepted is not before
@@ -145,9 +139,8 @@ class LinkMapService:
 
     def load(self, source: str) -> tuple[LinkMap, bool]:
         """Accept the link map at `source`: a file path or an http(s) URL."""
-        raw = read_source(source, what="link map")
         try:
-            document = parse_object(raw, bytes_max=SOURCE_BYTES_MAX)
+            document = read_document(source, what="link map")
         except ProtocolError as exc:
             raise _refusal(exc) from exc
         return self.accept(document)

@@ -254,31 +254,26 @@ api_tokens = Table(
 )
 
 
-# Every federation directory this node accepted, verbatim. The newest serial is the one in force;
-# keeping them all lets the node refuse an older serial after a restart and re-verify evidence.
-directories = Table(
-    "directories",
-    metadata,
-    Column("serial", BigInteger, primary_key=True, autoincrement=False),
-    Column("federation_id", String(32), nullable=False),
-    Column("issued_at_ms", BigInteger, nullable=False),
-    Column("content_hash", HASH, nullable=False),
-    Column("document", Text, nullable=False),
-    Column("accepted_at_ms", BigInteger, nullable=False),
-)
+def _authority_documents(name: str) -> Table:
+    """Every serial of one of the authority's signed documents this node accepted, verbatim,
+    once each: replayed in serial order at start, so a restart still refuses an older serial."""
+    return Table(
+        name,
+        metadata,
+        Column("serial", BigInteger, primary_key=True, autoincrement=False),
+        Column("federation_id", String(32), nullable=False),
+        Column("issued_at_ms", BigInteger, nullable=False),
+        Column("content_hash", HASH, nullable=False),
+        Column("document", Text, nullable=False),
+        Column("accepted_at_ms", BigInteger, nullable=False),
+    )
 
-# Link maps accepted by the node (docs/standard.md §22, node/linkmap.py): like `directories`,
-# every accepted serial once, replayed in serial order at start.
-link_maps = Table(
-    "link_maps",
-    metadata,
-    Column("serial", BigInteger, primary_key=True, autoincrement=False),
-    Column("federation_id", String(32), nullable=False),
-    Column("issued_at_ms", BigInteger, nullable=False),
-    Column("content_hash", HASH, nullable=False),
-    Column("document", Text, nullable=False),
-    Column("accepted_at_ms", BigInteger, nullable=False),
-)
+
+# Federation directories (node/federation.py): the newest serial is the one in force; keeping
+# them all also lets the node re-verify evidence signed under an older one.
+directories = _authority_documents("directories")
+# Link maps (docs/standard.md §22, node/linkmap.py).
+link_maps = _authority_documents("link_maps")
 
 # The node's own signing keys. Private keys stay in files (mode 0600); this is their history.
 node_keys = Table(
@@ -325,6 +320,8 @@ outbox = Table(
     Column("not_before_ms", BigInteger, nullable=False),
     Column("created_at_ms", BigInteger, nullable=False),
     Index("ix_outbox_peer_ready", "peer_node_id", "transaction_id", "not_before_ms"),
+    # The tick's latest stamp (node/exchange/store.py `latest_stamp`), every second.
+    Index("ix_outbox_created", "created_at_ms"),
 )
 
 # Our signed transactions, each with the peer's signed response once answered: the evidence.

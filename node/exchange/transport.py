@@ -55,7 +55,7 @@ class HttpTransport:
 
     @property
     def client(self) -> httpx.AsyncClient:
-        """Made at the first request (its TLS context costs some 30 ms to build): a node that
+        """Made at the first request (it builds a TLS context: about 18 ms): a node that
         never calls a peer, such as one serving a command, never pays for it."""
         if self._client is None:
             self._client = httpx.AsyncClient(
