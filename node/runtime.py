@@ -23,6 +23,7 @@ from node.db.schema import node_info
 from node.errors import ConfigError
 from node.exchange.payments import PaymentHandlers
 from node.exchange.relocation import RelocationHandlers
+from node.exchange.routed import RoutedHandlers
 from node.exchange.runner import RunnerSettings
 from node.exchange.service import Exchange
 from node.exchange.transport import Transport
@@ -232,7 +233,7 @@ def _open_checked(db: Database, config: NodeConfig, clock: Clock,
 
 
 def _exchange(opened: _Opened, *, writer: WriteBatcher, signer: Signer,
-              transport: Transport | None) -> Exchange:
+              transport: Transport | None, link_maps: LinkMapService) -> Exchange:
     """The exchange with a handler for every request type of the standard, checked here."""
     config, ledger = opened.config, opened.ledger
     exchange = Exchange(node_id=config.node_id, db=opened.db, writer=writer,
@@ -247,6 +248,8 @@ def _exchange(opened: _Opened, *, writer: WriteBatcher, signer: Signer,
                        arrived=partial(record_arrival_kin,
                                        needs=needs_kin(opened.policy))).install(exchange)
     PaymentHandlers(node_id=config.node_id, retry_ms=retry_ms).install(exchange)
+    RoutedHandlers(node_id=config.node_id, ledger=ledger, signer=signer,
+                   link_maps=link_maps).install(exchange.requests, exchange.answers)
     # A transfer from another node tells its creditor, in the transaction that credits her.
     exchange.requests.on_prepare_committed(notify_events.hours_received)
     exchange.requests.require_complete()
@@ -287,10 +290,13 @@ def _assemble(opened: _Opened, *, transport: Transport | None,
     common: _Common = {"db": db, "ledger": ledger, "clock": clock}
     writer = WriteBatcher(db)
     staff_hasher = Hasher(password_hasher)  # staff passwords: the members' hashing and bound
-    exchange = _exchange(opened, writer=writer, signer=signer, transport=transport)
+    link_maps = LinkMapService(db=db, clock=clock, node_id=node_id, federation=federation)
+    exchange = _exchange(opened, writer=writer, signer=signer, transport=transport,
+                         link_maps=link_maps)
     outgoing = OutgoingTransfers(ledger=ledger, clock=clock, node_id=node_id,
                                  federation=federation,
-                                 expiry_ms=config.transfer_expiry_s * 1000, wake=exchange.wake)
+                                 expiry_ms=config.transfer_expiry_s * 1000, wake=exchange.wake,
+                                 link_maps=link_maps)
     grants = GrantService(**common, writer=writer, rule=grant_rule(policy))
     timebank = TimeBank(**common, node_id=node_id, policy=policy, grants=grants,
                         outgoing=outgoing, federation=federation, unit=unit,
@@ -298,7 +304,7 @@ def _assemble(opened: _Opened, *, transport: Transport | None,
     return Node(
         config=config, db=db, clock=clock, signer=signer, federation=federation, ledger=ledger,
         writer=writer,
-        link_maps=LinkMapService(db=db, clock=clock, node_id=node_id, federation=federation),
+        link_maps=link_maps,
         members=MemberService(**common, node_id=node_id, unit=unit),
         transfers=TransferService(**common, writer=writer, node_id=node_id,
                                   outgoing=outgoing, gift_rule=gift_rule(policy, clock)),

@@ -28,6 +28,7 @@ from typing import Any
 from protocol.directory import Directory, KeyRecord, NodeStatus
 from protocol.errors import AuthError, DecodeError
 from protocol.messages import ANSWERS_FOR, AnswerMessage, RequestMessage, message_hash
+from protocol.messages.routed import DeliveredMessage, ForwardingMessage, LegMessage
 from protocol.messages.transfer import PrepareMessage, ReceiptMessage, RejectMessage
 from protocol.reasons import ReasonCode
 from protocol.signing import SignatureError, verify_object
@@ -161,9 +162,9 @@ def _answer_matches(request: RequestMessage, answer: AnswerMessage) -> bool:
         return False
     if answer.body.in_reply_to != request.message_id:
         return False
-    if isinstance(answer, ReceiptMessage | RejectMessage):
-        # Only a prepare may be answered by these (ANSWERS_FOR), and they must name it exactly.
-        assert isinstance(request, PrepareMessage)
+    if isinstance(answer, ReceiptMessage | RejectMessage | ForwardingMessage | DeliveredMessage):
+        # Only a prepare or a leg may be answered by these (ANSWERS_FOR), naming it exactly.
+        assert isinstance(request, PrepareMessage | LegMessage)
         return (
             answer.body.transfer_id == request.body.transfer_id
             and answer.body.prepare_hash == message_hash(request)

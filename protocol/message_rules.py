@@ -14,8 +14,10 @@ from protocol.errors import ProtocolError
 from protocol.messages import RequestMessage
 from protocol.messages.documents import CheckpointMessage, StatementMessage
 from protocol.messages.other import PaymentRequestMessage, RelocationMessage
+from protocol.messages.routed import LegMessage
 from protocol.messages.transfer import PrepareMessage
 from protocol.reasons import ReasonCode
+from protocol.routed import check_leg
 from protocol.transfer_rules import check_prepare
 
 
@@ -43,6 +45,9 @@ def check_request(
         return check_prepare(
             message.body, sender=sender, receiver=receiver, now_ms=now_ms, policy=directory.policy
         )
+    if isinstance(message, LegMessage):
+        return check_leg(message.body, sender=sender, receiver=receiver, now_ms=now_ms,
+                         policy=directory.policy)
     if isinstance(message, RelocationMessage):
         if _node_of(message.body.member) != sender:
             return ReasonCode.MALFORMED

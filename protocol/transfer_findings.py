@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from protocol.messages.routed import DeliveredBody
 from protocol.messages.transfer import ReceiptBody, RejectBody, StatusAnswerBody, TransferState
 from protocol.reasons import ReasonCode, is_final
 
@@ -30,7 +31,10 @@ class TransferFacts(Protocol):
 
 @dataclass(frozen=True)
 class Commit:
-    receipt: ReceiptBody
+    """The creditor's node committed: its receipt, or for a routed transfer the delivered
+    answer carrying its end receipt (protocol/routed.py checked it)."""
+
+    receipt: ReceiptBody | DeliveredBody
 
 
 @dataclass(frozen=True)

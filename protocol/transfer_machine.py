@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from protocol.messages.routed import DeliveredBody
 from protocol.messages.transfer import PrepareBody, ReceiptBody, RejectBody, StatusAnswerBody
 from protocol.reasons import ReasonCode
 from protocol.transfer_findings import (
@@ -55,8 +56,11 @@ class Outgoing:
     creditor: str
     amount_minutes: int
     expires_at_ms: int
-    receipt: ReceiptBody | None = None
+    receipt: ReceiptBody | DeliveredBody | None = None
     reject: RejectBody | None = None
+    # A leg of a routed transfer (§22.4): it has no status query; the leg itself is sent again
+    # until a final answer, which the hub gives from what it holds, even past the expiry.
+    routed: bool = False
 
 
 # Events --------------------------------------------------------------------------------------
@@ -89,7 +93,15 @@ class StatusRefused:
     reason: ReasonCode
 
 
-Event = Tick | ReceiptArrived | RejectArrived | StatusAnswered | StatusRefused
+@dataclass(frozen=True)
+class LegAnswered:
+    """What an answer to a leg proves, as protocol/routed.py read it (the end receipt's
+    signature needs the directory, which the machine does not hold)."""
+
+    finding: Finding
+
+
+Event = Tick | ReceiptArrived | RejectArrived | StatusAnswered | StatusRefused | LegAnswered
 
 # Effects -------------------------------------------------------------------------------------
 
@@ -125,8 +137,10 @@ class RaiseDispute:
 Effect = SendPrepare | SendStatusQuery | CommitToClearing | ReleaseReservation | RaiseDispute
 
 
-def start(prepare: PrepareBody, *, prepare_hash: str) -> tuple[Outgoing, tuple[Effect, ...]]:
+def start(prepare: PrepareBody, *, prepare_hash: str,
+          routed: bool = False) -> tuple[Outgoing, tuple[Effect, ...]]:
     outgoing = Outgoing(
+        routed=routed,
         state=SenderState.PENDING,
         transfer_id=prepare.transfer_id,
         prepare_hash=prepare_hash,
@@ -144,11 +158,21 @@ def _interpret(outgoing: Outgoing, event: Event) -> Finding:
         return from_reject(outgoing, event.reject)
     if isinstance(event, StatusAnswered):
         return from_status(outgoing, event.answer)
+    if isinstance(event, LegAnswered):
+        return event.finding
     assert isinstance(event, StatusRefused)
     return from_status_refused(event.reason)
 
 
 def _tick(outgoing: Outgoing, now_ms: int) -> tuple[Outgoing, tuple[Effect, ...]]:
+    if outgoing.routed:
+        # The leg is asked again, not a status: a hub holding it answers from what it holds.
+        if outgoing.state is SenderState.PENDING and now_ms >= outgoing.expires_at_ms:
+            return replace(outgoing, state=SenderState.IN_DOUBT), (
+                SendPrepare(outgoing.transfer_id),)
+        if outgoing.state is SenderState.IN_DOUBT:
+            return outgoing, (SendPrepare(outgoing.transfer_id),)
+        return outgoing, ()
     if outgoing.state is SenderState.PENDING and now_ms >= outgoing.expires_at_ms:
         return replace(outgoing, state=SenderState.IN_DOUBT), (
             SendStatusQuery(outgoing.transfer_id),
@@ -189,7 +213,7 @@ def _open(outgoing: Outgoing, finding: Finding) -> tuple[Outgoing, tuple[Effect,
     if isinstance(finding, Contradiction):
         return outgoing, (RaiseDispute(transfer_id, finding.detail),)
     # Past our expiry a prepare would only be refused as expired, so we keep asking instead.
-    if finding.resend_prepare and outgoing.state is SenderState.PENDING:
+    if outgoing.routed or (finding.resend_prepare and outgoing.state is SenderState.PENDING):
         return outgoing, (SendPrepare(transfer_id),)
     return outgoing, (SendStatusQuery(transfer_id),)
 

@@ -95,7 +95,11 @@ def audit(fed: Books, *, quiescent: bool = True, verify: bool = True,
     assert clearing + in_flight + created == 0, \
         f"clearing {clearing} + in flight {in_flight} + minted {created} != 0"
     issued = -sum(t.get("issuance", 0) for t in totals.values())
-    held = sum(t.get("member", 0) + t.get("pending", 0) for t in totals.values())
+    # A hub's hours in passage (standard §22.4): its transit account is debited while the next
+    # leg of a routed transfer is reserved or settled before the previous one, so it offsets
+    # its pending and clearing moves and is zero once nothing is half settled there.
+    held = sum(t.get("member", 0) + t.get("pending", 0) + t.get("transit", 0)
+               for t in totals.values())
     gone = sum(t.get("redemption", 0) + t.get("expiry", 0) for t in totals.values())
     # Hours a creditor's node credited while the debtor's node still holds them reserved are
     # counted on both sides until the receipt arrives: exactly the in-flight amount.
@@ -110,6 +114,7 @@ def audit(fed: Books, *, quiescent: bool = True, verify: bool = True,
     if quiescent:
         for a in fed.node_ids:
             assert totals[a].get("pending", 0) == 0, f"{a} still holds reservations"
+            assert totals[a].get("transit", 0) == 0, f"{a} still holds hours in passage"
             for b in fed.node_ids:
                 if a < b:
                     ab = totals[a].get(f"clearing:{b}", 0)

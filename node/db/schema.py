@@ -200,6 +200,10 @@ transfers = Table(
     Column("relocated_to", ADDRESS, nullable=True),
     Column("final_answer", Text, nullable=True),  # the receipt or reject that settled it
     Column("dispute", String(500), nullable=True),
+    # A routed transfer's legs (standard §22.4): the path as a JSON list of node ids, and on a
+    # hub's leg the node the previous leg came from (null on the debtor's node).
+    Column("route", Text, nullable=True),
+    Column("forwarded_from", String(32), nullable=True),
     # A member's "pending out" sum. Partial: only open transfers are indexed, so the committed
     # history (nearly every row) costs the index nothing.
     Index(

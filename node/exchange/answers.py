@@ -19,11 +19,12 @@ from node.db.schema import OPEN_TRANSFER, outbox, transfers
 from node.errors import InvariantViolation
 from node.exchange import store
 from node.ledger.journal import Ledger
-from node.ledger.model import EntryKind, Posting, member_account
+from node.ledger.model import AccountKind, EntryKind, Posting, member_account
 from protocol.addresses import MemberAddress
 from protocol.credit import CreditClass
 from protocol.messages import AnswerMessage, RequestMessage, encode_message
 from protocol.messages.other import MessageRejectMessage
+from protocol.messages.routed import DeliveredBody
 from protocol.messages.transfer import (
     PrepareMessage,
     ReceiptBody,
@@ -59,6 +60,7 @@ class Retry:
     """How long the debtor's node waits before asking again."""
 
     prepare_ms: int = 2_000  # after a temporary reject of a prepare
+    leg_ms: int = 1_000  # a routed transfer's leg, while a hub answers "forwarding" (§22.4)
     status_ms: int = 5_000  # between status queries while in doubt
     disputed_ms: int = 3_600_000  # between status queries about a disputed transfer
 
@@ -106,15 +108,18 @@ def status_message_id(wire_id: str) -> str:
 
 def _outgoing(row: Any) -> Outgoing:
     answer = json.loads(row.final_answer) if row.final_answer else None
-    receipt = reject = None
+    receipt: ReceiptBody | DeliveredBody | None = None
+    reject = None
+    routed = row.route is not None
     if answer is not None and row.state == SenderState.COMMITTED:
-        receipt = ReceiptBody.model_validate(answer)
+        receipt = (DeliveredBody.model_validate(answer) if routed
+                   else ReceiptBody.model_validate(answer))
     elif answer is not None and row.state == SenderState.REJECTED:
         reject = RejectBody.model_validate(answer)
     return Outgoing(
         state=SenderState(row.state), transfer_id=row.wire_id, prepare_hash=row.prepare_hash,
         creditor=row.creditor, amount_minutes=row.amount_minutes,
-        expires_at_ms=row.expires_at_ms, receipt=receipt, reject=reject,
+        expires_at_ms=row.expires_at_ms, receipt=receipt, reject=reject, routed=routed,
     )
 
 
@@ -153,7 +158,7 @@ class AnswerHandlers:
         else:
             assert isinstance(answer, RejectMessage)  # admit_response checked the answer type
             event = RejectArrived(answer.body)
-        return self._feed(conn, ctx, request.body.transfer_id, event, request.message_id)
+        return self.feed(conn, ctx, request.body.transfer_id, event, request.message_id)
 
     def _on_status_answer(self, conn: Connection, ctx: AnswerContext,
                           request: StatusMessage, answer: AnswerMessage) -> Applied:
@@ -162,9 +167,9 @@ class AnswerHandlers:
         else:
             assert isinstance(answer, MessageRejectMessage)
             event = StatusRefused(answer.body.reason)
-        return self._feed(conn, ctx, request.body.transfer_id, event, request.message_id)
+        return self.feed(conn, ctx, request.body.transfer_id, event, request.message_id)
 
-    def _feed(self, conn: Connection, ctx: AnswerContext, wire_id: str, event: Event,
+    def feed(self, conn: Connection, ctx: AnswerContext, wire_id: str, event: Event,
               message_id: str) -> Applied:
         rows = _BY_WIRE_ID.rows(conn, {"w": wire_id})
         if not rows:
@@ -177,7 +182,7 @@ class AnswerHandlers:
         for effect in effects:
             if isinstance(effect, SendPrepare):
                 if message_id == row.message_id:
-                    resend = ctx.now_ms + self.retry.prepare_ms
+                    resend = ctx.now_ms + self._resend_ms(row)
             elif isinstance(effect, SendStatusQuery):
                 if message_id == status_message_id(wire_id):
                     resend = ctx.now_ms + self.retry.status_ms
@@ -195,6 +200,12 @@ class AnswerHandlers:
             self._set_state(conn, wire_id, after.state, ctx.now_ms)
         return Applied(resend)
 
+    def _resend_ms(self, row: Any) -> int:
+        if row.route is None:
+            return self.retry.prepare_ms
+        # A disputed leg waits for an operator: asked again hourly, as a disputed status.
+        return self.retry.disputed_ms if row.dispute else self.retry.leg_ms
+
     def _settle(self, conn: Connection, ctx: AnswerContext, row: Any, after: Outgoing,
                 effect: CommitToClearing | ReleaseReservation) -> None:
         credit_class = CreditClass(row.credit_class)
@@ -202,6 +213,11 @@ class AnswerHandlers:
             target = store.ensure_clearing(conn, ctx.peer, ctx.now_ms)
             kind = EntryKind.TRANSFER_SETTLE
             answer: Any = after.receipt
+        elif row.forwarded_from is not None:
+            # A hub's leg was reserved from its hours in passage, never from a member.
+            target = str(AccountKind.TRANSIT)
+            kind = EntryKind.TRANSFER_RELEASE
+            answer = after.reject
         else:
             target = member_account(MemberAddress.parse(row.debtor).local_id)
             kind = EntryKind.TRANSFER_RELEASE
@@ -253,6 +269,11 @@ class AnswerHandlers:
         peers: set[str] = set()
         for row in rows:
             after, effects = step(_outgoing(row), Tick(now_ms))
+            if after.routed:
+                # The leg stays queued and is sent again until final (§22.4): no status query.
+                if after.state.value != row.state:
+                    self._set_state(conn, row.wire_id, after.state, now_ms)
+                continue
             if after.state.value != row.state:
                 self._set_state(conn, row.wire_id, after.state, now_ms)
                 # Past the expiry a prepare can only be refused as expired; the status query

@@ -38,6 +38,7 @@ from protocol.messages import (
     message_hash,
 )
 from protocol.messages.other import AckBody, AckMessage, MessageRejectBody, MessageRejectMessage
+from protocol.messages.routed import LegMessage
 from protocol.messages.transfer import (
     PrepareBody,
     PrepareMessage,
@@ -106,7 +107,7 @@ def refuse(request: RequestMessage, reason: ReasonCode, detail: str,
     """The refusal of `request`: transfer.reject for a prepare, message.reject otherwise."""
     detail = detail[:280]
     message: AnswerMessage
-    if isinstance(request, PrepareMessage):
+    if isinstance(request, PrepareMessage | LegMessage):
         message = RejectMessage(message_id=new_id(), body=RejectBody(
             in_reply_to=request.message_id, transfer_id=request.body.transfer_id,
             prepare_hash=prepare_hash or message_hash(request), reason=reason, detail=detail,
@@ -128,16 +129,19 @@ _INSERT_REMOTE = insert_row(remote_transfers)
 _MEMBER = FastStatement(
     select(members.c.status, members.c.relocated_to).where(members.c.local_id == bindparam("id"))
 )
-def _remote(conn: Connection, sender: str, transfer_id: str) -> Any | None:
+
+
+def remote(conn: Connection, sender: str, transfer_id: str) -> Any | None:
     rows = _REMOTE.rows(conn, {"node": sender, "tid": transfer_id})
     return rows[0] if rows else None
 
 
-def _record_remote(conn: Connection, ctx: Context, request: PrepareMessage | StatusMessage, *,
-                   state: RemoteTransferState, answer: dict[str, Any] | None,
-                   entry_height: int | None) -> None:
-    prepare = request.body if isinstance(request, PrepareMessage) else None
-    prepare_hash = (ctx.digest(request) if isinstance(request, PrepareMessage)
+def record_remote(conn: Connection, ctx: Context,
+                  request: PrepareMessage | LegMessage | StatusMessage, *,
+                  state: RemoteTransferState, answer: dict[str, Any] | None,
+                  entry_height: int | None) -> None:
+    prepare = request.body if isinstance(request, PrepareMessage | LegMessage) else None
+    prepare_hash = (ctx.digest(request) if isinstance(request, PrepareMessage | LegMessage)
                     else request.body.prepare_hash)
     _INSERT_REMOTE.run(conn, RemoteTransferRow(
         debtor_node=ctx.sender, transfer_id=request.body.transfer_id,
@@ -149,6 +153,35 @@ def _record_remote(conn: Connection, ctx: Context, request: PrepareMessage | Sta
         entry_height=entry_height, transaction_id=ctx.transaction_id,
         received_at_ms=ctx.now_ms,
     ).values())
+
+
+def check_creditor(conn: Connection, ctx: Context,
+                   request: PrepareMessage | LegMessage) -> Answer | None:
+    """The refusal of a transfer to a member here, or None: the creditor exists, may receive,
+    and the sender's net debit toward this node stays within its cap."""
+    body = request.body
+    local_id = MemberAddress.parse(body.creditor).local_id
+    rows = _MEMBER.rows(conn, {"id": local_id})
+    if not rows:
+        return refuse(request, ReasonCode.CREDITOR_UNKNOWN, f"no member {body.creditor}")
+    member = rows[0]
+    if member.relocated_to is not None:
+        return refuse(request, ReasonCode.CREDITOR_RELOCATED,
+                      f"{body.creditor} moved to {member.relocated_to}",
+                      relocated_to=member.relocated_to)
+    if member.status != MemberStatus.ACTIVE:
+        return refuse(request, ReasonCode.CREDITOR_CANNOT_RECEIVE,
+                      f"{body.creditor} is {member.status}")
+    debtor_node = ctx.directory.node(ctx.sender)
+    assert debtor_node is not None  # admission found the sender in the directory
+    owed = -store.clearing_balance(conn, ctx.sender)
+    reason = check_debit_caps(debtor_node, owed_to_partner_minutes=owed,
+                              owed_overall_minutes=None, amount_minutes=body.amount_minutes)
+    if reason is not None:
+        return refuse(request, reason,
+                      f"{ctx.sender} owes {owed} minutes here; its cap toward this node is "
+                      f"{debtor_node.net_debit_cap_per_partner_minutes}")
+    return None
 
 
 # Request types of v1 that are reserved (standard §8.2): a statement travels in the
@@ -227,86 +260,65 @@ class RequestHandlers:
                     reason: ReasonCode | None) -> Answer:
         if reason is not None:
             answer = refuse(request, reason, f"refused: {reason.value}")
-            if isinstance(request, PrepareMessage) and answer.final:
+            if isinstance(request, PrepareMessage | LegMessage) and answer.final:
                 self._remember_reject(conn, ctx, request, answer)
             return answer
         # require_complete ran at start-up: every request type decoded here has a handler.
         return self.handlers[request.type](conn, ctx, request)
 
-    def _remember_reject(self, conn: Connection, ctx: Context, request: PrepareMessage,
+    def _remember_reject(self, conn: Connection, ctx: Context,
+                         request: PrepareMessage | LegMessage,
                          answer: Answer) -> None:
         """A final reject of a prepare also answers later status queries about the transfer."""
-        if _remote(conn, ctx.sender, request.body.transfer_id) is None:
-            _record_remote(conn, ctx, request, state=REJECTED,
+        if remote(conn, ctx.sender, request.body.transfer_id) is None:
+            record_remote(conn, ctx, request, state=REJECTED,
                            answer=encode_message(answer.message)["body"], entry_height=None)
 
     # transfer.prepare ----------------------------------------------------------------------
 
     def _prepare(self, conn: Connection, ctx: Context, request: PrepareMessage) -> Answer:
         body = request.body
-        held = _remote(conn, ctx.sender, body.transfer_id)
+        held = remote(conn, ctx.sender, body.transfer_id)
         if held is not None:
             if held.state == UNKNOWN_EXPIRED:
                 return refuse(request, ReasonCode.EXPIRED,
                               "this transfer was answered unknown_expired before")
             return refuse(request, ReasonCode.TRANSFER_ID_CONFLICT,
                           f"transfer id {body.transfer_id} is held with other content")
-        answer = self._check_creditor(conn, ctx, request)
+        answer = check_creditor(conn, ctx, request)
         if answer is not None:
             if answer.final:
                 self._remember_reject(conn, ctx, request, answer)
             return answer
+        entry = self.credit(conn, ctx, body)
+        receipt = ReceiptBody(
+            in_reply_to=request.message_id, transfer_id=body.transfer_id,
+            prepare_hash=ctx.digest(request), creditor=body.creditor,
+            amount_minutes=body.amount_minutes, committed_at_ms=ctx.now_ms,
+        )
+        record_remote(conn, ctx, request, state=COMMITTED,
+                       answer=receipt.model_dump(mode="json"), entry_height=entry.height)
+        for hook in self.commit_hooks:
+            hook(conn, ctx, body)
+        return Answer(ReceiptMessage(message_id=new_id(), body=receipt), final=True)
+
+    def credit(self, conn: Connection, ctx: Context, body: PrepareBody) -> Any:
+        """clearing -> member: the creditor's node takes the transfer (its commit point)."""
         clearing = store.ensure_clearing(conn, ctx.sender, ctx.now_ms)
         creditor = MemberAddress.parse(body.creditor)
-        entry = self.ledger.post(
+        return self.ledger.post(
             conn, kind=EntryKind.TRANSFER_IN, ref=body.transfer_id, actor=body.debtor,
             memo=body.memo, now_ms=ctx.now_ms,
             legs=(Posting(clearing, body.credit_class, -body.amount_minutes),
                   Posting(member_account(creditor.local_id), body.credit_class,
                           body.amount_minutes)),
         )
-        receipt = ReceiptBody(
-            in_reply_to=request.message_id, transfer_id=body.transfer_id,
-            prepare_hash=ctx.digest(request), creditor=body.creditor,
-            amount_minutes=body.amount_minutes, committed_at_ms=ctx.now_ms,
-        )
-        _record_remote(conn, ctx, request, state=COMMITTED,
-                       answer=receipt.model_dump(mode="json"), entry_height=entry.height)
-        for hook in self.commit_hooks:
-            hook(conn, ctx, body)
-        return Answer(ReceiptMessage(message_id=new_id(), body=receipt), final=True)
-
-    def _check_creditor(self, conn: Connection, ctx: Context,
-                        request: PrepareMessage) -> Answer | None:
-        body = request.body
-        local_id = MemberAddress.parse(body.creditor).local_id
-        rows = _MEMBER.rows(conn, {"id": local_id})
-        if not rows:
-            return refuse(request, ReasonCode.CREDITOR_UNKNOWN, f"no member {body.creditor}")
-        member = rows[0]
-        if member.relocated_to is not None:
-            return refuse(request, ReasonCode.CREDITOR_RELOCATED,
-                          f"{body.creditor} moved to {member.relocated_to}",
-                          relocated_to=member.relocated_to)
-        if member.status != MemberStatus.ACTIVE:
-            return refuse(request, ReasonCode.CREDITOR_CANNOT_RECEIVE,
-                          f"{body.creditor} is {member.status}")
-        debtor_node = ctx.directory.node(ctx.sender)
-        assert debtor_node is not None  # admission found the sender in the directory
-        owed = -store.clearing_balance(conn, ctx.sender)
-        reason = check_debit_caps(debtor_node, owed_to_partner_minutes=owed,
-                                  owed_overall_minutes=None, amount_minutes=body.amount_minutes)
-        if reason is not None:
-            return refuse(request, reason,
-                          f"{ctx.sender} owes {owed} minutes here; its cap toward this node is "
-                          f"{debtor_node.net_debit_cap_per_partner_minutes}")
-        return None
 
     # transfer.status -----------------------------------------------------------------------
 
     def _status(self, conn: Connection, ctx: Context, request: StatusMessage) -> Answer:
         query = request.body
-        held = _remote(conn, ctx.sender, query.transfer_id)
+        held = remote(conn, ctx.sender, query.transfer_id)
         stored: ReceiptBody | RejectBody | None = None
         if held is not None and held.state == UNKNOWN_EXPIRED:
             if held.prepare_hash != query.prepare_hash:
@@ -323,7 +335,7 @@ class RequestHandlers:
             return refuse(request, exc.code, exc.detail)
         if body.state is TransferState.UNKNOWN_EXPIRED and held is None:
             # Binding: from now on a prepare with this transfer id is refused as expired.
-            _record_remote(conn, ctx, request, state=UNKNOWN_EXPIRED, answer=None,
+            record_remote(conn, ctx, request, state=UNKNOWN_EXPIRED, answer=None,
                            entry_height=None)
         final = body.state is not TransferState.UNKNOWN
         return Answer(StatusAnswerMessage(message_id=new_id(), body=body), final=final)

@@ -25,6 +25,10 @@ class AccountKind(StrEnum):
     REDEMPTION = "redemption"  # hours exchanged for goods or retired
     EXPIRY = "expiry"  # hours that expired under the node's policy
     PENDING = "pending"  # reserved outgoing cross-node transfers
+    # A hub's hours in passage (standard §22.4): debited when it reserves the next leg of a
+    # routed transfer, credited when the previous hop's leg settles or the next leg is
+    # refused. Zero whenever no routed transfer is half settled at this node.
+    TRANSIT = "transit"
     # One per peer node. Its balance is what we owe that peer (+) or it owes us (-): the
     # creditor's node debits it when it credits its member, the debtor's node credits it when
     # the transfer settles, so the two nodes' balances for one link sum to zero.
@@ -81,6 +85,7 @@ SYSTEM_ACCOUNTS: tuple[AccountKind, ...] = (
     AccountKind.REDEMPTION,
     AccountKind.EXPIRY,
     AccountKind.PENDING,
+    AccountKind.TRANSIT,
 )
 
 

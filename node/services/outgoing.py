@@ -8,6 +8,7 @@ refusal releases it (pending -> member).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -23,14 +24,18 @@ from node.exchange.requests import new_id
 from node.federation import FederationService
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, EntryKind, Posting, member_account
+from node.linkmap import LinkMapService
 from node.states import TransferState
 from protocol.addresses import MemberAddress
 from protocol.canonical import canonical_bytes, sha256_hex
 from protocol.credit import SPEND_ORDER, CreditClass
 from protocol.directory import NodeEntry, NodeStatus
 from protocol.messages import encode_message
+from protocol.messages.routed import LegBody, LegMessage
 from protocol.messages.transfer import PrepareBody, PrepareMessage, Purpose
+from protocol.policy import Policy
 from protocol.reasons import ReasonCode
+from protocol.routed import hop_margin_ms, link_cap
 from protocol.transfer_rules import check_debit_caps
 
 MEMO_WIRE_MAX = 140
@@ -60,16 +65,38 @@ def pick_class(by_class: dict[CreditClass, int], amount: int, *, requested: Cred
                         f"{total} minutes available to send, {amount} asked")
 
 
+def _first_message(path: tuple[str, ...], policy: Policy, *, expiry_ms: int,
+                   fields: dict[str, Any]) -> PrepareMessage | LegMessage:
+    """A prepare to the creditor's node, or the first leg of a routed transfer (§22.4). Each
+    hub's leg expires a margin before the one it came on: the first leg lasts that much longer,
+    so that the last one still lasts the node's own expiry."""
+    lifetime = min(max(expiry_ms, policy.expiry_min_ms)
+                   + (len(path) - 2) * hop_margin_ms(policy), policy.expiry_max_ms)
+    fields = {**fields, "expires_at_ms": fields["created_at_ms"] + lifetime}
+    if len(path) == 2:
+        return PrepareMessage(message_id=new_id(), body=PrepareBody(**fields))
+    return LegMessage(message_id=new_id(), body=LegBody(**fields, path=list(path), hop=0))
+
+
 class OutgoingTransfers:
     def __init__(self, *, ledger: Ledger, clock: Clock, node_id: str,
                  federation: FederationService, expiry_ms: int,
-                 wake: Callable[[str], None] = lambda peer: None) -> None:
+                 wake: Callable[[str], None] = lambda peer: None,
+                 link_maps: LinkMapService | None = None) -> None:
         self.ledger = ledger
         self.clock = clock
         self.node_id = node_id
         self.federation = federation
         self.expiry_ms = expiry_ms
         self.wake = wake
+        self.link_maps = link_maps
+
+    def path_to(self, node: str) -> tuple[str, ...]:
+        """The nodes a transfer to `node` crosses (§22.3): itself and `node` without a link
+        map (a full mesh), else the map's route, refused `no_route` when there is none."""
+        if self.link_maps is None or self.link_maps.current() is None:
+            return (self.node_id, node)
+        return self.link_maps.route(node)
 
     def peer_entry(self, peer: str) -> tuple[NodeEntry, NodeEntry, Any]:
         directory = self.federation.current()
@@ -92,6 +119,16 @@ class OutgoingTransfers:
                                 "peers refuse what it sends until the authority reinstates it")
         return entry, me, directory.policy
 
+    def _link_cap(self, conn: Connection, peer: str, amount_minutes: int) -> ReasonCode | None:
+        """With a link map held, what this node may owe `peer` on their link (§22.2)."""
+        link_map = self.link_maps.current() if self.link_maps is not None else None
+        if link_map is None:
+            return None
+        cap = link_cap(link_map, debtor=self.node_id, creditor=peer)
+        if cap is None or store.owed_to(conn, peer) + amount_minutes > cap:
+            return ReasonCode.PARTNER_CAP_EXCEEDED
+        return None
+
     def reserve(
         self, conn: Connection, *, transfer_id: str, debtor: MemberAddress,
         creditor: MemberAddress, amount_minutes: int, memo: str, actor: str, request_hash: str,
@@ -99,8 +136,9 @@ class OutgoingTransfers:
         payment_request_id: str | None = None,
     ) -> TransferRow:
         """Everything of step 1 in the caller's database transaction; returns the new row."""
-        peer = creditor.node_id
-        _, me, policy = self.peer_entry(peer)
+        _, me, policy = self.peer_entry(creditor.node_id)
+        path = self.path_to(creditor.node_id)
+        peer = path[1]  # the creditor's node, or the first hub on the way
         if len(memo) > MEMO_WIRE_MAX:
             raise RuleViolation(ErrorCode.VALIDATION_FAILED,
                                 f"a memo to another node has at most {MEMO_WIRE_MAX} characters")
@@ -116,7 +154,8 @@ class OutgoingTransfers:
                            "operator resolves it")
         cap = check_debit_caps(me, owed_to_partner_minutes=store.owed_to(conn, peer),
                                owed_overall_minutes=store.owed_to(conn, None),
-                               amount_minutes=amount_minutes)
+                               amount_minutes=amount_minutes) or self._link_cap(
+            conn, peer, amount_minutes)
         if cap is not None:
             code = (ErrorCode.PARTNER_CAP_EXCEEDED if cap is ReasonCode.PARTNER_CAP_EXCEEDED
                     else ErrorCode.OVERALL_CAP_EXCEEDED)
@@ -132,12 +171,10 @@ class OutgoingTransfers:
             legs=(Posting(account, chosen, -amount_minutes),
                   Posting(str(AccountKind.PENDING), chosen, amount_minutes)),
         )
-        lifetime = min(max(self.expiry_ms, policy.expiry_min_ms), policy.expiry_max_ms)
-        prepare = PrepareMessage(message_id=new_id(), body=PrepareBody(
+        prepare = _first_message(path, policy, expiry_ms=self.expiry_ms, fields=dict(
             transfer_id=new_id(), debtor=str(debtor), creditor=str(creditor),
             amount_minutes=amount_minutes, credit_class=chosen, purpose=purpose,
-            payment_request_id=payment_request_id, created_at_ms=now_ms,
-            expires_at_ms=now_ms + lifetime, memo=memo,
+            payment_request_id=payment_request_id, created_at_ms=now_ms, memo=memo,
         ))
         wire = encode_message(prepare)  # once: its hash and the outbox's copy are of these bytes
         record = TransferRow(
@@ -149,6 +186,7 @@ class OutgoingTransfers:
             prepare_hash=sha256_hex(canonical_bytes(wire)), credit_class=chosen.value,
             purpose=purpose.value, payment_request_id=payment_request_id,
             expires_at_ms=prepare.body.expires_at_ms,
+            route=json.dumps(list(path)) if len(path) > 2 else None,
         )
         _INSERT_TRANSFER.run(conn, record.values())
         store.add_reserved(conn, peer, amount_minutes)

@@ -21,6 +21,7 @@ from protocol.messages.other import (
     RelocationMessage,
     RelocationReceiptMessage,
 )
+from protocol.messages.routed import DeliveredMessage, ForwardingMessage, LegMessage
 from protocol.messages.transfer import (
     PrepareMessage,
     ReceiptMessage,
@@ -38,6 +39,7 @@ RequestMessage = (
     | PaymentDeclineMessage
     | StatementMessage
     | CheckpointMessage
+    | LegMessage
 )
 AnswerMessage = (
     ReceiptMessage
@@ -46,6 +48,8 @@ AnswerMessage = (
     | RelocationReceiptMessage
     | AckMessage
     | MessageRejectMessage
+    | ForwardingMessage
+    | DeliveredMessage
 )
 Message = RequestMessage | AnswerMessage
 
@@ -58,6 +62,8 @@ ANSWERS_FOR: dict[str, frozenset[str]] = {
     "payment.decline": frozenset({"message.ack", "message.reject"}),
     "statement": frozenset({"message.ack", "message.reject"}),
     "checkpoint": frozenset({"message.ack", "message.reject"}),
+    # Revision 1.4 (§22.4): a leg of a routed transfer.
+    "transfer.leg": frozenset({"transfer.delivered", "transfer.forwarding", "transfer.reject"}),
 }
 REQUEST_TYPES = frozenset(ANSWERS_FOR)
 ANSWER_TYPES = frozenset().union(*ANSWERS_FOR.values())

@@ -47,6 +47,8 @@ class TransferRow(Row):
     relocated_to: str | None = None
     final_answer: str | None = None
     dispute: str | None = None
+    route: str | None = None
+    forwarded_from: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)

@@ -1,0 +1,147 @@
+"""Transfers routed through hubs (standard §22.4): five real SQLite nodes in process on the
+test network, a signed link map, legs forwarded hop by hop, the end receipt carried back.
+
+    sh-pudong -- js-hub -- zj-hub -- zj-jiaxing
+                   |
+               js-suzhou
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from node.db.schema import transfers
+from protocol.directory import decode_directory
+from protocol.links import sign_links
+from tests.federation import Federation, audit
+from tests.support import AUTHORITY, START_MS
+
+SH, JS_HUB, ZJ_HUB, JX, SZ = "sh-pudong", "js-hub", "zj-hub", "zj-jiaxing", "js-suzhou"
+NODES = [SH, JS_HUB, ZJ_HUB, JX, SZ]
+LINKS = [(SH, JS_HUB), (JS_HUB, SZ), (JS_HUB, ZJ_HUB), (ZJ_HUB, JX)]
+CAP = 6_000
+
+
+def link_map(directory: dict[str, Any], *, cap: int = CAP, serial: int = 1) -> dict[str, Any]:
+    ordered = sorted(tuple(sorted(pair)) for pair in LINKS)
+    body = {"hops_max": 3, "links": [
+        {"a": a, "b": b, "a_cap_minutes": cap, "b_cap_minutes": cap} for a, b in ordered]}
+    return sign_links(body, authority=AUTHORITY, directory=decode_directory(directory),
+                      serial=serial, issued_at_ms=START_MS + serial)
+
+
+def drive(fed: Federation, *, steps: int = 12) -> None:
+    """Deliver what is due, then let a second pass, until nothing is open anywhere."""
+    for _ in range(steps):
+        fed.settle()
+        if not any(_open(fed, node) for node in fed.node_ids):
+            return
+        fed.clock.advance(1_000)
+        fed.tick()
+    raise AssertionError("routed transfers still open")
+
+
+def _open(fed: Federation, node_id: str) -> int:
+    with fed.nodes[node_id].db.read() as conn:
+        return len(conn.execute(select(transfers.c.id).where(
+            transfers.c.state.in_(("pending", "in_doubt")))).all())
+
+
+def _row(fed: Federation, node_id: str, wire_id: str) -> Any:
+    with fed.nodes[node_id].db.read() as conn:
+        return conn.execute(select(transfers).where(transfers.c.wire_id == wire_id)).one()
+
+
+@pytest.fixture
+def fed(tmp_path: Path) -> Iterator[Federation]:
+    federation = Federation(tmp_path, NODES, members=2, grant_minutes=600)
+    document = link_map(federation.directory)
+    for node in federation.nodes.values():
+        node.link_maps.accept(document)
+    yield federation
+    federation.close()
+
+
+def test_three_links_commit_end_to_end_and_every_book_balances(fed: Federation) -> None:
+    sent = fed.send(f"m0@{SH}", f"m1@{JX}", 90, transfer_id="far")
+    assert sent.status_code == 201, sent.text
+    view = sent.json()
+    wire_id = view["wire_id"] if "wire_id" in view else _row_by_id(fed, SH, "far").wire_id
+    drive(fed)
+    assert fed.transfer(SH, "far")["state"] == "committed"
+    assert (fed.balance(f"m0@{SH}"), fed.balance(f"m1@{JX}")) == (510, 690)
+    first = _row(fed, SH, wire_id)
+    assert json.loads(first.route) == [SH, JS_HUB, ZJ_HUB, JX]
+    assert first.peer_node_id == JS_HUB
+    # Every hub's leg settled, from the hub's transit, and it kept nothing.
+    for hub, onward in ((JS_HUB, ZJ_HUB), (ZJ_HUB, JX)):
+        leg = _row(fed, hub, wire_id)
+        assert (leg.state, leg.peer_node_id) == ("committed", onward)
+    end = json.loads(first.final_answer)["end"]
+    assert (end["path"], end["amount_minutes"]) == ([SH, JS_HUB, ZJ_HUB, JX], 90)
+    assert set(end["signatures"]) == {JX}
+    totals = audit(fed)
+    assert totals["in_flight"] == 0
+    # Each link reconciles as today: every window matches.
+    for view in fed.reconcile().values():
+        assert view["state"] == "matched", view
+
+
+def test_two_links_and_both_directions(fed: Federation) -> None:
+    fed.send(f"m0@{SH}", f"m0@{SZ}", 30, transfer_id="near")
+    fed.send(f"m1@{SZ}", f"m1@{SH}", 20, transfer_id="back")
+    drive(fed)
+    assert fed.transfer(SH, "near")["state"] == "committed"
+    assert fed.transfer(SZ, "back")["state"] == "committed"
+    assert (fed.balance(f"m0@{SZ}"), fed.balance(f"m1@{SH}")) == (630, 620)
+    audit(fed)
+
+
+def test_a_refusal_at_the_end_releases_every_hop(fed: Federation) -> None:
+    sent = fed.send(f"m0@{SH}", f"nobody@{JX}", 40, transfer_id="nowhere")
+    assert sent.status_code == 201, sent.text
+    drive(fed)
+    seen = fed.transfer(SH, "nowhere")
+    assert (seen["state"], seen["reason_code"]) == ("rejected", "creditor_unknown")
+    assert fed.balance(f"m0@{SH}") == 600
+    audit(fed)
+
+
+def test_a_hub_over_its_cap_refuses_and_the_hours_come_back(tmp_path: Path) -> None:
+    federation = Federation(tmp_path, NODES, members=1, grant_minutes=600)
+    try:
+        document = link_map(federation.directory, cap=50)
+        for node in federation.nodes.values():
+            node.link_maps.accept(document)
+        federation.send(f"m0@{SH}", f"m0@{JX}", 40, transfer_id="fits")
+        drive(federation)
+        assert federation.transfer(SH, "fits")["state"] == "committed"
+        # The first hop's cap counts what sh-pudong owes js-hub: 40 + 40 > 50.
+        refused = federation.send(f"m0@{SH}", f"m0@{JX}", 40, transfer_id="over")
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "partner_cap_exceeded"
+        audit(federation)
+    finally:
+        federation.close()
+
+
+def test_a_hub_restarted_mid_flight_loses_nothing(fed: Federation) -> None:
+    fed.send(f"m0@{SH}", f"m1@{JX}", 25, transfer_id="bumpy")
+    fed.settle()  # sh -> js-hub: forwarding; js-hub has queued its leg to zj-hub
+    fed.restart(JS_HUB)
+    fed.restart(ZJ_HUB)
+    drive(fed)
+    assert fed.transfer(SH, "bumpy")["state"] == "committed"
+    assert fed.balance(f"m1@{JX}") == 625
+    audit(fed)
+
+
+def _row_by_id(fed: Federation, node_id: str, transfer_id: str) -> Any:
+    with fed.nodes[node_id].db.read() as conn:
+        return conn.execute(select(transfers).where(transfers.c.id == transfer_id)).one()
