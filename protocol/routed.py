@@ -45,19 +45,26 @@ def check_leg(leg: LegBody, *, sender: str, receiver: str, now_ms: int,
     """A leg's stateless checks (§22.4), like a prepare's (§9.2) but against the path: the
     sender is the path's node at `hop` and the receiver the next one. Only the first leg, which
     the debtor's node made, must last at least `expiry_min_ms`: a later leg lasts what is left
-    of the first, less the margins."""
+    of the first, less the margins.
+
+    Not the expiry: a leg is sent again until it is final, past its expiry too, and a receiver
+    that holds it answers from what it holds (`leg_expired` is for a leg it does not hold)."""
     if leg.sender != sender:
         return ReasonCode.DEBTOR_NOT_AT_SENDER
     if leg.receiver != receiver:
         return ReasonCode.CREDITOR_NOT_AT_RECEIVER
-    if now_ms >= leg.expires_at_ms:
-        return ReasonCode.EXPIRED
     lifetime_ms = leg.expires_at_ms - leg.created_at_ms
     if lifetime_ms > policy.expiry_max_ms or (leg.hop == 0 and lifetime_ms < policy.expiry_min_ms):
         return ReasonCode.EXPIRY_OUT_OF_BOUNDS
     if leg.amount_minutes > policy.amount_minutes_max:
         return ReasonCode.AMOUNT_OUT_OF_BOUNDS
     return None
+
+
+def leg_expired(leg: LegBody, *, now_ms: int) -> bool:
+    """May a receiver that does not hold this leg still take it? Not at or after its expiry:
+    refused `expired`, final (and remembered, like any final refusal of a transfer)."""
+    return now_ms >= leg.expires_at_ms
 
 
 def links_on_path(link_map: LinkMap | None, path: list[str]) -> bool:

@@ -57,7 +57,14 @@ from protocol.messages.routed import (
 )
 from protocol.messages.transfer import RejectBody, RejectMessage
 from protocol.reasons import ReasonCode
-from protocol.routed import end_receipt, link_cap, links_on_path, next_leg, read_delivered
+from protocol.routed import (
+    end_receipt,
+    leg_expired,
+    link_cap,
+    links_on_path,
+    next_leg,
+    read_delivered,
+)
 from protocol.transfer_findings import NotYet
 from protocol.transfer_machine import Event, LegAnswered, RejectArrived
 
@@ -92,9 +99,12 @@ class RoutedHandlers:
         held = remote(conn, ctx.sender, body.transfer_id)
         if held is not None:
             return self._answered_before(request, digest, held)
+        rows = _FORWARD.rows(conn, {"w": body.transfer_id})
+        if not rows and leg_expired(body, now_ms=ctx.now_ms):
+            return self._remembered(conn, ctx, request, refuse(
+                request, ReasonCode.EXPIRED, "the leg expired before it arrived"))
         if body.last:
             return self._end(conn, ctx, request)
-        rows = _FORWARD.rows(conn, {"w": body.transfer_id})
         if not rows:
             return self._forward(conn, ctx, request)
         row = rows[0]

@@ -18,7 +18,7 @@ import httpx
 
 from tests.simulation.adversary import Adversary
 from tests.simulation.network import CRASH_POINTS, EXPIRY_MS, SKEW_MS
-from tests.simulation.world import MEMBERS, NodeDied, SimFederation
+from tests.simulation.world import HUBS, MEMBERS, NodeDied, SimFederation
 
 TRANSFERS = "/api/v1/transfers"
 
@@ -30,7 +30,9 @@ class Actions:
         self.rng = rng
         self.counts = counts
         # Where members act: every node but a stolen-key adversary's, which is all attacker.
-        self.homes = [n for n in fed.node_ids if adversary is None or n != adversary.node_id]
+        # Hubs hold no members here (standard §22): they only pass hours on.
+        self.homes = [n for n in fed.node_ids if n not in HUBS
+                      and (adversary is None or n != adversary.node_id)]
         self.requests: list[tuple[str, str, dict[str, Any], int]] = []  # node, path, body, status
         self.step = 0
         self.table: list[tuple[int, Callable[[], str]]] = [

@@ -49,6 +49,9 @@ class Summary:
             ("cross-node transfers committed", str(c["transfers:cross:committed"])),
             ("cross-node transfers rejected", str(c["transfers:cross:rejected"])),
             ("cross-node transfers expired", str(c["transfers:cross:expired"])),
+            ("  of them routed through hubs, committed", str(c["transfers:routed:committed"])),
+            ("  routed, rejected", str(c["transfers:routed:rejected"])),
+            ("legs forwarded by hubs, committed", str(c["legs:forwarded:committed"])),
             ("local transfers committed", str(c["transfers:local:committed"])),
             ("member requests refused", str(sum(v for k, v in c.items() if k.startswith("api:")
                                                 and k not in _API_ACCEPTED))),
@@ -67,20 +70,22 @@ class Summary:
 
 
 _API_ACCEPTED = {"api:pending", "api:committed", "api:batch_201", "api:batch_200"}
-_NOT_FAULTS = ("action:", "api:", "pump:", "transfers:")
+_NOT_FAULTS = ("action:", "api:", "pump:", "transfers:", "legs:")
 
 
-def run_seed(job: tuple[int, int, tuple[str, ...], bool]) -> SeedResult:
-    seed, steps, plant, adversary = job
-    outcome = simulate(seed, steps=steps, plant=plant, adversary=adversary)
+def run_seed(job: tuple[int, int, tuple[str, ...], bool, bool]) -> SeedResult:
+    seed, steps, plant, adversary, liar = job
+    outcome = simulate(seed, steps=steps, plant=plant, adversary=adversary, liar=liar)
     return SeedResult(seed, outcome.digest, dict(outcome.counts),
                       None if outcome.failure is None else outcome.report())
 
 
 def results(seeds: Iterable[int], *, steps: int = STEPS, plant: Sequence[str] = (),
-            jobs: int = 1, adversary: bool = False) -> Iterator[SeedResult]:
-    """Each seed's result, in seed order. `adversary`: with the stolen-key adversary."""
-    work = [(seed, steps, tuple(plant), adversary) for seed in seeds]
+            jobs: int = 1, adversary: bool = False,
+            liar: bool = False) -> Iterator[SeedResult]:
+    """Each seed's result, in seed order. `adversary`: with the stolen-key adversary; `liar`:
+    with a lying hub."""
+    work = [(seed, steps, tuple(plant), adversary, liar) for seed in seeds]
     if jobs <= 1:
         yield from map(run_seed, work)
         return
@@ -91,11 +96,12 @@ def results(seeds: Iterable[int], *, steps: int = STEPS, plant: Sequence[str] = 
 
 def run_many(seeds: Sequence[int], *, steps: int = STEPS, plant: Sequence[str] = (),
              jobs: int = 1, progress: Callable[[str], None] | None = None,
-             adversary: bool = False) -> Summary:
+             adversary: bool = False, liar: bool = False) -> Summary:
     summary = Summary(steps=steps)
     started = time.monotonic()  # for the seeds/s figure only; the runs never read a clock
     every = max(1, len(seeds) // 50)
-    for result in results(seeds, steps=steps, plant=plant, jobs=jobs, adversary=adversary):
+    for result in results(seeds, steps=steps, plant=plant, jobs=jobs, adversary=adversary,
+                          liar=liar):
         summary.add(result)
         if progress is not None and (summary.seeds % every == 0 or result.report):
             elapsed = time.monotonic() - started
@@ -129,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--adversary", action="store_true",
                         help="the first node's signing key is stolen (tests/simulation/"
                              "adversary.py)")
+    parser.add_argument("--liar", action="store_true",
+                        help="a star round js-hub, which lies about legs (tests/simulation/"
+                             "liar.py)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print every step of a single seed, and the node logs")
     args = parser.parse_args(argv)
@@ -136,14 +145,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--steps, --seeds and --jobs must be at least 1")
     if args.seed is not None:
         outcome = simulate(args.seed, steps=args.steps, plant=args.plant, verbose=args.verbose,
-                           adversary=args.adversary)
+                           adversary=args.adversary, liar=args.liar)
         print(f"digest {outcome.digest}")
         print(outcome.report() if outcome.failure else f"seed {args.seed} passed")
         return 1 if outcome.failure else 0
     seeds = range(args.first, args.first + args.seeds)
     summary = run_many(seeds, steps=args.steps, plant=args.plant, jobs=args.jobs,
                        progress=lambda line: print(line, file=sys.stderr, flush=True),
-                       adversary=args.adversary)
+                       adversary=args.adversary, liar=args.liar)
     print(summary.table())
     return 1 if summary.failures else 0
 

@@ -19,19 +19,22 @@ import tempfile
 import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from node.db.schema import transfers
 from tests.simulation.actions import Actions
 from tests.simulation.adversary import Adversary
 from tests.simulation.bugs import planted
 from tests.simulation.checks import check_healed, check_reconciled, check_step
+from tests.simulation.liar import check_lied_to, lied_to, lying
 from tests.simulation.world import Shape, SimFederation, seeded_world
 
 STEPS = 60  # per seed in CI; scripts/simulate --steps changes it
+HEAL_ROUNDS = 20  # with a liar: minutes of healing before what is still open is judged
 VERIFY_EVERY = 10  # steps between two replays of every journal (the last step and healing too)
 
 
@@ -41,6 +44,7 @@ class Outcome:
     steps: int
     plant: tuple[str, ...] = ()
     adversary: bool = False
+    liar: bool = False
     digest: str = ""
     counts: Counter[str] = field(default_factory=Counter)
     failure: str | None = None
@@ -49,7 +53,9 @@ class Outcome:
     def replay(self) -> str:
         plants = "".join(f" --plant {name}" for name in self.plant)
         stolen = " --adversary" if self.adversary else ""
-        return f"scripts/simulate --seed {self.seed} --steps {self.steps}{plants}{stolen} -v"
+        lies = " --liar" if self.liar else ""
+        return (f"scripts/simulate --seed {self.seed} --steps {self.steps}{plants}{stolen}"
+                f"{lies} -v")
 
     def report(self) -> str:
         where = "healing" if self.failed_step is None else f"step {self.failed_step}"
@@ -59,14 +65,18 @@ class Outcome:
 
 def simulate(seed: int, *, steps: int = STEPS, plant: Sequence[str] = (),
              verbose: bool = False, say: Callable[[str], None] = print,
-             workdir: Path | None = None, adversary: bool = False) -> Outcome:
+             workdir: Path | None = None, adversary: bool = False,
+             liar: bool = False) -> Outcome:
     """`adversary`: the first node's signing key is stolen (tests/simulation/adversary.py);
-    three nodes, the two others honest."""
-    outcome = Outcome(seed=seed, steps=steps, plant=tuple(plant), adversary=adversary)
+    three nodes, the two others honest. `liar`: a star of three cities round js-hub, which
+    lies about the legs it is given (tests/simulation/liar.py)."""
+    outcome = Outcome(seed=seed, steps=steps, plant=tuple(plant), adversary=adversary,
+                      liar=liar)
     if not verbose:  # the nodes log every fault they meet; the trace says what happened
         logging.disable(logging.CRITICAL)
     try:
-        with tempfile.TemporaryDirectory(prefix=f"hb-sim-{seed}-") as scratch, planted(plant):
+        with (tempfile.TemporaryDirectory(prefix=f"hb-sim-{seed}-") as scratch, planted(plant),
+              lying(outcome.counts) if liar else nullcontext()):
             _run(outcome, workdir or Path(scratch), verbose=verbose, say=say)
     finally:
         logging.disable(logging.NOTSET)
@@ -77,7 +87,9 @@ def _run(outcome: Outcome, workdir: Path, *, verbose: bool, say: Callable[[str],
     rng = random.Random(outcome.seed)
     shape = Shape.draw(rng)
     if outcome.adversary:
-        shape = dataclasses.replace(shape, nodes=3)
+        shape = dataclasses.replace(shape, nodes=3, topology="mesh")
+    if outcome.liar:
+        shape = dataclasses.replace(shape, topology="star")
     trace: list[str] = [f"seed {outcome.seed}: {shape}"]
 
     def note(line: str) -> None:
@@ -99,7 +111,7 @@ def _run(outcome: Outcome, workdir: Path, *, verbose: bool, say: Callable[[str],
                     verify = (step + 1) % VERIFY_EVERY == 0 or step + 1 == outcome.steps
                     _after(fed, note, f"{step:4d} {line}", verify=verify, adversary=thief)
                 step = None
-                _heal(fed, note, thief)
+                _heal(fed, note, thief, liar=outcome.liar, counts=outcome.counts)
                 _tally(fed, outcome.counts)
             finally:
                 outcome.counts.update(fed.network.injected)
@@ -123,9 +135,11 @@ def _after(fed: SimFederation, note: Callable[[str], None], line: str, *, verify
 
 
 def _heal(fed: SimFederation, note: Callable[[str], None],
-          adversary: Adversary | None = None) -> None:
+          adversary: Adversary | None = None, *, liar: bool = False,
+          counts: Counter[str] | None = None) -> None:
     """The network heals: no more faults or crashes, every link mended, held copies arrive;
-    then time runs on until every transfer is final on both sides."""
+    then time runs on until every transfer is final on both sides (but those a lying hub
+    answered, which stay reserved: tests/simulation/liar.py)."""
     net = fed.network
     net.fault_rate = 0.0
     net.cut.clear()
@@ -133,6 +147,15 @@ def _heal(fed: SimFederation, note: Callable[[str], None],
     while net.held:
         note(f"heal: {fed.run(net.release_held(0))}")
     fed.restart_crashed()
+    if liar:
+        for _ in range(HEAL_ROUNDS):
+            fed.settle(crash_ok=True)
+            fed.clock.advance(60_000)
+            fed.tick()
+        fed.settle(crash_ok=True)
+        check_lied_to(fed, counts if counts is not None else Counter())
+        note(f"healed at {fed.clock.now_ms()} ms, lied to: {sorted(lied_to_counts(fed))}")
+        return
     fed.heal()
     totals = check_healed(fed, adversary)
     matched = check_reconciled(fed)
@@ -140,11 +163,24 @@ def _heal(fed: SimFederation, note: Callable[[str], None],
          f"held {totals['held']} clearing {totals['clearing']} | {matched} windows matched")
 
 
+def lied_to_counts(fed: SimFederation) -> dict[str, int]:
+    return {node_id: len(rows) for node_id, rows in lied_to(fed).items() if rows}
+
+
 def _tally(fed: SimFederation, counts: Counter[str]) -> None:
+    """Transfers by kind and state, each counted once, at the debtor's node: local, cross
+    (direct or routed) and, apart, routed ones; a hub's legs are counted as forwarded."""
+    kind = case((transfers.c.peer_node_id.is_(None), "local"),
+                (transfers.c.forwarded_from.is_not(None), "forwarded"),
+                (transfers.c.route.is_not(None), "routed"), else_="direct")
     for node in fed.nodes.values():
         with node.db.read() as conn:
-            rows = conn.execute(
-                select(transfers.c.peer_node_id.is_(None), transfers.c.state, func.count())
-                .group_by(transfers.c.peer_node_id.is_(None), transfers.c.state)).all()
-        for local, state, n in rows:
-            counts[f"transfers:{'local' if local else 'cross'}:{state}"] += n
+            rows = conn.execute(select(kind, transfers.c.state, func.count())
+                                .group_by(kind, transfers.c.state)).all()
+        for what, state, n in rows:
+            if what == "forwarded":
+                counts[f"legs:forwarded:{state}"] += n
+                continue
+            counts[f"transfers:{'local' if what == 'local' else 'cross'}:{state}"] += n
+            if what == "routed":
+                counts[f"transfers:routed:{state}"] += n

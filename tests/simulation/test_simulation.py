@@ -25,6 +25,8 @@ CI_SEEDS = range(120)
 CI_STEPS = 40
 ADVERSARY_SEEDS = range(20)  # with the stolen-key adversary (tests/simulation/adversary.py)
 ADVERSARY_STEPS = 60
+LIAR_SEEDS = range(20)  # with a hub that lies about legs (tests/simulation/liar.py)
+LIAR_STEPS = 40
 JOBS = 2
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,6 +45,11 @@ def test_every_ci_seed_keeps_the_books() -> None:
     assert [kind for kind in expected if met[kind] == 0] == []
     assert met["transfers:cross:committed"] > 1_000
     assert met["transfers:cross:rejected"] > 0 and met["transfers:cross:expired"] > 0
+    # About half the seeds trade through hubs (a star, or a chain of two hubs: world.py), and
+    # hubs crashed and came back with legs in flight.
+    assert met["transfers:routed:committed"] > 100 and met["transfers:routed:rejected"] > 0
+    assert met["legs:forwarded:committed"] > met["transfers:routed:committed"]
+    assert met["crash:hub_restarted"] > 20
 
 
 def test_a_seed_replays_exactly() -> None:
@@ -106,3 +113,15 @@ def test_the_adversary_is_caught_hiding_where_the_cut_rule_is_missing() -> None:
     assert first is not None, "the auditor never noticed a node co-signing any cut"
     assert "hiding forged transactions" in str(first.report)
     assert "--plant cosigns_any_cut --adversary" in str(first.report)
+
+
+@pytest.mark.timeout(900)
+def test_a_lying_hub_never_settles_a_transfer_on_its_word() -> None:
+    summary = run_many(LIAR_SEEDS, steps=LIAR_STEPS, jobs=JOBS, liar=True)
+    assert not summary.failures, "\n".join(str(f.report) for f in summary.failures)
+    met = summary.counts
+    # Both lies were told and met: a forged end disputed, a forward never made kept reserved.
+    assert met["liar:forged_end"] > 20 and met["liar:disputed"] > 20
+    assert met["liar:said_forwarding"] > 100 and met["liar:still_reserved"] > 20
+    assert met["transfers:routed:committed"] == 0
+    assert met["transfers:cross:committed"] > 20  # nj-gulou and sh-pudong kept trading directly

@@ -23,10 +23,26 @@ from typing import Any
 from node.exchange import faults
 from node.exchange.outbound import Pumped, Round
 from node.exchange.window import wait_turns
+from protocol.directory import decode_directory
+from protocol.links import sign_links
 from tests.federation import Federation
 from tests.simulation.network import NodeDied, SimNetwork, acting
+from tests.support import AUTHORITY, START_MS
 
-NODE_IDS = ["bj-chaoyang", "nj-gulou", "sh-pudong"]
+CITIES = ["bj-chaoyang", "nj-gulou", "sh-pudong"]
+HUBS = ["js-hub", "zj-hub"]  # clearing hubs (standard §22): they hold no members here
+NODE_IDS = CITIES + HUBS
+# Link maps (hops_max, links) of the topologies with hubs; "mesh" has none (a full mesh).
+#   star:  every city links to js-hub; nj-gulou and sh-pudong also trade directly
+#   chain: bj-chaoyang and nj-gulou link to js-hub, sh-pudong to zj-hub, the hubs to each
+#          other, so bj-chaoyang pays sh-pudong over three links
+TOPOLOGIES: dict[str, tuple[int, list[tuple[str, str]]] | None] = {
+    "mesh": None,
+    "star": (2, [("bj-chaoyang", "js-hub"), ("js-hub", "nj-gulou"), ("js-hub", "sh-pudong"),
+                 ("nj-gulou", "sh-pudong")]),
+    "chain": (3, [("bj-chaoyang", "js-hub"), ("js-hub", "nj-gulou"), ("js-hub", "zj-hub"),
+                  ("sh-pudong", "zj-hub")]),
+}
 MEMBERS = 4  # m0..m3 at every node
 GRANT_MINUTES = 300
 UNCAPPED_MINUTES = 60_000
@@ -44,6 +60,12 @@ class Shape:
     # window is the smaller of its sender's and its receiver's.
     windows: tuple[tuple[int, int], ...] = ((1, 1),) * len(NODE_IDS)
     batch_size_max: int = 100  # the policy's: small, so that a window fills
+    topology: str = "mesh"  # a key of TOPOLOGIES
+
+    def node_ids(self) -> list[str]:
+        if self.topology == "mesh":
+            return CITIES[:self.nodes]
+        return CITIES + (HUBS if self.topology == "chain" else HUBS[:1])
 
     @classmethod
     def draw(cls, rng: random.Random) -> Shape:
@@ -52,7 +74,8 @@ class Shape:
                     fault_rate=rng.choice((0.1, 0.25, 0.4)))
         windows = tuple((rng.choice(WINDOWS), rng.choice(WINDOWS)) for _ in NODE_IDS)
         return dataclasses.replace(shape, windows=windows,
-                                   batch_size_max=rng.choice((1, 2, 100)))
+                                   batch_size_max=rng.choice((1, 2, 100)),
+                                   topology=rng.choice(("mesh", "mesh", "star", "chain")))
 
 
 class SimFederation(Federation):
@@ -110,6 +133,8 @@ class SimFederation(Federation):
 
     def restart(self, node_id: str) -> None:
         self.network.dying.discard(node_id)
+        if node_id in HUBS:
+            self.network.injected["crash:hub_restarted"] += 1
         super().restart(node_id)
 
     def restart_crashed(self) -> list[str]:
@@ -123,6 +148,22 @@ class SimFederation(Federation):
 
 
 
+def _hand_out_link_map(fed: SimFederation, shape: Shape) -> None:
+    """The authority signs the topology's link map, each link capped like the directory's
+    partner caps, and every node holds it (a mesh has none)."""
+    topology = TOPOLOGIES[shape.topology]
+    if topology is None:
+        return
+    hops_max, pairs = topology
+    body = {"hops_max": hops_max, "links": [
+        {"a": a, "b": b, "a_cap_minutes": shape.cap_minutes, "b_cap_minutes": shape.cap_minutes}
+        for a, b in pairs]}
+    document = sign_links(body, authority=AUTHORITY, directory=decode_directory(fed.directory),
+                          serial=1, issued_at_ms=START_MS)
+    for node in fed.nodes.values():
+        node.link_maps.accept(document)
+
+
 @contextmanager
 def seeded_world(tmp_path: Path, seed: int, shape: Shape) -> Iterator[SimFederation]:
     ids = random.Random(f"ids:{seed}")
@@ -130,11 +171,12 @@ def seeded_world(tmp_path: Path, seed: int, shape: Shape) -> Iterator[SimFederat
     uuid.uuid4 = lambda: uuid.UUID(int=ids.getrandbits(128), version=4)
     fed: SimFederation | None = None
     try:
-        node_ids = NODE_IDS[:shape.nodes]
+        node_ids = shape.node_ids()
         fed = SimFederation(tmp_path, node_ids, shape=shape, members=MEMBERS,
                             grant_minutes=GRANT_MINUTES,
                             caps=dict.fromkeys(node_ids, shape.cap_minutes),
                             policy={"batch_size_max": shape.batch_size_max})
+        _hand_out_link_map(fed, shape)
         fed.network.rng = random.Random(f"network:{seed}")
         fed.network.fault_rate = shape.fault_rate
         fed.network.windowed = any(min(sends, accepts) > 1 for sends, accepts in shape.windows)
