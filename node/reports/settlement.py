@@ -36,9 +36,8 @@ def hub_degrees(link_map: LinkMap) -> dict[str, int]:
     return {node: count for node, count in sorted(degree.items()) if count > 1}
 
 
-def hub_row(node: str, links: int, positions: list[dict[str, Any]]) -> dict[str, Any]:
-    """One hub's figures from its own rows of `positions`."""
-    own = [p["closing_position_minutes"] for p in positions if p["node"] == node]
+def hub_row(node: str, links: int, own: list[int]) -> dict[str, Any]:
+    """One hub's figures from its own closing positions (one per link it holds a window on)."""
     owed = sum(p for p in own if p > 0)
     owing = -sum(p for p in own if p < 0)
     return {"node": node, "links": links, "owed_minutes": owed, "owing_minutes": owing,
@@ -62,5 +61,9 @@ def section(positions: list[dict[str, Any]], link_map: LinkMap | None) -> dict[s
     """The report's `settlement`: the totals always, a row per hub when a link map is held
     (without one the federation is a full mesh: no hubs)."""
     degrees = {} if link_map is None else hub_degrees(link_map)
-    return {"hubs": [hub_row(node, links, positions) for node, links in degrees.items()],
+    by_node: dict[str, list[int]] = {node: [] for node in degrees}
+    for p in positions:
+        if p["node"] in by_node:
+            by_node[p["node"]].append(p["closing_position_minutes"])
+    return {"hubs": [hub_row(node, links, by_node[node]) for node, links in degrees.items()],
             "totals": totals(positions)}
