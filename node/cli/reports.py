@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from node.cli.authority import AuthorityFolder
+from node.cli.authority import LINKS_FILE, AuthorityFolder
 from node.cli.output import err, out
 from node.config import load_config
 from node.errors import ConfigError
@@ -30,6 +30,7 @@ from node.reports.verify import ReportInvalid, verify_report
 from node.runtime import open_node
 from protocol.directory import Directory
 from protocol.errors import ProtocolError
+from protocol.links import accept_links
 from protocol.signing import SigningKey
 from protocol.wire import parse_object
 
@@ -100,6 +101,22 @@ def _authority_key(directory: Directory, authority: Path) -> SigningKey:
     return key
 
 
+def _link_map(directory: Directory, authority: Path) -> dict[str, Any] | None:
+    """The authority's last signed link map (`links.json` in its folder), which hubs the
+    report's settlement figures are for; None (a full mesh) when it has signed none. It must
+    hold against the report's directory, as a node would accept it."""
+    path = authority / LINKS_FILE
+    if not path.exists():
+        return None
+    document = _read_object(path, "link map")
+    try:
+        accept_links(document, directory=directory, current=None)
+    except ProtocolError as exc:
+        raise ConfigError(f"link map {path} is refused against the directory: "
+                          f"{exc.code.value}: {exc.detail}") from exc
+    return document
+
+
 @report_app.command("federation")
 def report_federation(
     directory_file: DirectoryOpt,
@@ -112,17 +129,25 @@ def report_federation(
         "--node", help="NODE_ID=TOKEN, repeatable (over --tokens)")] = None,
     anchor: AnchorOpt = None,
 ) -> None:
-    """Collect every node's signed report, compute net positions, unmatched pairs and the hours
-    past each link's last co-signed cut, and write the federation report, signed by the
+    """Collect every node's signed report, compute net positions, unmatched pairs, the hours
+    past each link's last co-signed cut and the settlement figures (at each hub of the
+    authority's link map, if it signed one), and write the federation report, signed by the
     federation authority."""
     document, directory = _directory(directory_file, anchor)
     tokens = _tokens(tokens_file, node or [])
     key = _authority_key(directory, authority)
-    path, report = federation.build(directory=document, tokens=tokens, out_dir=out_dir, key=key)
+    link_map = _link_map(directory, authority)
+    path, report = federation.build(directory=document, tokens=tokens, out_dir=out_dir, key=key,
+                                    link_map=link_map)
     totals = report["totals"]
     out.print(f"federation report of {report['federation_id']}: {len(report['nodes'])} nodes "
               f"({len(report['node_report_failures'])} not collected), {totals['links']} "
               f"links, {totals['unmatched']} unmatched: {path}")
+    settled = report["settlement"]
+    mesh = "a full mesh" if link_map is None else (
+        f"link map serial {link_map['serial']}, {len(settled['hubs'])} hub(s)")
+    out.print(f"settlement ({mesh}): {settled['totals']['gross_minutes']} min of bilateral "
+              f"positions, {settled['totals']['multilateral_minutes']} min multilaterally")
     for failure in report["node_report_failures"]:
         err.print(f"  not collected: {failure['node']}: {failure['error']}")
 

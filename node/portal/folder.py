@@ -8,7 +8,9 @@
     <folder>/history/<id>/   every federation report made: report.json/.csv/.html (history.py)
 
 The directory is read again at every use: the authority republishes it, and the portal always
-collects from the nodes (and checks their reports against) the newest one it holds.
+collects from the nodes (and checks their reports against) the newest one it holds. So is the
+authority folder's signed link map, `links.json`, whose hubs a report's settlement figures are
+for (none: a full mesh).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from node.reports.evidence import load_directory
 from protocol.addresses import NODE_ID_PATTERN
 from protocol.directory import Directory
 from protocol.errors import ProtocolError
+from protocol.links import accept_links
 from protocol.wire import parse_object
 
 CONFIG_FILE = "portal.json"
@@ -35,6 +38,9 @@ TOKENS_FILE = "tokens.json"
 ACCOUNTS_FILE = "accounts.json"
 AUDIT_FILE = "audit.jsonl"
 HISTORY_DIR = "history"
+# In the authority folder, beside its key (node/cli/authority.py LINKS_FILE; the CLI sits above
+# the portal, so the name is repeated and a test holds the two equal).
+LINK_MAP_FILE = "links.json"
 FILE_BYTES_MAX = 16 * 1024 * 1024
 TOKEN_CHARS_MAX = 200
 NODES_MAX = 1_000
@@ -128,6 +134,20 @@ class PortalFolder:
         except ProtocolError as exc:
             raise ConfigError(f"directory {settings.directory} does not verify: "
                               f"{exc.code.value}: {exc.detail}") from exc
+
+    def read_link_map(self, directory: Directory) -> dict[str, Any] | None:
+        """The authority folder's signed link map, accepted against `directory` as a node
+        would accept it (ConfigError if not); None when the authority has signed none."""
+        path = self.settings().authority / LINK_MAP_FILE
+        if not path.exists():
+            return None
+        try:
+            document = parse_object(path.read_bytes(), bytes_max=FILE_BYTES_MAX)
+            accept_links(document, directory=directory, current=None)
+        except ProtocolError as exc:
+            raise ConfigError(f"link map {path} is refused against the directory: "
+                              f"{exc.code.value}: {exc.detail}") from exc
+        return document
 
     def tokens(self) -> dict[str, str]:
         found = read_json(self.tokens_path, "regulator tokens")

@@ -76,7 +76,8 @@ class History:
 
     async def make(self, trigger: str) -> Kept:
         """Collect every node's signed report now and keep the federation report."""
-        document, _ = self.folder.read_directory()
+        document, held = self.folder.read_directory()
+        link_map = self.folder.read_link_map(held)
         anchors = [parse_anchor(a) for a in self.folder.settings().anchors]
         now_ms = self.clock.now_ms()
         rid = report_id(now_ms)
@@ -89,7 +90,8 @@ class History:
             async with client:
                 await federation.build_async(directory=document, tokens=self.folder.tokens(),
                                              out_dir=making, key=self.key, anchors=anchors,
-                                             now_ms=now_ms, client=client)
+                                             now_ms=now_ms, client=client,
+                                             link_map=link_map)
             for name in FILES:
                 os.chmod(making / name, 0o600)
             os.rename(making, self.root / rid)

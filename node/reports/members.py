@@ -83,7 +83,14 @@ AGGREGATES = {
                 "totals": _leaves(*SERVICE_FIELDS)},
 }
 
-FEDERATION_REPORT = {
+HUB = _leaves("node", "links", "owed_minutes", "owing_minutes", "gross_minutes", "net_minutes",
+               "replaced_minutes")
+SETTLEMENT_TOTALS = _leaves("gross_minutes", "multilateral_minutes", "replaced_minutes")
+
+# A federation report made before settlement through hubs (issue 18) has neither `link_map`
+# nor `settlement`; it still verifies (a regulator's archive keeps such reports). One that has
+# either must have both.
+FEDERATION_REPORT_BEFORE_HUBS = {
     **ENVELOPE,
     **_leaves("federation_id", "directory_serial", "directory_hash", "nodes"),
     # Each embedded node report is checked against NODE_REPORT with every other check of a
@@ -100,6 +107,20 @@ FEDERATION_REPORT = {
         "totals": {"sent": DIRECTION, "received": DIRECTION}},
     "aggregates": AGGREGATES,
 }
+FEDERATION_REPORT = {
+    **FEDERATION_REPORT_BEFORE_HUBS,
+    # The signed link map, checked against the directory by protocol.links.accept_links.
+    "link_map": None,
+    "settlement": {"hubs": [HUB], "totals": SETTLEMENT_TOTALS},
+}
+HUB_MEMBERS = ("link_map", "settlement")
+
+
+def federation_shape(document: dict[str, Any]) -> dict[str, Any]:
+    """The member set a federation report is held to: with the hub members if it has any."""
+    if any(name in document for name in HUB_MEMBERS):
+        return FEDERATION_REPORT
+    return FEDERATION_REPORT_BEFORE_HUBS
 
 
 def _walk(value: Any, shape: Any, where: str, found: list[str]) -> None:

@@ -18,7 +18,16 @@ from node.reports.attention import attention
 from node.reports.document import NODE_KIND
 from node.reports.node_data import CLASSES
 from node.reports.summary import claims, debt_sentence, positions_of, summarise
-from node.reports.words import SIGN_LEGEND, Reader, code_label, hours_text, reader_for
+from node.reports.words import (
+    FULL_MESH,
+    HUB_DEFINITION,
+    SETTLEMENT_DEFINITION,
+    SIGN_LEGEND,
+    Reader,
+    code_label,
+    hours_text,
+    reader_for,
+)
 
 BOM = "\ufeff"
 NODE_COLUMNS = frozenset({"node", "peer", "from", "to", "a", "b", "debtor", "creditor"})
@@ -210,8 +219,27 @@ def _federation_tables(writer: Any, doc: dict[str, Any]) -> None:
     _table(writer, "links", ["a", "b", "matched", "reasons"],
            [[link["a"], link["b"], "yes" if link["matched"] else "no",
              "; ".join(link["reasons"])] for link in doc["links"]])
+    _settlement(writer, doc)
     _unreconciled(writer, doc["unreconciled"])
     _aggregate_tables(writer, doc)
+
+
+def _settlement(writer: Any, doc: dict[str, Any]) -> None:
+    """The settlement figures (node/reports/settlement.py); none in a report made before hubs."""
+    if "settlement" not in doc:
+        return
+    totals, link_map = doc["settlement"]["totals"], doc["link_map"]
+    _table(writer, "settlement", ["figure", "minutes", "text"],
+           [["gross_bilateral", totals["gross_minutes"], SETTLEMENT_DEFINITION],
+            ["multilateral", totals["multilateral_minutes"], ""],
+            ["replaced", totals["replaced_minutes"], ""],
+            ["link_map_serial", "", FULL_MESH if link_map is None else link_map["serial"]]])
+    fields = ["links", "owed_minutes", "owing_minutes", "gross_minutes", "net_minutes",
+              "replaced_minutes"]
+    hubs = doc["settlement"]["hubs"]
+    _table(writer, "hubs", ["node", *fields, "text"],
+           [[h["node"], *(h[f] for f in fields), HUB_DEFINITION if i == 0 else ""]
+            for i, h in enumerate(hubs)])
 
 
 def render_csv(doc: dict[str, Any], *, names: Mapping[str, str] | None = None,

@@ -16,6 +16,7 @@ from node.reports import html_parts as parts
 from node.reports.attention import attention
 from node.reports.document import NODE_KIND
 from node.reports.html_parts import table
+from node.reports.settlement_html import settlement_section
 from node.reports.summary import (
     claims,
     debt_sentence,
@@ -159,6 +160,7 @@ def _position_sections(doc: dict[str, Any], reader: Reader) -> list[str]:
            "净头寸合计不为零：见未匹配的链路。Net positions do not sum to zero: see the "
            "unmatched links.")
         + "</p>",
+        *settlement_section(doc, reader),
         "<h2>节点间头寸 Positions between nodes</h2>",
         heatmap("各节点（行）对各对方节点（列）的期末头寸 Closing position of each node (row) "
                 "with each peer (column)", nodes, peers, cells, label=hours_text,

@@ -16,7 +16,10 @@
     (node/reports/node_checks.py); links, positions and the hours past the last co-signed cuts
     are recomputed from the windows and figures inside them, so a window, an open discrepancy
     or a node cannot be left out unless the whole node is named as not collected; and the
-    federation-wide sums are recomputed from them (node/reports/aggregates.py).
+    federation-wide sums are recomputed from them (node/reports/aggregates.py);
+ 8. an embedded link map is accepted against the directory as a node would accept it (§22),
+    and the settlement figures, at each of its hubs too, are recomputed from `positions` and
+    that map (node/reports/settlement.py). A report made before hubs has neither member.
 
 Every problem found is reported, not only the first.
 """
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from node.errors import ErrorCode, FixedCodeError
-from node.reports import figures, unreconciled
+from node.reports import figures, settlement, unreconciled
 from node.reports.aggregates import aggregates
 from node.reports.collect import asked_nodes
 from node.reports.document import (
@@ -42,11 +45,12 @@ from node.reports.document import (
 )
 from node.reports.evidence import check_report_signature
 from node.reports.figures import same
-from node.reports.members import FEDERATION_REPORT, NODE_REPORT, member_problems
+from node.reports.members import NODE_REPORT, federation_shape, member_problems
 from node.reports.node_checks import MALFORMED, embedded_problems, node_content, timely_problems
 from protocol.canonical import CanonicalError, canonical_bytes
 from protocol.directory import Directory
 from protocol.errors import ProtocolError
+from protocol.links import LinkMap, accept_links
 from protocol.version import STANDARD
 from protocol.wire import parse_object
 
@@ -148,13 +152,27 @@ def _node_reports(doc: dict[str, Any], directory: Directory) -> list[str]:
     return problems
 
 
-def _recomputed(doc: dict[str, Any]) -> list[str]:
-    """Every figure again, from the embedded node reports alone."""
+def _link_map(doc: dict[str, Any], directory: Directory) -> tuple[LinkMap | None, list[str]]:
+    """The embedded link map as a node holding `directory` would accept it (§22), or why not."""
+    if doc.get("link_map") is None:
+        return None, []
+    try:
+        return accept_links(doc["link_map"], directory=directory, current=None), []
+    except ProtocolError as exc:
+        return None, [f"link_map: refused against the directory: {exc.code.value}: "
+                      f"{str(exc.detail)[:200]}"]
+
+
+def _recomputed(doc: dict[str, Any], link_map: LinkMap | None) -> list[str]:
+    """Every figure again, from the embedded node reports (and link map) alone."""
     reports = {entry["node"]: entry["report"] for entry in doc["node_reports"]}
     failed = {entry["node"]: entry["error"] for entry in doc["node_report_failures"]}
-    again = {**figures.federation_figures(doc["nodes"], reports, failed),
+    positioned = figures.federation_figures(doc["nodes"], reports, failed)
+    again = {**positioned,
              "unreconciled": unreconciled.federation_section(reports),
              **{f"aggregates.{name}": value for name, value in aggregates(reports).items()}}
+    if "settlement" in doc:
+        again["settlement"] = settlement.section(positioned["positions"], link_map)
     problems = []
     for member, value in again.items():
         stated = doc
@@ -177,15 +195,29 @@ def _summary(doc: dict[str, Any]) -> str:
             f"directions with hours past the last co-signed cut "
             f"({past['totals']['sent']['sum_minutes']} min sent, "
             f"{past['totals']['received']['sum_minutes']} min received); "
-            f"{len(doc['node_reports'])} signed node reports embedded and checked")
+            f"{len(doc['node_reports'])} signed node reports embedded and checked"
+            f"{_settled(doc)}")
+
+
+def _settled(doc: dict[str, Any]) -> str:
+    if "settlement" not in doc:
+        return ""
+    totals = doc["settlement"]["totals"]
+    mesh = ("a full mesh (no link map)" if doc["link_map"] is None else
+            f"link map serial {doc['link_map']['serial']} with "
+            f"{len(doc['settlement']['hubs'])} hub(s)")
+    return (f"; {mesh}, settlement: {totals['gross_minutes']} min of bilateral positions, "
+            f"{totals['multilateral_minutes']} min multilaterally, "
+            f"{totals['replaced_minutes']} min replaced")
 
 
 def _check_federation(doc: dict[str, Any], signer: str,
                       directory: Directory) -> tuple[list[str], str]:
-    problems = _pinned(doc, signer, directory) + _node_reports(doc, directory)
+    link_map, map_problems = _link_map(doc, directory)
+    problems = _pinned(doc, signer, directory) + map_problems + _node_reports(doc, directory)
     if problems:
         return problems, ""
-    problems = _recomputed(doc)
+    problems = _recomputed(doc, link_map)
     return problems, "" if problems else _summary(doc)
 
 
@@ -196,7 +228,7 @@ def verify_report(path: Path, *, directory: Directory) -> Verified:
     signer, problems = check_report_signature(document, directory=directory)
     file_problems, checked = _files(json_path, document)
     problems += file_problems
-    shape = NODE_REPORT if document["kind"] == NODE_KIND else FEDERATION_REPORT
+    shape = NODE_REPORT if document["kind"] == NODE_KIND else federation_shape(document)
     problems += member_problems(document, shape, where="the report")
     try:
         if document["kind"] == NODE_KIND:

@@ -25,6 +25,25 @@ CODE_CHARS_MAX = 64
 SIGN_LEGEND = ("正数：其他节点欠本节点的时数；负数：本节点欠其他节点的时数。"
                "Positive: minutes the others owe this node; negative: minutes it owes them.")
 
+# The settlement figures (node/reports/settlement.py; docs/decisions.md, "Regional hubs
+# (issue 18): settlement figures in the federation report"), said once for the page and the CSV.
+SETTLEMENT_DEFINITION = (
+    "双边头寸合计：每条链路上一方欠另一方的时数（按债权方的对账单）之和，即逐条链路结算时要"
+    "转移的时数。多边净额：若每个节点只结清它对全联盟的净头寸，仍要转移的时数（各节点正的净头寸"
+    "之和）。被取代：两者之差，即多边结算取代的双边头寸时数。"
+    "Gross: the minutes owed on each link (as its creditor's statement states them), summed: "
+    "what moves if every link settled on its own. Multilateral: what still moves if every node "
+    "settled only its net position (the sum of the positive nets). Replaced: the difference, "
+    "the minutes of bilateral positions a multilateral settlement replaces.")
+HUB_DEFINITION = (
+    "枢纽：链路图中有一条以上链路的节点。枢纽在一些链路上应收、在另一些链路上应付，两者中较小的"
+    "部分在枢纽处相互抵消（抵消时数）；只转发的枢纽净头寸为零，抵消其双边头寸的一半。"
+    "A hub is a node with more than one link in the link map. It is owed on some links and owes "
+    "on others; the smaller of the two cancels at the hub (replaced). A hub that only forwards "
+    "has a net of zero and replaces half of its gross.")
+FULL_MESH = ("联盟没有链路图：任意两个节点直接往来（全网状），没有枢纽。"
+             "The federation holds no link map: a full mesh, no hubs.")
+
 _LABELS: dict[str, str] = {
     # holders' age bands (node/timebank/common.py AGE_BANDS)
     "under_18": "18 岁以下", "18_39": "18–39 岁", "40_59": "40–59 岁", "60_69": "60–69 岁",

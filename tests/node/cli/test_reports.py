@@ -3,6 +3,7 @@ on real node folders and a directory signed by a real authority folder."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner, Result
@@ -69,3 +70,28 @@ def test_verify_report_without_a_directory_is_a_usage_error(tmp_path: Path) -> N
     detail = hb_refuses("verify-report", tmp_path / "report.json", "--directory",
                         tmp_path / "missing.json")
     assert detail.startswith("directory ") and detail.endswith("not found")
+
+
+def test_a_federation_report_takes_the_link_map_of_the_authority_folder(
+        node_data: dict[str, Path], auth: Path, tmp_path: Path) -> None:
+    directory = auth / "directory.json"
+    body = tmp_path / "body.json"
+    body.write_text(json.dumps({"hops_max": 2, "links": [
+        {"a": "hz-xihu", "b": "nj-gulou", "a_cap_minutes": 600, "b_cap_minutes": 600},
+        {"a": "nj-gulou", "b": "sh-pudong", "a_cap_minutes": 600, "b_cap_minutes": 600}]}))
+    hb("directory", "link-map", "sign", body, "--authority", auth)
+    made = hb("report", "federation", "--directory", directory, "--authority", auth,
+              "--out", tmp_path / "report")
+    assert "settlement (link map serial 1, 1 hub(s))" in made.stdout
+    document = json.loads((tmp_path / "report" / "report.json").read_bytes())
+    assert document["link_map"] == json.loads((auth / "links.json").read_bytes())
+    assert [hub["node"] for hub in document["settlement"]["hubs"]] == ["nj-gulou"]
+    ok = run("verify-report", tmp_path / "report" / "report.json", "--directory", directory)
+    assert ok.exit_code == 0, ok.output
+    assert "link map serial 1 with 1 hub(s)" in ok.stdout
+    # A map the report's directory does not back is refused before any node is asked.
+    (auth / "links.json").write_text(json.dumps({**document["link_map"], "serial": 7}))
+    refused = hb_refuses("report", "federation", "--directory", directory, "--authority", auth,
+                         "--out", tmp_path / "again")
+    assert "is refused against the directory: bad_signature" in refused
+    assert not (tmp_path / "again").exists()

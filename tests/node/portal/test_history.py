@@ -8,13 +8,18 @@ import stat
 
 import pytest
 
-from node.errors import NotFound
+from node.cli.authority import LINKS_FILE
+from node.errors import ConfigError, NotFound
 from node.portal import view
+from node.portal.folder import LINK_MAP_FILE
 from node.portal.history import FILES, REPORT_ID
 from node.portal.web import Portal
+from protocol.directory import decode_directory
+from protocol.links import sign_links
 from protocol.signing import SigningKey
 from tests.federation import Federation
 from tests.node.portal.conftest import NJ, SH
+from tests.support import AUTHORITY
 
 
 def test_a_report_is_kept_signed_in_a_private_dated_folder_and_answers_in_words(
@@ -74,3 +79,25 @@ def test_only_the_kept_files_can_be_fetched(fed_portal: tuple[Federation, Portal
                       ("2026-01-01T000000000Z", "report.json")):
         with pytest.raises(NotFound):
             portal.history.file(rid, name)
+
+
+def test_a_report_embeds_the_authority_folders_link_map(
+        fed_portal: tuple[Federation, Portal]) -> None:
+    federation, portal = fed_portal
+    assert LINK_MAP_FILE == LINKS_FILE
+    held = decode_directory(federation.directory)
+    body = {"hops_max": 1, "links": [{"a": NJ, "b": SH, "a_cap_minutes": 600,
+                                      "b_cap_minutes": 600}]}
+    signed = sign_links(body, authority=AUTHORITY, directory=held, serial=1,
+                        issued_at_ms=held.issued_at_ms)
+    authority = portal.folder.settings().authority
+    authority.mkdir()
+    (authority / LINK_MAP_FILE).write_text(json.dumps(signed), encoding="utf-8")
+    kept = portal.maker.make("test")
+    assert kept.problems == ()
+    assert kept.document["link_map"] == signed
+    assert kept.document["settlement"]["hubs"] == []  # one link: no node has two
+    (authority / LINK_MAP_FILE).write_text(json.dumps({**signed, "serial": 2}),
+                                           encoding="utf-8")
+    with pytest.raises(ConfigError, match="refused against the directory: bad_signature"):
+        portal.maker.make("test")

@@ -17,12 +17,13 @@ from sqlalchemy import select, update
 
 from node.access import Role
 from node.db.schema import members, remote_transfers, transfers
-from node.reports import federation, figures, node_report, unreconciled
+from node.reports import federation, figures, node_report, settlement, unreconciled
 from node.reports.aggregates import aggregates
 from node.reports.evidence import unsigned
 from protocol.canonical import canonical_bytes
 from protocol.credit import CreditClass
 from protocol.directory import Directory, decode_directory
+from protocol.links import decode_links
 from protocol.signing import SigningKey, sign_object
 from tests.factories import grant
 from tests.federation import Federation
@@ -45,11 +46,21 @@ def regulator_tokens(fed: Federation) -> dict[str, str]:
 
 
 def federation_report(fed: Federation, out_dir: Path, *, tokens: dict[str, str] | None = None,
-                      ) -> tuple[Path, dict[str, Any]]:
+                      link_map: dict[str, Any] | None = None) -> tuple[Path, dict[str, Any]]:
     return fed.run(federation.build_async(
         directory=fed.directory, tokens=regulator_tokens(fed) if tokens is None else tokens,
         out_dir=out_dir, key=AUTHORITY, now_ms=fed.clock.now_ms(),
-        client=regulator_client(fed)))
+        client=regulator_client(fed), link_map=link_map))
+
+
+def hub_map(directory: Directory, *, key: SigningKey = AUTHORITY) -> dict[str, Any]:
+    """A link map making SH a hub of two links (to NJ and to GZ); NJ–GZ is no link of it.
+    Signed by `key` as the federation: another key gives a map no node accepts."""
+    body = {"standard": "hourbridge/1", "kind": "links", "federation_id": directory.federation_id,
+            "serial": 1, "issued_at_ms": directory.issued_at_ms, "hops_max": 2,
+            "links": [{"a": a, "b": b, "a_cap_minutes": 600, "b_cap_minutes": 600}
+                      for a, b in sorted([tuple(sorted((SH, NJ))), tuple(sorted((SH, GZ)))])]}
+    return sign_object(body, signer=directory.federation_id, key=key)
 
 
 def set_birth_years(fed: Federation, node_id: str, years: dict[str, int]) -> None:
@@ -128,6 +139,9 @@ def refigure(document: dict[str, Any]) -> dict[str, Any]:
     document.update(figures.federation_figures(document["nodes"], reports, failed))
     document["unreconciled"] = unreconciled.federation_section(reports)
     document["aggregates"] = aggregates(reports)
+    if "settlement" in document:
+        held = None if document["link_map"] is None else decode_links(document["link_map"])
+        document["settlement"] = settlement.section(document["positions"], held)
     return document
 
 

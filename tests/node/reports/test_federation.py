@@ -8,9 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from node.reports.verify import verify_report
+from node.reports.words import FULL_MESH
 from protocol.envelope import verify_evidence
 from tests.factories import ADMIN
-from tests.node.reports.conftest import GZ, NJ, SH, Reports, federation_report, regulator_tokens
+from tests.node.reports.conftest import (
+    GZ,
+    NJ,
+    SH,
+    Reports,
+    federation_report,
+    hub_map,
+    regulator_tokens,
+)
 
 
 def load(path: Path) -> dict:
@@ -172,3 +181,36 @@ def test_the_federation_page_and_table_show_the_federation_wide_figures(
     outstanding = document["aggregates"]["liability"]["totals"]["outstanding_minutes"]
     assert f"federation_liability,total,9,{outstanding}," in table
     assert "federation_discrepancies_by_node,sh-pudong,1,0" in table
+
+
+def test_a_report_with_the_link_map_shows_what_its_hub_replaces(reports: Reports,
+                                                               tmp_path: Path) -> None:
+    path, document = federation_report(reports.fed, tmp_path,
+                                       link_map=hub_map(reports.directory))
+    assert document["link_map"] == hub_map(reports.directory)
+    # SH, the hub: GZ owes it 35; on the disputed link it states it owes NJ 10 + 30.
+    assert document["settlement"]["hubs"] == [
+        {"node": SH, "links": 2, "owed_minutes": 35, "owing_minutes": 40, "gross_minutes": 75,
+         "net_minutes": -5, "replaced_minutes": 35}]
+    # Creditors' rows: SH 35 from GZ, GZ 20 from NJ, NJ 310 from SH as NJ states it; only NJ's
+    # net (290) is positive.
+    assert document["settlement"]["totals"] == {
+        "gross_minutes": 35 + 20 + 310, "multilateral_minutes": 290, "replaced_minutes": 75}
+    assert "link map serial 1 with 1 hub(s)" in verify_report(
+        path, directory=reports.directory).summary
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "经枢纽结算 Settlement through hubs" in page
+    assert "<td data-label=\"抵消 replaced\">35 分</td>" in page
+    table = (tmp_path / "report.csv").read_text(encoding="utf-8")
+    assert "hubs,sh-pudong,2,35,40,75,-5,35," in table
+    assert "settlement,replaced,75," in table
+
+
+def test_without_a_link_map_the_report_says_the_federation_is_a_full_mesh(
+        reports: Reports) -> None:
+    document = load(reports.federation_dir / "report.json")
+    assert document["link_map"] is None and document["settlement"]["hubs"] == []
+    page = (reports.federation_dir / "report.html").read_text(encoding="utf-8")
+    assert FULL_MESH in page and "枢纽 hub</th>" not in page
+    assert "a full mesh (no link map)" in verify_report(
+        reports.federation_dir / "report.json", directory=reports.directory).summary

@@ -104,3 +104,12 @@ def test_both_pages_name_the_release_that_wrote_them(reports: Reports) -> None:
         page = render_html(body(load(folder / "report.json")), names=NAMES)
         assert f"软件 Software: hourbridge {NODE_VERSION}" in page
         assert f"修订 revision {STANDARD_REVISION}" in page
+
+
+def test_a_report_made_before_hubs_renders_without_the_settlement_section(
+        reports: Reports) -> None:
+    document = body(load(reports.federation_dir / "report.json"))
+    assert "经枢纽结算" in render_html(document, names=NAMES)
+    older = {k: v for k, v in document.items() if k not in ("link_map", "settlement")}
+    assert "经枢纽结算" not in render_html(older, names=NAMES)
+    assert "\nsettlement," not in render_csv(older, names=NAMES)

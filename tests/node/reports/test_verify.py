@@ -15,7 +15,7 @@ from node.reports.verify import ReportInvalid, verify_report
 from protocol.canonical import canonical_bytes
 from protocol.directory import Directory, decode_directory
 from protocol.signing import SigningKey, sign_object
-from tests.node.reports.conftest import GZ, NJ, SH, Reports
+from tests.node.reports.conftest import GZ, NJ, SH, Reports, hub_map, refigure
 from tests.support import AUTHORITY, FEDERATION_ID, directory_document, node_key
 
 
@@ -169,3 +169,50 @@ def test_a_changed_aggregate_or_a_swapped_node_report_fails_even_re_signed(
     resign(federation_copy, dropped, FEDERATION_ID, AUTHORITY)
     assert "every node asked must appear once in node_reports" in problems(federation_copy,
                                                                             reports)
+
+
+def with_hubs(path: Path, link_map: dict | None) -> dict:
+    """The report at `path` with `link_map` embedded and its settlement figures stated, as a
+    compiler holding that map would sign it."""
+    document = json.loads(path.read_bytes())
+    document["link_map"] = link_map
+    refigure(document)
+    resign(path, document, FEDERATION_ID, AUTHORITY)
+    return document
+
+
+def test_a_changed_hub_figure_fails_even_re_signed(reports: Reports,
+                                                   federation_copy: Path) -> None:
+    document = with_hubs(federation_copy, hub_map(reports.directory))
+    verified = verify_report(federation_copy, directory=reports.directory)
+    assert "link map serial 1 with 1 hub(s)" in verified.summary
+    assert [h["node"] for h in document["settlement"]["hubs"]] == [SH]
+    document["settlement"]["hubs"][0]["replaced_minutes"] += 1
+    resign(federation_copy, document, FEDERATION_ID, AUTHORITY)
+    assert "settlement: the report states" in problems(federation_copy, reports)
+    document["settlement"]["hubs"][0]["replaced_minutes"] -= 1
+    document["settlement"]["totals"]["multilateral_minutes"] -= 5
+    resign(federation_copy, document, FEDERATION_ID, AUTHORITY)
+    assert "settlement: the report states" in problems(federation_copy, reports)
+    document["settlement"]["totals"]["multilateral_minutes"] += 5
+    document["settlement"]["hubs"] = []  # the map's hub left out
+    resign(federation_copy, document, FEDERATION_ID, AUTHORITY)
+    assert "settlement: the report states" in problems(federation_copy, reports)
+
+
+def test_a_link_map_no_node_would_accept_fails(reports: Reports, federation_copy: Path) -> None:
+    with_hubs(federation_copy, hub_map(reports.directory, key=node_key(SH)))
+    assert "link_map: refused against the directory: unknown_key" in problems(federation_copy,
+                                                                               reports)
+
+
+def test_a_report_made_before_hubs_verifies_and_half_of_the_hub_members_fails(
+        reports: Reports, federation_copy: Path) -> None:
+    document = json.loads(federation_copy.read_bytes())
+    assert document["link_map"] is None and document["settlement"]["hubs"] == []
+    older = {k: v for k, v in document.items() if k not in ("link_map", "settlement")}
+    resign(federation_copy, older, FEDERATION_ID, AUTHORITY)
+    assert "settlement" not in verify_report(federation_copy,
+                                             directory=reports.directory).summary
+    resign(federation_copy, {**older, "link_map": None}, FEDERATION_ID, AUTHORITY)
+    assert "the report lacks settlement" in problems(federation_copy, reports)
