@@ -121,11 +121,24 @@ def title(words: Words, item: dict[str, Any]) -> str:
     return words.t("line.other")
 
 
-def transfer_state(words: Words, state: str, who: str) -> str:
-    """A transfer's state in words: "已送达", "正在送往 子女 王军…"."""
+def transfer_state(words: Words, state: str, who: str, route: list[str] | None = None) -> str:
+    """A transfer's state in words: "已送达", "正在送往 子女 王军…", and through a hub
+    "正在经 长三角清算枢纽 送往 子女 王军…"."""
+    hubs = via(words, route)
     if state == TransferState.PENDING:
-        return words.t("state.pending", who=who)
+        return words.t("state.pending_via", who=who, hubs=hubs) if hubs \
+            else words.t("state.pending", who=who)
+    if state == TransferState.IN_DOUBT and hubs:
+        return words.t("state.in_doubt_via", hubs=hubs)
     return words.t(f"state.{state}")
+
+
+def via(words: Words, route: list[str] | None) -> str:
+    """The hubs between the two cities by name ("长三角清算枢纽、浙江枢纽"), or ""."""
+    if not route or len(route) <= 2:
+        return ""
+    return words.t("route.joiner").join(words.names.node_name(node) or node
+                                        for node in route[1:-1])
 
 
 def lines(words: Words, statement: dict[str, Any]) -> list[Line]:

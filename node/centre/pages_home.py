@@ -61,7 +61,8 @@ def _centre(visit: Visit, before_height: int | None) -> dict[str, Any]:
     moving = []
     for row in node.people.centre.open_transfers(principal, member):
         who = person(words, row["to"])
-        moving.append({**row, "who": who, "words": transfer_state(words, row["state"], who)})
+        moving.append({**row, "who": who,
+                       "words": transfer_state(words, row["state"], who, row["route"])})
     unread = node.notifications.inbox.page(principal, member, before_id=None, limit=1)["unread"]
     return {"record": record, "acting_name": record.display_name if visit.acting else "",
             "balance": balance, "unit": _unit(balance),

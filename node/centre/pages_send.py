@@ -21,7 +21,7 @@ from fastapi import Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from node.centre.lines import person, transfer_state
+from node.centre.lines import person, transfer_state, via
 from node.centre.pages_home import words_for
 from node.centre.web import (
     PREFIX,
@@ -115,8 +115,9 @@ def _transfer_view(visit: Visit, transfer_id: str) -> dict[str, Any]:
     record = visit.node.transfers.get(visit.principal, transfer_id)
     words = words_for(visit, [])
     who, state = person(words, str(record["to"])), str(record["state"])
+    route = record.get("route")
     return {"acting_name": acting_name(visit), "record": record, "who": who, "state": state,
-            "state_words": transfer_state(words, state, who)}
+            "state_words": transfer_state(words, state, who, route), "via": via(words, route)}
 
 
 @router.get("/transfers/{transfer_id}")

@@ -82,6 +82,12 @@ PAGES: dict[str, tuple[str, str]] = {
     # a transfer's state, in words
     "state.committed": ("已送达", "Delivered"),
     "state.pending": ("正在送往 {who}…", "On its way to {who}…"),
+    "state.pending_via": ("正在经 {hubs} 送往 {who}…", "On its way to {who} through {hubs}…"),
+    "state.in_doubt_via": ("正在确认：{hubs} 还在等对方城市的回音。时间不会丢，请过一会儿再看。",
+                           "Being confirmed: {hubs} is still waiting for the other city. No time "
+                           "is lost; please look again later."),
+    "route.joiner": ("、", ", "),
+    "transfer.via": ("经过", "Through"),
     "state.in_doubt": ("正在确认：对方城市暂时没有回音。时间不会丢，请过一会儿再看。",
                        "Being confirmed: the other city has not answered yet. No time is lost; "
                        "please look again later."),

@@ -11,6 +11,7 @@ and nothing about any other id, not even whether it exists.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -164,9 +165,10 @@ class Centre:
             row = load_member(conn, local_id)
             require_read_member(principal, local_id=local_id, station=row.station)
             rows = conn.execute(select(column.id, column.creditor, column.amount_minutes,
-                                       column.state, column.created_at_ms)
+                                       column.state, column.created_at_ms, column.route)
                                 .where(column.debtor == address, OPEN_TRANSFER)
                                 .order_by(column.created_at_ms.desc())
                                 .limit(OPEN_TRANSFERS_MAX))
             return [{"id": r.id, "to": r.creditor, "amount_minutes": r.amount_minutes,
-                     "state": r.state, "created_at_ms": r.created_at_ms} for r in rows]
+                     "state": r.state, "created_at_ms": r.created_at_ms,
+                     "route": json.loads(r.route) if r.route else None} for r in rows]

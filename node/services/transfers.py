@@ -3,6 +3,7 @@ through the federation exchange (node/services/outgoing.py)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -304,4 +305,6 @@ def _view(row: Mapping[Any, Any]) -> dict[str, Any]:
         "expires_at_ms": row["expires_at_ms"],
         "relocated_to": row["relocated_to"],
         "dispute": row["dispute"],
+        # A transfer through hubs (standard §22.4): the nodes it crosses, this one first.
+        "route": json.loads(row["route"]) if row["route"] else None,
     }
