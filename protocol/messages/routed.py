@@ -1,4 +1,4 @@
-"""Messages of a transfer routed through hubs (standard §22.4, revision 1.4 draft).
+"""Messages of a transfer routed through hubs (standard §22.4, revision 1.4).
 
 A routed transfer crosses several links. Each link carries one **leg**: a `transfer.leg`
 request on that link's own chain, with the transfer's fields, the whole `path` (node ids from
