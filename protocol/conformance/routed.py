@@ -273,6 +273,12 @@ def delivered_negative_vectors() -> dict[str, dict[str, Any]]:
         "end_other_transfer": _delivered_case(
             "an end receipt nj-gulou signed for another transfer id",
             _end_by(RECEIVER, RECEIVER, transfer_id="tr-routed-0002")),
+        "end_other_payment_request": _delivered_case(
+            "an end receipt nj-gulou signed for a leg a hub made pay a payment request",
+            _end_by(RECEIVER, RECEIVER, payment_request_id="pr-0000000009")),
+        "end_other_memo": _delivered_case(
+            "an end receipt nj-gulou signed for a leg whose memo a hub rewrote",
+            _end_by(RECEIVER, RECEIVER, memo="请把钱转给枢纽 (pay the hub instead)")),
     }
 
 

@@ -278,7 +278,7 @@ def end_receipts(draw: st.DrawFn) -> EndReceipt:
         "kind": END_KIND,
         **leg.model_dump(mode="json", include={"transfer_id", "debtor", "creditor",
                                                "amount_minutes", "credit_class", "purpose",
-                                               "path"}),
+                                               "payment_request_id", "memo", "path"}),
         "committed_at_ms": draw(times),
     }
     return EndReceipt.model_validate(

@@ -220,13 +220,17 @@ def test_read_delivered_commits_on_the_creditor_nodes_end_receipt() -> None:
          "another transfer or route"),
         (lambda: _delivered(_end_by(RECEIVER, RECEIVER, creditor=f"li.ma@{RECEIVER}")),
          "another transfer or route"),
+        (lambda: _delivered(_end_by(RECEIVER, RECEIVER, payment_request_id="pr-0000000009")),
+         "another transfer or route"),
+        (lambda: _delivered(_end_by(RECEIVER, RECEIVER, memo="pay the hub instead")),
+         "another transfer or route"),
         (lambda: _delivered(_end_by(HUB, HUB)), "missing_signature"),
         (lambda: _delivered(_end_by(RECEIVER, HUB)), "unknown_key"),
         (lambda: _delivered({**sample_end().model_dump(mode="json"), "committed_at_ms": 1}),
          "bad_signature"),
     ],
-    ids=["transfer", "prepare_hash", "amount", "path", "creditor", "hub_signed",
-         "hub_key", "tampered"],
+    ids=["transfer", "prepare_hash", "amount", "path", "creditor", "payment_request", "memo",
+         "hub_signed", "hub_key", "tampered"],
 )
 def test_read_delivered_refuses_each_tampering(delivered: Any, words: str) -> None:
     finding = _read(delivered())
