@@ -14,10 +14,11 @@ from protocol.chain import ChainVerdict, LinkState
 from protocol.conformance.fixtures import vector_directory
 from protocol.conformance.routed import COMMIT, DISPUTE, run_delivered_vector
 from protocol.envelope import admit_response, verify_evidence
-from protocol.messages.routed import LegBody
+from protocol.links import HOPS_MAX_LIMIT
+from protocol.messages.routed import LEGS_MAX, EndReceipt, LegBody
 from protocol.policy import DEFAULT_POLICY, HOUR_MS
 from protocol.receive import receive_transaction
-from protocol.routed import hop_margin_ms
+from protocol.routed import BOUND_MEMBERS, hop_margin_ms
 from protocol.signing import VerifyKey, signing_bytes, verify_object
 from protocol.transaction import decode_transaction
 from protocol.wire import parse_object, wire_bytes
@@ -118,3 +119,14 @@ def test_negative_delivered_vector_is_a_dispute(name: str) -> None:
     vector = NEGATIVE[name]
     assert vector["expected_finding"] == DISPUTE
     assert run_delivered_vector(vector) == DISPUTE
+
+
+def test_schema_bounds_are_the_codes(schemas: dict[str, Any]) -> None:
+    path = schemas["common.schema.json"]["$defs"]["route_path"]
+    hop = schemas["messages/transfer.leg.schema.json"]["properties"]["body"]["properties"]["hop"]
+    assert LEGS_MAX == HOPS_MAX_LIMIT  # repeated in the message model; must not drift
+    assert (path["minItems"], path["maxItems"]) == (3, LEGS_MAX + 1)
+    assert (hop["minimum"], hop["maximum"]) == (0, LEGS_MAX - 1)
+    end = schemas["transfer_end.schema.json"]
+    bound = set(BOUND_MEMBERS) | {"standard", "kind", "committed_at_ms", "signatures"}
+    assert set(end["required"]) == set(end["properties"]) == bound == set(EndReceipt.model_fields)
