@@ -1,4 +1,4 @@
-"""The link map (§22, revision 1.4, draft): which pairs of nodes trade directly, with each side's
+"""The link map (§22, revision 1.4): which pairs of nodes trade directly, with each side's
 cap, and how many links a route may cross. Signed by the federation authority like the directory
 and accepted only against a held directory.
 

@@ -30,7 +30,7 @@ from protocol.version import STANDARD
 
 # The members every leg repeats from the first one, and the end receipt names.
 BOUND_MEMBERS = ("transfer_id", "debtor", "creditor", "amount_minutes", "credit_class",
-                 "purpose", "path")
+                 "purpose", "payment_request_id", "memo", "path")
 
 
 def hop_margin_ms(policy: Policy) -> int:

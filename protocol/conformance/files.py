@@ -21,6 +21,11 @@ from protocol.conformance.reconciliation import (
     merkle_vector,
     relocation_leaf_vector,
 )
+from protocol.conformance.routed import (
+    delivered_negative_vectors,
+    leg_negative_vectors,
+    routed_positive_vectors,
+)
 from protocol.conformance.vectors import keys_vector, positive_vectors
 
 
@@ -47,7 +52,20 @@ def render_vector_files() -> dict[str, str]:
     files["positive/links.json"] = _render(links_positive_vector())
     for name, vector in links_negative_vectors().items():
         files[f"negative/links/{name}.json"] = _render(vector)
-    return {**files, **_pin_files()}
+    return {**files, **_pin_files(), **_routed_files()}
+
+
+def _routed_files() -> dict[str, str]:
+    """A transfer routed through a hub (§22.4, protocol/conformance/routed.py)."""
+    files = {
+        f"positive/routed/{name}.json": _render(vector)
+        for name, vector in routed_positive_vectors().items()
+    }
+    for name, vector in leg_negative_vectors().items():
+        files[f"negative/transaction/{name}.json"] = _render(vector)
+    for name, vector in delivered_negative_vectors().items():
+        files[f"negative/routed/{name}.json"] = _render(vector)
+    return files
 
 
 def _pin_files() -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from protocol.conformance.fixtures import HASH_A, HASH_B, RECEIVER, SENDER, T0_MS, vector_key
+from protocol.conformance.routed_samples import leg_answer
 from protocol.credit import CreditClass
 from protocol.merkle import TransferLeaf, transfers_root
 from protocol.messages import AnswerMessage, RequestMessage, message_hash
@@ -35,6 +36,7 @@ from protocol.messages.other import (
     RelocationReceiptMessage,
     ServiceCategory,
 )
+from protocol.messages.routed import LegMessage
 from protocol.messages.transfer import (
     PrepareBody,
     PrepareMessage,
@@ -200,10 +202,12 @@ def sample_requests() -> list[RequestMessage]:
 
 
 def sample_answer(request: RequestMessage, *, kind: str) -> AnswerMessage:
-    """The answer of type `kind` that nj-gulou gives to `request`."""
+    """The answer of type `kind` that nj-gulou (a leg: the leg's receiver) gives to `request`."""
     reply_id = f"a-{request.message_id}"[:64]
     if isinstance(request, PrepareMessage):
         return _transfer_answer(request, kind=kind, reply_id=reply_id)
+    if isinstance(request, LegMessage):
+        return leg_answer(request, kind=kind)
     if kind == "transfer.status_answer":
         assert isinstance(request, StatusMessage)
         body = answer_status(

@@ -1,4 +1,4 @@
-"""Messages of a transfer routed through hubs (standard §22.4, revision 1.4 draft).
+"""Messages of a transfer routed through hubs (standard §22.4, revision 1.4).
 
 A routed transfer crosses several links. Each link carries one **leg**: a `transfer.leg`
 request on that link's own chain, with the transfer's fields, the whole `path` (node ids from
@@ -26,6 +26,7 @@ from protocol.fields import (
     AmountMinutes,
     Hash,
     Id,
+    Memo,
     Model,
     NodeId,
     Signatures,
@@ -76,7 +77,9 @@ class EndReceipt(Model):
     """The creditor node's signed word that it credited the creditor: evidence on its own,
     verified like any signed document against the directory (§5.2), by every hop and by the
     debtor's node. It names what the debtor's node signed in its first leg, nothing a hub
-    chose."""
+    chose: every member a hub must pass on unchanged, so that a hub that changed one (the
+    payment request it pays, or the words the creditor reads) is caught like one that changed
+    the amount."""
 
     standard: Literal["hourbridge/1"]
     kind: Literal["transfer_end"]
@@ -86,6 +89,8 @@ class EndReceipt(Model):
     amount_minutes: AmountMinutes
     credit_class: CreditClass
     purpose: Purpose
+    payment_request_id: Id | None
+    memo: Memo
     path: Path
     committed_at_ms: TimeMs
     signatures: Signatures

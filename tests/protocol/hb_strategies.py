@@ -41,6 +41,17 @@ from protocol.messages.other import (
     RelocationReceiptMessage,
     ServiceCategory,
 )
+from protocol.messages.routed import (
+    END_KIND,
+    LEGS_MAX,
+    DeliveredBody,
+    DeliveredMessage,
+    EndReceipt,
+    ForwardingBody,
+    ForwardingMessage,
+    LegBody,
+    LegMessage,
+)
 from protocol.messages.transfer import (
     PrepareBody,
     PrepareMessage,
@@ -242,6 +253,38 @@ def checkpoint_documents(draw: st.DrawFn) -> dict[str, Any]:
     return sign_object(unsigned, signer=node, key=vector_key("sh-pudong"))
 
 
+paths = st.lists(node_ids, min_size=3, max_size=LEGS_MAX + 1, unique=True)
+
+
+@st.composite
+def leg_bodies(draw: st.DrawFn) -> LegBody:
+    """A prepare's members on a path from the debtor's node to the creditor's, at any hop."""
+    prepare = draw(prepare_bodies())
+    path = draw(paths)
+    return LegBody(
+        **prepare.model_dump(exclude={"debtor", "creditor"}),
+        debtor=f"{draw(local_ids)}@{path[0]}",
+        creditor=f"{draw(local_ids)}@{path[-1]}",
+        path=path,
+        hop=draw(st.integers(min_value=0, max_value=len(path) - 2)),
+    )
+
+
+@st.composite
+def end_receipts(draw: st.DrawFn) -> EndReceipt:
+    leg = draw(leg_bodies())
+    unsigned = {
+        "standard": STANDARD,
+        "kind": END_KIND,
+        **leg.model_dump(mode="json", include={"transfer_id", "debtor", "creditor",
+                                               "amount_minutes", "credit_class", "purpose",
+                                               "payment_request_id", "memo", "path"}),
+        "committed_at_ms": draw(times),
+    }
+    return EndReceipt.model_validate(
+        sign_object(unsigned, signer=leg.path[-1], key=vector_key("nj-gulou")))
+
+
 requests: st.SearchStrategy[RequestMessage] = st.one_of(
     st.builds(PrepareMessage, message_id=ids, body=prepare_bodies()),
     st.builds(
@@ -270,6 +313,7 @@ requests: st.SearchStrategy[RequestMessage] = st.one_of(
             lambda doc: CheckpointBody.model_validate({"checkpoint": doc})
         ),
     ),
+    st.builds(LegMessage, message_id=ids, body=leg_bodies()),
 )
 
 answers: st.SearchStrategy[AnswerMessage] = st.one_of(
@@ -293,5 +337,17 @@ answers: st.SearchStrategy[AnswerMessage] = st.one_of(
         MessageRejectMessage,
         message_id=ids,
         body=st.builds(MessageRejectBody, in_reply_to=ids, reason=reasons, detail=texts),
+    ),
+    st.builds(
+        ForwardingMessage,
+        message_id=ids,
+        body=st.builds(ForwardingBody, in_reply_to=ids, transfer_id=ids, prepare_hash=hashes,
+                       next_hop=node_ids, as_of_ms=times),
+    ),
+    st.builds(
+        DeliveredMessage,
+        message_id=ids,
+        body=st.builds(DeliveredBody, in_reply_to=ids, transfer_id=ids, prepare_hash=hashes,
+                       end=end_receipts()),
     ),
 )

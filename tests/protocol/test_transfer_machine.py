@@ -5,8 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from protocol.conformance.routed_samples import first_leg, leg_answer
 from protocol.conformance.samples import sample_prepare
 from protocol.messages import message_hash
+from protocol.messages.routed import DeliveredMessage
 from protocol.messages.transfer import (
     ReceiptBody,
     RejectBody,
@@ -14,11 +16,13 @@ from protocol.messages.transfer import (
     TransferState,
 )
 from protocol.reasons import ReasonCode, is_final
+from protocol.transfer_findings import Commit, Contradiction, NotYet
 from protocol.transfer_machine import (
     TERMINAL,
     CommitToClearing,
     Effect,
     Event,
+    LegAnswered,
     Outgoing,
     RaiseDispute,
     ReceiptArrived,
@@ -261,3 +265,44 @@ def test_in_doubt_never_returns_to_pending() -> None:
     in_doubt, _ = _run([Tick(EXPIRES)])
     # Even if our clock steps back, an in-doubt transfer stays in doubt and keeps asking.
     assert step(in_doubt, Tick(EXPIRES - 100)) == (in_doubt, (SendStatusQuery(TID),))
+
+
+# A leg of a routed transfer (§22.4) -----------------------------------------------------------
+
+
+def _routed() -> tuple[Outgoing, tuple[Effect, ...]]:
+    leg = first_leg()
+    return start(leg.body, prepare_hash=message_hash(leg), routed=True)
+
+
+def _delivered() -> Commit:
+    answer = leg_answer(first_leg(), kind="transfer.delivered")
+    assert isinstance(answer, DeliveredMessage)
+    return Commit(answer.body)
+
+
+def test_a_leg_is_asked_again_never_a_status_query() -> None:
+    pending, effects = _routed()
+    expires = pending.expires_at_ms
+    assert pending.routed and effects == (SendPrepare(pending.transfer_id),)
+    assert step(pending, Tick(expires - 1)) == (pending, ())
+    in_doubt, effects = step(pending, Tick(expires))
+    assert in_doubt.state is SenderState.IN_DOUBT
+    assert effects == (SendPrepare(pending.transfer_id),)
+    assert step(in_doubt, Tick(expires + 1)) == (in_doubt, (SendPrepare(pending.transfer_id),))
+    # A hub's "forwarding" is not final: asked again, pending or in doubt alike.
+    for outgoing in (pending, in_doubt):
+        assert step(outgoing, LegAnswered(NotYet(resend_prepare=False))) == (
+            outgoing, (SendPrepare(pending.transfer_id),))
+
+
+def test_a_delivered_leg_commits_once_and_a_contradiction_is_a_dispute() -> None:
+    pending, _ = _routed()
+    delivered = _delivered()
+    assert step(pending, LegAnswered(Contradiction("forged end"))) == (
+        pending, (RaiseDispute(pending.transfer_id, "forged end"),))
+    committed, effects = step(pending, LegAnswered(delivered))
+    assert committed.state is SenderState.COMMITTED and committed.receipt == delivered.receipt
+    assert effects == (CommitToClearing(pending.transfer_id, pending.amount_minutes),)
+    assert step(committed, LegAnswered(delivered)) == (committed, ())
+    assert step(committed, Tick(committed.expires_at_ms + 1)) == (committed, ())

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from protocol.conformance.fixtures import RECEIVER, SENDER, T0_MS, directory_document, vector_key
+from protocol.conformance.routed_samples import first_leg, routed_requests, sample_end
 from protocol.conformance.samples import sample_answer, sample_requests
 from protocol.credit import CreditClass
 from protocol.directory import NodeStatus
@@ -46,8 +47,15 @@ def test_there_is_a_schema_for_every_message_type(schemas: dict[str, Any]) -> No
     }
 
 
+def _answer_kinds(request: RequestMessage) -> list[str]:
+    """Every answer the request may get; the last leg of a route is never forwarded."""
+    last = getattr(request.body, "last", False)
+    return sorted(kind for kind in ANSWERS_FOR[request.type]
+                  if not (last and kind == "transfer.forwarding"))
+
+
 def test_samples_and_their_transactions_validate(validate: Validate) -> None:
-    for request in sample_requests():
+    for request in [*sample_requests(), *routed_requests()]:
         validate(_schema_of(request), encode_message(request))
         transaction = build_transaction(
             transaction_id="tx-schema-01",
@@ -60,7 +68,7 @@ def test_samples_and_their_transactions_validate(validate: Validate) -> None:
             key=vector_key(SENDER),
         )
         validate("transaction.schema.json", transaction.to_json())
-        for kind in ANSWERS_FOR[request.type]:
+        for kind in _answer_kinds(request):
             answer = sample_answer(request, kind=kind)
             validate(_schema_of(answer), encode_message(answer))
             response = build_response(
@@ -86,6 +94,24 @@ def test_directory_statement_and_checkpoint_validate(validate: Validate) -> None
     statement, checkpoint = (m.model_dump(mode="json") for m in sample_requests()[5:7])
     validate("statement.schema.json", statement["body"]["statement"])
     validate("checkpoint.schema.json", checkpoint["body"]["checkpoint"])
+
+
+def test_the_end_receipt_validates_and_a_bad_route_does_not(validate: Validate) -> None:
+    validate("transfer_end.schema.json", sample_end().model_dump(mode="json"))
+    leg = encode_message(first_leg())
+    validate("messages/transfer.leg.schema.json", leg)
+    path = leg["body"]["path"]
+    repeated, short, long = [*path[:2], path[0], path[2]], path[:2], [*path, "bj-xicheng", "x-y"]
+    for bad_path in (repeated, short, long):
+        with pytest.raises(jsonschema.ValidationError):
+            validate("messages/transfer.leg.schema.json", _with(leg, path=bad_path))
+    for bad_hop in (-1, 3, "0"):
+        with pytest.raises(jsonschema.ValidationError):
+            validate("messages/transfer.leg.schema.json", _with(leg, hop=bad_hop))
+
+
+def _with(message: dict[str, Any], **body: Any) -> dict[str, Any]:
+    return {**message, "body": {**message["body"], **body}}
 
 
 @SETTINGS

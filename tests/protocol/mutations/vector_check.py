@@ -28,8 +28,9 @@ from protocol.conformance.negative import run_transaction_vector
 from protocol.conformance.negative_directory import run_directory_vector
 from protocol.conformance.negative_reconciliation import run_reconciliation_vector
 from protocol.conformance.negative_response import run_response_vector
+from protocol.conformance.routed import run_delivered_vector
 from protocol.directory import Directory, accept_directory, decode_directory
-from protocol.envelope import admit_response
+from protocol.envelope import admit_response, verify_evidence
 from protocol.links import accept_links
 from protocol.merkle import TransferLeaf, leaf_hash, transfers_root
 from protocol.merkle_diff import Bound, LeafIndex, RangeSummary, reconcile
@@ -106,9 +107,15 @@ def _signed_bytes_check(vectors: Vectors, vector: dict[str, Any]) -> None:
 
 
 def _admit_transaction(vectors: Vectors, vector: dict[str, Any]) -> None:
+    # Routed legs (§22.4) name their receiver and the link they follow; the others go to
+    # nj-gulou on an empty link.
+    link = vector.get("link", {"last_sequence": 0, "last_hash": "0" * 64})
     received = receive_transaction(bytes.fromhex(vector["wire_hex"]),
-                                   directory=vectors.directory(), receiver="nj-gulou",
-                                   now_ms=vector["now_ms"], link=LinkState(), stored_hash=None)
+                                   directory=vectors.directory(),
+                                   receiver=vector.get("receiver", "nj-gulou"),
+                                   now_ms=vector["now_ms"],
+                                   link=LinkState(link["last_sequence"], link["last_hash"]),
+                                   stored_hash=None)
     _equal(received.verdict, ChainVerdict.NEXT, "verdict")
     _equal(received.message_reasons, (None,) * len(received.message_reasons), "message reasons")
     _equal(received.transaction.transaction_hash(), vector["transaction_hash"], "hash")
@@ -122,6 +129,14 @@ def _admit_response(vectors: Vectors, vector: dict[str, Any]) -> None:
                               request=request)
     _equal([answer.type for answer in response.messages],
            [answer["type"] for answer in vector["document"]["messages"]], "answer types")
+    if "expected_finding" in vector:  # a delivered answer to a leg (§22.4)
+        _equal(run_delivered_vector(vector), vector["expected_finding"], "finding")
+
+
+def _admit_end_receipt(vectors: Vectors, vector: dict[str, Any]) -> None:
+    document = vector["document"]
+    verify_evidence(document, directory=vectors.directory(), time_member="committed_at_ms",
+                    signer=document["path"][-1])
 
 
 def _admit_exchange(vectors: Vectors, vector: dict[str, Any]) -> None:
@@ -162,6 +177,8 @@ def _positive_check(vectors: Vectors, vector: dict[str, Any]) -> Check:
             _admit_directory(vectors, vector)
         elif kind == "links":
             _admit_links(vectors, vector)
+        elif kind == "transfer_end":
+            _admit_end_receipt(vectors, vector)
         else:
             _admit_exchange(vectors, vector)
     return check
@@ -170,6 +187,12 @@ def _positive_check(vectors: Vectors, vector: dict[str, Any]) -> Check:
 def _negative_check(vector: dict[str, Any], run: Callable[[dict[str, Any]], Any]) -> Check:
     def check() -> None:
         _equal(run(vector), ReasonCode(vector["expected_reason"]), "refusal")
+    return check
+
+
+def _finding_check(vector: dict[str, Any]) -> Check:
+    def check() -> None:
+        _equal(run_delivered_vector(vector), vector["expected_finding"], "finding")
     return check
 
 
@@ -268,7 +291,7 @@ def _relocation_leaf_check(vectors: Vectors) -> Check:
 
 def checks(vectors: Vectors) -> dict[str, Check]:
     found: dict[str, Check] = {f"keys/{name}": _key_check(vectors, name) for name in vectors.keys}
-    for folder in ("positive", "positive/pins"):
+    for folder in ("positive", "positive/pins", "positive/routed"):
         for name, vector in vectors.folder(folder):
             found[name] = _positive_check(vectors, vector)
     directory = vectors.directory
@@ -283,6 +306,8 @@ def checks(vectors: Vectors) -> dict[str, Check]:
     for folder, run in runners.items():
         for name, vector in vectors.folder(folder):
             found[name] = _negative_check(vector, run)
+    for name, vector in vectors.folder("negative/routed"):
+        found[name] = _finding_check(vector)
     found["positive/reconciliation/merkle_root"] = _merkle_check(vectors)
     found["positive/reconciliation/descent"] = _descent_check(vectors)
     found["positive/reconciliation/relocation_leaf"] = _relocation_leaf_check(vectors)
