@@ -16,16 +16,27 @@ from sqlalchemy.engine import Connection
 from node.db.schema import checkpoints
 from node.errors import ErrorCode, NotFound, require
 from node.ledger.journal import Ledger
+from node.ledger.model import AccountKind
 from protocol.messages.documents import AccountKind as ProtocolAccountKind
 from protocol.messages.documents import Checkpoint
 from protocol.signing import SigningKey, VerifyKey, sign_object, verify_object
 from protocol.version import STANDARD
 
+# Node account kinds outside the standard's closed set, and the standard's kind they count as.
+_COUNTED_AS = {str(AccountKind.TRANSIT): str(ProtocolAccountKind.CLEARING)}
+
 
 def checkpoint_document(
     *, node_id: str, height: int, head_hash: str, issued_at_ms: int, totals: dict[str, int]
 ) -> dict[str, Any]:
-    """The standard's checkpoint (docs/standard.md §11): every account kind, sorted, even at 0."""
+    """The standard's checkpoint (docs/standard.md §11): every account kind, sorted, even at 0.
+
+    A hub's `transit` account (hours in passage, standard §22.4) is not a kind of the standard,
+    whose set is closed within hourbridge/1: it is a claim on the previous hop not yet settled
+    on that link, so it is counted with `clearing`, and the totals still sum to zero."""
+    totals = dict(totals)
+    for ours, theirs in _COUNTED_AS.items():
+        totals[theirs] = totals.get(theirs, 0) + totals.pop(ours, 0)
     return {
         "standard": STANDARD,
         "kind": "checkpoint",

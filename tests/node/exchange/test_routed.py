@@ -145,3 +145,22 @@ def test_a_hub_restarted_mid_flight_loses_nothing(fed: Federation) -> None:
 def _row_by_id(fed: Federation, node_id: str, transfer_id: str) -> Any:
     with fed.nodes[node_id].db.read() as conn:
         return conn.execute(select(transfers).where(transfers.c.id == transfer_id)).one()
+
+
+def test_a_hub_signs_a_checkpoint_with_hours_in_passage(fed: Federation) -> None:
+    """Half settled (the next leg committed, the first not yet asked again), the hub's transit
+    holds the claim on the first hop; its checkpoint counts it as clearing and still sums to
+    zero, in the standard's closed set of kinds."""
+    fed.send(f"m0@{SH}", f"m1@{SZ}", 45, transfer_id="halfway")
+    fed.settle()
+    hub = fed.nodes[JS_HUB]
+    with hub.db.read() as conn:
+        transit = hub.ledger.totals_by_kind(conn)["transit"]
+    assert transit == -45
+    document = hub.ledger_admin.checkpoint()
+    totals = {t["account_kind"]: t["balance_minutes"] for t in document["totals"]}
+    assert "transit" not in totals and sum(totals.values()) == 0
+    assert totals["clearing"] == 45 - 45  # owed to js-suzhou, and owed by sh-pudong in passage
+    drive(fed)
+    assert fed.transfer(SH, "halfway")["state"] == "committed"
+    audit(fed)
