@@ -167,7 +167,8 @@ class TransferOut(BaseModel):
     entry_height: int | None
     created_at_ms: int
     updated_at_ms: int
-    peer_node: str | None = Field(default=None, description="the creditor's node, if another")
+    peer_node: str | None = Field(default=None, description="the node it was sent to: the "
+                                  "creditor's, or the first hub on its route")
     credit_class: str | None = None
     expires_at_ms: int | None = Field(
         default=None, description="after this the transfer is in doubt until the peer answers"
@@ -176,6 +177,9 @@ class TransferOut(BaseModel):
         default=None, description="the creditor's new address when rejected as relocated"
     )
     dispute: str | None = Field(default=None, description="a contradiction an operator must see")
+    route: list[str] | None = Field(
+        default=None, description="the nodes a transfer through hubs crosses, this one first "
+        "(standard §22.4); null when it goes straight to the creditor's node")
 
 
 class ReversalCreate(Closed):

@@ -164,3 +164,40 @@ def test_a_hub_signs_a_checkpoint_with_hours_in_passage(fed: Federation) -> None
     drive(fed)
     assert fed.transfer(SH, "halfway")["state"] == "committed"
     audit(fed)
+
+
+def test_a_payment_request_is_paid_through_the_hubs(fed: Federation) -> None:
+    """The request and its acknowledgement carry no hours and go straight between the two
+    nodes; the payment the payer approves is routed, and the payee's node marks the request
+    paid in the transaction that credits her (its commit hook runs for a leg too)."""
+    made = fed.call(JX, "POST", "/api/v1/payment-requests", {
+        "id": "pay-far", "payee": "m0", "payer": f"m1@{SH}", "amount_minutes": 75,
+        "category": "daily_living", "description": "meals on wheels"})
+    assert made.status_code == 201, made.text
+    fed.settle()
+    (item,) = fed.call(SH, "GET", "/api/v1/members/m1/payment-requests").json()["items"]
+    approved = fed.call(SH, "POST", f"/api/v1/payment-requests/incoming/{JX}/"
+                        f"{item['request_id']}/approve")
+    assert approved.status_code == 201, approved.text
+    paying = fed.transfer(SH, approved.json()["transfer_id"])
+    assert paying["route"] == [SH, JS_HUB, ZJ_HUB, JX]
+    drive(fed)
+    seen = fed.call(JX, "GET", "/api/v1/payment-requests/pay-far").json()
+    assert seen["state"] == "paid", seen
+    assert (fed.balance(f"m1@{SH}"), fed.balance(f"m0@{JX}")) == (525, 675)
+    audit(fed)
+
+
+def test_a_member_moves_to_a_city_reached_only_through_hubs(fed: Federation) -> None:
+    """A relocation goes straight to the new node (decision: her profile never passes through
+    a hub), on the two nodes' own chain, and that link reconciles like any other."""
+    moved = fed.call(SH, "POST", "/api/v1/members/m0/relocation",
+                     {"id": "move-far", "to_node": JX, "new_local_id": "m0.sh"})
+    assert moved.status_code == 201, moved.text
+    drive(fed)
+    view = fed.call(SH, "GET", "/api/v1/relocations/move-far").json()
+    assert (view["state"], view["new_address"]) == ("committed", f"m0.sh@{JX}")
+    assert fed.balance(f"m0.sh@{JX}") == 600
+    audit(fed)
+    windows = fed.reconcile()
+    assert windows[(SH, JX)]["state"] == "matched"
