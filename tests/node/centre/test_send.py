@@ -6,11 +6,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from node.db.schema import journal_entries, transfers
+from protocol.directory import decode_directory
+from protocol.links import sign_links
 from tests.factories import give_consent
 from tests.node.centre.conftest import CAROL_PIN, PEER, Home
 from tests.node.centre.support import csrf_of, id_of
 from tests.node.centre.test_home import text_of
 from tests.node.people.support import ALICE_PIN, SAM_PIN
+from tests.support import AUTHORITY, START_MS, directory_document
 
 
 def available(home: Home, member: str) -> int:
@@ -128,3 +131,29 @@ def test_nobody_else_gives_away_her_hours_or_reads_her_transfer(home: Home) -> N
     assert available(home, "alice") == 750 - 60
     seen = carol.get(f"/me/transfers/{transfer_id}")
     assert seen.status_code == 403 and "Sam" not in seen.text
+
+
+def test_a_gift_through_a_hub_says_which_hub_carries_it(home: Home) -> None:
+    """With a link map that joins this node to nj-gulou only through yrd-hub, the gift is
+    routed (standard §22.4) and her pages name the hub: in words, not node ids' order."""
+    node = home.api.node
+    me, hub = node.config.node_id, "yrd-hub"
+    directory = directory_document([me, PEER, hub], serial=2, issued_at_ms=START_MS + 1)
+    node.federation.accept(directory)
+    pairs = sorted(tuple(sorted(p)) for p in ((me, hub), (hub, PEER)))
+    node.link_maps.accept(sign_links(
+        {"hops_max": 2, "links": [{"a": a, "b": b, "a_cap_minutes": 600, "b_cap_minutes": 600}
+                                  for a, b in pairs]},
+        authority=AUTHORITY, directory=decode_directory(directory), serial=1,
+        issued_at_ms=START_MS + 1))
+    phone = home.signed_in("alice", ALICE_PIN)
+    transfer_id, answer = send(phone, f"wang.jun@{PEER}", hours="1")
+    assert answer.status_code == 303  # type: ignore[attr-defined]
+    page = text_of(phone.get(f"/me/transfers/{transfer_id}").text)
+    assert "正在经 yrd-hub 送往 子女 wang.jun（nj-gulou）…" in page
+    assert "经过 yrd-hub" in page
+    centre = text_of(phone.get("/me").text)
+    assert "正在经 yrd-hub 送往 子女 wang.jun（nj-gulou）…" in centre
+    with node.db.read() as conn:
+        route = conn.execute(select(transfers.c.route).where(transfers.c.id == transfer_id))
+        assert route.scalar_one() == f'["{me}", "{hub}", "{PEER}"]'
