@@ -42,7 +42,7 @@ from demo_directory import (
     ensure_directory,
 )
 from demo_portal import PORTAL_DIR, PORTAL_LOG, PortalFailed, start_portal
-from demo_report import ReportFailed, write_and_verify
+from demo_report import REPORT_DIR, ReportFailed, write_and_verify
 from demo_seed import (
     DEMO_STAFF_PASSWORD,
     SITES,
@@ -319,7 +319,7 @@ def stop(nodes: list[Running]) -> None:
 
 def prepare_folder(data: Path, *, fresh: bool) -> None:
     ours = ({s.node_id for s in SITES} | {f"{s.node_id}.log" for s in SITES}
-            | {AUTHORITY_DIR, PUBLISHED, LINKS_PUBLISHED, PORTAL_DIR, PORTAL_LOG})
+            | {AUTHORITY_DIR, PUBLISHED, LINKS_PUBLISHED, PORTAL_DIR, PORTAL_LOG, REPORT_DIR})
     if fresh and data.exists():
         # Wipe only what this script made: a mistyped --data must never cost anyone their files.
         strangers = sorted(p.name for p in data.iterdir() if p.name not in ours)
