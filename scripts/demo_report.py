@@ -5,7 +5,8 @@ are closed, written and then checked the way a regulator checks it, offline.
 each node's report is at the day's end; it then collects every node's signed statements and
 signed node report with the regulator tokens, writes report.json (signed by the federation
 authority), report.csv and report.html, and runs the real `hourbridge verify-report` on the
-result.
+result. The report carries the authority's link map, so its settlement section shows what the
+hub yrd-hub nets.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def write_and_verify(data: Path, directory: DemoDirectory, regulator_tokens: dic
     key = AuthorityFolder(data / AUTHORITY_DIR).load_key(passphrase_from_env())
     path, report = federation.build(
         directory=json.loads(directory.path.read_text(encoding="utf-8")),
-        tokens=regulator_tokens, out_dir=data / REPORT_DIR, key=key)
+        tokens=regulator_tokens, out_dir=data / REPORT_DIR, key=key,
+        link_map=json.loads(directory.links_path.read_text(encoding="utf-8")))
     missing = report["node_report_failures"]
     if missing:
         raise ReportFailed("the report misses nodes: " + "; ".join(
@@ -68,6 +70,11 @@ def write_and_verify(data: Path, directory: DemoDirectory, regulator_tokens: dic
                   f"authority:\n  {path.with_suffix('.html')}\n  {path}\n  "
                   f"{path.with_suffix('.csv')}")
     console.print(f"  {checked.stdout.strip().splitlines()[-1]}")
+    for hub in report["settlement"]["hubs"]:  # every node with more than one link in the map
+        console.print(f"  settlement at {hub['node']} ({hub['links']} links): owed "
+                      f"{hub['owed_minutes']} min, owing {hub['owing_minutes']} min, net "
+                      f"{hub['net_minutes']} min; {hub['replaced_minutes']} min of bilateral "
+                      "positions replaced")
     console.print(f"  check it yourself: hourbridge verify-report {path} "
                   f"--directory {directory.path}")
     return path

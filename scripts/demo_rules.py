@@ -47,14 +47,19 @@ def policy_path(node_id: str) -> Path:
 
 
 def unit_options(node_id: str) -> list[str]:
-    """`directory add-node` options listing the policy's unit, so peers show the city's unit."""
+    """`directory add-node` options listing the policy's unit, so peers show the city's unit; none
+    for the hub, which runs no city's policy (the directory's default unit, the minute)."""
+    if node_id not in POLICIES:
+        return []
     unit = tomllib.loads(policy_path(node_id).read_text(encoding="utf-8"))["unit"]
     return ["--unit-name", str(unit["name"]), "--unit-units", str(unit["units"]),
             "--unit-minutes", str(unit["minutes"])]
 
 
 def pin_policy(node_data: Path, node_id: str) -> None:
-    """Write the city's policy file into node.toml, as its operator would."""
+    """Write the city's policy file into node.toml, as its operator would (a hub has none)."""
+    if node_id not in POLICIES:
+        return
     config = load_config(node_data, env={})
     wanted = str(policy_path(node_id))
     if config.policy_file != wanted:

@@ -1,8 +1,10 @@
 """The demo federation's people and hours, and how they go into a node over its HTTP API.
 
-Three city nodes, their members, grants and gifts. Every grant and transfer has a fixed id, so
-seeding twice replays instead of adding hours twice. Names and stations are made up; region codes
-are the real GB/T 2260 codes of the districts.
+Three city nodes, their members, grants and gifts, and one clearing hub with none of them: the
+hub only passes hours on between cities that have no link of their own (scripts/demo_directory.py
+signs the link map). Every grant and transfer has a fixed id, so seeding twice replays instead of
+adding hours twice. Names and stations are made up; region codes are the real GB/T 2260 codes of
+the districts (the hub's, Shanghai's, where it would run).
 """
 
 from __future__ import annotations
@@ -32,11 +34,16 @@ class Site:
     node_id: str
     name: str
     region: str
-    station: str  # the service station whose staff get the demo staff token
-    member_token_for: str
+    station: str | None  # the service station whose staff get the demo staff token
+    member_token_for: str | None
     members: tuple[Member, ...]
     grants: tuple[tuple[str, str, int, str, str], ...]  # id, member, minutes, class, reason
     transfers: tuple[tuple[str, str, str, int, str], ...]  # id, from, to, minutes, memo
+
+    @property
+    def hub(self) -> bool:
+        """A clearing hub: no station, no members, only operators' tokens."""
+        return self.station is None
 
 
 SITES = (
@@ -76,7 +83,10 @@ SITES = (
     ), (
         ("demo-bj-t1", "ma-hui", "li-shufen", 180, "gift: Spring Festival visit"),
     )),
+    # Last, so an older demo folder's three nodes keep their ports and the hub takes the next.
+    Site("yrd-hub", "长三角清算枢纽 Yangtze Delta clearing hub", "310000", None, None, (), (), ()),
 )
+HUB = SITES[-1].node_id
 
 
 # Each site's station, registered before its members (a node with stations refuses members of
@@ -90,6 +100,7 @@ DEMO_STAFF_PASSWORD = "Demo-Station-2026"  # demo only: printed by scripts/up
 
 
 def staff_username(site: Site) -> str:
+    assert site.station is not None, f"{site.node_id} has no station"
     return f"{site.station}.desk"
 
 
@@ -126,6 +137,9 @@ DEMO_CONSENTS: dict[str, tuple[tuple[str, str], ...]] = {
 
 def seed(site: Site, url: str, admin_token: str) -> None:
     """Put the site's demo data into its node over the API; a repeat changes nothing."""
+    if site.hub:
+        return  # a hub holds no members: nothing to seed
+    assert site.station is not None
     with httpx.Client(base_url=url, timeout=10,
                       headers={"Authorization": f"Bearer {admin_token}"}) as http:
         name, address, district = STATIONS[site.station]

@@ -1,7 +1,8 @@
 """The demo's story, run over the nodes' HTTP APIs after seeding (./scripts/up prints it).
 
  1. Liu Yang, a volunteer in Shanghai, gives three of his hours to his mother Sun Xiulan in
-    Nanjing: a transfer from sh-pudong to nj-gulou, committed on both sides.
+    Nanjing: a transfer from sh-pudong to nj-gulou, committed on both sides. The two cities have
+    no link of their own: it travels through the clearing hub yrd-hub, which keeps none of it.
  2. Sun Xiulan spends two of them in Nanjing on a real service visit: Zhao Lei, a Nanjing
     volunteer, takes her request to clean her flat, the station records his paper slip, and the
     station's staff confirms it with a rating: her hours pay him (redemption, earned).
@@ -9,8 +10,11 @@
     payment stays frozen, and the station settles the dispute by paying half.
  4. Chen Jianguo moves from Shanghai to his daughter in Beijing and takes his whole account
     along: a relocation from sh-pudong to bj-chaoyang.
- 5. Wu Jing in Nanjing, his granddaughter, who has his old address, sends him half an hour:
-    Shanghai refuses it and names his new address, and Nanjing shows that to her.
+ 5. Wu Jing in Nanjing, his granddaughter, who has his old address, sends him half an hour
+    (through the hub again): Shanghai refuses it and names his new address, and Nanjing shows
+    that to her.
+ 6. The day closes: each link settles a window, signed by both ends; the hub's windows with the
+    two cities are equal and opposite, so it kept nothing.
 
 The nodes run their cities' example policies (scripts/demo_rules.py), so each step also passes
 that city's rules: who may give to whom, from what age, who may be served.
@@ -32,6 +36,7 @@ from rich.console import Console
 SETTLE_WAIT_S = 30.0
 POLL_S = 0.1
 FIRST_STEP = ("sh-pudong", "story-1-gift")
+HUB = "yrd-hub"
 # The story's two visits: one confirmed with a rating, one complained about and half paid.
 CLEANING = Visit("story-2-cleaning", "sun-xiulan", "zhao-lei", "daily_living",
                  "clean the flat", slip_minutes=120, slip_reference="NJ-HNL-0001", rating=5)
@@ -132,8 +137,12 @@ class Story:
                        lambda: _get(node, f"/api/v1/transfers/{body['id']}"),
                        lambda r: r["state"] in final)
         if made and record.get("peer_node"):
+            creditor_node = body["to"].split("@")[-1]
+            receipt = ("" if record["peer_node"] == creditor_node or record["state"] != "committed"
+                       else f" with {creditor_node}'s signed end receipt")
             self.note(f"{record['state']} after {1000 * (time.monotonic() - started):.0f} ms "
-                      f"(prepare signed by {node_id}, answer signed by {record['peer_node']})")
+                      f"(prepare signed by {node_id}, answer signed by {record['peer_node']}"
+                      f"{receipt})")
         return record
 
     def run(self) -> None:
@@ -147,6 +156,7 @@ class Story:
             "amount_minutes": 180, "memo": "for mum, from Shanghai"}, final={"committed"})
         if gift["state"] != "committed":
             raise StoryError(f"the gift ended {gift['state']}")
+        self.note(self.route_words(sh, gift))
         self.note(f"liu-yang@sh-pudong now holds {_minutes(_available(sh, 'liu-yang'))}; "
                   f"sun-xiulan@nj-gulou holds {_minutes(_available(nj, 'sun-xiulan'))}")
         line = _get(nj, "/api/v1/members/sun-xiulan/statement?limit=5")["items"]
@@ -197,13 +207,47 @@ class Story:
             final={"committed", "rejected", "expired"})
         if (late["state"], late.get("reason_code")) != ("rejected", "creditor_relocated"):
             raise StoryError(f"expected a refusal naming the new address, got {late}")
+        self.note(self.route_words(nj, late))
         self.note(f"Shanghai refused it ({late['reason_code']}) and named the new address "
                   f"{late['relocated_to']}; Wu Jing's 30 min are back: she holds "
                   f"{_minutes(_available(nj, 'wu-jing'))}")
 
-        self.say(6, "The day closes: each link settles a window, signed by both cities.")
+        self.say(6, "The day closes: each link settles a window, signed by both ends.")
         self.close_windows()
+        self.hub_kept_nothing()
         self.console.rule()
+
+    def route_words(self, node: Node, record: dict[str, Any]) -> str:
+        """The route the node's link map gives the transfer's creditor node, in words; and if
+        the transfer went straight there (made by a run from before the hub), that too."""
+        to_node = record["to"].split("@")[-1]
+        found = _get(node, f"/api/v1/federation/route?to={to_node}")
+        path = found["route"]
+        words = (f"{' → '.join(path)}, a direct link" if len(path) < 3 else
+                 f"{' → '.join(path)}: through {', '.join(path[1:-1])}, {found['links']} links "
+                 f"(link map serial {found['link_map_serial']})")
+        if record.get("peer_node") == to_node and len(path) > 2:
+            return (f"made before the link map, it went straight to {to_node}; today's route: "
+                    f"{words}")
+        return f"its route: {words}"
+
+    def hub_kept_nothing(self) -> None:
+        """The hub's newest window on each of its links, read from its own API: what it is owed
+        on one side it owes on the other."""
+        windows = _get(self.nodes[HUB], "/api/v1/reconciliation/windows")["items"]
+        newest: dict[str, dict[str, Any]] = {}
+        for window in windows:  # newest first
+            newest.setdefault(window["peer"], window)
+        positions = {peer: w["closing_position_minutes"] for peer, w in sorted(newest.items())}
+        if not positions:
+            self.note(f"{HUB} has closed no window yet: no hours have gone through it")
+            return
+        self.note(f"{HUB}'s own windows: " + "; ".join(
+            f"{peer} owes it {_minutes(p)}" if p >= 0 else f"it owes {peer} {_minutes(-p)}"
+            for peer, p in positions.items()))
+        if sum(positions.values()) != 0:
+            raise StoryError(f"{HUB} is left with {sum(positions.values())} minutes: {positions}")
+        self.note(f"{HUB} kept nothing: its positions add up to 0 min")
 
     def visit(self, node: Node, visit: Visit) -> None:
         try:
@@ -245,9 +289,11 @@ class Story:
                 views.append(view)
                 record = view.get("record") or {}
                 signers = ", ".join(sorted(record.get("signatures", {}))) or "nobody"
+                position = view["closing_position_minutes"]
+                owes = (f"{peer} owes {closer} {_minutes(position)}" if position >= 0
+                        else f"{closer} owes {peer} {_minutes(-position)}")
                 self.note(f"{closer} ↔ {peer}: window {view['window_index']} {view['state']}; "
-                          f"{peer} owes {closer} {_minutes(view['closing_position_minutes'])}; "
-                          f"signed by {signers}")
+                          f"{owes}; signed by {signers}")
                 if view["state"] != "matched":
                     raise StoryError(f"window {closer}-{peer} ended {view['state']}: "
                                      f"{view.get('discrepancies')}")

@@ -1,11 +1,14 @@
-"""The local demo federation behind `./scripts/up`: three city nodes on loopback with demo data.
+"""The local demo federation behind `./scripts/up`: three city nodes and a clearing hub on
+loopback with demo data.
 
 Each node is a real `hourbridge serve` process with its own data folder under `--data`. Demo data
 goes in over the HTTP API with fixed, client-chosen ids, so a second run replays instead of adding
 hours twice. Tokens are minted once, as `hourbridge token create` does, and kept (mode 0600) in
 each node's folder. Then it tells the story in scripts/demo_story.py step by step: a gift
 across cities, spent there on a service visit, a complaint, and a member who moves city; each
-node runs its city's example policy (scripts/demo_rules.py). `--smoke` starts, seeds, checks
+node runs its city's example policy (scripts/demo_rules.py). Shanghai and Nanjing have no link of
+their own: the gift between them goes through the hub yrd-hub (scripts/demo_directory.py signs the
+link map), which keeps none of it. `--smoke` starts, seeds, checks
 every balance over the API, runs the story and stops: for CI.
 """
 
@@ -31,13 +34,15 @@ import httpx
 from demo_directory import (
     AUTHORITY_DIR,
     FEDERATION_ID,
+    HOPS_MAX,
+    LINKS_PUBLISHED,
     PUBLISHED,
     DemoDirectory,
     DirectoryFailed,
     ensure_directory,
 )
 from demo_portal import PORTAL_DIR, PORTAL_LOG, PortalFailed, start_portal
-from demo_report import ReportFailed, write_and_verify
+from demo_report import REPORT_DIR, ReportFailed, write_and_verify
 from demo_seed import (
     DEMO_STAFF_PASSWORD,
     SITES,
@@ -64,6 +69,7 @@ HEALTH_WAIT_S = 45.0
 STOP_WAIT_S = 10.0
 TOKENS_FILE = "demo-tokens.json"
 OPERATOR_ROLES = ("admin", "regulator", "staff")  # the member token waits for its member
+HUB_ROLES = ("admin", "regulator")  # a hub has no station and no members
 # The CLI next to the interpreter running this script (the project's .venv), else PATH's.
 HOURBRIDGE = shutil.which("hourbridge", path=str(Path(sys.executable).parent)) or "hourbridge"
 # Full-width tables in CI logs and pipes too (rich assumes 80 columns there and folds tokens).
@@ -135,6 +141,14 @@ def save_tokens(node: Running, tokens: dict[str, str]) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(tokens, handle, indent=2)
     tmp.replace(path)
+
+
+def operator_roles(site: Site) -> tuple[str, ...]:
+    return HUB_ROLES if site.hub else OPERATOR_ROLES
+
+
+def all_roles(site: Site) -> tuple[str, ...]:
+    return HUB_ROLES if site.hub else (*OPERATOR_ROLES, "member")
 
 
 def ensure_tokens(node: Running, roles: tuple[str, ...]) -> dict[str, str]:
@@ -210,7 +224,7 @@ def show(nodes: list[Running], tokens: dict[str, dict[str, str]],
     def new_table(title: str, *columns: str) -> Table:
         return Table(*columns, title=title, box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0))
 
-    table = new_table("HourBridge demo federation", "node", "city", "region", "URL", "API docs")
+    table = new_table("HourBridge demo federation", "node", "name", "region", "URL", "API docs")
     access = new_table("API tokens", "node", "role", "scope", "token")
     access.columns[3].no_wrap = True  # a folded token cannot be copied
     people = new_table("Demo members (balances read from the API)", "address", "name", "",
@@ -237,7 +251,8 @@ def show(nodes: list[Running], tokens: dict[str, dict[str, str]],
         console.print(f"  {node.site.node_id:<12} {node.url}/console", soft_wrap=True)
     console.print("  or sign in with a username (station staff, password "
                   f"{DEMO_STAFF_PASSWORD}): "
-                  + ", ".join(f"{staff_username(n.site)} at {n.site.node_id}" for n in nodes))
+                  + ", ".join(f"{staff_username(n.site)} at {n.site.node_id}" for n in nodes
+                              if not n.site.hub))
     console.print(f"Try it:\n  curl {url}/healthz\n"
                   f"  curl -H 'Authorization: Bearer {admin}' "
                   f"{url}/api/v1/members/wang-guifang/balance\n"
@@ -262,7 +277,7 @@ def verify(nodes: list[Running], seen: dict[str, dict[str, dict[str, Any]]], *,
 
 
 def check_directory(nodes: list[Running], directory: DemoDirectory) -> str:
-    """Each node must hold the published serial, listing all three nodes active."""
+    """Each node must hold the published serial, listing all four nodes active."""
     for node in nodes:
         held = httpx.get(f"{node.url}/federation/v1/directory", timeout=10).json()
         listed = {entry["node_id"]: entry["status"] for entry in held.get("nodes", [])}
@@ -270,6 +285,19 @@ def check_directory(nodes: list[Running], directory: DemoDirectory) -> str:
                 or set(listed) != {n.site.node_id for n in nodes}:
             raise Failed(f"{node.site.node_id} holds {held.get('serial')} listing {listed}")
     return ", ".join(f"{n.site.node_id} active" for n in nodes)
+
+
+def check_links(nodes: list[Running], directory: DemoDirectory,
+                tokens: dict[str, dict[str, str]]) -> str:
+    """Each node must hold the published link map; returns its links in words."""
+    held: dict[str, Any] = {}
+    for node in nodes:
+        reply = httpx.get(f"{node.url}/api/v1/federation/link-map", timeout=10,
+                          headers={"Authorization": f"Bearer {tokens[node.site.node_id]['admin']}"})
+        held = reply.json()
+        if reply.status_code != 200 or held.get("serial") != directory.links_serial:
+            raise Failed(f"{node.site.node_id} holds link map {reply.status_code} {held}")
+    return ", ".join(f"{link['a']}–{link['b']}" for link in held["links"])
 
 
 def stop(nodes: list[Running]) -> None:
@@ -291,7 +319,7 @@ def stop(nodes: list[Running]) -> None:
 
 def prepare_folder(data: Path, *, fresh: bool) -> None:
     ours = ({s.node_id for s in SITES} | {f"{s.node_id}.log" for s in SITES}
-            | {AUTHORITY_DIR, PUBLISHED, PORTAL_DIR, PORTAL_LOG})
+            | {AUTHORITY_DIR, PUBLISHED, LINKS_PUBLISHED, PORTAL_DIR, PORTAL_LOG, REPORT_DIR})
     if fresh and data.exists():
         # Wipe only what this script made: a mistyped --data must never cost anyone their files.
         strangers = sorted(p.name for p in data.iterdir() if p.name not in ours)
@@ -308,7 +336,7 @@ def run(nodes: list[Running], data: Path, *, smoke: bool, fresh: bool) -> None:
     with ThreadPoolExecutor(len(nodes)) as pool:
         list(pool.map(init_node, nodes))
     for node in nodes:
-        ensure_tokens(node, OPERATOR_ROLES)
+        ensure_tokens(node, operator_roles(node.site))
     directory = ensure_directory(
         data, [(n.folder, n.site.node_id, n.url) for n in nodes], hourbridge=HOURBRIDGE,
         env=child_env())
@@ -318,7 +346,7 @@ def run(nodes: list[Running], data: Path, *, smoke: bool, fresh: bool) -> None:
     tokens: dict[str, dict[str, str]] = {}
     for node in nodes:
         seed(node.site, node.url, load_tokens(node)["admin"])
-        tokens[node.site.node_id] = ensure_tokens(node, (*OPERATOR_ROLES, "member"))
+        tokens[node.site.node_id] = ensure_tokens(node, all_roles(node.site))
     # The regulator's read-only token is enough to read every balance.
     seen = {n.site.node_id: balances(n.site, n.url, tokens[n.site.node_id]["regulator"])
             for n in nodes}
@@ -327,9 +355,13 @@ def run(nodes: list[Running], data: Path, *, smoke: bool, fresh: bool) -> None:
     console.print(f"\nfederation {FEDERATION_ID}: every node holds directory serial "
                   f"{directory.serial} ({held}), signed by the authority key "
                   f"{directory.anchor.split('=')[0]}; see /federation/v1/directory on any node")
+    console.print(f"link map serial {directory.links_serial}, held by every node: direct links "
+                  f"{check_links(nodes, directory, tokens)}; any other pair trades through "
+                  f"them (at most {HOPS_MAX} links); see /api/v1/federation/link-map")
     story_nodes = {n.site.node_id: StoryNode(n.site.node_id, n.url,
                                              tokens[n.site.node_id]["admin"],
-                                             tokens[n.site.node_id]["staff"]) for n in nodes}
+                                             tokens[n.site.node_id].get("staff", ""))
+                   for n in nodes}
     if smoke:
         verify(nodes, seen, told=already_told(story_nodes))
     Story(story_nodes, console).run()
@@ -362,8 +394,9 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="start, seed, verify, stop")
     parser.add_argument("--fresh", action="store_true", help="wipe the demo folder first")
     args = parser.parse_args()
-    if not 1024 <= args.base_port <= 65536 - len(SITES):
-        parser.error(f"--base-port must be in 1024..{65536 - len(SITES)}")
+    # The nodes take len(SITES) ports from --base-port, the portal the one after them.
+    if not 1024 <= args.base_port <= 65535 - len(SITES):
+        parser.error(f"--base-port must be in 1024..{65535 - len(SITES)}")
     data: Path = args.data.resolve()
     nodes = [Running(site, data / site.node_id, args.base_port + i)
              for i, site in enumerate(SITES)]

@@ -1,8 +1,9 @@
 """`scripts/federation.py --smoke`, the engine of `./scripts/up`, with real node processes.
 
-Three `hourbridge serve` processes on loopback, seeded over HTTP, balances read back over HTTP,
-then stopped. A second run on the same folder must reuse the nodes and tokens and replay the
-seeding instead of adding the hours again.
+Four `hourbridge serve` processes on loopback (three cities and the clearing hub the gift from
+Shanghai to Nanjing goes through), seeded over HTTP, balances read back over HTTP, then stopped.
+A second run on the same folder must reuse the nodes, tokens and link map and replay the seeding
+instead of adding the hours again.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from tests.integration.older_eyes import measured_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "federation.py"
-NODES = ("sh-pudong", "nj-gulou", "bj-chaoyang")
+CITIES = ("sh-pudong", "nj-gulou", "bj-chaoyang")
+HUB = "yrd-hub"
+NODES = (*CITIES, HUB)
 RUN_TIMEOUT_S = 300  # a hang guard: one run takes some 40 s alone, minutes on a loaded CI machine
 
 # The demo data by hand: grants in, gifts moved from volunteer to elder.
@@ -84,14 +87,15 @@ def port_is_free(port: int) -> bool:
 
 
 def free_base_port() -> int:
-    """The first of three consecutive free loopback ports."""
+    """The first of consecutive free loopback ports for every node and the portal after them."""
+    wanted = len(NODES) + 1
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             base = int(probe.getsockname()[1])
-        if base + 2 < 65536 and all(port_is_free(base + i) for i in range(3)):
+        if base + wanted <= 65536 and all(port_is_free(base + i) for i in range(wanted)):
             return base
-    raise AssertionError("no three consecutive free ports on loopback")
+    raise AssertionError(f"no {wanted} consecutive free ports on loopback")
 
 
 def smoke(data: Path, base_port: int) -> str:
@@ -178,6 +182,24 @@ def token_files(data: Path) -> dict[str, dict[str, str]]:
     return {node: json.loads((data / node / "demo-tokens.json").read_text()) for node in NODES}
 
 
+def assert_through_the_hub(output: str, report: Path) -> None:
+    """The gift Shanghai -> Nanjing took the hub's route (read from sh-pudong's API), committed
+    on the hub's answer carrying Nanjing's end receipt, and the hub kept none of it: its own
+    windows and the report's settlement row say so."""
+    told = " ".join(output.split())
+    assert "its route: sh-pudong → yrd-hub → nj-gulou: through yrd-hub, 2 links" in told, output
+    assert "committed after" in told and "(prepare signed by sh-pudong, answer signed by " \
+        "yrd-hub with nj-gulou's signed end receipt)" in told, output
+    assert "nj-gulou ↔ yrd-hub: window 1 matched; yrd-hub owes nj-gulou 3 h 00 min" in told
+    assert "sh-pudong ↔ yrd-hub: window 1 matched; sh-pudong owes yrd-hub 3 h 00 min" in told
+    assert "yrd-hub kept nothing: its positions add up to 0 min" in told, output
+    document = json.loads(report.read_text())
+    assert document["link_map"]["serial"] == 1
+    hubs = {row["node"]: row for row in document["settlement"]["hubs"]}
+    assert hubs[HUB] == {"node": HUB, "links": 2, "owed_minutes": 180, "owing_minutes": 180,
+                         "gross_minutes": 360, "net_minutes": 0, "replaced_minutes": 180}, hubs
+
+
 def test_smoke_seeds_verifies_and_stops_and_a_rerun_adds_nothing(tmp_path: Path) -> None:
     data = tmp_path / "demo"
     base_port = free_base_port()
@@ -188,33 +210,39 @@ def test_smoke_seeds_verifies_and_stops_and_a_rerun_adds_nothing(tmp_path: Path)
     assert all(line in told for line in STORY_LINES), first
     assert "WRONG" not in first
     # Each node's staff console is named, so an operator finds it without reading the docs.
-    assert all(f"http://127.0.0.1:{base_port + i}/console" in first for i in range(3)), first
+    assert all(f"http://127.0.0.1:{base_port + i}/console" in first
+               for i in range(len(NODES))), first
     # The regulator's portal (scripts/demo_portal.py) with its demo login, and its first report.
     assert "regulator's portal (民政局): http://127.0.0.1:" in first and "minzheng" in first
     assert [p.name for p in (data / "portal" / "history").iterdir()], "no portal report"
-    assert "stopped sh-pudong, nj-gulou, bj-chaoyang" in first
-    assert all(port_is_free(base_port + i) for i in range(3)), "a node outlived the script"
-    # All three nodes run under one signed directory, checked over each node's API.
+    assert "stopped sh-pudong, nj-gulou, bj-chaoyang, yrd-hub" in first
+    assert all(port_is_free(base_port + i) for i in range(len(NODES))), \
+        "a node outlived the script"
+    # All four nodes run under one signed directory and one link map, checked over each node's
+    # API: Shanghai and Nanjing have no link of their own.
     assert "federation cn-demo: every node holds directory serial 1 (sh-pudong active, " \
-           "nj-gulou active, bj-chaoyang active)" in " ".join(first.split())
+           "nj-gulou active, bj-chaoyang active, yrd-hub active)" in " ".join(first.split())
+    assert "link map serial 1, held by every node: direct links bj-chaoyang–sh-pudong, " \
+           "nj-gulou–yrd-hub, sh-pudong–yrd-hub;" in " ".join(first.split()), first
     directory = json.loads((data / "directory.json").read_text())
     assert [n["node_id"] for n in directory["nodes"]] == sorted(NODES)
     tokens = token_files(data)
     for node in NODES:
         mode = stat.S_IMODE((data / node / "demo-tokens.json").stat().st_mode)
         assert mode == 0o600, f"{node} tokens are mode {oct(mode)}"
-        assert set(tokens[node]) == {"admin", "regulator", "staff", "member"}
+        assert set(tokens[node]) == ({"admin", "regulator"} if node == HUB
+                                     else {"admin", "regulator", "staff", "member"})
 
     # The day closes: a co-signed window on each link, and the regulator's report, verified.
     assert "bj-chaoyang ↔ sh-pudong: window 1 matched" in first, first
-    assert "nj-gulou ↔ sh-pudong: window 1 matched" in first, first
     report = data / "report" / "report.json"
     assert f"{report.with_suffix('.html')}" in first and "verified: report.federation" in first
     assert_verify_report(report, data / "directory.json", ok=True)
+    assert_through_the_hub(first, report)
     # The cities' rules in action: each node runs its example policy, listed in its unit, and the
     # story's visit and complaint make the report's redemption and service figures non-zero.
     units = {n["node_id"]: n["local_unit"]["minutes"] for n in directory["nodes"]}
-    assert units == {node: 60 for node in NODES}, units
+    assert units == {**{node: 60 for node in CITIES}, HUB: 1}, units  # the hub: minutes
     for node, policy in (("sh-pudong", "shanghai-2026"), ("nj-gulou", "nanjing-2019"),
                          ("bj-chaoyang", "beijing-2022")):
         assert f"examples/policies/{policy}.toml" in (data / node / "node.toml").read_text()
@@ -241,15 +269,19 @@ def test_smoke_seeds_verifies_and_stops_and_a_rerun_adds_nothing(tmp_path: Path)
         shown = portal_first_screen(data)
         held = sum(AFTER_STORY.values()) + 480  # and Chen Jianguo's 8 h at his new address
         assert shown["#outstanding"].startswith(f"{held // 60} 小时")
-        # the gift to Nanjing (3 h) and Chen Jianguo's hours that moved to Beijing (8 h)
+        # Chen Jianguo's hours that moved to Beijing (8 h), and the gift to Nanjing (3 h) on
+        # both links it crossed: Shanghai owes the hub, the hub owes Nanjing
         assert shown["#debts"].splitlines() == [
             "Shanghai Pudong 浦东新区 欠 Beijing Chaoyang 朝阳区 8 小时",
-            "Shanghai Pudong 浦东新区 欠 Nanjing Gulou 鼓楼区 3 小时"]
+            "Shanghai Pudong 浦东新区 欠 长三角清算枢纽 Yangtze Delta clearing hub 3 小时",
+            "长三角清算枢纽 Yangtze Delta clearing hub 欠 Nanjing Gulou 鼓楼区 3 小时"]
         assert shown["#status"] == "正常"
 
     second = smoke(data, base_port)
     assert verified_balances(second) == AFTER_STORY  # the story replayed: nothing moved twice
     assert "already made by an earlier run" in second
     assert "holds directory serial 1 " in " ".join(second.split()), "nothing changed: no new serial"
+    assert "link map serial 1," in " ".join(second.split()), "the same links: signed once"
+    assert json.loads((data / "links.json").read_text())["serial"] == 1
     assert token_files(data) == tokens, "a rerun minted new tokens instead of reusing them"
     assert all(tokens[node]["admin"] in second for node in NODES), "table shows other tokens"
