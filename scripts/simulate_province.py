@@ -60,6 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_docs import write_section  # noqa: E402  (scripts/ is sys.path[0])
+from memory_probe import sqlite_memory_mb  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from node.db.schema import transfers  # noqa: E402
@@ -158,6 +159,7 @@ class Outcome:
     rss_before_mb: float
     rss_built_mb: float
     rss_after_mb: float
+    sqlite_built_mb: float
     build_s: float
     transfers_s: float
     reconcile_s: float
@@ -171,6 +173,7 @@ class Outcome:
     member_minutes_after: int
     other_calls: int
     total_messages: int = 0
+    sqlite_after_mb: float = 0.0
     probes: list[Probe] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -416,6 +419,7 @@ def simulate(args: argparse.Namespace, folder: Path) -> Outcome:
     fed, link_map, before, built, build_s = build(folder, cities, args.members)
     try:
         minutes_before = member_minutes(fed, cities, args.members)
+        sqlite_built = sqlite_memory_mb()
         progress("one transfer alone for each kind of route ...")
         probes = probe(fed, link_map, cities)
         first_exchanged = len(fed.network.exchanged)
@@ -429,7 +433,8 @@ def simulate(args: argparse.Namespace, folder: Path) -> Outcome:
             cities=len(cities), nodes=len(fed.node_ids), links=topology(cities),
             sent=len(sent), committed=sum(s == "committed" for _, s in wires.values()),
             refused=refused, by_hops=by_hops, unattributed_messages=unattributed,
-            rss_before_mb=before, rss_built_mb=built, rss_after_mb=0.0, build_s=build_s,
+            rss_before_mb=before, rss_built_mb=built, rss_after_mb=0.0,
+            sqlite_built_mb=sqlite_built, build_s=build_s,
             transfers_s=transfers_s, reconcile_s=0.0, windows=0, windows_matched=0,
             window_states=Counter(), audit_ok=False, audit_detail="", transit_minutes={},
             member_minutes_before=minutes_before,
@@ -445,6 +450,7 @@ def simulate(args: argparse.Namespace, folder: Path) -> Outcome:
         outcome.other_calls = fed.network.other_calls
         gc.collect()
         outcome.rss_after_mb = rss_mb()
+        outcome.sqlite_after_mb = sqlite_memory_mb()
         return outcome
     finally:
         fed.close()
@@ -502,7 +508,9 @@ def verdict_lines(outcome: Outcome) -> list[str]:
         f"{outcome.member_minutes_before:,} before, {outcome.member_minutes_after:,} after)",
         f"memory: RSS {outcome.rss_before_mb:.0f} MB before the nodes, "
         f"{outcome.rss_built_mb:.0f} MB built ({per_node:.1f} MB per node), "
-        f"{outcome.rss_after_mb:.0f} MB at the end (the test network keeps every body)",
+        f"{outcome.rss_after_mb:.0f} MB at the end; SQLite's own allocations (page caches, "
+        f"statements) {outcome.sqlite_built_mb:.0f} MB built, {outcome.sqlite_after_mb:.0f} MB "
+        "at the end (the test network also keeps every body it carried)",
         f"wall time: build {outcome.build_s:.1f} s, transfers {outcome.transfers_s:.1f} s, "
         f"windows {outcome.reconcile_s:.1f} s",
         f"messages on the network: {outcome.total_messages:,} in transactions "
