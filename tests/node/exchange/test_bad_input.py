@@ -133,6 +133,14 @@ class VectorNode:
                 reserved_minutes=0))
 
 
+@pytest.fixture
+def vector_node(tmp_path: Path) -> Iterator[VectorNode]:
+    """nj-gulou, for the tests that send a vector of their own choosing."""
+    made = VectorNode(tmp_path)
+    yield made
+    made.node.close()
+
+
 def _receiver(name: str) -> str:
     """nj-gulou, but a routed leg's vector goes to the node it is addressed to (its hub,
     hz-xihu, or the creditor's node for the leg that skips the hub); the others addressed
