@@ -67,6 +67,7 @@ from protocol.routed import (
 )
 from protocol.transfer_findings import NotYet
 from protocol.transfer_machine import Event, LegAnswered, RejectArrived
+from protocol.transfer_rules import check_debit_caps
 
 log = logging.getLogger("hourbridge.exchange")
 
@@ -163,11 +164,9 @@ class RoutedHandlers:
                 request, ReasonCode.EXPIRED, "too little time left to send the next leg"))
         onward = leg.receiver
         assert link_map is not None  # links_on_path is False without one
-        cap = link_cap(link_map, debtor=self.node_id, creditor=onward)
-        owed = store.owed_to(conn, onward)
-        if cap is None or owed + body.amount_minutes > cap:
-            return refuse(request, ReasonCode.PARTNER_CAP_EXCEEDED,
-                          f"this hub owes {owed} minutes to {onward}; its cap is {cap}")
+        over = self._own_caps(conn, ctx, onward, body.amount_minutes)
+        if over is not None:
+            return refuse(request, over[0], over[1])
         if store.link(conn, onward).frozen_reason is not None:
             return refuse(request, ReasonCode.RECEIVER_UNAVAILABLE,
                           f"this hub's link with {onward} is frozen")
@@ -225,14 +224,42 @@ class RoutedHandlers:
                              prepare_hash=digest)
         return self._remembered(conn, ctx, request, refused)
 
+    def _own_caps(self, conn: Connection, ctx: Context, onward: str,
+                  amount: int) -> tuple[ReasonCode, str] | None:
+        """What this hub may owe `onward`: its cap on their link in the map, and its caps in
+        the directory toward that partner and the whole federation, as for its own transfers."""
+        link_map = self.link_maps.current()
+        assert link_map is not None  # only a hub holding a map forwards
+        cap = link_cap(link_map, debtor=self.node_id, creditor=onward)
+        owed = store.owed_to(conn, onward)
+        if cap is None or owed + amount > cap:
+            return (ReasonCode.PARTNER_CAP_EXCEEDED,
+                    f"this hub owes {owed} minutes to {onward}; its link cap is {cap}")
+        me = ctx.directory.node(self.node_id)
+        assert me is not None  # a node answers only while the directory it holds lists it
+        reason = check_debit_caps(me, owed_to_partner_minutes=owed,
+                                  owed_overall_minutes=store.owed_to(conn, None),
+                                  amount_minutes=amount)
+        if reason is not None:
+            return reason, f"this hub's net debit is at its {reason.value.replace('_', ' ')}"
+        return None
+
     def _over_link_cap(self, conn: Connection, ctx: Context,
                        request: LegMessage) -> Answer | None:
-        """The link map's cap on what the sender may owe us, when we hold a map."""
+        """What the sender may owe us: the link map's cap, when we hold a map, and its
+        directory cap toward us (check_creditor applies that one at the creditor's node)."""
         link_map = self.link_maps.current()
         if link_map is None:
             return None
         cap = link_cap(link_map, debtor=ctx.sender, creditor=self.node_id)
         owed = -store.clearing_balance(conn, ctx.sender)
+        sender = ctx.directory.node(ctx.sender)
+        assert sender is not None  # admission found the sender in the directory
+        if check_debit_caps(sender, owed_to_partner_minutes=owed, owed_overall_minutes=None,
+                            amount_minutes=request.body.amount_minutes) is not None:
+            return refuse(request, ReasonCode.PARTNER_CAP_EXCEEDED,
+                          f"{ctx.sender} owes {owed} minutes here; its cap toward this node is "
+                          f"{sender.net_debit_cap_per_partner_minutes}")
         if cap is not None and owed + request.body.amount_minutes <= cap:
             return None
         return refuse(request, ReasonCode.PARTNER_CAP_EXCEEDED,
