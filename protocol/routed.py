@@ -14,13 +14,14 @@ upstream, so the leg downstream is final, by its own clock, before the one upstr
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from itertools import pairwise
 from typing import Any
 
 from protocol.directory import Directory
 from protocol.envelope import verify_evidence
 from protocol.errors import ProtocolError
-from protocol.links import LinkMap
+from protocol.links import Link, LinkMap
 from protocol.messages.routed import END_KIND, DeliveredBody, EndReceipt, LegBody
 from protocol.policy import Policy
 from protocol.reasons import ReasonCode
@@ -67,21 +68,28 @@ def leg_expired(leg: LegBody, *, now_ms: int) -> bool:
     return now_ms >= leg.expires_at_ms
 
 
+def _link(link_map: LinkMap, x: str, y: str) -> Link | None:
+    """The link between two nodes, found by bisection: a map's links are sorted by (a, b)
+    (its acceptance checks it), and a hub looks one up for every leg it takes."""
+    pair = (min(x, y), max(x, y))
+    links = link_map.links
+    at = bisect_left(links, pair, key=lambda link: (link.a, link.b))
+    return links[at] if at < len(links) and (links[at].a, links[at].b) == pair else None
+
+
 def links_on_path(link_map: LinkMap | None, path: list[str]) -> bool:
     """Is every adjacent pair of `path` a link of the map? Without a map no route has hubs."""
     if link_map is None:
         return False
-    pairs = {(link.a, link.b) for link in link_map.links}
-    return all(tuple(sorted(pair)) in pairs for pair in pairwise(path))
+    return all(_link(link_map, x, y) is not None for x, y in pairwise(path))
 
 
 def link_cap(link_map: LinkMap, *, debtor: str, creditor: str) -> int | None:
     """What `debtor` may owe `creditor` net on their link, or None if they have none."""
-    a, b = sorted((debtor, creditor))
-    for link in link_map.links:
-        if (link.a, link.b) == (a, b):
-            return link.a_cap_minutes if debtor == a else link.b_cap_minutes
-    return None
+    link = _link(link_map, debtor, creditor)
+    if link is None:
+        return None
+    return link.a_cap_minutes if debtor == link.a else link.b_cap_minutes
 
 
 def next_leg(leg: LegBody, *, now_ms: int, policy: Policy) -> LegBody | None:

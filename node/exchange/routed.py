@@ -46,7 +46,7 @@ from node.ledger.model import AccountKind, EntryKind, Posting
 from node.linkmap import LinkMapService
 from node.states import RemoteTransferState, TransferState
 from protocol.canonical import canonical_bytes, sha256_hex
-from protocol.messages import AnswerMessage, encode_message
+from protocol.messages import AnswerMessage, encode_message, message_hash
 from protocol.messages.routed import (
     DeliveredBody,
     DeliveredMessage,
@@ -281,11 +281,10 @@ class RoutedHandlers:
         assert self.answers is not None  # installed at start-up
         event: Event
         if isinstance(answer, DeliveredMessage):
-            rows = _FORWARD.rows(conn, {"w": request.body.transfer_id})
-            prepare_hash = rows[0].prepare_hash if rows else ""
             directory = self.link_maps.federation.require_current()
-            event = LegAnswered(read_delivered(request.body, prepare_hash, answer.body,
-                                               directory=directory))
+            # Our leg's hash is the hash of the message we sent (the row stores the same).
+            event = LegAnswered(read_delivered(request.body, message_hash(request),
+                                               answer.body, directory=directory))
         elif isinstance(answer, ForwardingMessage):
             event = LegAnswered(NotYet(resend_prepare=True))
         else:
