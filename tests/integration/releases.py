@@ -1,9 +1,10 @@
 """The previous release as real processes beside this working tree (issue 19).
 
-    old = previous_release(tmp_dir)                 # the newest v* tag's node/ and protocol/
+    old = previous_release(tmp_dir)                 # the newest release's node/ and protocol/
     cluster = MixedCluster(root, {"nj-gulou": old, "sh-pudong": None})   # None: this tree
 
-The tag's code is taken with `git archive` (only node/ and protocol/: seconds, no network). It
+The release's code (its tag's, or the commit releases.toml records where the clone has no
+tags) is taken with `git archive` (only node/ and protocol/: seconds, no network). It
 runs on an interpreter of its own: a venv without pip whose site-packages holds two path files,
 the old tree first, then this .venv's site-packages for the locked dependencies. A path file
 adds a folder to sys.path without reading the path files inside it, so this .venv's editable
@@ -48,6 +49,7 @@ from tests.integration.processes import (
 
 ROOT = Path(__file__).resolve().parents[2]
 TAG_PATTERN = "v[0-9]*"
+RELEASES_FILE = "releases.toml"
 # `git archive` and the old CLI's set-up commands: generous on a loaded two-core machine.
 SETUP_TIMEOUT_S = 120.0
 
@@ -98,28 +100,50 @@ print(json.dumps(printed))
 """
 
 
-def newest_tag() -> str | None:
-    """The newest release tag (by version) of this clone, or None (no git, no tags)."""
+def _git(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True,
+                          check=False, timeout=SETUP_TIMEOUT_S)
+
+
+def recorded_releases() -> list[dict[str, str]]:
+    """releases.toml: every release, newest first, with its tag and commit."""
+    with (ROOT / RELEASES_FILE).open("rb") as listed:
+        return list(tomllib.load(listed)["release"])
+
+
+def newest_release() -> tuple[str, str] | None:
+    """(tag, what to archive) of the newest release: the tag where this clone has it, else the
+    commit releases.toml names; None without git or without that commit (a shallow clone).
+    Fails when the clone's tags and releases.toml disagree."""
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         return None
-    listed = subprocess.run(["git", "-C", str(ROOT), "tag", "--list", TAG_PATTERN,
-                             "--sort=-v:refname"], capture_output=True, text=True, check=False)
+    newest = recorded_releases()[0]
+    tag, commit = newest["tag"], newest["commit"]
+    listed = _git("tag", "--list", TAG_PATTERN, "--sort=-v:refname")
     tags = listed.stdout.split() if listed.returncode == 0 else []
-    return tags[0] if tags else None
+    if tags:
+        assert tags[0] == tag, f"tag {tags[0]} is newer than {RELEASES_FILE}'s newest ({tag})"
+        tagged = _git("rev-parse", f"{tag}^{{commit}}").stdout.strip()
+        assert tagged == commit, f"{tag} names {tagged}, {RELEASES_FILE} says {commit}"
+        return tag, tag
+    if _git("cat-file", "-e", f"{commit}^{{commit}}").returncode != 0:
+        return None
+    return tag, commit
 
 
 def previous_release(folder: Path) -> Release:
-    """The newest tag's node/ and protocol/ in `folder`, with an interpreter for them; skips
-    the test when this clone has no release tag (a clone made without tags)."""
-    tag = newest_tag()
-    if tag is None:
-        pytest.skip("no release tag (v*) in this clone: `git fetch --tags` to run the "
-                    "mixed-version tests")
-    print(f"previous release: {tag}")  # shown with -s and in the failure report
+    """The newest release's node/ and protocol/ in `folder`, with an interpreter for them;
+    skips the test, saying why, in a clone without git or without the release's commit."""
+    found = newest_release()
+    if found is None:
+        pytest.skip(f"this clone holds neither the newest release's tag nor the commit "
+                    f"{RELEASES_FILE} names (a shallow clone?): `git fetch --tags`")
+    tag, ref = found
+    print(f"previous release: {tag} ({ref})")  # shown with -s and in the failure report
     tree = folder / tag
     if not (tree / "node").is_dir():
         tree.mkdir(parents=True)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", tag, "node", "protocol"],
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "node", "protocol"],
                                  capture_output=True, check=True, timeout=SETUP_TIMEOUT_S)
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
     python = _interpreter(folder / f"{tag}-venv", tree)

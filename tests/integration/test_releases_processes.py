@@ -1,7 +1,8 @@
 """Mixed versions and a rolling upgrade, with real `hourbridge serve` processes (issue 19).
 
-The previous release is the newest `v*` tag of this clone (tests/integration/releases.py;
-skipped, saying why, in a clone without tags). Standard §16 promises that a node of the
+The previous release is the newest one releases.toml lists, taken from its tag, or from its
+commit in a clone without tags (tests/integration/releases.py; skipped, saying why, in a clone
+that has neither). Standard §16 promises that a node of the
 previous release and nodes of this tree transfer, relocate members, request payments and settle
 windows with each other, and that upgrading one node of a running federation (stop, migrate,
 start: docs/operations.md) loses nothing. Both tests end with check_books: every ledger

@@ -10,6 +10,7 @@ machine is: run on the loop, that wait alone would stall it for its whole length
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,7 @@ SH, NJ = "sh-pudong", "nj-gulou"
 MEMBERS = 10
 TRANSFERS = 600
 BATCH = 100
-SLOWER_S = 1.0  # added to every reading of a window's transfers
+SLOWER_S = 1.5  # added to every reading of a window's transfers
 PROBE_S = 0.005
 
 
@@ -84,8 +85,10 @@ def test_the_api_keeps_answering_while_a_window_closes(fed: Federation,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     load(fed)
     real = window.compute
+    readers: list[threading.Thread] = []
 
     def slower(*args: Any, **kwargs: Any) -> Any:
+        readers.append(threading.current_thread())
         found = real(*args, **kwargs)
         time.sleep(SLOWER_S)  # blocks whichever thread reads the window
         return found
@@ -101,8 +104,12 @@ def test_the_api_keeps_answering_while_a_window_closes(fed: Federation,
     close_s, lag_max_s, answers = (measured["close_s"], measured["lag_max_s"],
                                    measured["answers"])
     assert close_s > 2 * SLOWER_S  # both sides read the window
-    # A read of the window on the loop would stall it for SLOWER_S at least. The bound leaves
-    # room for a machine shared with other work, where a loop also waits for the CPU.
-    assert lag_max_s < min(SLOWER_S / 2, close_s / 4), (lag_max_s, close_s)
+    # Every read of the window ran in a worker thread, never on the loop's own (this one).
+    assert len(readers) >= 2 and threading.current_thread() not in readers, readers
+    # Nor did anything else hold the loop as long as one read of the window would. The bound
+    # is loose on purpose: on a machine shared with other work (CI runs two test workers on two
+    # cores) the loop also waits for the CPU and for the GIL, which the reading thread holds
+    # between its queries; stalls of 0.4 s were seen there with nothing wrong.
+    assert lag_max_s < min(SLOWER_S, close_s / 3), (lag_max_s, close_s)
     assert len(answers) >= 5 and max(answers) < SLOWER_S, answers
     audit(fed)
