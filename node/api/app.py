@@ -51,8 +51,14 @@ from protocol.reconciliation import SIZE_FACTOR
 # The standard's ceiling for policy.transaction_bytes_max; the handler applies the policy's own.
 TRANSACTION_BYTES_CEILING = 4 * 1024 * 1024
 
+# Error answers are documented by reference to one Problem schema (added to the document by
+# `_problem_media_type`), not with `"model": Problem`: FastAPI builds a pydantic field per
+# response model per route of each app, nine per route here, which was most of the cost of
+# building an app's routes (a test federation builds hundreds of apps).
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    status: {"model": Problem, "description": description}
+    status: {"description": description,
+             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}}}
     for status, description in (
         (400, "Malformed request"),
         (401, "No or unknown API token"),
@@ -74,6 +80,9 @@ def _problem_media_type(app: FastAPI) -> Callable[[], dict[str, Any]]:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas.setdefault("Problem", Problem.model_json_schema(
+                ref_template="#/components/schemas/{model}"))
             for path in schema.get("paths", {}).values():
                 for operation in path.values():
                     for status, response in operation.get("responses", {}).items():
