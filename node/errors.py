@@ -9,6 +9,7 @@
     ├── ConfigError                the node cannot start as configured
     └── FixedCodeError             one code per class, raised with a detail alone:
         ├── TransportError         a peer not reached (node.exchange.transport)
+        ├── RouteNotSupported      a route's first hop takes no legs (node.exchange.capabilities)
         ├── EvidenceError          a peer's evidence refused (node.reconcile.evidence)
         ├── CutUnknown             a cut beyond this node's chains (node.reconcile.window)
         ├── ReportInvalid          a report file that does not verify (node.reports.verify)
@@ -78,6 +79,8 @@ class ErrorCode(StrEnum):
     LINK_MAP_REFUSED = "link_map_refused"
     NO_LINK_MAP = "no_link_map"
     NO_ROUTE = "no_route"
+    # a route of more than one link whose first hop has not announced `transfer.hubs` (§16.2)
+    ROUTE_NOT_SUPPORTED = "route_not_supported"
     TRANSACTION_REFUSED = "transaction_refused"
     PEER_NOT_ACTIVE = "peer_not_active"
     LINK_FROZEN = "link_frozen"

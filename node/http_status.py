@@ -31,6 +31,8 @@ _STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.LINK_MAP_REFUSED: 422,
     ErrorCode.NO_LINK_MAP: 404,
     ErrorCode.NO_ROUTE: 422,
+    # with Retry-After: the hop's node_info is read again by then (node/exchange/capabilities.py)
+    ErrorCode.ROUTE_NOT_SUPPORTED: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 _STATUS_BY_CLASS: tuple[tuple[type[NodeError], int], ...] = (

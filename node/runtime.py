@@ -249,7 +249,8 @@ def _exchange(opened: _Opened, *, writer: WriteBatcher, signer: Signer,
                                        needs=needs_kin(opened.policy))).install(exchange)
     PaymentHandlers(node_id=config.node_id, retry_ms=retry_ms).install(exchange)
     RoutedHandlers(node_id=config.node_id, ledger=ledger, signer=signer,
-                   link_maps=link_maps).install(exchange.requests, exchange.answers)
+                   link_maps=link_maps,
+                   capabilities=exchange.capabilities).install(exchange.requests, exchange.answers)
     # A transfer from another node tells its creditor, in the transaction that credits her.
     exchange.requests.on_prepare_committed(notify_events.hours_received)
     exchange.requests.require_complete()
@@ -296,7 +297,7 @@ def _assemble(opened: _Opened, *, transport: Transport | None,
     outgoing = OutgoingTransfers(ledger=ledger, clock=clock, node_id=node_id,
                                  federation=federation,
                                  expiry_ms=config.transfer_expiry_s * 1000, wake=exchange.wake,
-                                 link_maps=link_maps)
+                                 link_maps=link_maps, capabilities=exchange.capabilities)
     grants = GrantService(**common, writer=writer, rule=grant_rule(policy))
     timebank = TimeBank(**common, node_id=node_id, policy=policy, grants=grants,
                         outgoing=outgoing, federation=federation, unit=unit,

@@ -19,7 +19,8 @@ from protocol.version import STANDARD, STANDARD_REVISION
 NODE_VERSION = "0.2.0.dev0"
 DISTRIBUTION = "hourbridge"
 VERSION_HEADER = "HourBridge-Version"
-CAPABILITIES: frozenset[str] = frozenset()
+# transfer.hubs: this node takes and forwards legs of transfers routed through hubs (§22.4).
+CAPABILITIES: frozenset[str] = frozenset({"transfer.hubs"})
 SOFTWARE = f"{DISTRIBUTION} {NODE_VERSION}"
 
 

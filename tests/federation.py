@@ -89,6 +89,17 @@ class Network:
                      parse_window(response.headers.get(WINDOW_HEADER)))
 
 
+    async def fetch(self, receiver: str, path: str) -> Reply:
+        """GET a document a node publishes (its node_info), from its real app."""
+        if receiver in self.down:
+            raise TransportError(f"{receiver} is down")
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.apps[receiver]),
+                                     base_url=f"http://{receiver}.test") as client:
+            response = await client.get(path)
+        return Reply(response.status_code, response.content,
+                     response.headers.get("content-type", ""))
+
+
 class NodeTransport:
     def __init__(self, network: Network, sender: str) -> None:
         self.network = network
@@ -127,6 +138,15 @@ class NodeTransport:
             reply = self.network.tamper(receiver, path, reply)
         return reply
 
+    async def get(self, base_url: str, path: str, *, limit_bytes: int,
+                  timeout_s: float) -> Reply:
+        """A node's published documents: `down` holds, `tamper` may rewrite the reply."""
+        receiver = base_url.removeprefix("http://").removesuffix(".test")
+        reply = await self.network.fetch(receiver, path)
+        if self.network.tamper is not None:
+            reply = self.network.tamper(receiver, path, reply)
+        return Reply(reply.status, reply.body[:limit_bytes + 1], reply.content_type)
+
     async def aclose(self) -> None:
         return None
 
@@ -163,6 +183,13 @@ class Federation:
                     give_consent(self.nodes[node_id], name, "cross_node_gifts")
                     if grant_minutes:
                         grant(self.nodes[node_id], name, grant_minutes)
+        self.read_capabilities()
+
+    def read_capabilities(self, *node_ids: str) -> None:
+        """Each node reads its peers' node_info now (standard §16.2), as a running node does at
+        start in the background: before the first routed transfer, deterministically."""
+        for node_id in node_ids or self.node_ids:
+            self.run(self.nodes[node_id].exchange.capabilities.read_all())
 
     def _open(self, node_id: str, *, bootstrap: bool) -> None:
         config = make_config(self.tmp_path / node_id, node_id,
@@ -179,6 +206,7 @@ class Federation:
         """As after a crash: a new process opens the same database; memory is gone."""
         self.nodes[node_id].close()
         self._open(node_id, bootstrap=False)
+        self.read_capabilities(node_id)
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coroutine)

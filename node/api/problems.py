@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from node.db.faults import DATABASE_ERRORS, DatabaseUnavailable, StorageFull, storage_fault
 from node.errors import ErrorCode, FederationRefusal, NodeError
+from node.exchange.capabilities import RouteNotSupported
 from node.exchange.transport import TRANSACTIONS_PATH
 from node.http_status import status_for
 from node.people.errors import RETRY_LATER
@@ -124,7 +125,7 @@ def install(app: FastAPI) -> None:
                 extra["retry_after_ms"] = exc.retry_after_ms
                 headers = {"Retry-After": str(-(-exc.retry_after_ms // 1000))}
         # A refusal that ends by itself says when to try again (RFC 9110 Retry-After).
-        if isinstance(exc, (*RETRY_LATER, DatabaseUnavailable, StorageFull)):
+        if isinstance(exc, (*RETRY_LATER, DatabaseUnavailable, StorageFull, RouteNotSupported)):
             headers = {"Retry-After": str(exc.retry_after_s)}
         return problem(status_for(exc), exc.code, exc.detail, request, headers, **extra)
 

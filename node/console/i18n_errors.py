@@ -33,6 +33,10 @@ MORE_ERRORS: dict[ErrorCode, tuple[str, str]] = {
         "This node holds no link map yet: every pair of active nodes trades directly."),
     ErrorCode.NO_ROUTE: (
         "到该节点没有可用的路线。", "There is no route to that node."),
+    ErrorCode.ROUTE_NOT_SUPPORTED: (
+        "通往该节点的路线经过的节点暂时不支持转接，时间没有转出。请稍后再试。",
+        "A node on the route to that node does not take routed transfers yet; nothing was "
+        "sent. Try again later."),
     ErrorCode.TRANSACTION_REFUSED: (
         "对方节点拒绝了这笔往来。", "The other node refused this transaction."),
     ErrorCode.RECONCILIATION_REFUSED: (

@@ -30,6 +30,7 @@ from node.db.rows import TransferRow
 from node.db.schema import transfers
 from node.exchange import store
 from node.exchange.answers import AnswerContext, AnswerHandlers, Applied
+from node.exchange.capabilities import HUBS, PeerCapabilities
 from node.exchange.requests import (
     Answer,
     Context,
@@ -80,8 +81,9 @@ class RoutedHandlers:
     """`transfer.leg` in (a hub's or the creditor node's answer) and the answers to our legs."""
 
     def __init__(self, *, node_id: str, ledger: Ledger, signer: Signer,
-                 link_maps: LinkMapService) -> None:
+                 link_maps: LinkMapService, capabilities: PeerCapabilities) -> None:
         self.node_id = node_id
+        self.capabilities = capabilities
         self.ledger = ledger
         self.signer = signer
         self.link_maps = link_maps
@@ -170,6 +172,11 @@ class RoutedHandlers:
         if store.link(conn, onward).frozen_reason is not None:
             return refuse(request, ReasonCode.RECEIVER_UNAVAILABLE,
                           f"this hub's link with {onward} is frozen")
+        if not self.capabilities.announces(onward, HUBS):
+            # Temporary, like a missing route: nothing is reserved, the sender asks again, and
+            # the leg goes on once the next hop is read to announce it (§16.2, §22.4).
+            return refuse(request, ReasonCode.RECEIVER_UNAVAILABLE,
+                          f"{onward}, the next hop, has not announced {HUBS} to this hub")
         self._reserve(conn, ctx, request, leg)
         return _forwarding(request, ctx.digest(request), onward, ctx.now_ms)
 

@@ -98,6 +98,7 @@ class Runner:
 
     async def stop(self) -> None:
         self._stopping = True
+        await self.exchange.capabilities.stop()
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
@@ -142,6 +143,9 @@ class Runner:
     async def _tick_loop(self) -> None:
         while not self._stopping:
             try:
+                # The peers' node_info: at the first tick (the node's start), after a directory
+                # change, once per settlement window; in a task of its own (capabilities.py).
+                self.exchange.capabilities.refresh_soon()
                 for peer in await self.exchange.tick():
                     self._set(peer)
                 self._ensure_peers()

@@ -13,6 +13,7 @@ from node.db.schema import links, outbox
 from node.errors import ErrorCode, NotFound
 from node.exchange import ahead, store
 from node.exchange.answers import AnswerHandlers, Retry
+from node.exchange.capabilities import PeerCapabilities
 from node.exchange.clockwatch import advice as clock_advice
 from node.exchange.inbound import Inbox
 from node.exchange.outbound import Courier, Pumped, Round
@@ -48,6 +49,9 @@ class Exchange:
                                answers=self.answers, window=window)
         # One reading of each peer's clock, from both directions (node/exchange/clockwatch.py).
         self.courier.clocks = self.inbox.clocks
+        # What each peer announces in its node_info (standard §16.2), read through our transport.
+        self.capabilities = PeerCapabilities(node_id=node_id, federation=federation,
+                                             transport=self.transport, clock=clock)
         self.runner = Runner(self, runner_settings)
 
     def wake(self, peer: str) -> None:

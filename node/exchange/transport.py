@@ -1,8 +1,9 @@
 """How a transaction's bytes reach a peer and its answer comes back.
 
 The sender needs one operation: POST these bytes to the peer's transaction endpoint and give me
-the status and body. `HttpTransport` does it over HTTP; tests plug in an in-process transport
-(httpx's ASGI transport to another node's app) or wrap one to lose, repeat or delay messages.
+the status and body; the capability reader (node/exchange/capabilities.py) also GETs a
+document. `HttpTransport` does it over HTTP; tests plug in an in-process transport (httpx's
+ASGI transport to another node's app) or wrap one to lose, repeat or delay messages.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ class Transport(Protocol):
         """POST a signed document to another federation endpoint (reconciliation)."""
         ...
 
+    async def get(self, base_url: str, path: str, *, limit_bytes: int,
+                  timeout_s: float) -> Reply:
+        """GET a document the peer publishes (its node_info, §16.2): the body read stops after
+        `limit_bytes` + 1 bytes, so a reader sees a body over its limit without holding more."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -79,6 +86,21 @@ class HttpTransport:
         return Reply(response.status_code, response.content,
                      response.headers.get("content-type", ""),
                      parse_window(response.headers.get(WINDOW_HEADER)))
+
+    async def get(self, base_url: str, path: str, *, limit_bytes: int,
+                  timeout_s: float) -> Reply:
+        body = bytearray()
+        try:
+            async with self.client.stream("GET", base_url + path,
+                                          timeout=timeout_s) as response:
+                async for chunk in response.aiter_bytes():
+                    body.extend(chunk)
+                    if len(body) > limit_bytes:
+                        break
+        except httpx.HTTPError as exc:
+            raise TransportError(f"{base_url}: {type(exc).__name__}: {exc}") from exc
+        return Reply(response.status_code, bytes(body[:limit_bytes + 1]),
+                     response.headers.get("content-type", ""))
 
     async def aclose(self) -> None:
         if self._client is not None:

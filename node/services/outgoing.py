@@ -20,6 +20,7 @@ from node.db.rows import TransferRow
 from node.db.schema import transfers
 from node.errors import Conflict, ErrorCode, RuleViolation
 from node.exchange import store
+from node.exchange.capabilities import HUBS, PeerCapabilities, RouteNotSupported
 from node.exchange.requests import new_id
 from node.federation import FederationService
 from node.ledger.journal import Ledger
@@ -82,7 +83,8 @@ class OutgoingTransfers:
     def __init__(self, *, ledger: Ledger, clock: Clock, node_id: str,
                  federation: FederationService, expiry_ms: int,
                  wake: Callable[[str], None] = lambda peer: None,
-                 link_maps: LinkMapService | None = None) -> None:
+                 link_maps: LinkMapService | None = None,
+                 capabilities: PeerCapabilities | None = None) -> None:
         self.ledger = ledger
         self.clock = clock
         self.node_id = node_id
@@ -90,6 +92,7 @@ class OutgoingTransfers:
         self.expiry_ms = expiry_ms
         self.wake = wake
         self.link_maps = link_maps
+        self.capabilities = capabilities
 
     def path_to(self, node: str) -> tuple[str, ...]:
         """The nodes a transfer to `node` crosses (§22.3): itself and `node` without a link
@@ -97,6 +100,22 @@ class OutgoingTransfers:
         if self.link_maps is None or self.link_maps.current() is None:
             return (self.node_id, node)
         return self.link_maps.route(node)
+
+    def check_first_hop(self, path: tuple[str, ...]) -> None:
+        """A leg goes only to a hop that announced `transfer.hubs` (§16.2, §22.4); a direct
+        transfer needs nothing. Temporary: the hop may upgrade, or be read soon."""
+        if len(path) <= 2:
+            return
+        hop = path[1]
+        if self.capabilities is not None and self.capabilities.announces(hop, HUBS):
+            return
+        known = self.capabilities is not None and self.capabilities.read(hop)
+        raise RouteNotSupported(
+            f"the route {'-'.join(path)} starts at {hop}, which "
+            + ("does not announce" if known else "has not yet been read to announce")
+            + f" {HUBS}: it would refuse the leg; nothing was sent",
+            retry_after_s=self.capabilities.retry_after_s(hop)
+            if self.capabilities is not None else 60)
 
     def peer_entry(self, peer: str) -> tuple[NodeEntry, NodeEntry, Any]:
         directory = self.federation.current()
@@ -138,6 +157,7 @@ class OutgoingTransfers:
         """Everything of step 1 in the caller's database transaction; returns the new row."""
         _, me, policy = self.peer_entry(creditor.node_id)
         path = self.path_to(creditor.node_id)
+        self.check_first_hop(path)
         peer = path[1]  # the creditor's node, or the first hub on the way
         if len(memo) > MEMO_WIRE_MAX:
             raise RuleViolation(ErrorCode.VALIDATION_FAILED,

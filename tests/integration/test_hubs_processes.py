@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from node.config import load_config, save_config
@@ -44,6 +45,19 @@ def link_map(cluster: Cluster, root: Path) -> None:
         save_config(config.model_copy(update={"link_map_source": str(published)}))
 
 
+def first_routed(cluster: Cluster, *args: str | int) -> httpx.Response:
+    """A node reads its peers' node_info in the background once it is up (standard §16.2);
+    until it has read its first hop's, a routed transfer is refused 503 `route_not_supported`
+    with Retry-After, and a client asks again, as here."""
+    def made() -> httpx.Response | None:
+        answer = cluster.transfer(*args)  # type: ignore[arg-type]
+        if answer.status_code == 503 and answer.json()["code"] == "route_not_supported":
+            assert int(answer.headers["Retry-After"]) >= 1
+            return None
+        return answer
+    return cluster.wait_for(made, "the first hop's node_info read")
+
+
 def test_three_links_commit_and_a_hub_killed_mid_flight_loses_nothing(
         make_cluster: ClusterFactory, tmp_path: Path) -> None:
     cluster = make_cluster([A, HUB1, HUB2, C])
@@ -57,7 +71,7 @@ def test_three_links_commit_and_a_hub_killed_mid_flight_loses_nothing(
         route = http.get("/api/v1/federation/route", params={"to": C})
     assert route.json()["route"] == [A, HUB1, HUB2, C], route.text
 
-    made = cluster.transfer(A, "far-1", f"m0@{A}", f"m1@{C}", 90)
+    made = first_routed(cluster, A, "far-1", f"m0@{A}", f"m1@{C}", 90)
     assert made.status_code == 201, made.text
     assert cluster.wait_exit(HUB1) == CRASH_EXIT_CODE
     cluster.restart(HUB1)

@@ -197,6 +197,13 @@ class SimTransport:
         receiver = base_url.removeprefix("http://").removesuffix(".test")
         return await self.network.deliver(receiver, body, path)
 
+    async def get(self, base_url: str, path: str, *, limit_bytes: int,
+                  timeout_s: float) -> Reply:
+        """A node's node_info (read at start and restart by the harness): no faults."""
+        receiver = base_url.removeprefix("http://").removesuffix(".test")
+        reply = await self.network.fetch(receiver, path)
+        return Reply(reply.status, reply.body[:limit_bytes + 1], reply.content_type)
+
     async def _quietly(self, receiver: str, body: bytes) -> None:
         with contextlib.suppress(TransportError):
             await self.network.reach(self.sender, receiver, body)

@@ -140,8 +140,8 @@ class SimFederation(Federation):
     def restart_crashed(self) -> list[str]:
         crashed = self.network.crashed
         self.network.crashed = []
+        self.network.down.difference_update(crashed)  # all up before any reads its peers
         for node_id in crashed:
-            self.network.down.discard(node_id)
             self.restart(node_id)
         return crashed
 

@@ -17,6 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from node.db.schema import transfers
+from node.exchange.capabilities import NODE_INFO_PATH
+from node.exchange.transport import Reply
 from protocol.directory import decode_directory
 from protocol.links import sign_links
 from tests.federation import Federation, audit
@@ -128,6 +130,73 @@ def test_a_hub_over_its_cap_refuses_and_the_hours_come_back(tmp_path: Path) -> N
         audit(federation)
     finally:
         federation.close()
+
+
+def _announces_nothing(fed: Federation, peer: str) -> None:
+    """`peer` answers 404 for its node_info from now on, as a node of release 0.1.0 does."""
+    def tamper(receiver: str, path: str, reply: Reply) -> Reply:
+        if receiver == peer and path == NODE_INFO_PATH:
+            return Reply(404, b"", "text/plain")
+        return reply
+    fed.network.tamper = tamper
+
+
+def test_a_first_hop_that_announces_no_hubs_refuses_the_transfer_up_front(
+        fed: Federation) -> None:
+    _announces_nothing(fed, JS_HUB)
+    fed.read_capabilities(SH)
+    before = audit(fed)
+    refused = fed.send(f"m0@{SH}", f"m1@{JX}", 90, transfer_id="far")
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["code"] == "route_not_supported"
+    assert JS_HUB in refused.json()["detail"]
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert fed.call(SH, "GET", "/api/v1/transfers/far").status_code == 404
+    drive(fed)
+    assert (fed.balance(f"m0@{SH}"), fed.balance(f"m1@{JX}")) == (600, 600)
+    assert not fed.network.log  # nothing crossed a link
+    assert audit(fed) == before
+    # A direct transfer to the same peer needs no capability.
+    direct = fed.send(f"m0@{SH}", f"m0@{JS_HUB}", 10, transfer_id="next-door")
+    assert direct.status_code == 201, direct.text
+    drive(fed)
+    assert fed.transfer(SH, "next-door")["state"] == "committed"
+
+
+def test_a_first_hop_not_yet_read_refuses_until_it_is(fed: Federation) -> None:
+    fed.nodes[SH].close()
+    fed._open(SH, bootstrap=False)  # a node just started: its background read not run yet
+    refused = fed.send(f"m0@{SH}", f"m1@{JX}", 90, transfer_id="early")
+    assert (refused.status_code, refused.json()["code"]) == (503, "route_not_supported")
+    assert "not yet been read" in refused.json()["detail"]
+    fed.read_capabilities(SH)
+    sent = fed.send(f"m0@{SH}", f"m1@{JX}", 90, transfer_id="read")
+    assert sent.status_code == 201, sent.text
+    drive(fed)
+    assert fed.transfer(SH, "read")["state"] == "committed"
+    audit(fed)
+
+
+def test_a_hub_whose_next_hop_announces_no_hubs_answers_temporarily(fed: Federation) -> None:
+    _announces_nothing(fed, ZJ_HUB)
+    fed.read_capabilities(JS_HUB)
+    sent = fed.send(f"m0@{SH}", f"m1@{JX}", 90, transfer_id="far")
+    assert sent.status_code == 201, sent.text
+    for _ in range(3):
+        fed.settle()
+        fed.clock.advance(2_000)
+        fed.tick()
+    held = fed.transfer(SH, "far")
+    assert held["state"] == "pending", held  # refused for now: still reserved, nothing lost
+    assert _open(fed, JS_HUB) == 0  # the hub reserved nothing and queued nothing
+    assert fed.balance(f"m1@{JX}") == 600
+    audit(fed, quiescent=False)
+    fed.network.tamper = None  # zj-hub is read to announce it (an upgrade, say)
+    fed.read_capabilities(JS_HUB)
+    drive(fed)
+    assert fed.transfer(SH, "far")["state"] == "committed"
+    assert (fed.balance(f"m0@{SH}"), fed.balance(f"m1@{JX}")) == (510, 690)
+    audit(fed)
 
 
 def test_a_hub_restarted_mid_flight_loses_nothing(fed: Federation) -> None:

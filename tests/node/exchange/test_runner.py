@@ -55,12 +55,24 @@ class FakeFederation:
         return FakeDirectory([FakeEntry("sh-pudong"), FakeEntry("nj-gulou")])
 
 
+class NoCapabilities:
+    """The peers' node_info are not what these tests look at (tests/node/exchange/
+    test_capabilities.py reads them): nothing is ever due."""
+
+    def refresh_soon(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
 class FakeExchange:
     node_id = "sh-pudong"
 
     def __init__(self, courier: FakeCourier) -> None:
         self.courier = courier
         self.federation = FakeFederation()
+        self.capabilities = NoCapabilities()
 
     async def tick(self) -> list[str]:
         return []
