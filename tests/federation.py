@@ -202,11 +202,14 @@ class Federation:
         self.nodes[node_id] = node
         self.network.apps[node_id] = create_app(node)
 
-    def restart(self, node_id: str) -> None:
-        """As after a crash: a new process opens the same database; memory is gone."""
+    def restart(self, node_id: str, *, read_capabilities: bool = True) -> None:
+        """As after a crash: a new process opens the same database; memory is gone. It reads
+        its peers' node_info before anything else happens, unless `read_capabilities` is False
+        (a node whose background read has not run yet)."""
         self.nodes[node_id].close()
         self._open(node_id, bootstrap=False)
-        self.read_capabilities(node_id)
+        if read_capabilities:
+            self.read_capabilities(node_id)
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coroutine)

@@ -131,11 +131,11 @@ class SimFederation(Federation):
             return Round(Pumped.DELIVERED, messages=sum(r.messages for r in delivered))
         return rounds[0]
 
-    def restart(self, node_id: str) -> None:
+    def restart(self, node_id: str, *, read_capabilities: bool = True) -> None:
         self.network.dying.discard(node_id)
         if node_id in HUBS:
             self.network.injected["crash:hub_restarted"] += 1
-        super().restart(node_id)
+        super().restart(node_id, read_capabilities=read_capabilities)
 
     def restart_crashed(self) -> list[str]:
         crashed = self.network.crashed

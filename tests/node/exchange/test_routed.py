@@ -164,8 +164,7 @@ def test_a_first_hop_that_announces_no_hubs_refuses_the_transfer_up_front(
 
 
 def test_a_first_hop_not_yet_read_refuses_until_it_is(fed: Federation) -> None:
-    fed.nodes[SH].close()
-    fed._open(SH, bootstrap=False)  # a node just started: its background read not run yet
+    fed.restart(SH, read_capabilities=False)  # just started: its background read not run yet
     refused = fed.send(f"m0@{SH}", f"m1@{JX}", 90, transfer_id="early")
     assert (refused.status_code, refused.json()["code"]) == (503, "route_not_supported")
     assert "not yet been read" in refused.json()["detail"]
