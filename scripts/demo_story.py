@@ -35,6 +35,9 @@ from rich.console import Console
 
 SETTLE_WAIT_S = 30.0
 POLL_S = 0.1
+# A 503 with Retry-After (a node that has just started and not yet read its peers' node_info,
+# say) is asked again as a client should, this many times at most.
+BUSY_RETRIES_MAX = 10
 FIRST_STEP = ("sh-pudong", "story-1-gift")
 HUB = "yrd-hub"
 # The story's two visits: one confirmed with a rating, one complained about and half paid.
@@ -80,6 +83,11 @@ def _post(node: Node, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], 
     """(the record, whether this run made it) — an identical earlier request is replayed."""
     with node.client() as http:
         reply = http.post(path, json=body)
+        for _ in range(BUSY_RETRIES_MAX):
+            if reply.status_code != 503 or "Retry-After" not in reply.headers:
+                break
+            time.sleep(min(float(reply.headers["Retry-After"]), SETTLE_WAIT_S))
+            reply = http.post(path, json=body)  # the same id: never made twice
     if reply.status_code not in (200, 201):
         raise StoryError(f"POST {node.node_id}{path}: {reply.status_code} {reply.text}")
     return reply.json(), reply.status_code == 201
