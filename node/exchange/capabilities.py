@@ -150,6 +150,11 @@ class PeerCapabilities:
             held.due_ms = self.clock.now_ms() + UNREACHED_RETRY_MS
             self._warn(peer, held, f"not reached, keeping what was held: {exc.detail}")
             return
+        self.admit(peer, status, body, directory)
+
+    def admit(self, peer: str, status: int, body: bytes, directory: Directory) -> None:
+        """Take what a read of `peer`'s node_info answered (status and body)."""
+        held = self._peers.setdefault(peer, _Peer())
         shared, reason = self._judge(peer, status, body, directory)
         if shared is None:  # an answer that says nothing either way (a 503): as unreached
             held.due_ms = self.clock.now_ms() + UNREACHED_RETRY_MS

@@ -3,17 +3,23 @@ Principal, at this node (delivered at once) or another (on its way), once per fo
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from node.db.schema import journal_entries, transfers
+from node.exchange.capabilities import HUBS
+from protocol.capabilities import NODE_INFO_KIND
 from protocol.directory import decode_directory
 from protocol.links import sign_links
+from protocol.signing import sign_object
+from protocol.version import STANDARD
 from tests.factories import give_consent
 from tests.node.centre.conftest import CAROL_PIN, PEER, Home
 from tests.node.centre.support import csrf_of, id_of
 from tests.node.centre.test_home import text_of
 from tests.node.people.support import ALICE_PIN, SAM_PIN
-from tests.support import AUTHORITY, START_MS, directory_document
+from tests.support import AUTHORITY, START_MS, directory_document, node_key
 
 
 def available(home: Home, member: str) -> int:
@@ -147,6 +153,18 @@ def test_a_gift_through_a_hub_says_which_hub_carries_it(home: Home) -> None:
         authority=AUTHORITY, directory=decode_directory(directory), serial=1,
         issued_at_ms=START_MS + 1))
     phone = home.signed_in("alice", ALICE_PIN)
+    # Until this node has read the hub's node_info, the hub is not known to take legs (§16.2).
+    before = available(home, "alice")
+    _, refused = send(phone, f"wang.jun@{PEER}", hours="1")
+    assert refused.status_code == 503  # type: ignore[attr-defined]
+    assert "请稍后再试" in text_of(refused.text)  # type: ignore[attr-defined]
+    assert available(home, "alice") == before
+    info = sign_object({"standard": STANDARD, "kind": NODE_INFO_KIND, "node_id": hub,
+                        "issued_at_ms": START_MS + 1, "standard_revision": "1.3",
+                        "software": "hourbridge 0.2.0", "capabilities": [HUBS]},
+                       signer=hub, key=node_key(hub))
+    node.exchange.capabilities.admit(hub, 200, json.dumps(info).encode(),
+                                     decode_directory(directory))
     transfer_id, answer = send(phone, f"wang.jun@{PEER}", hours="1")
     assert answer.status_code == 303  # type: ignore[attr-defined]
     page = text_of(phone.get(f"/me/transfers/{transfer_id}").text)
