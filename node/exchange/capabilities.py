@@ -7,6 +7,8 @@
                             at most NODE_INFO_BYTES_MAX bytes, FETCH_TIMEOUT_S per attempt,
                             FETCH_ATTEMPTS attempts, admitted against the directory's keys
     what is kept            in memory: the features both ends announce, per peer
+    a peer that lacks one   read again after LACKING_RETRY_MS rather than a window: an operator
+    of ours                 who upgrades a hub expects routes through it within minutes
     a 404, a document       "announces nothing" (logged once per peer and reason, at warning)
     that fails to verify
     a peer not reached      what was held stays (the baseline if nothing was); read again after
@@ -41,6 +43,7 @@ FETCH_TIMEOUT_S = 5.0
 FETCH_ATTEMPTS = 2  # tries per read when the peer is not reached, one after the other
 NODE_INFO_BYTES_MAX = 16_384  # a node_info of 64 capabilities and two signatures is ~5 KB
 UNREACHED_RETRY_MS = 5_000  # a peer not reached (not up yet, say) is read again this soon
+LACKING_RETRY_MS = 600_000  # a peer that lacks one of our features: read again after 10 min
 
 
 class RouteNotSupported(FixedCodeError):
@@ -161,7 +164,10 @@ class PeerCapabilities:
             self._warn(peer, held, reason)
             return
         held.shared, held.read = shared, True
-        held.due_ms = self.clock.now_ms() + directory.policy.settlement_window_ms
+        again_ms = directory.policy.settlement_window_ms
+        if shared != self.ours:  # it may be upgraded any time: notice within minutes
+            again_ms = min(again_ms, LACKING_RETRY_MS)
+        held.due_ms = self.clock.now_ms() + again_ms
         if reason:
             self._warn(peer, held, reason)
         else:

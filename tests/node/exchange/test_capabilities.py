@@ -16,6 +16,7 @@ import pytest
 from node.exchange.capabilities import (
     FETCH_TIMEOUT_S,
     HUBS,
+    LACKING_RETRY_MS,
     NODE_INFO_BYTES_MAX,
     NODE_INFO_PATH,
     UNREACHED_RETRY_MS,
@@ -143,6 +144,21 @@ def test_read_again_once_per_settlement_window(fed: Federation) -> None:
     assert sorted(fed.run(caps(fed).refresh())) == [BJ, NJ]
     assert reads.count == {NJ: 1, BJ: 1}
     assert fed.run(caps(fed).refresh()) == []
+
+
+def test_a_peer_that_announces_less_is_read_again_within_minutes(fed: Federation) -> None:
+    """Its operator may upgrade it any time: routes through it should not wait a day."""
+    reads = Reads(fed)
+    reads.answer[NJ] = Reply(404, b"{}", "application/problem+json")
+    fed.run(caps(fed).read_all())
+    assert not caps(fed).announces(NJ, HUBS)
+    del reads.answer[NJ]  # upgraded: it now serves its node_info
+    fed.clock.advance(LACKING_RETRY_MS - 1)
+    assert fed.run(caps(fed).refresh()) == []
+    fed.clock.advance(1)
+    assert fed.run(caps(fed).refresh()) == [NJ]  # BJ announces all we do: not before WINDOW_MS
+    assert caps(fed).announces(NJ, HUBS)
+    assert LACKING_RETRY_MS < WINDOW_MS
 
 
 def test_read_again_when_the_directory_changes(fed: Federation) -> None:
