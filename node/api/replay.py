@@ -12,3 +12,9 @@ def mark_replay(response: Response, *, created: bool) -> None:
     if not created:
         response.status_code = 200
         response.headers[REPLAYED_HEADER] = "true"
+
+
+def replayed(model: type) -> dict[int | str, dict[str, object]]:
+    """`responses=` of a create that answers an identical retry with 200 (`mark_replay`)."""
+    return {200: {"model": model, "description": "An identical earlier request: its stored "
+                  f"result, with {REPLAYED_HEADER}: true"}}

@@ -169,15 +169,17 @@ def _running_links(base: str, token: str) -> list[dict[str, Any]]:
 
 def print_links(node_id: str, rows: list[dict[str, Any]], *, live: bool) -> None:
     """The table, then each thing to do whole (never folded): recover, or fix the clock."""
-    table = Table("peer", "state", "sent (answered)", "received", "queued", "clock", "frozen",
-                  title=f"links of {node_id}")
+    table = Table("peer", "state", "sent (answered)", "received", "queued", "clock", "features",
+                  "frozen", title=f"links of {node_id}")
     for row in rows:
         frozen = f"{row['frozen_reason']}: {row['frozen_detail']}" if row["frozen_reason"] else ""
         offset = row.get("clock_offset_ms")
         clock = "" if offset is None else f"{offset / 1000:+.1f} s"
+        shared = row.get("capabilities")  # §16.2: None until the running node read the peer
+        features = "" if shared is None else (", ".join(shared) or "none")
         table.add_row(str(row["peer"]), str(row["state"]), str(row["out_sequence"]),
                       str(row["in_sequence"]), str(row["queued_messages"]),
-                      clock + (" SKEWED" if row.get("clock_skewed") else ""), frozen)
+                      clock + (" SKEWED" if row.get("clock_skewed") else ""), features, frozen)
     out.print(table)
     for row in rows:  # node/exchange/ahead.py, node/exchange/clockwatch.py
         if row["state"] == LinkCondition.PEER_AHEAD:
@@ -185,8 +187,9 @@ def print_links(node_id: str, rows: list[dict[str, Any]], *, live: bool) -> None
         if row.get("clock_advice"):
             out.print(f"clock: {row['clock_advice']}", markup=False, highlight=False)
     if not live:
-        out.print("clock offsets and sender health are measured by the running node: pass "
-                  f"--token (or set {TOKEN_ENV}) to read them", markup=False, highlight=False)
+        out.print("clock offsets, sender health and the peers' features are measured by the "
+                  f"running node: pass --token (or set {TOKEN_ENV}) to read them",
+                  markup=False, highlight=False)
 
 
 @federation_app.command("unfreeze")

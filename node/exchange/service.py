@@ -112,6 +112,8 @@ class Exchange:
                 "frozen_reason": row.frozen_reason, "frozen_detail": row.frozen_detail,
                 **(health.view() if health else {"circuit": "idle"}),
                 **self._clock_view(row.peer_node_id),
+                "capabilities": sorted(self.capabilities.shared(row.peer_node_id))
+                if self.capabilities.read(row.peer_node_id) else None,
             })
         return result
 

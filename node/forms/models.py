@@ -309,6 +309,10 @@ class LinkOut(BaseModel):
     clock_skewed: bool = Field(default=False, description="the offset is past half the "
                                "policy's skew bound")
     clock_advice: str | None = Field(default=None, description="what to fix, while skewed")
+    capabilities: list[str] | None = Field(
+        default=None, description="the features beyond the baseline both nodes announce "
+        "(standard §16.2), e.g. transfer.hubs; null until this node has read the peer's "
+        "node_info (node/exchange/capabilities.py)")
 
 
 class LinkPage(BaseModel):

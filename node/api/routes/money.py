@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from node.access import Principal
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.replay import mark_replay
+from node.api.replay import mark_replay, replayed
 from node.forms.models import (
     CLIENT_ID_PATTERN,
     TRANSFER_BATCH_MAX,
@@ -35,6 +35,7 @@ ClientId = Annotated[str, PathParam(pattern=CLIENT_ID_PATTERN)]
     "/grants",
     status_code=201,
     response_model=GrantOut,
+    responses=replayed(GrantOut),
     summary="Grant hours from issuance (201 created, 200 identical retry)",
 )
 async def create_grant(
@@ -63,6 +64,7 @@ def get_grant(grant_id: ClientId, node: NodeDep, principal: PrincipalDep) -> Gra
     "/transfers",
     status_code=201,
     response_model=TransferOut,
+    responses=replayed(TransferOut),
     response_model_by_alias=True,
     summary="Transfer hours (201 created, 200 identical retry, 409 id reused)",
 )
@@ -79,6 +81,7 @@ async def create_transfer(
     "/transfers/batch",
     status_code=201,
     response_model=TransferBatchOut,
+    responses=replayed(TransferBatchOut),
     response_model_by_alias=True,
     summary=f"Up to {TRANSFER_BATCH_MAX} transfers in one database transaction: all or none "
     "(201 any created, 200 all replayed)",

@@ -10,7 +10,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.replay import mark_replay
+from node.api.replay import mark_replay, replayed
 from node.forms.models import CLIENT_ID_PATTERN, TEXT, Closed, Minutes
 from protocol.addresses import LOCAL_ID_PATTERN, NODE_ID_PATTERN
 from protocol.fields import ID_PATTERN, MEMO_CHARS_MAX
@@ -77,6 +77,7 @@ class IncomingPaymentRequestPage(BaseModel):
     "/payment-requests",
     status_code=201,
     response_model=PaymentRequestOut,
+    responses=replayed(PaymentRequestOut),
     summary="Ask a member of another node to pay for a service (201 created, 200 retry)",
 )
 async def create_payment_request(body: PaymentRequestCreate, node: NodeDep,
@@ -113,6 +114,7 @@ def incoming_payment_requests(
     "/payment-requests/incoming/{payee_node}/{request_id}/approve",
     status_code=201,
     response_model=IncomingPaymentRequestOut,
+    responses=replayed(IncomingPaymentRequestOut),
     summary="Pay a request with a transfer to the payee (201 created, 200 approved before)",
 )
 async def approve_payment_request(payee_node: NodeId, request_id: WireId, node: NodeDep,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from fastapi import Path as PathParam
 
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.replay import mark_replay
+from node.api.replay import mark_replay, replayed
 from node.forms.people import (
     CredentialOut,
     DelegateCreate,
@@ -57,6 +57,7 @@ def list_delegates(local_id: LocalId, node: NodeDep, principal: PrincipalDep
 
 
 @router.post("/{local_id}/delegates", status_code=201, response_model=DelegateOut,
+             responses=replayed(DelegateOut),
              summary="Let a member of this node (registered kin) act for this member")
 def grant_delegate(local_id: LocalId, body: DelegateCreate, response: Response,
                    node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 from fastapi import Path as PathParam
 
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.replay import mark_replay
+from node.api.replay import mark_replay, replayed
 from node.forms.models import CLIENT_ID_PATTERN
 from node.forms.records import (
     CorrectionRecord,
@@ -31,6 +31,7 @@ LocalId = Annotated[str, PathParam(pattern=LOCAL_ID_PATTERN, max_length=64)]
 
 @router.post("/service-requests/{request_id}/corrections", status_code=201,
              response_model=CorrectionOut,
+             responses=replayed(CorrectionOut),
              summary="Staff correct a paid visit's duration from its paper slip (201 created, "
              "200 identical retry); a second person confirms it")
 def record_correction(request_id: ClientId, body: CorrectionRecord, node: NodeDep,
@@ -68,6 +69,7 @@ def withdraw_correction(correction_id: ClientId, body: CorrectionWithdraw, node:
 
 @router.post("/members/{local_id}/qualifications", status_code=201,
              response_model=QualificationOut,
+             responses=replayed(QualificationOut),
              summary="Staff record a volunteer's training or qualification (201 created, 200 "
              "identical retry)")
 def record_qualification(local_id: LocalId, body: QualificationCreate, node: NodeDep,

@@ -9,7 +9,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.replay import mark_replay
+from node.api.replay import mark_replay, replayed
 from node.forms.models import CLIENT_ID_PATTERN, Closed
 from protocol.addresses import LOCAL_ID_PATTERN, NODE_ID_PATTERN
 
@@ -72,6 +72,7 @@ class RelocationOut(BaseModel):
     "/members/{local_id}/relocation",
     status_code=201,
     response_model=RelocationOut,
+    responses=replayed(RelocationOut),
     summary="Move a member's account to another node (201 created, 200 identical retry)",
 )
 async def relocate(local_id: LocalId, body: RelocationCreate, node: NodeDep,

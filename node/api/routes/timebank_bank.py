@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi import Path as PathParam
 
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.replay import mark_replay
+from node.api.replay import mark_replay, replayed
 from node.forms.models import CLIENT_ID_PATTERN
 from node.forms.timebank import (
     CatalogueOut,
@@ -91,6 +91,7 @@ def list_sponsors(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
 
 
 @router.post("/sponsors/{sponsor_id}/fundings", status_code=201, response_model=FundingOut,
+             responses=replayed(FundingOut),
              summary="Sponsored hours for a member: a grant naming the sponsor (201, 200 retry)")
 def fund(sponsor_id: ClientId, body: Funding, node: NodeDep, principal: PrincipalDep,
          response: Response) -> dict[str, Any]:
@@ -102,6 +103,7 @@ def fund(sponsor_id: ClientId, body: Funding, node: NodeDep, principal: Principa
 
 
 @router.post("/redemptions", status_code=201, response_model=RedemptionOut,
+             responses=replayed(RedemptionOut),
              summary="Exchange hours for goods where the policy allows (201, 200 retry)")
 def redeem(body: RedemptionCreate, node: NodeDep, principal: PrincipalDep,
            response: Response) -> dict[str, Any]:
@@ -120,6 +122,7 @@ def get_redemption(redemption_id: ClientId, node: NodeDep, principal: PrincipalD
 
 
 @router.post("/donations", status_code=201, response_model=DonationOut,
+             responses=replayed(DonationOut),
              summary="Donate hours to this node's pool or another node's (201, 200 retry)")
 def donate(body: DonationCreate, node: NodeDep, principal: PrincipalDep,
            response: Response) -> dict[str, Any]:
@@ -131,6 +134,7 @@ def donate(body: DonationCreate, node: NodeDep, principal: PrincipalDep,
 
 
 @router.post("/pool/distributions", status_code=201, response_model=DonationOut,
+             responses=replayed(DonationOut),
              summary="Staff give pool hours to a vetted member as donated hours (201, 200 retry)")
 def distribute(body: DistributionCreate, node: NodeDep, principal: PrincipalDep,
                response: Response) -> dict[str, Any]:

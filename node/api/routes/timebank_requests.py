@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi import Path as PathParam
 
 from node.api.deps import NodeDep, PrincipalDep
-from node.api.replay import mark_replay
+from node.api.replay import mark_replay, replayed
 from node.forms.models import CLIENT_ID_PATTERN
 from node.forms.timebank import (
     Accept,
@@ -32,6 +32,7 @@ PAGE_DEFAULT = 50
 
 
 @router.post("/service-requests", status_code=201, response_model=ServiceRequestOut,
+             responses=replayed(ServiceRequestOut),
              summary="Post a service request for a member (201 created, 200 identical retry)")
 def post_request(body: ServiceRequestCreate, node: NodeDep, principal: PrincipalDep,
                  response: Response) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from node.cli.node_federation import LINKS_PATH, print_links
 from node.exchange.capabilities import (
     FETCH_TIMEOUT_S,
     HUBS,
@@ -208,3 +209,23 @@ def test_the_http_transport_reads_no_more_than_the_limit_and_reports_no_answer()
     reply, detail = asyncio.run(go())
     assert (reply.status, len(reply.body)) == (200, 1_001)
     assert "ConnectError" in detail
+
+
+def test_the_links_view_shows_what_each_peer_announces(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The operator sees, per link, the features both ends speak (`federation links`)."""
+    fed = Federation(tmp_path / "traded", [SH, NJ, BJ], members=2, grant_minutes=100)
+    for peer in (NJ, BJ):  # a link is listed once something crossed it
+        assert fed.send(f"m0@{SH}", f"m1@{peer}", 5).status_code == 201
+    fed.settle()
+    reads = Reads(fed)
+    reads.answer[NJ] = Reply(404, b"{}", "application/problem+json")
+    fed.run(caps(fed).read_all())
+    reply = fed.call(SH, "GET", LINKS_PATH)
+    assert reply.status_code == 200, reply.text
+    shown = {row["peer"]: row["capabilities"] for row in reply.json()["items"]}
+    assert shown == {NJ: [], BJ: [HUBS]}
+    print_links(SH, reply.json()["items"], live=True)
+    printed = capsys.readouterr().out
+    assert HUBS in printed and "none" in printed
+    fed.close()
