@@ -12,6 +12,7 @@ line under "Unreleased" in CHANGELOG.md.
 
 from __future__ import annotations
 
+from protocol.capabilities import TRANSFER_HUBS
 from protocol.version import STANDARD, STANDARD_REVISION
 
 # Main after a release tag is the next release in progress: 0.2.0.dev0 sorts after 0.1.0 and
@@ -20,7 +21,7 @@ NODE_VERSION = "0.2.0.dev0"
 DISTRIBUTION = "hourbridge"
 VERSION_HEADER = "HourBridge-Version"
 # transfer.hubs: this node takes and forwards legs of transfers routed through hubs (§22.4).
-CAPABILITIES: frozenset[str] = frozenset({"transfer.hubs"})
+CAPABILITIES: frozenset[str] = frozenset({TRANSFER_HUBS})
 SOFTWARE = f"{DISTRIBUTION} {NODE_VERSION}"
 
 

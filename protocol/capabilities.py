@@ -21,6 +21,8 @@ from protocol.fields import Model, NodeId, Signatures, TimeMs
 from protocol.reasons import ReasonCode
 
 NODE_INFO_KIND = "node_info"
+# The capabilities the standard defines (§16.2), each in the section of its feature.
+TRANSFER_HUBS = "transfer.hubs"  # takes and forwards legs of routed transfers (§22.4)
 CAPABILITIES_MAX = 64
 CAPABILITY_CHARS_MAX = 64
 SOFTWARE_CHARS_MAX = 64

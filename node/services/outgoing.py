@@ -83,8 +83,8 @@ class OutgoingTransfers:
     def __init__(self, *, ledger: Ledger, clock: Clock, node_id: str,
                  federation: FederationService, expiry_ms: int,
                  wake: Callable[[str], None] = lambda peer: None,
-                 link_maps: LinkMapService | None = None,
-                 capabilities: PeerCapabilities | None = None) -> None:
+                 capabilities: PeerCapabilities,
+                 link_maps: LinkMapService | None = None) -> None:
         self.ledger = ledger
         self.clock = clock
         self.node_id = node_id
@@ -107,15 +107,13 @@ class OutgoingTransfers:
         if len(path) <= 2:
             return
         hop = path[1]
-        if self.capabilities is not None and self.capabilities.announces(hop, HUBS):
+        if self.capabilities.announces(hop, HUBS):
             return
-        known = self.capabilities is not None and self.capabilities.read(hop)
-        raise RouteNotSupported(
-            f"the route {'-'.join(path)} starts at {hop}, which "
-            + ("does not announce" if known else "has not yet been read to announce")
-            + f" {HUBS}: it would refuse the leg; nothing was sent",
-            retry_after_s=self.capabilities.retry_after_s(hop)
-            if self.capabilities is not None else 60)
+        known = "does not announce" if self.capabilities.read(hop) else \
+            "has not yet been read to announce"
+        raise RouteNotSupported(f"the route {'-'.join(path)} starts at {hop}, which {known} "
+                                f"{HUBS}: it would refuse the leg; nothing was sent",
+                                retry_after_s=self.capabilities.retry_after_s(hop))
 
     def peer_entry(self, peer: str) -> tuple[NodeEntry, NodeEntry, Any]:
         directory = self.federation.current()
