@@ -541,6 +541,20 @@ discrepancies = Table(
     one_of("ck_discrepancies_outcome", "outcome", DiscrepancyOutcome),
 )
 
+# When the responder first received a proposal of (closer, window, its outgoing cut, its
+# incoming cut) that it told to come back (standard §20.2, §20.6): the cut rule judges the
+# closer's later proposals of those cuts, signed again, by that time. Written once per cuts, at
+# most SIGHTINGS_PER_PEER_MAX rows per peer (node/reconcile/sightings.py; migration 0026).
+reconcile_sightings = Table(
+    "reconcile_sightings",
+    metadata,
+    Column("peer_node_id", String(32), primary_key=True),
+    Column("window_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("outgoing_cut", BigInteger, primary_key=True, autoincrement=False),
+    Column("incoming_cut", BigInteger, primary_key=True, autoincrement=False),
+    Column("first_seen_ms", BigInteger, nullable=False),
+)
+
 
 # The local time bank (docs/timebank.md). Vetting of needy members by staff: whether a member is
 # in hardship (earlier redemption age) and whether their services are paid from issuance.

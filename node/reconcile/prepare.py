@@ -65,8 +65,6 @@ PREPARE_ATTEMPTS_MAX = 3  # plan, read, save; then one write as before
 # competes for the GIL with the event loop, so more would slow the API without closing sooner.
 PREPARE_THREADS = 2
 PREPARATIONS_MAX = 4  # statements the responder keeps prepared or in preparation
-# Cuts whose first proposal the responder remembers (standard §20.6): a few per link closing.
-SIGHTINGS_MAX = 64
 PREPARE_EXECUTOR = ThreadPoolExecutor(max_workers=PREPARE_THREADS,
                                thread_name_prefix="hourbridge-prepare")
 
@@ -133,7 +131,6 @@ class Preparations:
         self.limit = limit
         self._held: OrderedDict[tuple[str, int, int, int, bool],
                                 tuple[Plan, asyncio.Future[Prepared]]] = OrderedDict()
-        self._seen: OrderedDict[tuple[str, int, int, int], int] = OrderedDict()
 
     async def ready(self, plan: Plan, budget_s: float) -> Prepared | None:
         """The prepared statement, or None if it is not ready within `budget_s`."""
@@ -179,20 +176,6 @@ class Preparations:
         held = self._held.pop(plan.key, None)
         if held is not None:
             held[1].cancel()
-
-    def saw(self, cuts: tuple[str, int, int, int], at_ms: int) -> None:
-        """Remember when we first saw a proposal of (peer, window, our outgoing cut, our
-        incoming cut) that we told to come back: the closer chose those cuts before then, so
-        the cut rule judges its later proposals at those cuts, signed again, by that time
-        (standard §11.1 step 3, §20.6). Kept apart from the preparations: a preparation used
-        or pushed out must not take the time with it."""
-        if cuts not in self._seen:
-            self._seen[cuts] = at_ms
-            while len(self._seen) > SIGHTINGS_MAX:
-                self._seen.popitem(last=False)
-
-    def first_seen(self, cuts: tuple[str, int, int, int]) -> int | None:
-        return self._seen.get(cuts)
 
     def __len__(self) -> int:
         return len(self._held)

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from node.errors import ErrorCode, FederationRefusal, NodeError
 from node.exchange import store
-from node.reconcile import cuts, records
+from node.reconcile import cuts, records, sightings
 from node.reconcile.evidence import EvidenceError, history, verify_pair
 from node.reconcile.peer import PeerFailed
 from node.reconcile.prepare import PREPARE_ATTEMPTS_MAX, Plan, Preparations, Prepared, prepare
@@ -67,7 +67,7 @@ def _answer(statement: dict[str, Any], record: dict[str, Any] | None) -> dict[st
     return {"statement": statement, "record": record, "matched": record is not None}
 
 
-def _cuts(peer: str, theirs: Statement) -> tuple[str, int, int, int]:
+def _cuts(peer: str, theirs: Statement) -> sightings.Cuts:
     """(peer, window, our outgoing cut, our incoming cut) of the closer's statement."""
     return (peer, theirs.window_index, theirs.incoming_sequence_cut,
             theirs.outgoing_sequence_cut)
@@ -178,9 +178,10 @@ class Responder:
         """Admit the proposal (a short write), prepare our statement of the same cuts off the
         loop and the writer (node/reconcile/prepare.py), and conclude (a short write). A
         statement not ready within `prepare_budget_s` is a "come back" (standard §20.2):
-        `receiver_unavailable` with `retry_after_ms`, nothing of the window stored (a late
-        receipt the admission applied stays applied: evidence, applied once), the preparation
-        going on for the closer's next proposal of the same cuts."""
+        `receiver_unavailable` with `retry_after_ms`, nothing of the window stored but when
+        we first saw its cuts (node/reconcile/sightings.py; a late receipt the admission
+        applied stays applied: evidence, applied once), the preparation going on for the
+        closer's next proposal of the same cuts."""
         sides = self.sides
         try:
             theirs = sides.compare.verify_statement(args.get("statement"), peer)
@@ -204,7 +205,9 @@ class Responder:
             self.preparations.drop(admitted)
             if answer is not None:
                 return answer
-        self.preparations.saw(_cuts(peer, theirs), arrived_ms)
+        # Stored before the closer hears "come back": a restart meanwhile keeps the time.
+        await sides.writer.submit(partial(sightings.saw, cuts=_cuts(peer, theirs),
+                                          at_ms=arrived_ms))
         raise _refuse(ReasonCode.RECEIVER_UNAVAILABLE,
                       f"preparing our statement of window {theirs.window_index}; propose it "
                       f"again in {self.retry_after_ms} ms", retry_after_ms=self.retry_after_ms)
@@ -299,9 +302,10 @@ class Responder:
         same_cuts = held is not None and (held.outgoing_cut, held.incoming_cut) == (
             theirs.incoming_sequence_cut, theirs.outgoing_sequence_cut)
         # The earliest time we saw these cuts: the window we hold at them, or a proposal of
-        # them we told to come back (then the closer signs them again, later, §20.6).
+        # them we told to come back (then the closer signs them again, later, §20.6), as
+        # stored: a restart in between keeps it.
         seen = [held.closed_at_ms] if held is not None and same_cuts else []
-        seen += [t for t in [self.preparations.first_seen(_cuts(peer, theirs))] if t is not None]
+        seen += [t for t in [sightings.first_seen(conn, _cuts(peer, theirs))] if t is not None]
         judged = cuts.judge(conn, me=self.node_id, peer=peer, theirs=theirs,
                             held_since_ms=min(seen, default=None), skew_ms=skew_ms)
         if judged.verdict is cuts.Verdict.CUT_AGAIN:

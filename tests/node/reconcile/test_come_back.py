@@ -223,3 +223,43 @@ def test_an_answer_applied_while_the_responder_prepares_is_in_its_statement(
     assert view["state"] == "matched", view
     assert view["digests_exchanged"] == 0, view  # no descent
     audit(fed)
+
+
+def test_a_restarted_responder_judges_a_statement_signed_again_by_its_first_proposal(
+        fed: Federation) -> None:
+    """As above, but the responder restarts between its come back and the closer's proposal
+    signed again: a new process over the same database, nothing of the old one's memory. The
+    time it first saw the cuts is read from its database (migration 0026), so the closer is
+    asked to cut again, never disputed `cut_behind` (which would freeze the link)."""
+    some_traffic(fed)
+    closer = fed.nodes[NJ].reconciler
+    closer.come_back_wait_max_ms = 0
+    assert fed.close_window(NJ, SH)["state"] == "open"  # T0: told to come back
+    for i in range(IN_FLIGHT_MAX + 2):  # answered within seconds of T0, past the cut
+        assert fed.send(f"m{i % 3}@{NJ}", f"m{(i + 1) % 3}@{SH}", 1).status_code == 201
+        fed.settle()  # one transaction each
+    fed.nodes[SH].reconciler.sides.ctx.leaf_indexes.touch(NJ)  # come back once more
+    skew_ms = fed.nodes[SH].reconciler.sides.federation.require_current().policy.skew_ms
+    real_pause = closer.pause
+    waits: list[float] = []
+
+    async def restart_while_the_closer_waits(seconds: float) -> None:
+        if not waits:
+            await fed.nodes[SH].reconciler.responder.preparations.finish()
+            fed.restart(SH, read_capabilities=False)  # its memory is gone
+            responder = fed.nodes[SH].reconciler.responder
+            responder.prepare_budget_s, responder.retry_after_ms = 0.0, HINT_MS
+            fed.clock.advance(skew_ms + 60_000)  # the closer signs its cuts again, later
+        waits.append(seconds)
+        await real_pause(seconds)
+
+    closer.pause = restart_while_the_closer_waits
+    closer.come_back_wait_max_ms = 60_000
+
+    view = fed.close_window(NJ, SH)  # signed again, cut again at the new heads, matched
+
+    assert waits
+    for node in (NJ, SH):
+        assert fed.nodes[node].reconciler.alerts() == {"open_disputes": 0, "frozen_links": 0}
+    assert view["state"] == "matched", view
+    audit(fed)
