@@ -49,6 +49,10 @@ ClusterFactory = Callable[..., "Cluster"]
 
 FEDERATION_ID = "cn-it"
 REGION = "310115"
+# What the directory calls each node, as a city's time bank would name it: the pages people
+# see show these, not the node ids (any other id keeps its id as its name).
+NAMES = {"sh-pudong": "上海浦东", "nj-gulou": "南京鼓楼", "bj-chaoyang": "北京朝阳",
+         "yrd-hub": "长三角清算枢纽"}
 HEALTH_WAIT_S = 30.0
 STOP_WAIT_S = 15.0
 POLL_S = 0.02
@@ -219,8 +223,9 @@ class Cluster:
         }
         for node in self.nodes.values():
             url = (database_urls or {}).get(node.node_id)
+            name = NAMES.get(node.node_id, node.node_id)
             hourbridge("init", "--node-id", node.node_id, "--region", REGION, "--url",
-                       node.peer_url, "--port", str(node.port), "--name", node.node_id,
+                       node.peer_url, "--port", str(node.port), "--name", name,
                        "--data", str(node.data), *(["--database-url", url] if url else []))
         # `init` leaves its database engine to the garbage collector: release its SQLite
         # connections now rather than hold the files open beside the running nodes.

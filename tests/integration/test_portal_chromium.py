@@ -35,6 +35,7 @@ from node.cli.main import app as cli_app
 from tests.integration.browser import artifacts_dir, browser_contexts, require_chromium
 from tests.integration.older_eyes import axe_script, axe_violations, measured_problems
 from tests.integration.processes import (
+    NAMES,
     SERVE,
     Cluster,
     ClusterFactory,
@@ -46,7 +47,6 @@ from tests.integration.test_centre_chromium import api
 
 pytestmark = pytest.mark.slow
 BJ, SH = "bj-chaoyang", "sh-pudong"
-NAMES = {BJ: "北京朝阳", SH: "上海浦东"}
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
 PASSWORD = "Minzheng-Ju-2026"
 GIFT_MINUTES = 480
@@ -95,18 +95,6 @@ def proxy(listen: int, target_port: int) -> Iterator[type[Tamperer]]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-def name_nodes(cluster: Cluster) -> None:
-    """The directory names each node as the official knows it: the authority's draft edited
-    (there is no rename command) and signed again before the nodes start."""
-    authority = cluster.root / "authority"
-    draft = json.loads((authority / "draft.json").read_text(encoding="utf-8"))
-    for entry in draft["nodes"]:
-        entry["name"] = NAMES[entry["node_id"]]
-    (authority / "draft.json").write_text(json.dumps(draft), encoding="utf-8")
-    hourbridge("directory", "sign", "--publish", str(cluster.root / "directory.json"),
-               "--authority", str(authority))
 
 
 def gift_and_settle(cluster: Cluster) -> None:
@@ -210,7 +198,6 @@ def test_the_officials_first_screen_and_a_tampered_node_report(
     axe = axe_script()
     bj_proxy = free_ports(1)[0]
     cluster = make_cluster([BJ, SH], peer_ports={BJ: bj_proxy})
-    name_nodes(cluster)
     with proxy(bj_proxy, cluster[BJ].port) as tamperer:
         cluster.start()
         gift_and_settle(cluster)
