@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from node.db.rows import InMessageRow, InTransactionRow, RemoteTransferRow, TransferRow
@@ -36,7 +36,7 @@ from node.errors import ErrorCode, FixedCodeError
 from node.exchange import store
 from node.exchange.outbound import Courier
 from node.ledger.journal import Ledger
-from node.ledger.model import EntryKind, Posting, member_account
+from node.ledger.model import AccountKind, EntryKind, Posting, member_account
 from node.states import RemoteTransferState, TransferState
 from protocol.addresses import MemberAddress
 from protocol.canonical import canonical_bytes
@@ -45,12 +45,18 @@ from protocol.directory import Directory
 from protocol.envelope import admit_response, verify_evidence
 from protocol.errors import ProtocolError
 from protocol.merkle import LeafKey
-from protocol.messages import encode_message
+from protocol.messages import encode_message, message_hash
+from protocol.messages.routed import DeliveredMessage, ForwardingMessage, LegBody, LegMessage
 from protocol.messages.transfer import PrepareMessage, ReceiptMessage
 from protocol.transaction import Response, Transaction, decode_transaction
 from protocol.wire import parse_object
 
 log = logging.getLogger("hourbridge.reconcile")
+
+_TRANSIT = str(AccountKind.TRANSIT)
+# A hub's recovered onward leg whose previous leg it does not hold yet (`_upstream_digest`):
+# no message hashes to this, so nothing matches it until `_adopt_upstream` replaces it.
+UPSTREAM_UNKNOWN = "0" * 64
 
 
 class EvidenceError(FixedCodeError):
@@ -249,43 +255,60 @@ class EvidenceBooks:
 
     def _replay_unknown_debits(self, conn: Connection, pair: Pair, now_ms: int,
                                done: Applied) -> None:
-        """Prepares of ours the restored books never saw, that the peer committed: debit the
-        member and settle to clearing, and record the transfer as committed."""
+        """Prepares and legs of ours the restored books never saw, that the peer committed (a
+        receipt, or a leg delivered): take the hours from where they came (the member, or a
+        hub's hours in passage), settle them to clearing, and record the transfer committed."""
         peer = pair.transaction.receiver
         for request, answer in zip(pair.transaction.messages, pair.response.messages,
                                    strict=True):
-            if not (isinstance(request, PrepareMessage) and isinstance(answer, ReceiptMessage)):
+            if isinstance(request, LegMessage) and isinstance(answer, DeliveredMessage):
+                _require_on_path(request.body, sender=self.node_id, receiver=peer)
+            elif not (isinstance(request, PrepareMessage) and isinstance(answer, ReceiptMessage)):
                 continue
-            body = request.body
             known = conn.execute(select(transfers.c.id).where(
-                transfers.c.wire_id == body.transfer_id)).first()
-            if known is not None:
-                continue
-            debtor = MemberAddress.parse(body.debtor).local_id
-            if not _member_exists(conn, debtor):
-                done.skipped.append(f"{body.transfer_id}: no member {body.debtor} here")
-                continue
-            clearing = store.ensure_clearing(conn, peer, now_ms)
-            entry = self.ledger.post(
-                conn, kind=EntryKind.TRANSFER_SETTLE, ref=body.transfer_id, actor=body.debtor,
-                memo=f"recovered from {peer}'s evidence"[:500], now_ms=now_ms,
-                legs=(Posting(member_account(debtor), body.credit_class, -body.amount_minutes),
-                      Posting(clearing, body.credit_class, body.amount_minutes)))
-            conn.execute(insert(transfers).values(TransferRow(
-                id=body.transfer_id, debtor=body.debtor, creditor=body.creditor,
-                amount_minutes=body.amount_minutes, memo=body.memo, state=TransferState.COMMITTED,
-                reason_code=None, request_hash=answer.body.prepare_hash,
-                entry_height=entry.height, actor=body.debtor, created_at_ms=body.created_at_ms,
-                updated_at_ms=now_ms, peer_node_id=peer, wire_id=body.transfer_id,
-                message_id=request.message_id, prepare_hash=answer.body.prepare_hash,
-                credit_class=body.credit_class.value, purpose=body.purpose.value,
-                payment_request_id=body.payment_request_id, expires_at_ms=body.expires_at_ms,
-                settled_entry_height=entry.height,
-                answer_transaction_id=pair.transaction.transaction_id,
-                final_answer=json.dumps(answer.body.model_dump(mode="json"),
-                                        separators=(",", ":")),
-            ).values()))
-            done.debits.append(body.transfer_id)
+                transfers.c.wire_id == request.body.transfer_id)).first()
+            if known is None:
+                self._debit(conn, pair, request, answer, now_ms, done)
+
+    def _debit(self, conn: Connection, pair: Pair, request: PrepareMessage | LegMessage,
+               answer: ReceiptMessage | DeliveredMessage, now_ms: int, done: Applied) -> None:
+        body, peer = request.body, pair.transaction.receiver
+        leg = body if isinstance(body, LegBody) else None
+        request_hash = answer.body.prepare_hash
+        forwarded_from = None
+        if leg is not None and leg.hop > 0:
+            # A hub: the next leg was reserved from its hours in passage (node/exchange/
+            # routed.py), and the transfer row answers the previous hop's leg asked again.
+            source = _TRANSIT
+            forwarded_from = leg.path[leg.hop - 1]
+            request_hash = _upstream_digest(conn, forwarded_from, leg) or UPSTREAM_UNKNOWN
+        elif _member_exists(conn, debtor := MemberAddress.parse(body.debtor).local_id):
+            source = member_account(debtor)
+        else:
+            done.skipped.append(f"{body.transfer_id}: no member {body.debtor} here")
+            return
+        clearing = store.ensure_clearing(conn, peer, now_ms)
+        entry = self.ledger.post(
+            conn, kind=EntryKind.TRANSFER_SETTLE, ref=body.transfer_id, actor=body.debtor,
+            memo=f"recovered from {peer}'s evidence"[:500], now_ms=now_ms,
+            legs=(Posting(source, body.credit_class, -body.amount_minutes),
+                  Posting(clearing, body.credit_class, body.amount_minutes)))
+        conn.execute(insert(transfers).values(TransferRow(
+            id=body.transfer_id, debtor=body.debtor, creditor=body.creditor,
+            amount_minutes=body.amount_minutes, memo=body.memo, state=TransferState.COMMITTED,
+            reason_code=None, request_hash=request_hash,
+            entry_height=entry.height, actor=body.debtor, created_at_ms=body.created_at_ms,
+            updated_at_ms=now_ms, peer_node_id=peer, wire_id=body.transfer_id,
+            message_id=request.message_id, prepare_hash=answer.body.prepare_hash,
+            credit_class=body.credit_class.value, purpose=body.purpose.value,
+            payment_request_id=body.payment_request_id, expires_at_ms=body.expires_at_ms,
+            settled_entry_height=entry.height,
+            answer_transaction_id=pair.transaction.transaction_id,
+            final_answer=json.dumps(answer.body.model_dump(mode="json"),
+                                    separators=(",", ":")),
+            route=None if leg is None else json.dumps(leg.path), forwarded_from=forwarded_from,
+        ).values()))
+        done.debits.append(body.transfer_id)
 
     # the peer's transaction: we are the creditor ------------------------------------------
 
@@ -312,10 +335,19 @@ class EvidenceBooks:
         for request, answer in zip(transaction.messages, pair.response.messages, strict=True):
             if isinstance(request, PrepareMessage) and isinstance(answer, ReceiptMessage):
                 self._credit(conn, pair, request, answer, now_ms, done)
+            elif isinstance(request, LegMessage) and isinstance(
+                    answer, DeliveredMessage | ForwardingMessage):
+                _require_on_path(request.body, sender=peer, receiver=self.node_id)
+                if not request.body.last:
+                    _adopt_upstream(conn, peer, request)
+                if isinstance(answer, DeliveredMessage):
+                    self._credit(conn, pair, request, answer, now_ms, done)
         return done
 
-    def _credit(self, conn: Connection, pair: Pair, request: PrepareMessage,
-                answer: ReceiptMessage, now_ms: int, done: Applied) -> None:
+    def _credit(self, conn: Connection, pair: Pair, request: PrepareMessage | LegMessage,
+                answer: ReceiptMessage | DeliveredMessage, now_ms: int, done: Applied) -> None:
+        """clearing -> the creditor, or at a hub clearing -> its hours in passage (a leg we
+        answered delivered, the next one having been delivered: routed.py's settle upstream)."""
         body, peer = request.body, pair.transaction.sender
         held = conn.execute(select(remote_transfers.c.state).where(
             remote_transfers.c.debtor_node == peer,
@@ -325,12 +357,15 @@ class EvidenceBooks:
                 raise EvidenceError(f"{body.transfer_id}: we hold it {held.state}, but our "
                                     "signed receipt says committed")
             return
-        creditor = MemberAddress.parse(body.creditor).local_id
+        target: str | None = _TRANSIT
+        if not (isinstance(body, LegBody) and not body.last):
+            creditor = MemberAddress.parse(body.creditor).local_id
+            target = member_account(creditor) if _member_exists(conn, creditor) else None
         clearing = store.ensure_clearing(conn, peer, now_ms)
         height: int | None = None
         if _entry_exists(conn, EntryKind.TRANSFER_IN, body.transfer_id, clearing):
             done.records_restored.append(body.transfer_id)
-        elif not _member_exists(conn, creditor):
+        elif target is None:
             done.skipped.append(f"{body.transfer_id}: no member {body.creditor} here")
             return
         else:
@@ -338,8 +373,7 @@ class EvidenceBooks:
                 conn, kind=EntryKind.TRANSFER_IN, ref=body.transfer_id, actor=body.debtor,
                 memo=body.memo, now_ms=now_ms,
                 legs=(Posting(clearing, body.credit_class, -body.amount_minutes),
-                      Posting(member_account(creditor), body.credit_class,
-                              body.amount_minutes))).height
+                      Posting(target, body.credit_class, body.amount_minutes))).height
             done.credits.append(body.transfer_id)
         conn.execute(insert(remote_transfers).values(RemoteTransferRow(
             debtor_node=peer, transfer_id=body.transfer_id,
@@ -351,9 +385,40 @@ class EvidenceBooks:
             received_at_ms=now_ms,
         ).values()))
         if not store.stored_answers(conn, peer, [request.message_id]):
-            # The same prepare sent again gets this receipt, as if we had never lost it.
+            # The same prepare (or leg) sent again gets this answer, as if we had never lost it.
             store.store_answers(conn, [InMessageRow(
                 sender=peer, message_id=request.message_id,
                 message_hash=answer.body.prepare_hash,
                 answer=json.dumps(encode_message(answer), separators=(",", ":")),
             )])
+
+
+def _require_on_path(leg: LegBody, *, sender: str, receiver: str) -> None:
+    """A leg's evidence is about this link only if its hop names the link's two ends."""
+    if (leg.sender, leg.receiver) != (sender, receiver):
+        raise EvidenceError(f"{leg.transfer_id}: hop {leg.hop} of the path "
+                            f"{'-'.join(leg.path)} is not the link {sender}-{receiver}")
+
+
+def _upstream_digest(conn: Connection, previous: str, leg: LegBody) -> str | None:
+    """The hash of the leg `previous` sent us for this transfer (a hub's transfer row keeps it
+    to recognise that leg asked again), from its transactions we hold; None if we hold none
+    yet: the previous hop's chain is replayed later and `_adopt_upstream` fills it in."""
+    documents = conn.execute(select(in_transactions.c.document).where(
+        in_transactions.c.sender == previous,
+        in_transactions.c.document.contains(f'"transfer_id":"{leg.transfer_id}"',
+                                            autoescape=True))
+        .order_by(in_transactions.c.sequence)).scalars()
+    for document in documents:
+        for message in decode_transaction(json.loads(document)).messages:
+            if (isinstance(message, LegMessage) and message.body.transfer_id == leg.transfer_id
+                    and message.body.hop == leg.hop - 1):
+                return message_hash(message)
+    return None
+
+
+def _adopt_upstream(conn: Connection, sender: str, request: LegMessage) -> None:
+    """A hub's onward leg recovered before the leg it came on: the row learns that leg now."""
+    conn.execute(update(transfers).where(
+        transfers.c.wire_id == request.body.transfer_id, transfers.c.forwarded_from == sender,
+        transfers.c.request_hash == UPSTREAM_UNKNOWN).values(request_hash=message_hash(request)))

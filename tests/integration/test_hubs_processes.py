@@ -30,13 +30,14 @@ GRANT = 6_000
 CAP = 100_000
 
 
-def link_map(cluster: Cluster, root: Path) -> None:
+def link_map(cluster: Cluster, root: Path,
+             links: list[tuple[str, str]] | None = None) -> None:
     """The authority signs the map (`hourbridge directory link-map sign`); each node's
     node.toml names the published file, which `serve` loads after the directory."""
     body = root / "links-body.json"
     body.write_text(json.dumps({"hops_max": 3, "links": [
         {"a": min(pair), "b": max(pair), "a_cap_minutes": CAP, "b_cap_minutes": CAP}
-        for pair in sorted(tuple(sorted(p)) for p in LINKS)]}), encoding="utf-8")
+        for pair in sorted(tuple(sorted(p)) for p in links or LINKS)]}), encoding="utf-8")
     published = root / "links.json"
     hourbridge("directory", "link-map", "sign", str(body), "--authority",
                str(root / "authority"), "--publish", str(published))

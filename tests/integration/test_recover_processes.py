@@ -1,7 +1,8 @@
 """`hourbridge recover` with real node processes: a node's database is restored from a
 snapshot taken before some cross-node transfers; recovering from its peer brings every one of
 them back, nothing lost or doubled, and the next settlement window reconciles. Started first
-without `recover`, the node says once, by name, that the peer is ahead and what to run."""
+without `recover`, the node says once, by name, that the peer is ahead and what to run. A hub
+restored the same way gets both legs of each routed transfer back."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.processes import FAST_RETRY, Cluster, ClusterFactory, check_books, hourbridge
+from tests.integration.test_hubs_processes import first_routed, link_map
 
 pytestmark = pytest.mark.slow
 
@@ -107,3 +109,57 @@ def test_recover_brings_back_every_cross_node_transfer(make_cluster: ClusterFact
     assert window["record"]["outgoing"]["count"] == 4  # before and after, none twice
     cluster.stop()
     check_books(cluster)
+
+
+HUB, C = "js-hub", "js-suzhou"
+
+
+def test_recover_brings_back_a_hubs_routed_transfers(make_cluster: ClusterFactory,
+                                                     tmp_path: Path) -> None:
+    """sh-pudong -- js-hub -- js-suzhou: the hub is restored from a snapshot taken before two
+    routed transfers; `hourbridge recover` gives it both legs of each back (its hours in
+    passage net to zero, check_books), and the next routed transfer goes through it."""
+    cluster = make_cluster([A, HUB, C], env=FAST_RETRY)
+    link_map(cluster, cluster.root, [(A, HUB), (HUB, C)])
+    cluster.start()
+    for node in (A, C):
+        cluster.seed(node, MEMBERS, minutes=600)
+    cluster[HUB].stop()
+    backup = tmp_path / "hub-backup.db"
+    copy_database(cluster[HUB].db_path, backup)
+    cluster[HUB].start()
+    cluster.wait_for(cluster[HUB].healthy, "the hub is back")
+    assert first_routed(cluster, A, "far", "m0", f"m1@{C}", 45).status_code == 201
+    assert first_routed(cluster, C, "back", "m2", f"m2@{A}", 20).status_code == 201
+    for home, transfer_id in ((A, "far"), (C, "back")):
+        cluster.wait_for(lambda h=home, t=transfer_id: cluster.state(h, t) == "committed",
+                         f"{transfer_id} commits", timeout_s=40)
+    addresses = [f"{m}@{n}" for n in (A, C) for m in MEMBERS]
+    balances = {address: cluster.available(address) for address in addresses}
+
+    cluster[HUB].stop()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{cluster[HUB].db_path}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(backup, cluster[HUB].db_path)
+    report = json.loads(hourbridge("recover", "--data", str(cluster[HUB].data), "--json"))
+    assert all("error" not in row for row in report), report
+    # Each end's chain gives the hub one leg it answered delivered and one it sent.
+    assert sum(row["credits"] for row in report) == 2, report
+    assert sum(row["debits"] for row in report) == 2, report
+    legs = cluster[HUB].query(
+        "SELECT forwarded_from, peer_node_id, state FROM transfers ORDER BY forwarded_from")
+    assert legs == sorted([(A, C, "committed"), (C, A, "committed")]), legs
+    again = json.loads(hourbridge("recover", "--data", str(cluster[HUB].data), "--json"))
+    assert sum(row["transactions"] for row in again) == 0, again
+
+    cluster[HUB].start()
+    cluster.wait_for(cluster[HUB].healthy, "the hub is back, recovered")
+    assert first_routed(cluster, A, "next", "m1", f"m0@{C}", 5).status_code == 201
+    cluster.wait_for(lambda: cluster.state(A, "next") == "committed", "next commits",
+                     timeout_s=40)
+    balances[f"m1@{A}"] -= 5
+    balances[f"m0@{C}"] += 5
+    assert {address: cluster.available(address) for address in addresses} == balances
+    cluster.stop()
+    totals = check_books(cluster)
+    assert totals["in_flight"] == 0

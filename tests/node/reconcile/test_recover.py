@@ -6,11 +6,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from node.db.schema import remote_transfers, transfers
+from protocol.directory import decode_directory
+from protocol.links import sign_links
 from tests.factories import ADMIN
-from tests.federation import Federation, audit
+from tests.federation import Federation, audit, open_transfers
+from tests.support import AUTHORITY, START_MS
 
 SH, NJ, GZ = "sh-pudong", "nj-gulou", "gz-nansha"
 MEMBERS = [f"m{i}@{node}" for node in (SH, NJ, GZ) for i in range(3)]
@@ -87,4 +93,142 @@ def test_a_node_restored_from_an_old_backup_gets_every_cross_node_transfer_back(
     fed.settle()
     assert fed.transfer(SH, "next")["state"] == "committed"
     assert fed.nodes[SH].reconciler.discrepancies(ADMIN, status="open") == []
+    audit(fed)
+
+
+# Transfers routed through a hub (standard §22.4): sh-pudong -- js-hub -- js-suzhou, no direct
+# link between the two ends, so every transfer between them crosses two links.
+
+HUB, SZ = "js-hub", "js-suzhou"
+ROUTED = [SH, HUB, SZ]
+ROUTED_MEMBERS = [f"m{i}@{node}" for node in ROUTED for i in range(2)]
+
+
+@pytest.fixture
+def hubbed(tmp_path: Path) -> Iterator[Federation]:
+    federation = Federation(tmp_path, ROUTED, members=2, grant_minutes=600)
+    body = {"hops_max": 3, "links": [
+        {"a": a, "b": b, "a_cap_minutes": 6_000, "b_cap_minutes": 6_000}
+        for a, b in sorted(tuple(sorted(pair)) for pair in ((SH, HUB), (HUB, SZ)))]}
+    document = sign_links(body, authority=AUTHORITY,
+                          directory=decode_directory(federation.directory), serial=1,
+                          issued_at_ms=START_MS + 1)
+    for node in federation.nodes.values():
+        node.link_maps.accept(document)
+    yield federation
+    federation.close()
+
+
+def drive(fed: Federation) -> None:
+    """Deliver what is due, letting legs be asked again, until nothing is open anywhere."""
+    for _ in range(12):
+        fed.settle()
+        if not any(open_transfers(node) for node in fed.nodes.values()):
+            return
+        fed.clock.advance(1_000)
+        fed.tick()
+    raise AssertionError("routed transfers still open")
+
+
+def legs(fed: Federation, node_id: str, wire_id: str) -> list[Any]:
+    """This node's transfer rows (its own leg, or a hub's onward one) and the legs it answered
+    for `wire_id`."""
+    with fed.nodes[node_id].db.read() as conn:
+        mine = conn.execute(select(transfers).where(transfers.c.wire_id == wire_id)).all()
+        answered = conn.execute(select(remote_transfers).where(
+            remote_transfers.c.transfer_id == wire_id)).all()
+    return [*mine, *answered]
+
+
+def wire_id(fed: Federation, node_id: str, transfer_id: str) -> str:
+    with fed.nodes[node_id].db.read() as conn:
+        return str(conn.execute(select(transfers.c.wire_id).where(
+            transfers.c.id == transfer_id)).scalar_one())
+
+
+def recover_twice(fed: Federation, node_id: str, peers: list[str] | None,
+                  balances: dict[str, int]) -> None:
+    """Recover, check the books, and recover again: nothing changes the second time."""
+    report = fed.run(fed.nodes[node_id].reconciler.recover(peers))
+    assert all("error" not in row for row in report), report
+    fed.read_capabilities(node_id)
+    assert {member: fed.balance(member) for member in ROUTED_MEMBERS} == balances
+    audit(fed)
+    again = fed.run(fed.nodes[node_id].reconciler.recover(peers))
+    assert sum(row["transactions"] for row in again) == 0, again
+    assert {member: fed.balance(member) for member in ROUTED_MEMBERS} == balances
+    audit(fed)
+
+
+@pytest.mark.parametrize(("restored", "peers"), [
+    (SH, None), (SZ, None), (HUB, [SH, SZ]), (HUB, [SZ, SH])],
+    ids=["debtor-and-creditor-sh", "creditor-and-debtor-sz", "hub-upstream-first",
+         "hub-downstream-first"])
+def test_a_node_restored_from_an_old_backup_gets_its_routed_transfers_back(
+        hubbed: Federation, tmp_path: Path, restored: str, peers: list[str] | None) -> None:
+    fed = hubbed
+    backup = tmp_path / "backup.db"
+    snapshot(fed, restored, backup)
+    for debtor, creditor, minutes, name in ((f"m0@{SH}", f"m1@{SZ}", 45, "far"),
+                                            (f"m1@{SZ}", f"m0@{SH}", 20, "back")):
+        made = fed.send(debtor, creditor, minutes, transfer_id=name)
+        assert made.status_code == 201, made.text
+    drive(fed)
+    wires = {"far": wire_id(fed, SH, "far"), "back": wire_id(fed, SZ, "back")}
+    held = {name: {node: [(row.state, getattr(row, "prepare_hash", None)) for row in
+                          legs(fed, node, wire)] for node in ROUTED}
+            for name, wire in wires.items()}
+    balances = {member: fed.balance(member) for member in ROUTED_MEMBERS}
+    assert (balances[f"m0@{SH}"], balances[f"m1@{SZ}"]) == (575, 625)
+    audit(fed)
+
+    restore(fed, restored, backup)
+    assert all(legs(fed, restored, wire) == [] for wire in wires.values())
+    recover_twice(fed, restored, peers, balances)
+    # Each node holds each transfer as before: its own leg, a hub's onward leg and every leg
+    # it answered, committed, with the same prepare hashes.
+    for name, wire in wires.items():
+        assert {node: [(row.state, getattr(row, "prepare_hash", None)) for row in
+                       legs(fed, node, wire)] for node in ROUTED} == held[name]
+    # Every link's window matches again, and the next routed transfer goes through.
+    views = fed.reconcile()
+    assert all(view["state"] == "matched" for view in views.values()), views
+    fed.send(f"m1@{SH}", f"m0@{SZ}", 5, transfer_id="next")
+    drive(fed)
+    assert fed.transfer(SH, "next")["state"] == "committed"
+    audit(fed)
+
+
+@pytest.mark.parametrize("peers", [[SH, SZ], [SZ, SH]], ids=["upstream-first",
+                                                              "downstream-first"])
+def test_a_hub_restored_while_its_previous_hop_waits_settles_the_leg_once(
+        hubbed: Federation, tmp_path: Path, peers: list[str]) -> None:
+    """The hub answered sh-pudong's leg `forwarding`, js-suzhou delivered the next one, and
+    sh-pudong has not asked again when the hub is restored from a backup before all of it. The
+    leg asked again must settle from the recovered onward leg, not be forwarded a second time."""
+    fed = hubbed
+    backup = tmp_path / "backup.db"
+    snapshot(fed, HUB, backup)
+    made = fed.send(f"m0@{SH}", f"m1@{SZ}", 45, transfer_id="far")
+    assert made.status_code == 201, made.text
+    fed.settle()  # the first leg is answered forwarding, the second delivered
+    wire = wire_id(fed, SH, "far")
+    assert fed.transfer(SH, "far")["state"] == "pending"
+    assert [row.state for row in legs(fed, HUB, wire)] == ["committed"]
+    assert [row.state for row in legs(fed, SZ, wire)] == ["committed"]
+
+    restore(fed, HUB, backup)
+    report = fed.run(fed.nodes[HUB].reconciler.recover(peers))
+    assert all("error" not in row for row in report), report
+    fed.read_capabilities(HUB)
+    audit(fed, quiescent=False)
+    drive(fed)  # sh-pudong asks again
+
+    assert fed.transfer(SH, "far")["state"] == "committed"
+    assert (fed.balance(f"m0@{SH}"), fed.balance(f"m1@{SZ}")) == (555, 645)
+    assert [row.state for row in legs(fed, HUB, wire)] == ["committed", "committed"]
+    assert [row.state for row in legs(fed, SZ, wire)] == ["committed"]
+    audit(fed)
+    again = fed.run(fed.nodes[HUB].reconciler.recover(peers))
+    assert sum(row["transactions"] for row in again) == 0, again
     audit(fed)
