@@ -128,11 +128,11 @@ def recover(data: DataOpt, peer: PeerOpt = None, as_json: JsonOpt = False) -> No
         if any(row.get("error") for row in report):
             raise typer.Exit(1)
         return
-    table = Table("peer", "chain", "transactions", "credited", "debited", "records restored",
-                  "skipped", "error")
+    table = Table("peer", "chain", "transactions", "credited", "debited", "in flight again",
+                  "records restored", "skipped", "error")
     for row in report:
         table.add_row(row["peer"], row["chain"], str(row["transactions"]), str(row["credits"]),
-                      str(row["debits"]), str(row["records_restored"]),
+                      str(row["debits"]), str(row["reserved"]), str(row["records_restored"]),
                       "; ".join(row["skipped"]) or "-", row.get("error") or "-")
     out.print(table)
     out.print("Local transactions made after the backup (grants, transfers between members of "

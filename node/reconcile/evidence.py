@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from node.db.rows import InMessageRow, InTransactionRow, RemoteTransferRow, TransferRow
@@ -37,6 +37,13 @@ from node.exchange import store
 from node.exchange.outbound import Courier
 from node.ledger.journal import Ledger
 from node.ledger.model import AccountKind, EntryKind, Posting, member_account
+from node.reconcile.evidence_legs import (
+    UPSTREAM_UNKNOWN,
+    Source,
+    adopt_upstream,
+    reserve_again,
+    upstream_digest,
+)
 from node.states import RemoteTransferState, TransferState
 from protocol.addresses import MemberAddress
 from protocol.canonical import canonical_bytes
@@ -45,7 +52,7 @@ from protocol.directory import Directory
 from protocol.envelope import admit_response, verify_evidence
 from protocol.errors import ProtocolError
 from protocol.merkle import LeafKey
-from protocol.messages import encode_message, message_hash
+from protocol.messages import encode_message
 from protocol.messages.routed import DeliveredMessage, ForwardingMessage, LegBody, LegMessage
 from protocol.messages.transfer import PrepareMessage, ReceiptMessage
 from protocol.transaction import Response, Transaction, decode_transaction
@@ -54,9 +61,6 @@ from protocol.wire import parse_object
 log = logging.getLogger("hourbridge.reconcile")
 
 _TRANSIT = str(AccountKind.TRANSIT)
-# A hub's recovered onward leg whose previous leg it does not hold yet (`_upstream_digest`):
-# no message hashes to this, so nothing matches it until `_adopt_upstream` replaces it.
-UPSTREAM_UNKNOWN = "0" * 64
 
 
 class EvidenceError(FixedCodeError):
@@ -154,6 +158,8 @@ class Applied:
     answers_applied: int = 0
     credits: list[str] = field(default_factory=list)
     debits: list[str] = field(default_factory=list)
+    # Legs of ours answered only `transfer.forwarding`, put back in flight (reserved, queued).
+    reserved: list[str] = field(default_factory=list)
     records_restored: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
@@ -255,48 +261,50 @@ class EvidenceBooks:
 
     def _replay_unknown_debits(self, conn: Connection, pair: Pair, now_ms: int,
                                done: Applied) -> None:
-        """Prepares and legs of ours the restored books never saw, that the peer committed (a
+        """Prepares and legs of ours the restored books never saw. Those the peer committed (a
         receipt, or a leg delivered): take the hours from where they came (the member, or a
-        hub's hours in passage), settle them to clearing, and record the transfer committed."""
+        hub's hours in passage), settle them to clearing, and record the transfer committed.
+        A leg answered only forwarding: put it back in flight (`reserve_again`), so that it is
+        asked again and settles as if the books had never lost it."""
         peer = pair.transaction.receiver
         for request, answer in zip(pair.transaction.messages, pair.response.messages,
                                    strict=True):
-            if isinstance(request, LegMessage) and isinstance(answer, DeliveredMessage):
+            if isinstance(request, LegMessage) and isinstance(
+                    answer, DeliveredMessage | ForwardingMessage):
                 _require_on_path(request.body, sender=self.node_id, receiver=peer)
             elif not (isinstance(request, PrepareMessage) and isinstance(answer, ReceiptMessage)):
                 continue
             known = conn.execute(select(transfers.c.id).where(
                 transfers.c.wire_id == request.body.transfer_id)).first()
-            if known is None:
-                self._debit(conn, pair, request, answer, now_ms, done)
+            if known is not None:
+                continue
+            source = _source(conn, request, answer.body.prepare_hash)
+            if source is None:
+                done.skipped.append(f"{request.body.transfer_id}: no member "
+                                    f"{request.body.debtor} here")
+            elif isinstance(answer, ForwardingMessage):
+                assert isinstance(request, LegMessage)  # a prepare is never answered forwarding
+                reserve_again(conn, self.ledger, peer=peer, request=request, answer=answer,
+                              source=source, now_ms=now_ms)
+                done.reserved.append(request.body.transfer_id)
+            else:
+                self._debit(conn, pair, request, answer, source, now_ms, done)
 
     def _debit(self, conn: Connection, pair: Pair, request: PrepareMessage | LegMessage,
-               answer: ReceiptMessage | DeliveredMessage, now_ms: int, done: Applied) -> None:
+               answer: ReceiptMessage | DeliveredMessage, source: Source, now_ms: int,
+               done: Applied) -> None:
         body, peer = request.body, pair.transaction.receiver
         leg = body if isinstance(body, LegBody) else None
-        request_hash = answer.body.prepare_hash
-        forwarded_from = None
-        if leg is not None and leg.hop > 0:
-            # A hub: the next leg was reserved from its hours in passage (node/exchange/
-            # routed.py), and the transfer row answers the previous hop's leg asked again.
-            source = _TRANSIT
-            forwarded_from = leg.path[leg.hop - 1]
-            request_hash = _upstream_digest(conn, forwarded_from, leg) or UPSTREAM_UNKNOWN
-        elif _member_exists(conn, debtor := MemberAddress.parse(body.debtor).local_id):
-            source = member_account(debtor)
-        else:
-            done.skipped.append(f"{body.transfer_id}: no member {body.debtor} here")
-            return
         clearing = store.ensure_clearing(conn, peer, now_ms)
         entry = self.ledger.post(
             conn, kind=EntryKind.TRANSFER_SETTLE, ref=body.transfer_id, actor=body.debtor,
             memo=f"recovered from {peer}'s evidence"[:500], now_ms=now_ms,
-            legs=(Posting(source, body.credit_class, -body.amount_minutes),
+            legs=(Posting(source.account, body.credit_class, -body.amount_minutes),
                   Posting(clearing, body.credit_class, body.amount_minutes)))
         conn.execute(insert(transfers).values(TransferRow(
             id=body.transfer_id, debtor=body.debtor, creditor=body.creditor,
             amount_minutes=body.amount_minutes, memo=body.memo, state=TransferState.COMMITTED,
-            reason_code=None, request_hash=request_hash,
+            reason_code=None, request_hash=source.request_hash,
             entry_height=entry.height, actor=body.debtor, created_at_ms=body.created_at_ms,
             updated_at_ms=now_ms, peer_node_id=peer, wire_id=body.transfer_id,
             message_id=request.message_id, prepare_hash=answer.body.prepare_hash,
@@ -306,7 +314,8 @@ class EvidenceBooks:
             answer_transaction_id=pair.transaction.transaction_id,
             final_answer=json.dumps(answer.body.model_dump(mode="json"),
                                     separators=(",", ":")),
-            route=None if leg is None else json.dumps(leg.path), forwarded_from=forwarded_from,
+            route=None if leg is None else json.dumps(leg.path),
+            forwarded_from=source.forwarded_from,
         ).values()))
         done.debits.append(body.transfer_id)
 
@@ -339,7 +348,7 @@ class EvidenceBooks:
                     answer, DeliveredMessage | ForwardingMessage):
                 _require_on_path(request.body, sender=peer, receiver=self.node_id)
                 if not request.body.last:
-                    _adopt_upstream(conn, peer, request)
+                    adopt_upstream(conn, peer, request)
                 if isinstance(answer, DeliveredMessage):
                     self._credit(conn, pair, request, answer, now_ms, done)
         return done
@@ -400,25 +409,17 @@ def _require_on_path(leg: LegBody, *, sender: str, receiver: str) -> None:
                             f"{'-'.join(leg.path)} is not the link {sender}-{receiver}")
 
 
-def _upstream_digest(conn: Connection, previous: str, leg: LegBody) -> str | None:
-    """The hash of the leg `previous` sent us for this transfer (a hub's transfer row keeps it
-    to recognise that leg asked again), from its transactions we hold; None if we hold none
-    yet: the previous hop's chain is replayed later and `_adopt_upstream` fills it in."""
-    documents = conn.execute(select(in_transactions.c.document).where(
-        in_transactions.c.sender == previous,
-        in_transactions.c.document.contains(f'"transfer_id":"{leg.transfer_id}"',
-                                            autoescape=True))
-        .order_by(in_transactions.c.sequence)).scalars()
-    for document in documents:
-        for message in decode_transaction(json.loads(document)).messages:
-            if (isinstance(message, LegMessage) and message.body.transfer_id == leg.transfer_id
-                    and message.body.hop == leg.hop - 1):
-                return message_hash(message)
-    return None
-
-
-def _adopt_upstream(conn: Connection, sender: str, request: LegMessage) -> None:
-    """A hub's onward leg recovered before the leg it came on: the row learns that leg now."""
-    conn.execute(update(transfers).where(
-        transfers.c.wire_id == request.body.transfer_id, transfers.c.forwarded_from == sender,
-        transfers.c.request_hash == UPSTREAM_UNKNOWN).values(request_hash=message_hash(request)))
+def _source(conn: Connection, request: PrepareMessage | LegMessage,
+            prepare_hash: str) -> Source | None:
+    """Where our prepare or leg took its hours: at a hub (hop > 0) its hours in passage, the
+    row answering the previous hop's leg asked again (`upstream_digest`, or UPSTREAM_UNKNOWN
+    until that chain is replayed); at the debtor's node the member, None if not here."""
+    body = request.body
+    if isinstance(body, LegBody) and body.hop > 0:
+        previous = body.path[body.hop - 1]
+        return Source(_TRANSIT, upstream_digest(conn, previous, body) or UPSTREAM_UNKNOWN,
+                      forwarded_from=previous)
+    debtor = MemberAddress.parse(body.debtor).local_id
+    if not _member_exists(conn, debtor):
+        return None
+    return Source(member_account(debtor), prepare_hash)

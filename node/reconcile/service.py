@@ -362,7 +362,8 @@ class Reconciler:
         peer = client.peer
         totals: dict[str, Any] = {"peer": peer, "chain": "outgoing" if direction == "from_you"
                                   else "incoming", "transactions": 0, "credits": 0,
-                                  "debits": 0, "records_restored": 0, "skipped": []}
+                                  "debits": 0, "reserved": 0, "records_restored": 0,
+                                  "skipped": []}
         for _ in range(RECOVER_PAGES_MAX):
             after = await self.writer.submit(partial(self.sides.repairs.chain_head, peer=peer,
                                                      direction=direction))
@@ -385,6 +386,7 @@ class Reconciler:
                 totals["transactions"] += 1
                 totals["credits"] += len(applied.credits)
                 totals["debits"] += len(applied.debits)
+                totals["reserved"] += len(applied.reserved)
                 totals["records_restored"] += len(applied.records_restored)
                 totals["skipped"] += applied.skipped
         totals["error"] = f"stopped after {RECOVER_PAGES_MAX} pages"

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+import logging
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +17,8 @@ from sqlalchemy import select
 from node.db.schema import remote_transfers, transfers
 from protocol.directory import decode_directory
 from protocol.links import sign_links
+from protocol.messages.routed import LegMessage
+from protocol.transaction import decode_transaction
 from tests.factories import ADMIN
 from tests.federation import Federation, audit, open_transfers
 from tests.support import AUTHORITY, START_MS
@@ -104,17 +109,23 @@ ROUTED = [SH, HUB, SZ]
 ROUTED_MEMBERS = [f"m{i}@{node}" for node in ROUTED for i in range(2)]
 
 
-@pytest.fixture
-def hubbed(tmp_path: Path) -> Iterator[Federation]:
-    federation = Federation(tmp_path, ROUTED, members=2, grant_minutes=600)
+def routed_federation(tmp_path: Path, path: list[str]) -> Federation:
+    """The nodes of `path`, each linked only to its neighbours on it (a signed link map)."""
+    federation = Federation(tmp_path, path, members=2, grant_minutes=600)
     body = {"hops_max": 3, "links": [
         {"a": a, "b": b, "a_cap_minutes": 6_000, "b_cap_minutes": 6_000}
-        for a, b in sorted(tuple(sorted(pair)) for pair in ((SH, HUB), (HUB, SZ)))]}
+        for a, b in sorted(tuple(sorted(pair)) for pair in itertools.pairwise(path))]}
     document = sign_links(body, authority=AUTHORITY,
                           directory=decode_directory(federation.directory), serial=1,
                           issued_at_ms=START_MS + 1)
     for node in federation.nodes.values():
         node.link_maps.accept(document)
+    return federation
+
+
+@pytest.fixture
+def hubbed(tmp_path: Path) -> Iterator[Federation]:
+    federation = routed_federation(tmp_path, ROUTED)
     yield federation
     federation.close()
 
@@ -232,3 +243,125 @@ def test_a_hub_restored_while_its_previous_hop_waits_settles_the_leg_once(
     again = fed.run(fed.nodes[HUB].reconciler.recover(peers))
     assert sum(row["transactions"] for row in again) == 0, again
     audit(fed)
+
+
+# A leg answered only `transfer.forwarding` when the node that sent it is restored from a backup
+# taken before the transfer: the restored books never saw it, so without recover it is never
+# asked again while the next hops have committed (docs/decisions.md, issue 18).
+
+
+def legs_sent(fed: Federation, sender: str, receiver: str, wire: str) -> set[str]:
+    """The message ids of every leg of `wire` that crossed the link `sender` -> `receiver`."""
+    return {message.message_id
+            for delivery in fed.network.log
+            if (delivery.sender, delivery.receiver) == (sender, receiver)
+            for message in decode_transaction(json.loads(delivery.body)).messages
+            if isinstance(message, LegMessage) and message.body.transfer_id == wire}
+
+
+def conflicts(fed: Federation, wire: str) -> list[str]:
+    """Any node holding `wire` refused, on either side of a link."""
+    found = []
+    for node_id in fed.node_ids:
+        for row in legs(fed, node_id, wire):
+            if row.state != "committed":
+                found.append(f"{node_id}: {row.state} {getattr(row, 'reason_code', '')}")
+    return found
+
+
+def test_a_debtor_restored_before_its_leg_was_answered_forwarding_puts_it_back_in_flight(
+        hubbed: Federation, tmp_path: Path) -> None:
+    """sh-pudong sent the first leg, the hub answered `forwarding` and js-suzhou delivered the
+    next one; sh-pudong, before asking again, is restored from a backup taken before the
+    transfer. Recover reserves the member's hours again and queues the same leg: asked again,
+    the hub answers it delivered from its onward leg, and the member is debited once."""
+    fed = hubbed
+    backup = tmp_path / "backup.db"
+    snapshot(fed, SH, backup)
+    made = fed.send(f"m0@{SH}", f"m1@{SZ}", 45, transfer_id="far")
+    assert made.status_code == 201, made.text
+    fed.settle()  # the first leg is answered forwarding, the second delivered
+    wire = wire_id(fed, SH, "far")
+    assert fed.transfer(SH, "far")["state"] == "pending"
+    assert [row.state for row in legs(fed, HUB, wire)] == ["committed"]
+    assert [row.state for row in legs(fed, SZ, wire)] == ["committed"]
+    (first,) = legs_sent(fed, SH, HUB, wire)
+
+    restore(fed, SH, backup)
+    assert legs(fed, SH, wire) == []
+    report = fed.run(fed.nodes[SH].reconciler.recover())
+    assert all("error" not in row for row in report), report
+    assert sum(row["reserved"] for row in report) == 1, report
+    assert sum(row["debits"] for row in report) == 0, report
+    fed.read_capabilities(SH)
+    assert [row.state for row in legs(fed, SH, wire)] == ["pending"]
+    assert fed.balance(f"m0@{SH}") == 555  # reserved again, not yet settled
+    audit(fed, quiescent=False)
+    drive(fed)  # sh-pudong asks again, with the same leg
+
+    (row,) = legs(fed, SH, wire)
+    assert (row.state, row.message_id) == ("committed", first)
+    assert legs_sent(fed, SH, HUB, wire) == {first}
+    assert (fed.balance(f"m0@{SH}"), fed.balance(f"m1@{SZ}")) == (555, 645)
+    assert [row.state for row in legs(fed, HUB, wire)] == ["committed", "committed"]
+    assert conflicts(fed, wire) == []
+    audit(fed)  # transit and pending zero everywhere, every minute conserved
+    again = fed.run(fed.nodes[SH].reconciler.recover())
+    assert sum(row["transactions"] for row in again) == 0, again
+    assert fed.balance(f"m0@{SH}") == 555
+    audit(fed)
+
+
+# Two hubs: sh-pudong -- js-hub -- zj-hub -- zj-jiaxing. js-hub's onward leg goes to another
+# hub, which answers it `forwarding`.
+
+ZJ_HUB, JX = "zj-hub", "zj-jiaxing"
+TWO_HUBS = [SH, HUB, ZJ_HUB, JX]
+
+
+@pytest.mark.parametrize("peers", [[SH, ZJ_HUB], [ZJ_HUB, SH]],
+                         ids=["upstream-first", "downstream-first"])
+def test_a_hub_restored_before_its_onward_leg_was_answered_forwarding_sends_no_second_leg(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, peers: list[str]) -> None:
+    """js-hub answered sh-pudong's leg `forwarding` and sent the next one to zj-hub, which
+    answered it `forwarding` too and had zj-jiaxing deliver the last one; js-hub, before asking
+    zj-hub again, is restored from a backup taken before the transfer. Recover puts its onward
+    leg back in flight, the same leg: a new one (a new message id, the same transfer id) would
+    be refused `transfer_id_conflict` by zj-hub and release sh-pudong's hours."""
+    fed = routed_federation(tmp_path / "fed", TWO_HUBS)
+    try:
+        backup = tmp_path / "backup.db"
+        snapshot(fed, HUB, backup)
+        made = fed.send(f"m0@{SH}", f"m1@{JX}", 45, transfer_id="far")
+        assert made.status_code == 201, made.text
+        fed.settle()
+        wire = wire_id(fed, SH, "far")
+        assert [row.state for row in legs(fed, HUB, wire)] == ["pending"]
+        assert [row.state for row in legs(fed, ZJ_HUB, wire)] == ["committed"]
+        assert [row.state for row in legs(fed, JX, wire)] == ["committed"]
+        (onward,) = legs_sent(fed, HUB, ZJ_HUB, wire)
+
+        restore(fed, HUB, backup)
+        assert legs(fed, HUB, wire) == []
+        report = fed.run(fed.nodes[HUB].reconciler.recover(peers))
+        assert all("error" not in row for row in report), report
+        assert sum(row["reserved"] for row in report) == 1, report
+        fed.read_capabilities(HUB)
+        assert [row.state for row in legs(fed, HUB, wire)] == ["pending"]
+        audit(fed, quiescent=False)
+        with caplog.at_level(logging.INFO):
+            drive(fed)
+
+        assert legs_sent(fed, HUB, ZJ_HUB, wire) == {onward}  # no second leg
+        assert "transfer_id_conflict" not in caplog.text
+        assert conflicts(fed, wire) == []
+        assert fed.transfer(SH, "far")["state"] == "committed"
+        assert (fed.balance(f"m0@{SH}"), fed.balance(f"m1@{JX}")) == (555, 645)
+        assert [row.state for row in legs(fed, HUB, wire)] == ["committed", "committed"]
+        assert [row.state for row in legs(fed, ZJ_HUB, wire)] == ["committed", "committed"]
+        audit(fed)
+        again = fed.run(fed.nodes[HUB].reconciler.recover(peers))
+        assert sum(row["transactions"] for row in again) == 0, again
+        audit(fed)
+    finally:
+        fed.close()
