@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from node.cli.authority import AuthorityFolder, atomic_write_json, problem
 from node.cli.directory_view import nodes_table, signed_state, when
+from node.cli.links_sign import link_map_sign_app
 from node.cli.output import out
 from node.clock import SystemClock
 from node.config import NodeConfig, load_config
@@ -318,3 +319,7 @@ def show(authority: AuthorityOpt) -> None:
         view.print(f"  anchor {key_text(record.verify_key())}")
     view.print(f"  {signed_state(draft, current)}")
     view.print(nodes_table(draft))
+
+
+# The authority's link map (hubs, issue 18): node/cli/links_sign.py.
+directory_app.add_typer(link_map_sign_app, name="link-map")

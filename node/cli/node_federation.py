@@ -20,6 +20,8 @@ import typer
 from rich.table import Table
 
 from node.access import Principal, Role
+from node.cli.node_links import link_map_app
+from node.cli.node_links import route as route_command
 from node.cli.output import out
 from node.clock import SystemClock
 from node.config import NodeConfig, load_config
@@ -239,3 +241,8 @@ def list_keys(data: DataOpt) -> None:
         now = "  (signs now)" if record.key_id == signing else ""
         out.print(f"{key_text(record.verify_key())}  valid {_when(record.valid_from_ms)} → "
                   f"{_when(record.valid_until_ms)}{now}", markup=False, highlight=False)
+
+
+# The link map this node holds and the route it would take: node/cli/node_links.py.
+federation_app.add_typer(link_map_app, name="link-map")
+federation_app.command("route")(route_command)

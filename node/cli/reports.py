@@ -24,10 +24,8 @@ from node.config import load_config
 from node.errors import ConfigError
 from node.federation import parse_anchor
 from node.keys import passphrase_from_env
-from node.reports import federation, node_report
 from node.reports.evidence import load_directory
 from node.reports.verify import ReportInvalid, verify_report
-from node.runtime import open_node
 from protocol.directory import Directory
 from protocol.errors import ProtocolError
 from protocol.links import accept_links
@@ -83,6 +81,9 @@ def report_node(
     out_dir: OutOpt,
 ) -> None:
     """This node's report, signed with its key, at one ledger height (a fresh checkpoint)."""
+    from node.reports import node_report  # the whole node: only this command needs it
+    from node.runtime import open_node
+
     node = open_node(load_config(data))
     try:
         path, document = node_report.build(node, out_dir)
@@ -137,6 +138,8 @@ def report_federation(
     tokens = _tokens(tokens_file, node or [])
     key = _authority_key(directory, authority)
     link_map = _link_map(directory, authority)
+    from node.reports import federation  # collects over HTTP: only this command needs it
+
     path, report = federation.build(directory=document, tokens=tokens, out_dir=out_dir, key=key,
                                     link_map=link_map)
     totals = report["totals"]

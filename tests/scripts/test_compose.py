@@ -69,7 +69,10 @@ def known_env_names(cli: Any) -> set[str]:
     stack = [cli]
     while stack:
         command = stack.pop()
-        stack += getattr(command, "commands", {}).values()
+        if hasattr(command, "list_commands"):  # the root loads each command as it resolves it
+            context = typer.Context(command)
+            stack += [command.get_command(context, name)
+                      for name in command.list_commands(context)]
         names |= {param.envvar for param in command.params if isinstance(param.envvar, str)}
     return names
 
@@ -122,8 +125,11 @@ def test_services_are_an_authority_and_three_nodes_each_with_its_own_postgres(
 def option_names(cli: Any, path: list[str]) -> set[str]:
     command = cli
     for name in path:
-        assert name in getattr(command, "commands", {}), f"no hourbridge command {path}"
-        command = command.commands[name]
+        # Through the group's own lookup: the root loads each command as it resolves it.
+        found = command.get_command(typer.Context(command), name) if hasattr(
+            command, "get_command") else None
+        assert found is not None, f"no hourbridge command {path}"
+        command = found
     assert not hasattr(command, "commands"), f"hourbridge {' '.join(path)} needs a subcommand"
     return {opt for param in command.params for opt in param.opts if opt.startswith("--")}
 

@@ -21,7 +21,12 @@ def commands() -> list[tuple[list[str], Any]]:
     found: list[tuple[list[str], Any]] = []
 
     def walk(command: Any, path: list[str]) -> None:
-        for name, sub in sorted(getattr(command, "commands", {}).items()):
+        if not hasattr(command, "list_commands"):
+            return
+        context = typer.Context(command)
+        # Through the group's own lookup: the root loads each command as it resolves it.
+        for name in sorted(command.list_commands(context)):
+            sub = command.get_command(context, name)
             found.append(([*path, name], sub))
             walk(sub, [*path, name])
 
