@@ -1,17 +1,25 @@
 """The federation's books, checked from every node's database after (or during) a test: the
 conservation checker every federation test ends with. It reads only `nodes` and `node_ids`, so
 it serves in-process federations (tests/federation.py) and real processes
-(tests/integration/processes.py) alike."""
+(tests/integration/processes.py) alike.
+
+Each node is read once per audit, in one read transaction (`read_books`), with statements
+compiled once (node/db/fast.py): the simulation audits every node after every step
+(tests/simulation/checks.py), which reads the same books for its own checks.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
-from node.db.schema import accounts, balances, links, remote_transfers, transfers
+from node.db.fast import FastStatement
+from node.db.schema import OPEN_TRANSFER, accounts, balances, links, remote_transfers, transfers
 from node.ledger.verify import verify_ledger
 from node.runtime import Node
 
@@ -24,24 +32,51 @@ class Books(Protocol):
     def node_ids(self) -> Sequence[str]: ...
 
 
+_OPEN_COUNT = FastStatement(select(func.count().label("n")).select_from(transfers)
+                            .where(OPEN_TRANSFER))
+_COMMITTED_HERE = FastStatement(
+    select(remote_transfers.c.debtor_node, remote_transfers.c.transfer_id,
+           remote_transfers.c.prepare_hash)
+    .where(remote_transfers.c.state == "committed"))
+_BALANCES = FastStatement(
+    select(accounts.c.kind, accounts.c.code, balances.c.balance_minutes)
+    .select_from(accounts.join(balances)))
+_CROSS_NODE = FastStatement(
+    select(transfers.c.id, transfers.c.wire_id, transfers.c.state, transfers.c.prepare_hash,
+           transfers.c.amount_minutes, transfers.c.peer_node_id)
+    .where(transfers.c.peer_node_id.is_not(None)))
+_RESERVED = FastStatement(
+    select(func.coalesce(func.sum(links.c.reserved_minutes), 0).label("total")))
+
+
+@dataclass
+class NodeBooks:
+    """What the audit reads from one node, in one read transaction."""
+
+    committed: list[Any]  # remote transfers committed here: debtor_node, transfer_id, prepare_hash
+    totals: dict[str, int]  # balances by account kind, and by clearing account
+    cross_node: list[Any]  # id, wire_id, state, prepare_hash, amount_minutes, peer_node_id
+    reserved: int  # minutes the links say are reserved
+
+
 def open_transfers(node: Node) -> int:
     with node.db.read() as conn:
-        return int(conn.execute(select(func.count()).select_from(transfers).where(
-            transfers.c.state.in_(("pending", "in_doubt")))).scalar_one())
+        return int(_OPEN_COUNT.rows(conn, {})[0].n)
 
 
-def _totals(node: Node) -> dict[str, int]:
-    with node.db.read() as conn:
-        rows = conn.execute(
-            select(accounts.c.kind, accounts.c.code, balances.c.balance_minutes)
-            .select_from(accounts.join(balances))
-        ).all()
+def read_books(conn: Connection, node_id: str, node: Node, *, verify: bool) -> NodeBooks:
+    """`verify`: replay the journal first (hash chain, balances, floors, checkpoints)."""
+    if verify:
+        result = verify_ledger(conn, node_id=node_id, verify_key=node.signer.verify_key)
+        assert result.ok, f"{node_id}: {result.problems[:3]}"
     totals: dict[str, int] = defaultdict(int)
-    for kind, code, value in rows:
+    for kind, code, value in _BALANCES.rows(conn, {}):
         totals[kind] += value
         if kind == "clearing":
             totals[code] += value
-    return totals
+    return NodeBooks(committed=_COMMITTED_HERE.rows(conn, {}), totals=totals,
+                     cross_node=_CROSS_NODE.rows(conn, {}),
+                     reserved=int(_RESERVED.rows(conn, {})[0].total))
 
 
 def audit(fed: Books, *, quiescent: bool = True, verify: bool = True,
@@ -58,37 +93,41 @@ def audit(fed: Books, *, quiescent: bool = True, verify: bool = True,
     `minted`: prepares forged with a stolen key that a creditor's node committed, by (forger,
     victim, transfer id): minutes nobody issued, which the audit counts apart.
     """
+    books: dict[str, NodeBooks] = {}
+    for node_id, node in fed.nodes.items():
+        with node.db.read() as conn:
+            books[node_id] = read_books(conn, node_id, node, verify=verify)
+    return audit_books(books, fed.node_ids, quiescent=quiescent, minted=minted)
+
+
+def audit_books(books: Mapping[str, NodeBooks], node_ids: Sequence[str], *,
+                quiescent: bool = True,
+                minted: Mapping[tuple[str, str, str], int] | None = None) -> dict[str, int]:
+    """`audit`'s checks on books already read (`read_books`, every node's in `books`)."""
     minted = minted or {}
     forged = {(forger, transfer_id) for forger, _, transfer_id in minted}
     committed_at: dict[tuple[str, str], str] = {}
-    for node_id, node in fed.nodes.items():
-        with node.db.read() as conn:
-            if verify:
-                result = verify_ledger(conn, node_id=node_id, verify_key=node.signer.verify_key)
-                assert result.ok, f"{node_id}: {result.problems[:3]}"
-            for row in conn.execute(select(remote_transfers).where(
-                    remote_transfers.c.state == "committed")):
-                if (row.debtor_node, row.transfer_id) not in forged:
-                    committed_at[(row.debtor_node, row.transfer_id)] = row.prepare_hash
+    for node_books in books.values():
+        for row in node_books.committed:
+            if (row.debtor_node, row.transfer_id) not in forged:
+                committed_at[(row.debtor_node, row.transfer_id)] = row.prepare_hash
     in_flight = 0
     seen = 0
-    totals = {node_id: _totals(node) for node_id, node in fed.nodes.items()}
-    for node_id, node in fed.nodes.items():
+    totals = {node_id: node_books.totals for node_id, node_books in books.items()}
+    for node_id, node_books in books.items():
         assert sum(v for k, v in totals[node_id].items() if ":" not in k) == 0, node_id
-        with node.db.read() as conn:
-            rows = conn.execute(select(transfers).where(transfers.c.peer_node_id.is_not(None)))
-            for row in rows:
-                held = committed_at.get((node_id, row.wire_id))
-                if row.state == "committed":
-                    assert held == row.prepare_hash, f"{row.id}: committed here, not at peer"
+        for row in node_books.cross_node:
+            held = committed_at.get((node_id, row.wire_id))
+            if row.state == "committed":
+                assert held == row.prepare_hash, f"{row.id}: committed here, not at peer"
+                seen += 1
+            elif row.state in ("rejected", "expired"):
+                assert held is None, f"{row.id}: released here but committed at the peer"
+            else:
+                assert not quiescent, f"{row.id} still {row.state}"
+                if held is not None:
+                    in_flight += row.amount_minutes
                     seen += 1
-                elif row.state in ("rejected", "expired"):
-                    assert held is None, f"{row.id}: released here but committed at the peer"
-                else:
-                    assert not quiescent, f"{row.id} still {row.state}"
-                    if held is not None:
-                        in_flight += row.amount_minutes
-                        seen += 1
     assert seen == len(committed_at), "a peer committed a transfer no debtor node sent"
     clearing = sum(t.get("clearing", 0) for t in totals.values())
     created = sum(minted.values())
@@ -104,18 +143,16 @@ def audit(fed: Books, *, quiescent: bool = True, verify: bool = True,
     # Hours a creditor's node credited while the debtor's node still holds them reserved are
     # counted on both sides until the receipt arrives: exactly the in-flight amount.
     assert held + gone == issued + in_flight + created, "hours created or destroyed"
-    for node_id, node in fed.nodes.items():
-        with node.db.read() as conn:
-            reserved = conn.execute(select(func.coalesce(func.sum(links.c.reserved_minutes), 0))
-                                    ).scalar_one()
+    for node_id, node_books in books.items():
+        reserved = node_books.reserved
         assert reserved == totals[node_id].get("pending", 0), \
             f"{node_id}: links say {reserved} minutes reserved, the pending account holds " \
             f"{totals[node_id].get('pending', 0)}"
     if quiescent:
-        for a in fed.node_ids:
+        for a in node_ids:
             assert totals[a].get("pending", 0) == 0, f"{a} still holds reservations"
             assert totals[a].get("transit", 0) == 0, f"{a} still holds hours in passage"
-            for b in fed.node_ids:
+            for b in node_ids:
                 if a < b:
                     ab = totals[a].get(f"clearing:{b}", 0)
                     ba = totals[b].get(f"clearing:{a}", 0)

@@ -28,8 +28,9 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from node.db.fast import FastStatement
 from node.db.schema import in_transactions, remote_transfers
 from node.exchange.requests import new_id
 from node.exchange.store import clearing_balance
@@ -49,6 +50,14 @@ from tests.support import node_key
 
 RECONCILE_PATH = "/federation/v1/reconciliation"
 FORGED_RUN = IN_FLIGHT_MAX + 2  # forged transactions in a row, sometimes: past any window
+# What the auditor reads at a victim's node after every step, compiled once (node/db/fast.py).
+_COMMITTED_FROM = FastStatement(
+    select(remote_transfers.c.transfer_id, remote_transfers.c.amount_minutes).where(
+        remote_transfers.c.debtor_node == bindparam("forger"),
+        remote_transfers.c.state == "committed"))
+_RECEIVED = FastStatement(
+    select(in_transactions.c.sequence, in_transactions.c.received_at_ms)
+    .where(in_transactions.c.sender == bindparam("sender")))
 
 
 @dataclass
@@ -149,10 +158,7 @@ class Adversary:
         found = {}
         for victim in self.victims:
             with self.fed.nodes[victim].db.read() as conn:
-                for row in conn.execute(select(remote_transfers.c.transfer_id,
-                                               remote_transfers.c.amount_minutes).where(
-                        remote_transfers.c.debtor_node == self.node_id,
-                        remote_transfers.c.state == "committed")):
+                for row in _COMMITTED_FROM.rows(conn, {"forger": self.node_id}):
                     assert row.transfer_id in self.forged, f"{victim} committed an unforged " \
                                                            f"prepare {row.transfer_id}"
                     found[(self.node_id, victim, row.transfer_id)] = int(row.amount_minutes)
@@ -165,9 +171,8 @@ class Adversary:
     def _check_victim(self, victim: str, *, healed: bool) -> None:
         with self.fed.nodes[victim].db.read() as conn:
             owed = -clearing_balance(conn, self.node_id)  # what the adversary owes the victim
-            received = {int(row.sequence): int(row.received_at_ms) for row in conn.execute(
-                select(in_transactions.c.sequence, in_transactions.c.received_at_ms)
-                .where(in_transactions.c.sender == self.node_id))}
+            received = {int(row.sequence): int(row.received_at_ms)
+                        for row in _RECEIVED.rows(conn, {"sender": self.node_id})}
             windows = records.list_windows(conn, peer=self.node_id, limit=10_000)
             disputed = records.open_disputes(conn, peer=self.node_id) > 0
         assert owed <= self.cap_minutes, \

@@ -17,65 +17,96 @@ debtor). This module adds what a run of many steps needs on top:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import combinations
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
-from node.db.schema import accounts, balances, links, out_transactions, remote_transfers, transfers
+from node.db.fast import FastStatement
+from node.db.schema import accounts, balances, links, out_transactions
 from node.exchange.store import clearing_balance
 from protocol.credit import CreditClass
-from tests.audit import audit
+from tests.audit import NodeBooks, audit_books, read_books
 from tests.federation import Federation
 from tests.simulation.adversary import Adversary
+
+OPEN = ("pending", "in_doubt")
+Minted = Mapping[tuple[str, str, str], int]
+
+_MEMBER_BALANCES = FastStatement(
+    select(accounts.c.code, accounts.c.floor_minutes, balances.c.credit_class,
+           balances.c.balance_minutes)
+    .select_from(accounts.join(balances)).where(accounts.c.kind == "member"))
+_FROZEN = FastStatement(select(links.c.peer_node_id, links.c.frozen_reason)
+                        .where(links.c.frozen_reason.is_not(None)))
+_UNANSWERED = FastStatement(select(out_transactions.c.peer_node_id)
+                            .where(out_transactions.c.response.is_(None)))
 
 
 @dataclass
 class Snapshot:
-    """What the checks read from one node, in one read transaction."""
+    """What the link checks read from one node, in the read transaction of its books."""
 
     below_floor: list[str]
     positions: dict[str, int]  # peer -> settled clearing position (+: this node owes it)
     committed_from: set[tuple[str, str]]  # (debtor's node, transfer id) committed here
     open_out: list[tuple[str, str, int]]  # (wire id, peer, minutes) of open outgoing transfers
     frozen: list[tuple[str, str]]  # (peer, reason)
-    unanswered: list[str]  # peers our last transaction to is still unanswered by
+
+
+def _snapshot(conn: Connection, fed: Federation, node_id: str, books: NodeBooks) -> Snapshot:
+    below = [f"{code} holds {value} {credit_class}" for code, floor, credit_class, value
+             in _MEMBER_BALANCES.rows(conn, {})
+             if value < ((floor or 0) if credit_class == CreditClass.EARNED else 0)]
+    return Snapshot(
+        below_floor=below,
+        positions={peer: clearing_balance(conn, peer) for peer in fed.node_ids
+                   if peer != node_id},
+        committed_from={(row.debtor_node, row.transfer_id) for row in books.committed},
+        open_out=[(row.wire_id, row.peer_node_id, row.amount_minutes)
+                  for row in books.cross_node if row.state in OPEN],
+        frozen=[(peer, reason) for peer, reason in _FROZEN.rows(conn, {})],
+    )
+
+
+def read_all(fed: Federation, *, verify: bool,
+             ) -> tuple[dict[str, NodeBooks], dict[str, Snapshot]]:
+    """Every node's books (tests/audit.py) and its link snapshot, in one read transaction per
+    node. `verify`: each journal is replayed first, and must verify."""
+    books: dict[str, NodeBooks] = {}
+    snaps: dict[str, Snapshot] = {}
+    for node_id, node in fed.nodes.items():
+        with node.db.read() as conn:
+            books[node_id] = read_books(conn, node_id, node, verify=verify)
+            snaps[node_id] = _snapshot(conn, fed, node_id, books[node_id])
+    return books, snaps
 
 
 def snapshot(fed: Federation, node_id: str) -> Snapshot:
+    node = fed.nodes[node_id]
+    with node.db.read() as conn:
+        return _snapshot(conn, fed, node_id, read_books(conn, node_id, node, verify=False))
+
+
+def unanswered(fed: Federation, node_id: str) -> list[str]:
+    """Peers our last transaction to is still unanswered by."""
     with fed.nodes[node_id].db.read() as conn:
-        rows = conn.execute(
-            select(accounts.c.code, accounts.c.floor_minutes, balances.c.credit_class,
-                   balances.c.balance_minutes)
-            .select_from(accounts.join(balances)).where(accounts.c.kind == "member")).all()
-        below = [f"{code} holds {value} {credit_class}" for code, floor, credit_class, value
-                 in rows if value < ((floor or 0) if credit_class == CreditClass.EARNED else 0)]
-        return Snapshot(
-            below_floor=below,
-            positions={peer: clearing_balance(conn, peer) for peer in fed.node_ids
-                       if peer != node_id},
-            committed_from=set(conn.execute(
-                select(remote_transfers.c.debtor_node, remote_transfers.c.transfer_id)
-                .where(remote_transfers.c.state == "committed"))),
-            open_out=list(conn.execute(
-                select(transfers.c.wire_id, transfers.c.peer_node_id, transfers.c.amount_minutes)
-                .where(transfers.c.state.in_(("pending", "in_doubt")),
-                       transfers.c.peer_node_id.is_not(None)))),
-            frozen=list(conn.execute(select(links.c.peer_node_id, links.c.frozen_reason)
-                                     .where(links.c.frozen_reason.is_not(None)))),
-            unanswered=list(conn.execute(select(out_transactions.c.peer_node_id)
-                                         .where(out_transactions.c.response.is_(None)))
-                            .scalars()),
-        )
+        return [row.peer_node_id for row in _UNANSWERED.rows(conn, {})]
 
 
-def check_links(fed: Federation, adversary: Adversary | None = None,
+def check_links(fed: Federation, adversary: Adversary | None = None, *,
+                snaps: dict[str, Snapshot] | None = None, minted: Minted | None = None,
                 ) -> dict[tuple[str, str], int]:
     """Floors, frozen links and every link's positions; returns the minutes in flight per
     (debtor's node, creditor's node). A stolen-key adversary's links may be frozen (a victim
-    disputes them), and their positions differ by the minutes it minted."""
-    snaps = {node_id: snapshot(fed, node_id) for node_id in fed.node_ids}
-    minted = adversary.minted() if adversary else {}
+    disputes them), and their positions differ by the minutes it minted. `snaps`: read
+    already (`read_all`); `minted`: the adversary's, read already."""
+    if snaps is None:
+        snaps = {node_id: snapshot(fed, node_id) for node_id in fed.node_ids}
+    if minted is None:
+        minted = adversary.minted() if adversary else {}
     bad = adversary.node_id if adversary else None
     for snap in snaps.values():
         snap.frozen = [(peer, reason) for peer, reason in snap.frozen if peer != bad]
@@ -99,10 +130,12 @@ def check_links(fed: Federation, adversary: Adversary | None = None,
 
 def check_step(fed: Federation, *, verify: bool,
                adversary: Adversary | None = None) -> dict[str, int]:
-    """After every step, whatever is in flight; `verify`: replay every journal as well."""
-    totals = audit(fed, quiescent=False, verify=verify,
-                   minted=adversary.minted() if adversary else None)
-    check_links(fed, adversary)
+    """After every step, whatever is in flight; `verify`: replay every journal as well. Each
+    node is read once (`read_all`): tests/audit.py's checks, then this module's."""
+    minted = adversary.minted() if adversary else None
+    books, snaps = read_all(fed, verify=verify)
+    totals = audit_books(books, fed.node_ids, quiescent=False, minted=minted)
+    check_links(fed, adversary, snaps=snaps, minted=minted)
     if adversary:
         adversary.check()
     return totals
@@ -111,12 +144,15 @@ def check_step(fed: Federation, *, verify: bool,
 def check_healed(fed: Federation, adversary: Adversary | None = None) -> dict[str, int]:
     """After healing and settling: every transfer final on both sides, every link square,
     no transaction waiting for an answer."""
-    totals = audit(fed, minted=adversary.minted() if adversary else None)
-    assert not check_links(fed, adversary), "hours still in flight after healing"
+    minted = adversary.minted() if adversary else None
+    books, snaps = read_all(fed, verify=True)
+    totals = audit_books(books, fed.node_ids, minted=minted)
+    assert not check_links(fed, adversary, snaps=snaps, minted=minted), \
+        "hours still in flight after healing"
     if adversary:
         adversary.check(healed=True)
     for node_id in fed.node_ids:
-        waiting = snapshot(fed, node_id).unanswered
+        waiting = unanswered(fed, node_id)
         assert not waiting, f"{node_id}: a transaction to {waiting[0]} is still unanswered"
     return totals
 
