@@ -4,6 +4,7 @@ authority's, the portal's and the offline commands never load the node's app or 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -12,19 +13,19 @@ import pytest
 HEAVY = ("node.runtime", "node.api.app", "fastapi", "node.db.migrate")
 
 PROBE = """
-import json, sys
+import json, os, sys
 from typer.testing import CliRunner
 from node.cli.main import app
 result = CliRunner().invoke(app, sys.argv[1:])
-print(json.dumps({"exit": result.exit_code,
-                  "loaded": [m for m in %r if m in sys.modules]}))
-""" % (HEAVY,)
+heavy = os.environ["HEAVY"].split()
+print(json.dumps({"exit": result.exit_code, "loaded": [m for m in heavy if m in sys.modules]}))
+"""
 
 
 def loaded_by(*args: str) -> dict[str, object]:
     """Run the command in a fresh interpreter; which heavy modules did it import?"""
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
-                          check=True)
+                          check=True, env={**os.environ, "HEAVY": " ".join(HEAVY)})
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
