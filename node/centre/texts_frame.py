@@ -115,6 +115,10 @@ ERRORS: dict[ErrorCode, tuple[str, str]] = {
                              "There is no such city node: check the part after @."),
     ErrorCode.NO_DIRECTORY: ("现在还不能送往其他城市，请以后再试。",
                              "Hours cannot go to other cities yet. Please try later."),
+    ErrorCode.ROUTE_NOT_SUPPORTED: (
+        "去那个城市的线路还在准备，时间没有送出，余额没有变。请过一会儿再送一次。",
+        "The way to that city is still being prepared: nothing was sent and your hours are "
+        "as they were. Please send it again in a moment."),
     ErrorCode.PEER_NOT_ACTIVE: ("对方城市暂时不能接收，请以后再试。",
                                 "That city cannot receive hours now. Please try later."),
     ErrorCode.LINK_FROZEN: ("和对方城市的往来暂停了，请找服务站帮忙。",

@@ -157,7 +157,8 @@ def test_a_gift_through_a_hub_says_which_hub_carries_it(home: Home) -> None:
     before = available(home, "alice")
     _, refused = send(phone, f"wang.jun@{PEER}", hours="1")
     assert refused.status_code == 503  # type: ignore[attr-defined]
-    assert "请稍后再试" in text_of(refused.text)  # type: ignore[attr-defined]
+    assert "去那个城市的线路还在准备，时间没有送出，余额没有变。请过一会儿再送一次。" in text_of(
+        refused.text)  # type: ignore[attr-defined]
     assert available(home, "alice") == before
     info = sign_object({"standard": STANDARD, "kind": NODE_INFO_KIND, "node_id": hub,
                         "issued_at_ms": START_MS + 1, "standard_revision": "1.3",
