@@ -73,6 +73,7 @@ FRAME: dict[str, tuple[str, str]] = {
     # errors
     "error.title": ("没能办成", "This could not be done"),
     "error.code": ("（代码：{code}）", "(code: {code})"),
+    "error.again": ("再试一次", "Try again"),
     "error.other": ("没能办成。请稍后再试，或者请服务站的工作人员帮忙。",
                     "This could not be done. Please try again later, or ask the staff of "
                     "your station."),

@@ -82,7 +82,8 @@ PAGES: dict[str, tuple[str, str]] = {
     # a transfer's state, in words
     "state.committed": ("已送达", "Delivered"),
     "state.pending": ("正在送往 {who}…", "On its way to {who}…"),
-    "state.pending_via": ("正在经 {hubs} 送往 {who}…", "On its way to {who} through {hubs}…"),
+    "state.pending_via": ("正在经 {hubs} 送往 {who}…时间在路上，不会丢。",
+                          "On its way to {who} through {hubs}… No time is lost on the way."),
     "state.in_doubt_via": ("正在确认：{hubs} 还在等对方城市的回音。时间不会丢，请过一会儿再看。",
                            "Being confirmed: {hubs} is still waiting for the other city. No time "
                            "is lost; please look again later."),

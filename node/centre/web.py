@@ -210,8 +210,12 @@ def error_page(request: Request, error: NodeError) -> HTMLResponse:
         message = i18n.translate(lang, "error.csrf")
     else:
         message = i18n.error_message(lang, error.code)
-    return render(request, "error.html", prefs=prefs, status=status_for(error),
-                  message=message, code=str(error.code))
+    status = status_for(error)
+    # A form refused for now (503: a route not ready, the database away) can be sent again as
+    # it is: offer the way back to the form rather than leave her to find the browser's Back.
+    again = request.url.path if request.method == "POST" and status == 503 else None
+    return render(request, "error.html", prefs=prefs, status=status, message=message,
+                  code=str(error.code), again=again)
 
 
 CentreRoute = page_route(

@@ -4,6 +4,7 @@ Principal, at this node (delivered at once) or another (on its way), once per fo
 from __future__ import annotations
 
 import json
+import re
 
 from sqlalchemy import select
 
@@ -90,6 +91,8 @@ def test_bad_amounts_and_too_little_are_told_in_words(home: Home) -> None:
         assert "请填写整数的小时和 0 到 59 分钟" in answer.text  # type: ignore[attr-defined]
     _, answer = send(phone, "sam", hours="13")
     assert answer.status_code == 422 and "余额不够。" in answer.text  # type: ignore[attr-defined]
+    # Sending the same again would meet the same refusal: no "try again" offered.
+    assert 'id="try-again"' not in answer.text  # type: ignore[attr-defined]
     assert available(home, "alice") == 750
 
 
@@ -160,6 +163,11 @@ def test_a_gift_through_a_hub_says_which_hub_carries_it(home: Home) -> None:
     assert "去那个城市的线路还在准备，时间没有送出，余额没有变。请过一会儿再送一次。" in text_of(
         refused.text)  # type: ignore[attr-defined]
     assert available(home, "alice") == before
+    # Refused for now: the page leads back to the form to send it again, not only home.
+    again = re.search(r'<a class="button" id="try-again" href="([^"]+)">再试一次</a>',
+                      refused.text)  # type: ignore[attr-defined]
+    assert again is not None and again.group(1) == "/me/send"
+    assert phone.get(again.group(1)).status_code == 200
     info = sign_object({"standard": STANDARD, "kind": NODE_INFO_KIND, "node_id": hub,
                         "issued_at_ms": START_MS + 1, "standard_revision": "1.3",
                         "software": "hourbridge 0.2.0", "capabilities": [HUBS]},
@@ -169,7 +177,7 @@ def test_a_gift_through_a_hub_says_which_hub_carries_it(home: Home) -> None:
     transfer_id, answer = send(phone, f"wang.jun@{PEER}", hours="1")
     assert answer.status_code == 303  # type: ignore[attr-defined]
     page = text_of(phone.get(f"/me/transfers/{transfer_id}").text)
-    assert "正在经 yrd-hub 送往 子女 wang.jun（nj-gulou）…" in page
+    assert "正在经 yrd-hub 送往 子女 wang.jun（nj-gulou）…时间在路上，不会丢。" in page
     assert "经过 yrd-hub" in page
     centre = text_of(phone.get("/me").text)
     assert "正在经 yrd-hub 送往 子女 wang.jun（nj-gulou）…" in centre
