@@ -68,7 +68,7 @@ from node.exchange.transport import TRANSACTIONS_PATH, Reply  # noqa: E402
 from protocol.directory import decode_directory  # noqa: E402
 from protocol.links import LinkMap, decode_links, sign_links  # noqa: E402
 from protocol.routes import route  # noqa: E402
-from tests.audit import _totals, audit, open_transfers  # noqa: E402
+from tests.audit import audit, open_transfers, totals  # noqa: E402
 from tests.factories import add_members, give_consent, grant  # noqa: E402
 from tests.federation import Federation, Network  # noqa: E402
 from tests.support import AUTHORITY, START_MS  # noqa: E402
@@ -401,12 +401,12 @@ def check_books(fed: Federation, outcome: Outcome) -> None:
         unmatched = [pair for pair, view in views.items() if view.get("state") != "matched"]
         outcome.problems.append(f"windows not matched: {unmatched[:5]}")
     try:
-        totals = audit(fed)
-        outcome.audit_ok, outcome.audit_detail = True, f"issued {totals['issued']:,} min"
+        audited = audit(fed)
+        outcome.audit_ok, outcome.audit_detail = True, f"issued {audited['issued']:,} min"
     except AssertionError as exc:
         outcome.audit_ok, outcome.audit_detail = False, str(exc)
         outcome.problems.append(f"audit: {exc}")
-    outcome.transit_minutes = {hub: _totals(fed.nodes[hub]).get("transit", 0) for hub in HUBS}
+    outcome.transit_minutes = {hub: totals(fed.nodes[hub]).get("transit", 0) for hub in HUBS}
     if any(outcome.transit_minutes.values()):
         outcome.problems.append(f"hours left in passage at hubs: {outcome.transit_minutes}")
     if outcome.member_minutes_after != outcome.member_minutes_before:

@@ -64,17 +64,27 @@ def open_transfers(node: Node) -> int:
         return int(_OPEN_COUNT.rows(conn, {})[0].n)
 
 
-def read_books(conn: Connection, node_id: str, node: Node, *, verify: bool) -> NodeBooks:
-    """`verify`: replay the journal first (hash chain, balances, floors, checkpoints)."""
-    if verify:
-        result = verify_ledger(conn, node_id=node_id, verify_key=node.signer.verify_key)
-        assert result.ok, f"{node_id}: {result.problems[:3]}"
+def totals(node: Node) -> dict[str, int]:
+    """A node's balances by account kind, and by clearing account."""
+    with node.db.read() as conn:
+        return _totals_in(conn)
+
+
+def _totals_in(conn: Connection) -> dict[str, int]:
     totals: dict[str, int] = defaultdict(int)
     for kind, code, value in _BALANCES.rows(conn, {}):
         totals[kind] += value
         if kind == "clearing":
             totals[code] += value
-    return NodeBooks(committed=_COMMITTED_HERE.rows(conn, {}), totals=totals,
+    return totals
+
+
+def read_books(conn: Connection, node_id: str, node: Node, *, verify: bool) -> NodeBooks:
+    """`verify`: replay the journal first (hash chain, balances, floors, checkpoints)."""
+    if verify:
+        result = verify_ledger(conn, node_id=node_id, verify_key=node.signer.verify_key)
+        assert result.ok, f"{node_id}: {result.problems[:3]}"
+    return NodeBooks(committed=_COMMITTED_HERE.rows(conn, {}), totals=_totals_in(conn),
                      cross_node=_CROSS_NODE.rows(conn, {}),
                      reserved=int(_RESERVED.rows(conn, {})[0].total))
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, delete, insert, select
 from sqlalchemy.engine import Connection
 
-from node.db.schema import reconcile_sightings as sightings
+from node.db.rows import SightingRow
+from node.db.schema import reconcile_sightings
 
 Cuts = tuple[str, int, int, int]
 """(peer, window index, our outgoing cut, our incoming cut)."""
@@ -29,8 +30,8 @@ Cuts = tuple[str, int, int, int]
 # (proposals at ever other cuts) only pushes out its own link's.
 SIGHTINGS_PER_PEER_MAX = 8
 
-_KEY = (sightings.c.peer_node_id, sightings.c.window_index, sightings.c.outgoing_cut,
-        sightings.c.incoming_cut)
+_C = reconcile_sightings.c
+_KEY = (_C.peer_node_id, _C.window_index, _C.outgoing_cut, _C.incoming_cut)
 
 
 def _where(cuts: Cuts) -> ColumnElement[bool]:
@@ -39,7 +40,7 @@ def _where(cuts: Cuts) -> ColumnElement[bool]:
 
 def first_seen(conn: Connection, cuts: Cuts) -> int | None:
     """Our clock when we first received a proposal of these cuts we told to come back."""
-    found = conn.execute(select(sightings.c.first_seen_ms).where(_where(cuts))).scalar()
+    found = conn.execute(select(_C.first_seen_ms).where(_where(cuts))).scalar()
     return None if found is None else int(found)
 
 
@@ -50,13 +51,13 @@ def saw(conn: Connection, cuts: Cuts, at_ms: int) -> None:
     if first_seen(conn, cuts) is not None:
         return
     peer, index, outgoing_cut, incoming_cut = cuts
-    conn.execute(insert(sightings).values(
+    conn.execute(insert(reconcile_sightings).values(SightingRow(
         peer_node_id=peer, window_index=index, outgoing_cut=outgoing_cut,
-        incoming_cut=incoming_cut, first_seen_ms=at_ms))
+        incoming_cut=incoming_cut, first_seen_ms=at_ms).values()))
     beyond = conn.execute(
-        select(*_KEY).where(sightings.c.peer_node_id == peer)
-        .order_by(sightings.c.first_seen_ms.desc(), sightings.c.window_index.desc(),
-                  sightings.c.outgoing_cut.desc(), sightings.c.incoming_cut.desc())
+        select(*_KEY).where(_C.peer_node_id == peer)
+        .order_by(_C.first_seen_ms.desc(), _C.window_index.desc(), _C.outgoing_cut.desc(),
+                  _C.incoming_cut.desc())
         .offset(SIGHTINGS_PER_PEER_MAX)).all()
     for row in beyond:  # one at most: each insert keeps the bound
-        conn.execute(delete(sightings).where(_where((row[0], row[1], row[2], row[3]))))
+        conn.execute(delete(reconcile_sightings).where(_where((row[0], row[1], row[2], row[3]))))

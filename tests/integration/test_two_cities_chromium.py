@@ -20,6 +20,7 @@ so what a visit costs does not depend on how many seconds it lasts by the node's
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
@@ -127,7 +128,11 @@ def activate(check: Checker, url: str, local_id: str, name: str) -> None:
 def son_gives_three_hours(son: Checker, cluster: Cluster) -> None:
     page = son.page
     page.click("#go-send")
+    page.wait_for_url(re.compile(r"/me/send$"))
     page.click("text=送时间给 父母 wang.fang")
+    # The form for her: a click does not wait for the page it opens.
+    page.wait_for_url(re.compile(r"/me/send\?.*to="))
+    page.wait_for_load_state()
     look_both(son, "son-send")
     page.fill("#hours", str(GIFT // 60))
     page.click("form button[type=submit]")

@@ -36,14 +36,14 @@ from node.db.rows.ledger import (
     PostingRow,
     SystemAccountRow,
 )
-from node.db.rows.reconcile import DiscrepancyRow, WindowRow
+from node.db.rows.reconcile import DiscrepancyRow, SightingRow, WindowRow
 
 # tests/node/db/test_rows.py holds each one to its table.
 ROWS = registered(JournalEntryRow, PostingRow, AccountRow, BalanceRow, MemberRow,
                   SystemAccountRow, TransferRow,
                   RemoteTransferRow, OutTransactionRow, InTransactionRow, LinkRow, OutboxRow,
                   InMessageRow, RelocationRow, RelocationInRow, PaymentRequestRow,
-                  PaymentRequestInRow, WindowRow, DiscrepancyRow)
+                  PaymentRequestInRow, WindowRow, DiscrepancyRow, SightingRow)
 
 __all__ = [
     "ROWS",
@@ -64,6 +64,7 @@ __all__ = [
     "RelocationRow",
     "RemoteTransferRow",
     "Row",
+    "SightingRow",
     "SystemAccountRow",
     "TransferRow",
     "WindowRow",

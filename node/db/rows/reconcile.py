@@ -44,3 +44,15 @@ class DiscrepancyRow(Row):
     found_at_ms: int
     closed_at_ms: int | None
     closed_by: str | None
+
+
+@dataclass(slots=True, kw_only=True)
+class SightingRow(Row):
+    """When the responder first saw cuts it told to come back (node/reconcile/sightings.py)."""
+
+    TABLE = schema.reconcile_sightings
+    peer_node_id: str
+    window_index: int
+    outgoing_cut: int
+    incoming_cut: int
+    first_seen_ms: int

@@ -39,7 +39,7 @@ MONEY_PATH = ("journal_entries", "postings", "accounts", "balances", "members",
               "system_accounts", "transfers",
               "remote_transfers", "out_transactions", "in_transactions", "links", "outbox",
               "in_messages", "relocations", "relocations_in", "payment_requests",
-              "payment_requests_in", "windows", "discrepancies")
+              "payment_requests_in", "windows", "discrepancies", "reconcile_sightings")
 # The modules of the money path: every table they write has its row class.
 WRITERS = (NODE / "ledger" / "journal.py", NODE / "services" / "transfers.py",
            NODE / "services" / "outgoing.py", NODE / "services" / "payments.py",
