@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -150,12 +151,10 @@ def test_come_back_is_a_problem_document_with_the_hint(fed: Federation) -> None:
     fed.run(fed.nodes[SH].reconciler.responder.preparations.finish())
 
 
-def test_a_statement_signed_again_after_come_back_is_judged_by_its_first_proposal(
-        fed: Federation) -> None:
-    """The closer signs its cuts at T0, is told to come back, and its link stays busy: more
-    than a window of transactions past its cut answered just after T0. Minutes later it signs
-    the same cuts again (§20.6). The responder judges them by when it first saw them, not by
-    the new signature: never a `cut_behind` dispute against an honest closer."""
+def told_to_come_back_then_traffic_past_the_cut(fed: Federation) -> tuple[Any, int]:
+    """The closer signs its cuts at T0 and is told to come back; then more than a window of
+    transactions past its cut is answered just after T0. Returns the closer and the skew
+    bound."""
     some_traffic(fed)
     closer = fed.nodes[NJ].reconciler
     closer.come_back_wait_max_ms = 0
@@ -164,7 +163,29 @@ def test_a_statement_signed_again_after_come_back_is_judged_by_its_first_proposa
         assert fed.send(f"m{i % 3}@{NJ}", f"m{(i + 1) % 3}@{SH}", 1).status_code == 201
         fed.settle()  # one transaction each
     fed.nodes[SH].reconciler.sides.ctx.leaf_indexes.touch(NJ)  # come back once more
-    skew_ms = fed.nodes[SH].reconciler.sides.federation.require_current().policy.skew_ms
+    return closer, fed.nodes[SH].reconciler.sides.federation.require_current().policy.skew_ms
+
+
+def closes_matched_without_a_dispute(fed: Federation, closer: Any,
+                                     pause: Callable[[float], Awaitable[None]]) -> None:
+    """The closer proposes again, waiting with `pause`: signed again, cut again at the new
+    heads, matched; no dispute, no frozen link anywhere."""
+    closer.pause = pause
+    closer.come_back_wait_max_ms = 60_000
+    view = fed.close_window(NJ, SH)
+    for node in (NJ, SH):
+        assert fed.nodes[node].reconciler.alerts() == {"open_disputes": 0, "frozen_links": 0}
+    assert view["state"] == "matched", view
+    audit(fed)
+
+
+def test_a_statement_signed_again_after_come_back_is_judged_by_its_first_proposal(
+        fed: Federation) -> None:
+    """The closer signs its cuts at T0, is told to come back, and its link stays busy: more
+    than a window of transactions past its cut answered just after T0. Minutes later it signs
+    the same cuts again (§20.6). The responder judges them by when it first saw them, not by
+    the new signature: never a `cut_behind` dispute against an honest closer."""
+    closer, skew_ms = told_to_come_back_then_traffic_past_the_cut(fed)
     real_pause = closer.pause
     waits: list[float] = []
 
@@ -174,16 +195,8 @@ def test_a_statement_signed_again_after_come_back_is_judged_by_its_first_proposa
         waits.append(seconds)
         await real_pause(seconds)
 
-    closer.pause = slow_preparation
-    closer.come_back_wait_max_ms = 60_000
-
-    view = fed.close_window(NJ, SH)  # signed again, cut again at the new heads, matched
-
+    closes_matched_without_a_dispute(fed, closer, slow_preparation)
     assert waits
-    for node in (NJ, SH):
-        assert fed.nodes[node].reconciler.alerts() == {"open_disputes": 0, "frozen_links": 0}
-    assert view["state"] == "matched", view
-    audit(fed)
 
 
 def test_an_answer_applied_while_the_responder_prepares_is_in_its_statement(
@@ -231,15 +244,7 @@ def test_a_restarted_responder_judges_a_statement_signed_again_by_its_first_prop
     signed again: a new process over the same database, nothing of the old one's memory. The
     time it first saw the cuts is read from its database (migration 0026), so the closer is
     asked to cut again, never disputed `cut_behind` (which would freeze the link)."""
-    some_traffic(fed)
-    closer = fed.nodes[NJ].reconciler
-    closer.come_back_wait_max_ms = 0
-    assert fed.close_window(NJ, SH)["state"] == "open"  # T0: told to come back
-    for i in range(IN_FLIGHT_MAX + 2):  # answered within seconds of T0, past the cut
-        assert fed.send(f"m{i % 3}@{NJ}", f"m{(i + 1) % 3}@{SH}", 1).status_code == 201
-        fed.settle()  # one transaction each
-    fed.nodes[SH].reconciler.sides.ctx.leaf_indexes.touch(NJ)  # come back once more
-    skew_ms = fed.nodes[SH].reconciler.sides.federation.require_current().policy.skew_ms
+    closer, skew_ms = told_to_come_back_then_traffic_past_the_cut(fed)
     real_pause = closer.pause
     waits: list[float] = []
 
@@ -253,13 +258,5 @@ def test_a_restarted_responder_judges_a_statement_signed_again_by_its_first_prop
         waits.append(seconds)
         await real_pause(seconds)
 
-    closer.pause = restart_while_the_closer_waits
-    closer.come_back_wait_max_ms = 60_000
-
-    view = fed.close_window(NJ, SH)  # signed again, cut again at the new heads, matched
-
+    closes_matched_without_a_dispute(fed, closer, restart_while_the_closer_waits)
     assert waits
-    for node in (NJ, SH):
-        assert fed.nodes[node].reconciler.alerts() == {"open_disputes": 0, "frozen_links": 0}
-    assert view["state"] == "matched", view
-    audit(fed)

@@ -210,6 +210,21 @@ def test_a_node_restored_from_an_old_backup_gets_its_routed_transfers_back(
     audit(fed)
 
 
+def far_sent_after_a_backup(fed: Federation, restored: str, backup: Path) -> str:
+    """`restored`'s database copied to `backup`, then 45 minutes from sh-pudong to js-suzhou:
+    the hub answers the first leg `forwarding` and js-suzhou delivers the next one, while
+    sh-pudong has not asked again. Returns the transfer's wire id."""
+    snapshot(fed, restored, backup)
+    made = fed.send(f"m0@{SH}", f"m1@{SZ}", 45, transfer_id="far")
+    assert made.status_code == 201, made.text
+    fed.settle()
+    wire = wire_id(fed, SH, "far")
+    assert fed.transfer(SH, "far")["state"] == "pending"
+    assert [row.state for row in legs(fed, HUB, wire)] == ["committed"]
+    assert [row.state for row in legs(fed, SZ, wire)] == ["committed"]
+    return wire
+
+
 @pytest.mark.parametrize("peers", [[SH, SZ], [SZ, SH]], ids=["upstream-first",
                                                               "downstream-first"])
 def test_a_hub_restored_while_its_previous_hop_waits_settles_the_leg_once(
@@ -219,14 +234,7 @@ def test_a_hub_restored_while_its_previous_hop_waits_settles_the_leg_once(
     leg asked again must settle from the recovered onward leg, not be forwarded a second time."""
     fed = hubbed
     backup = tmp_path / "backup.db"
-    snapshot(fed, HUB, backup)
-    made = fed.send(f"m0@{SH}", f"m1@{SZ}", 45, transfer_id="far")
-    assert made.status_code == 201, made.text
-    fed.settle()  # the first leg is answered forwarding, the second delivered
-    wire = wire_id(fed, SH, "far")
-    assert fed.transfer(SH, "far")["state"] == "pending"
-    assert [row.state for row in legs(fed, HUB, wire)] == ["committed"]
-    assert [row.state for row in legs(fed, SZ, wire)] == ["committed"]
+    wire = far_sent_after_a_backup(fed, HUB, backup)
 
     restore(fed, HUB, backup)
     report = fed.run(fed.nodes[HUB].reconciler.recover(peers))
@@ -277,14 +285,7 @@ def test_a_debtor_restored_before_its_leg_was_answered_forwarding_puts_it_back_i
     the hub answers it delivered from its onward leg, and the member is debited once."""
     fed = hubbed
     backup = tmp_path / "backup.db"
-    snapshot(fed, SH, backup)
-    made = fed.send(f"m0@{SH}", f"m1@{SZ}", 45, transfer_id="far")
-    assert made.status_code == 201, made.text
-    fed.settle()  # the first leg is answered forwarding, the second delivered
-    wire = wire_id(fed, SH, "far")
-    assert fed.transfer(SH, "far")["state"] == "pending"
-    assert [row.state for row in legs(fed, HUB, wire)] == ["committed"]
-    assert [row.state for row in legs(fed, SZ, wire)] == ["committed"]
+    wire = far_sent_after_a_backup(fed, SH, backup)
     (first,) = legs_sent(fed, SH, HUB, wire)
 
     restore(fed, SH, backup)
