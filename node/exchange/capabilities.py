@@ -31,14 +31,13 @@ from node.errors import ErrorCode, FixedCodeError
 from node.exchange.transport import Transport, TransportError
 from node.federation import FederationService
 from node.version import CAPABILITIES
-from protocol.capabilities import TRANSFER_HUBS, admit_node_info, shared_capabilities
+from protocol.capabilities import admit_node_info, shared_capabilities
 from protocol.directory import Directory
 from protocol.errors import ProtocolError
 
 log = logging.getLogger("hourbridge.exchange")
 
 NODE_INFO_PATH = "/federation/v1/info"
-HUBS = TRANSFER_HUBS  # a node takes and forwards legs of routed transfers (§22.4)
 FETCH_TIMEOUT_S = 5.0
 FETCH_ATTEMPTS = 2  # tries per read when the peer is not reached, one after the other
 NODE_INFO_BYTES_MAX = 16_384  # a node_info of 64 capabilities and two signatures is ~5 KB

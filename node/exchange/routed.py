@@ -30,7 +30,7 @@ from node.db.rows import TransferRow
 from node.db.schema import transfers
 from node.exchange import store
 from node.exchange.answers import AnswerContext, AnswerHandlers, Applied
-from node.exchange.capabilities import HUBS, PeerCapabilities
+from node.exchange.capabilities import PeerCapabilities
 from node.exchange.requests import (
     Answer,
     Context,
@@ -47,6 +47,7 @@ from node.ledger.model import AccountKind, EntryKind, Posting
 from node.linkmap import LinkMapService
 from node.states import RemoteTransferState, TransferState
 from protocol.canonical import canonical_bytes, sha256_hex
+from protocol.capabilities import TRANSFER_HUBS
 from protocol.messages import AnswerMessage, encode_message, message_hash
 from protocol.messages.routed import (
     DeliveredBody,
@@ -172,11 +173,11 @@ class RoutedHandlers:
         if store.link(conn, onward).frozen_reason is not None:
             return refuse(request, ReasonCode.RECEIVER_UNAVAILABLE,
                           f"this hub's link with {onward} is frozen")
-        if not self.capabilities.announces(onward, HUBS):
+        if not self.capabilities.announces(onward, TRANSFER_HUBS):
             # Temporary, like a missing route: nothing is reserved, the sender asks again, and
             # the leg goes on once the next hop is read to announce it (§16.2, §22.4).
             return refuse(request, ReasonCode.RECEIVER_UNAVAILABLE,
-                          f"{onward}, the next hop, has not announced {HUBS} to this hub")
+                          f"{onward}, the next hop, has not announced {TRANSFER_HUBS} to this hub")
         self._reserve(conn, ctx, request, leg)
         return _forwarding(request, ctx.digest(request), onward, ctx.now_ms)
 

@@ -20,7 +20,7 @@ from node.db.rows import TransferRow
 from node.db.schema import transfers
 from node.errors import Conflict, ErrorCode, RuleViolation
 from node.exchange import store
-from node.exchange.capabilities import HUBS, PeerCapabilities, RouteNotSupported
+from node.exchange.capabilities import PeerCapabilities, RouteNotSupported
 from node.exchange.requests import new_id
 from node.federation import FederationService
 from node.ledger.journal import Ledger
@@ -29,6 +29,7 @@ from node.linkmap import LinkMapService
 from node.states import TransferState
 from protocol.addresses import MemberAddress
 from protocol.canonical import canonical_bytes, sha256_hex
+from protocol.capabilities import TRANSFER_HUBS
 from protocol.credit import SPEND_ORDER, CreditClass
 from protocol.directory import NodeEntry, NodeStatus
 from protocol.messages import encode_message
@@ -107,12 +108,12 @@ class OutgoingTransfers:
         if len(path) <= 2:
             return
         hop = path[1]
-        if self.capabilities.announces(hop, HUBS):
+        if self.capabilities.announces(hop, TRANSFER_HUBS):
             return
         known = "does not announce" if self.capabilities.read(hop) else \
             "has not yet been read to announce"
         raise RouteNotSupported(f"the route {'-'.join(path)} starts at {hop}, which {known} "
-                                f"{HUBS}: it would refuse the leg; nothing was sent",
+                                f"{TRANSFER_HUBS}: it would refuse the leg; nothing was sent",
                                 retry_after_s=self.capabilities.retry_after_s(hop))
 
     def peer_entry(self, peer: str) -> tuple[NodeEntry, NodeEntry, Any]:

@@ -9,8 +9,7 @@ import re
 from sqlalchemy import select
 
 from node.db.schema import journal_entries, transfers
-from node.exchange.capabilities import HUBS
-from protocol.capabilities import NODE_INFO_KIND
+from protocol.capabilities import NODE_INFO_KIND, TRANSFER_HUBS
 from protocol.directory import decode_directory
 from protocol.links import sign_links
 from protocol.signing import sign_object
@@ -170,7 +169,7 @@ def test_a_gift_through_a_hub_says_which_hub_carries_it(home: Home) -> None:
     assert phone.get(again.group(1)).status_code == 200
     info = sign_object({"standard": STANDARD, "kind": NODE_INFO_KIND, "node_id": hub,
                         "issued_at_ms": START_MS + 1, "standard_revision": "1.3",
-                        "software": "hourbridge 0.2.0", "capabilities": [HUBS]},
+                        "software": "hourbridge 0.2.0", "capabilities": [TRANSFER_HUBS]},
                        signer=hub, key=node_key(hub))
     node.exchange.capabilities.admit(hub, 200, json.dumps(info).encode(),
                                      decode_directory(directory))

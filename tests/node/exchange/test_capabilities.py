@@ -16,7 +16,6 @@ import pytest
 from node.cli.node_federation import LINKS_PATH, print_links
 from node.exchange.capabilities import (
     FETCH_TIMEOUT_S,
-    HUBS,
     LACKING_RETRY_MS,
     NODE_INFO_BYTES_MAX,
     NODE_INFO_PATH,
@@ -24,6 +23,7 @@ from node.exchange.capabilities import (
     PeerCapabilities,
 )
 from node.exchange.transport import HttpTransport, Reply, TransportError
+from protocol.capabilities import TRANSFER_HUBS
 from protocol.policy import DEFAULT_POLICY
 from tests.federation import Federation
 from tests.support import START_MS, directory_document
@@ -67,7 +67,7 @@ def test_the_harness_read_every_peer_and_each_announces_hubs(fed: Federation) ->
         for peer in fed.node_ids:
             if peer != node_id:
                 assert caps(fed, node_id).read(peer)
-                assert caps(fed, node_id).shared(peer) == frozenset({HUBS})
+                assert caps(fed, node_id).shared(peer) == frozenset({TRANSFER_HUBS})
     assert caps(fed).due() == []  # read now: nothing due until the window is over
 
 
@@ -75,11 +75,11 @@ def test_until_read_the_baseline_is_assumed(fed: Federation) -> None:
     node = fed.nodes[SH]
     fresh = PeerCapabilities(node_id=SH, federation=node.federation,
                              transport=node.exchange.transport, clock=fed.clock)
-    assert (fresh.read(NJ), fresh.shared(NJ), fresh.announces(NJ, HUBS)) == (
+    assert (fresh.read(NJ), fresh.shared(NJ), fresh.announces(NJ, TRANSFER_HUBS)) == (
         False, frozenset(), False)
     assert sorted(fresh.due()) == [BJ, NJ]
     assert sorted(fed.run(fresh.refresh())) == [BJ, NJ]
-    assert fresh.announces(NJ, HUBS) and fresh.due() == []
+    assert fresh.announces(NJ, TRANSFER_HUBS) and fresh.due() == []
 
 
 def test_a_404_announces_nothing_and_is_logged_once(
@@ -90,7 +90,7 @@ def test_a_404_announces_nothing_and_is_logged_once(
         fed.run(caps(fed).read_all())
         fed.run(caps(fed).read_all())
     assert caps(fed).read(NJ) and caps(fed).shared(NJ) == frozenset()
-    assert caps(fed).shared(BJ) == frozenset({HUBS})
+    assert caps(fed).shared(BJ) == frozenset({TRANSFER_HUBS})
     warned = [r.getMessage() for r in caplog.records if NJ in r.getMessage()]
     assert len(warned) == 1 and "404" in warned[0], warned
     assert reads.count[NJ] == 2
@@ -119,7 +119,7 @@ def test_an_unreached_peer_keeps_what_was_held_and_is_read_again_soon(fed: Feder
     reads = Reads(fed)
     fed.network.down.add(NJ)
     fed.run(caps(fed).read_all())
-    assert caps(fed).shared(NJ) == frozenset({HUBS})  # read at start: held
+    assert caps(fed).shared(NJ) == frozenset({TRANSFER_HUBS})  # read at start: held
     assert caps(fed).retry_after_s(NJ) == UNREACHED_RETRY_MS // 1000
     assert caps(fed).due() == []
     fed.clock.advance(UNREACHED_RETRY_MS)
@@ -133,7 +133,7 @@ def test_an_unreached_peer_keeps_what_was_held_and_is_read_again_soon(fed: Feder
 def test_a_503_says_nothing_and_keeps_what_was_held(fed: Federation) -> None:
     Reads(fed).answer[NJ] = Reply(503, b"", "text/plain")
     fed.run(caps(fed).read_all())
-    assert caps(fed).shared(NJ) == frozenset({HUBS})
+    assert caps(fed).shared(NJ) == frozenset({TRANSFER_HUBS})
     assert caps(fed).retry_after_s(NJ) == UNREACHED_RETRY_MS // 1000
 
 
@@ -152,13 +152,13 @@ def test_a_peer_that_announces_less_is_read_again_within_minutes(fed: Federation
     reads = Reads(fed)
     reads.answer[NJ] = Reply(404, b"{}", "application/problem+json")
     fed.run(caps(fed).read_all())
-    assert not caps(fed).announces(NJ, HUBS)
+    assert not caps(fed).announces(NJ, TRANSFER_HUBS)
     del reads.answer[NJ]  # upgraded: it now serves its node_info
     fed.clock.advance(LACKING_RETRY_MS - 1)
     assert fed.run(caps(fed).refresh()) == []
     fed.clock.advance(1)
     assert fed.run(caps(fed).refresh()) == [NJ]  # BJ announces all we do: not before WINDOW_MS
-    assert caps(fed).announces(NJ, HUBS)
+    assert caps(fed).announces(NJ, TRANSFER_HUBS)
     assert LACKING_RETRY_MS < WINDOW_MS
 
 
@@ -170,7 +170,7 @@ def test_read_again_when_the_directory_changes(fed: Federation) -> None:
     assert sorted(caps(fed).due()) == [BJ, NJ]
     fed.run(caps(fed).refresh())
     assert reads.count == {NJ: 1, BJ: 1}
-    assert caps(fed).shared(BJ) == frozenset() and caps(fed).announces(NJ, HUBS)
+    assert caps(fed).shared(BJ) == frozenset() and caps(fed).announces(NJ, TRANSFER_HUBS)
 
 
 def test_refresh_soon_reads_in_a_task_of_its_own(fed: Federation) -> None:
@@ -224,8 +224,8 @@ def test_the_links_view_shows_what_each_peer_announces(tmp_path: Path,
     reply = fed.call(SH, "GET", LINKS_PATH)
     assert reply.status_code == 200, reply.text
     shown = {row["peer"]: row["capabilities"] for row in reply.json()["items"]}
-    assert shown == {NJ: [], BJ: [HUBS]}
+    assert shown == {NJ: [], BJ: [TRANSFER_HUBS]}
     print_links(SH, reply.json()["items"], live=True)
     printed = capsys.readouterr().out
-    assert HUBS in printed and "none" in printed
+    assert TRANSFER_HUBS in printed and "none" in printed
     fed.close()
